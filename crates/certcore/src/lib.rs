@@ -1,0 +1,31 @@
+//! Certificate logic of certhost, pure Rust with no I/O: it runs inside the WebAssembly
+//! component (and natively in tests and the benchmark).
+//!
+//! - [`generate`]: self-signed certificates (RSA 2048/3072/4096, ECDSA P-256/P-384)
+//! - [`inspect`]: the X509Certificate2-style view of a DER certificate
+//! - [`pkcs12`]: PFX import (every common producer's dialect) and export
+//! - [`pem`]: PEM/DER certificates and private keys in every usual wrapping
+//! - [`keys`]: private keys, signing, and the key/certificate match check
+//!
+//! ```
+//! use certhost_core::{generate::{GenerateRequest, generate_self_signed}, inspect::inspect};
+//! use certhost_primitives::Software;
+//! let mut req = GenerateRequest::server_default(1_700_000_000);
+//! req.dns_names = vec!["www.contoso.com".into()];
+//! req.key = certhost_core::keys::KeyAlgorithm::EcdsaP256;
+//! let made = generate_self_signed(&req, &Software).unwrap();
+//! let info = inspect(&made.certificate).unwrap();
+//! assert_eq!(info.subject, "CN=www.contoso.com");
+//! assert_eq!(info.thumbprint.len(), 40);
+//! ```
+
+pub mod dn;
+pub mod error;
+pub mod generate;
+pub mod inspect;
+pub mod keys;
+pub mod pem;
+pub mod pkcs12;
+mod verify;
+
+pub use error::{CertError, Result};
