@@ -1,1 +1,99 @@
+//! The certhost certificate component: `certhost-core` behind the `certhost:plugin` WIT
+//! world. This file is glue only: bindings, the export, and the two interface impls.
 
+mod bindings {
+    wit_bindgen::generate!({
+        world: "certificate-plugin",
+        path: "../wit",
+    });
+}
+
+mod args;
+mod cmdlets;
+mod convert;
+mod host_primitives;
+
+use bindings::exports::certhost::plugin::certificates::{self, GenerateRequest, PfxProfile};
+use bindings::exports::certhost::plugin::cmdlets::{Argument, CmdletError, CmdletInfo, Value};
+use bindings::certhost::plugin::types::{CertError, CertificateEntry, CertificateInfo};
+use certhost_core::pkcs12;
+use convert::{cert_error, entry_from_pfx, info_to_wit};
+use host_primitives::HostPrimitives;
+
+struct Component;
+
+impl certificates::Guest for Component {
+    fn generate_self_signed(request: GenerateRequest) -> Result<CertificateEntry, CertError> {
+        let made = certhost_core::generate::generate_self_signed(&convert::request_from_wit(&request), &HostPrimitives)
+            .map_err(cert_error)?;
+        Ok(CertificateEntry {
+            certificate: made.certificate,
+            private_key: Some(made.private_key),
+            friendly_name: String::new(),
+            chain: Vec::new(),
+        })
+    }
+
+    fn inspect(certificate: Vec<u8>) -> Result<CertificateInfo, CertError> {
+        certhost_core::inspect::inspect(&certificate).map(info_to_wit).map_err(cert_error)
+    }
+
+    fn import_pfx(data: Vec<u8>, password: String) -> Result<Vec<CertificateEntry>, CertError> {
+        let entries = pkcs12::read_pfx(&data, &password, &HostPrimitives).map_err(cert_error)?;
+        Ok(entries.into_iter().map(entry_from_pfx).collect())
+    }
+
+    fn export_pfx(
+        entry: CertificateEntry,
+        password: String,
+        profile: PfxProfile,
+        include_chain: bool,
+        iterations: u32,
+    ) -> Result<Vec<u8>, CertError> {
+        let chain = if include_chain { entry.chain.as_slice() } else { &[] };
+        pkcs12::write_pfx(
+            &entry.certificate,
+            entry.private_key.as_deref(),
+            chain,
+            &entry.friendly_name,
+            &password,
+            convert::profile_from_wit(profile),
+            iterations,
+        )
+        .map_err(cert_error)
+    }
+
+    fn parse_certificates(data: Vec<u8>) -> Result<Vec<Vec<u8>>, CertError> {
+        certhost_core::pem::parse_certificates(&data).map_err(cert_error)
+    }
+
+    fn parse_private_key(data: Vec<u8>, password: Option<String>) -> Result<Vec<u8>, CertError> {
+        certhost_core::pem::parse_private_key(&data, password.as_deref(), &HostPrimitives).map_err(cert_error)
+    }
+
+    fn check_key_pair(certificate: Vec<u8>, private_key: Vec<u8>) -> Result<(), CertError> {
+        certhost_core::keys::PrivateKey::from_pkcs8_der(&private_key)
+            .and_then(|k| k.check_matches_certificate(&certificate))
+            .map_err(cert_error)
+    }
+
+    fn certificate_to_pem(certificate: Vec<u8>) -> String {
+        certhost_core::pem::encode_pem("CERTIFICATE", &certificate)
+    }
+}
+
+impl bindings::exports::certhost::plugin::cmdlets::Guest for Component {
+    fn list_cmdlets() -> Vec<CmdletInfo> {
+        cmdlets::all().iter().map(|c| (c.info)()).collect()
+    }
+
+    fn invoke(name: String, arguments: Vec<Argument>, input: Option<Value>) -> Result<Vec<Value>, CmdletError> {
+        let cmdlet = cmdlets::all()
+            .iter()
+            .find(|c| (c.info)().name.eq_ignore_ascii_case(&name))
+            .ok_or_else(|| cmdlets::error::not_found_cmdlet(&name))?;
+        (cmdlet.run)(&args::Args::new(arguments), input)
+    }
+}
+
+bindings::export!(Component with_types_in bindings);

@@ -50,8 +50,8 @@ pub enum PrimitiveError {
     RsaKeySize(u32),
     #[error("RSA key generation failed: {0}")]
     RsaGeneration(String),
-    #[error("the system random number generator failed: {0}")]
-    Random(String),
+    #[error("the host refused the operation: {0}")]
+    Host(String),
 }
 
 /// Which PKCS#12 (RFC 7292 appendix B) key material to derive.
@@ -95,14 +95,17 @@ pub trait Primitives {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Software;
 
-fn check_kdf_bounds(iterations: u32, length: usize) -> Result<(), PrimitiveError> {
-    if iterations == 0 || iterations > MAX_ITERATIONS {
-        return Err(PrimitiveError::Iterations(iterations));
+impl Software {
+    /// Checks a KDF request against [`MAX_ITERATIONS`] and [`MAX_DERIVED_LEN`].
+    pub fn check_bounds(&self, iterations: u32, length: usize) -> Result<(), PrimitiveError> {
+        if iterations == 0 || iterations > MAX_ITERATIONS {
+            return Err(PrimitiveError::Iterations(iterations));
+        }
+        if length == 0 || length > MAX_DERIVED_LEN {
+            return Err(PrimitiveError::Length(length));
+        }
+        Ok(())
     }
-    if length == 0 || length > MAX_DERIVED_LEN {
-        return Err(PrimitiveError::Length(length));
-    }
-    Ok(())
 }
 
 impl Primitives for Software {
@@ -114,7 +117,7 @@ impl Primitives for Software {
         iterations: u32,
         length: usize,
     ) -> Result<Vec<u8>, PrimitiveError> {
-        check_kdf_bounds(iterations, length)?;
+        self.check_bounds(iterations, length)?;
         let mut out = vec![0u8; length];
         match digest {
             Digest::Sha1 => pbkdf2::pbkdf2_hmac::<sha1::Sha1>(password, salt, iterations, &mut out),
@@ -143,7 +146,7 @@ impl Primitives for Software {
         iterations: u32,
         length: usize,
     ) -> Result<Vec<u8>, PrimitiveError> {
-        check_kdf_bounds(iterations, length)?;
+        self.check_bounds(iterations, length)?;
         let id = match purpose {
             Pkcs12Purpose::EncryptionKey => Pkcs12KeyType::EncryptionKey,
             Pkcs12Purpose::Iv => Pkcs12KeyType::Iv,

@@ -1,0 +1,58 @@
+//! `Export-PfxCertificate`: write a certificate, its key and chain to a PFX file.
+
+use super::meta::{ParamExt, cmdlet, example, param};
+use super::objects::load_entry;
+use super::{Cmdlet, error};
+use crate::args::Args;
+use crate::bindings::certhost::plugin::files;
+use crate::bindings::exports::certhost::plugin::cmdlets::{CmdletError, CmdletInfo, ParameterType as T, Value};
+use crate::convert::cert_error;
+use certhost_core::pkcs12::{DEFAULT_ITERATIONS, PfxProfile, write_pfx};
+
+pub const CMDLET: Cmdlet = Cmdlet { info, run };
+
+fn info() -> CmdletInfo {
+    cmdlet(
+        "Export-PfxCertificate",
+        "Exports a certificate with its private key to a password-protected PFX file.",
+        "Writes the certificate, its private key and (with -ChainOption BuildChain, the default) the chain it was imported with. -CryptoAlgorithmOption TripleDES_SHA1 (the default, as on Windows) is read by every Windows version; AES256_SHA256 is what OpenSSL 3 writes. The file is created readable by its owner only.",
+        vec![
+            param("Cert", T::Certificate, "The certificate, from the pipeline or a Cert: path.").mandatory().from_pipeline().aliases(&["Certificate"]),
+            param("FilePath", T::Text, "Path of the PFX file to write.").mandatory().position(1),
+            param("Password", T::SecureText, "Password protecting the file.").mandatory(),
+            param("ChainOption", T::Text, "BuildChain (default) includes the stored chain; EndEntityCertOnly only the certificate.")
+                .values(&["BuildChain", "EndEntityCertOnly", "PfxDataOnly"]),
+            param("CryptoAlgorithmOption", T::Text, "Encryption: TripleDES_SHA1 (default) or AES256_SHA256.").values(&["TripleDES_SHA1", "AES256_SHA256"]),
+            param("Iterations", T::Integer, "Key-derivation iterations (default 2048)."),
+        ],
+        vec![example(
+            "Export a stored certificate",
+            "$mypwd = ConvertTo-SecureString -String '1234' -Force -AsPlainText\nGet-ChildItem -Path Cert:\\LocalMachine\\My\\5F98EBBFE735CDDAE00E33E0FD69050EF9220254 | Export-PfxCertificate -FilePath mypfx.pfx -Password $mypwd",
+            "Exports the certificate with that thumbprint and its key to mypfx.pfx.",
+        )],
+        "None",
+    )
+}
+
+fn run(args: &Args, _input: Option<Value>) -> Result<Vec<Value>, CmdletError> {
+    let path = args.text("FilePath").unwrap_or_default();
+    let cert = args
+        .certificate("Cert")
+        .ok_or_else(|| error::invalid_argument("CertificateRequired", "give the certificate with -Cert or through the pipeline"))?;
+    let entry = load_entry(cert)?;
+    let include_chain = !args.text("ChainOption").is_some_and(|c| c.eq_ignore_ascii_case("EndEntityCertOnly"));
+    let profile = match args.text("CryptoAlgorithmOption") {
+        Some(p) if p.eq_ignore_ascii_case("AES256_SHA256") => PfxProfile::Aes256Sha256,
+        _ => PfxProfile::TripleDesSha1,
+    };
+    let iterations = match args.integer("Iterations") {
+        Some(n) => u32::try_from(n).map_err(|_| error::invalid_argument("InvalidIterations", format!("-Iterations {n} is out of range")))?,
+        None => DEFAULT_ITERATIONS,
+    };
+    let chain = if include_chain { entry.chain.as_slice() } else { &[] };
+    let password = args.text("Password").unwrap_or_default();
+    let pfx = write_pfx(&entry.certificate, entry.private_key.as_deref(), chain, &entry.friendly_name, &password, profile, iterations)
+        .map_err(|e| error::from_cert(cert_error(e), Some(&path)))?;
+    files::write_file(&path, &pfx, true).map_err(|e| error::file(&path, e, true))?;
+    Ok(Vec::new())
+}

@@ -1,0 +1,87 @@
+//! Builders for cmdlet metadata, so each cmdlet file reads like its help page.
+
+use crate::bindings::exports::certhost::plugin::cmdlets::{
+    CmdletInfo, Example, ParameterInfo, ParameterSetMembership, ParameterType,
+};
+
+pub const ALL_SETS: &str = "__AllParameterSets";
+
+/// A parameter in all parameter sets, optional, not positional, not from the pipeline.
+pub fn param(name: &str, ty: ParameterType, help: &str) -> ParameterInfo {
+    ParameterInfo {
+        name: name.into(),
+        aliases: Vec::new(),
+        type_: ty,
+        sets: vec![ParameterSetMembership {
+            set_name: ALL_SETS.into(),
+            mandatory: false,
+            position: None,
+            from_pipeline: false,
+            from_pipeline_by_property_name: false,
+        }],
+        help: help.into(),
+        accepted_values: Vec::new(),
+    }
+}
+
+/// Chained adjustments of a parameter (applied to each of its sets).
+pub trait ParamExt {
+    fn mandatory(self) -> Self;
+    fn position(self, n: u32) -> Self;
+    fn from_pipeline(self) -> Self;
+    fn by_property_name(self) -> Self;
+    fn aliases(self, names: &[&str]) -> Self;
+    fn values(self, names: &[&str]) -> Self;
+}
+
+impl ParamExt for ParameterInfo {
+    fn mandatory(mut self) -> Self {
+        self.sets.iter_mut().for_each(|s| s.mandatory = true);
+        self
+    }
+    fn position(mut self, n: u32) -> Self {
+        self.sets.iter_mut().for_each(|s| s.position = Some(n));
+        self
+    }
+    fn from_pipeline(mut self) -> Self {
+        self.sets.iter_mut().for_each(|s| s.from_pipeline = true);
+        self
+    }
+    fn by_property_name(mut self) -> Self {
+        self.sets.iter_mut().for_each(|s| s.from_pipeline_by_property_name = true);
+        self
+    }
+    fn aliases(mut self, names: &[&str]) -> Self {
+        self.aliases = names.iter().map(|s| s.to_string()).collect();
+        self
+    }
+    fn values(mut self, names: &[&str]) -> Self {
+        self.accepted_values = names.iter().map(|s| s.to_string()).collect();
+        self
+    }
+}
+
+pub fn example(title: &str, code: &str, remarks: &str) -> Example {
+    Example { title: title.into(), code: code.into(), remarks: remarks.into() }
+}
+
+/// A cmdlet with one parameter set.
+pub fn cmdlet(
+    name: &str,
+    synopsis: &str,
+    description: &str,
+    parameters: Vec<ParameterInfo>,
+    examples: Vec<Example>,
+    output_type: &str,
+) -> CmdletInfo {
+    CmdletInfo {
+        name: name.into(),
+        aliases: Vec::new(),
+        synopsis: synopsis.into(),
+        description: description.into(),
+        parameters,
+        default_parameter_set: ALL_SETS.into(),
+        examples,
+        output_type: output_type.into(),
+    }
+}

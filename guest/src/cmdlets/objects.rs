@@ -1,0 +1,82 @@
+//! Certificate objects and store locations as the cmdlets see them.
+
+use super::error;
+use crate::bindings::certhost::plugin::store;
+use crate::bindings::certhost::plugin::types::CertificateEntry;
+use crate::bindings::exports::certhost::plugin::cmdlets::{CertificateObject, CmdletError};
+use crate::convert::{cert_error, info_to_wit};
+
+/// A `Cert:\<Location>\<Store>` path, split.
+pub struct StoreLocation {
+    pub location: String,
+    pub store: String,
+}
+
+/// Parses `Cert:\LocalMachine\My` (any case, `\` or `/`).
+pub fn parse_store_location(path: &str) -> Result<StoreLocation, CmdletError> {
+    let bad = || {
+        error::invalid_argument(
+            "InvalidCertStoreLocation",
+            format!("'{path}' is not a certificate store location; write it as Cert:\\LocalMachine\\My or Cert:\\CurrentUser\\My"),
+        )
+    };
+    let normalized = path.trim().replace('/', "\\");
+    let rest = normalized
+        .get(..5)
+        .filter(|p| p.eq_ignore_ascii_case("cert:"))
+        .map(|_| &normalized[5..])
+        .ok_or_else(bad)?;
+    let parts: Vec<&str> = rest.split('\\').filter(|p| !p.is_empty()).collect();
+    let [location, store] = parts.as_slice() else {
+        return Err(bad());
+    };
+    let location = if location.eq_ignore_ascii_case("LocalMachine") {
+        "LocalMachine"
+    } else if location.eq_ignore_ascii_case("CurrentUser") {
+        "CurrentUser"
+    } else {
+        return Err(bad());
+    };
+    Ok(StoreLocation { location: location.into(), store: store.to_string() })
+}
+
+/// The pipeline object for a certificate.
+pub fn certificate_object(
+    der: Vec<u8>,
+    location: Option<&StoreLocation>,
+    has_private_key: bool,
+    friendly_name: String,
+) -> Result<CertificateObject, CmdletError> {
+    let info = certhost_core::inspect::inspect(&der).map_err(|e| error::from_cert(cert_error(e), None))?;
+    Ok(CertificateObject {
+        info: info_to_wit(info),
+        der,
+        store: location.map(|l| l.store.clone()),
+        location: location.map(|l| l.location.clone()),
+        has_private_key,
+        friendly_name,
+    })
+}
+
+/// The stored entry behind a certificate object (with its key and chain), or the bare
+/// certificate when it is not in a store.
+pub fn load_entry(cert: &CertificateObject) -> Result<CertificateEntry, CmdletError> {
+    let Some(store_name) = &cert.store else {
+        return Ok(CertificateEntry {
+            certificate: cert.der.clone(),
+            private_key: None,
+            friendly_name: cert.friendly_name.clone(),
+            chain: Vec::new(),
+        });
+    };
+    let thumbprint = &cert.info.thumbprint;
+    match store::get_certificate(store_name, thumbprint).map_err(|e| error::from_store(e, Some(thumbprint)))? {
+        Some(stored) => Ok(stored.entry),
+        None => Err(error::new(
+            crate::bindings::exports::certhost::plugin::cmdlets::ErrorCategory::ObjectNotFound,
+            "CertificateNotInStore",
+            format!("certificate {thumbprint} is no longer in store {store_name}"),
+            Some(thumbprint),
+        )),
+    }
+}
