@@ -1,1 +1,17 @@
+//! certhost: a PowerShell-compatible cmdlet host for TLS certificate management whose
+//! certificate logic runs in a sandboxed WebAssembly component.
+//!
+//! - [`lang`]: the PowerShell parser (no dependency on the engine)
+//! - [`engine`]: values, parameter binding, pipelines, the session
+//! - [`builtins`]: cmdlets implemented by the host (the `Cert:` drive, ...)
+//! - [`format`]: PowerShell's default output formatting
+//! - [`plugin`]: the component runtime (wasmtime)
+//! - [`store`]: the persistent certificate stores and bindings (SQLite)
 
+pub mod builtins;
+pub mod engine;
+pub mod format;
+pub mod lang;
+pub mod paths;
+pub mod plugin;
+pub mod store;

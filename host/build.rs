@@ -1,0 +1,63 @@
+//! Builds the certificate component (guest/) and the test component
+//! (tests/components/runaway) for wasm32-wasip2 from source, in a target directory of
+//! their own, and tells the host crate where they are.
+
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+use std::process::{Command, exit};
+
+const TARGET: &str = "wasm32-wasip2";
+
+fn fail(message: &str) -> ! {
+    eprintln!("error: {message}");
+    exit(1);
+}
+
+fn target_installed(rustc: &str) -> bool {
+    let sysroot = Command::new(rustc)
+        .args(["--print", "sysroot"])
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
+    Path::new(&sysroot).join("lib/rustlib").join(TARGET).exists()
+}
+
+fn main() {
+    let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default());
+    let root = manifest_dir.parent().map(Path::to_path_buf).unwrap_or_else(|| fail("host/ has no parent directory"));
+    for dir in ["guest", "crates", "wit", "tests/components", "Cargo.lock"] {
+        println!("cargo:rerun-if-changed={}", root.join(dir).display());
+    }
+
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    if !target_installed(&rustc) {
+        fail("the wasm32-wasip2 target is missing; add it with: rustup target add wasm32-wasip2");
+    }
+
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let target_dir = root.join("target").join("wasm");
+    let status = Command::new(cargo)
+        .current_dir(&root)
+        .args(["build", "--release", "--locked", "--target", TARGET, "-p", "certhost-guest", "-p", "certhost-runaway", "--target-dir"])
+        .arg(&target_dir)
+        // The outer build's settings are for the host, not the wasm target.
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env_remove("RUSTC_WORKSPACE_WRAPPER")
+        .env_remove("CARGO_BUILD_TARGET")
+        .env_remove("CARGO_TARGET_DIR")
+        .env_remove("CARGO_MAKEFLAGS")
+        .status()
+        .unwrap_or_else(|e| fail(&format!("cannot run cargo to build the component: {e}")));
+    if !status.success() {
+        fail("building the certificate component (guest/) for wasm32-wasip2 failed; see the errors above");
+    }
+
+    let out = target_dir.join(TARGET).join("release");
+    let guest = out.join("certhost_guest.wasm");
+    let wasm = std::fs::read(&guest).unwrap_or_else(|e| fail(&format!("cannot read {}: {e}", guest.display())));
+    println!("cargo:rustc-env=CERTHOST_GUEST_WASM={}", guest.display());
+    println!("cargo:rustc-env=CERTHOST_GUEST_SHA256={}", hex::encode(Sha256::digest(&wasm)));
+    println!("cargo:rustc-env=CERTHOST_RUNAWAY_WASM={}", out.join("certhost_runaway.wasm").display());
+}

@@ -1,0 +1,8 @@
+//! The PowerShell language front end: source → AST. It knows nothing of the engine.
+
+pub mod ast;
+mod error;
+mod parser;
+
+pub use error::ParseError;
+pub use parser::parse;

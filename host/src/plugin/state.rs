@@ -1,0 +1,59 @@
+//! The per-call state a component instance sees: the WASI context (granting nothing),
+//! the memory limiter, and the host services behind the WIT imports.
+
+use super::limits::MemoryLimiter;
+use crate::store::Database;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use wasmtime::component::ResourceTable;
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+
+/// What the host offers a component: the database and the shell's working directory.
+#[derive(Clone)]
+pub struct Services {
+    pub database: Arc<Mutex<Database>>,
+    /// Relative paths in `files` calls resolve against this.
+    pub cwd: PathBuf,
+}
+
+pub struct HostState {
+    pub(super) wasi: WasiCtx,
+    pub(super) table: ResourceTable,
+    pub(super) limiter: MemoryLimiter,
+    pub(super) services: Services,
+    /// The guest's stderr (panic messages), kept for error reports.
+    pub(super) stderr: MemoryOutputPipe,
+}
+
+/// Bytes of guest stderr kept for error messages.
+const STDERR_CAPACITY: usize = 4096;
+
+impl HostState {
+    pub(super) fn new(services: Services, memory_limit: usize) -> Self {
+        let stderr = MemoryOutputPipe::new(STDERR_CAPACITY);
+        // No preopened directories, no environment, no arguments, no network: the
+        // builder's defaults grant nothing. stdout is discarded; stderr is captured.
+        let wasi = wasmtime_wasi::WasiCtxBuilder::new().stderr(stderr.clone()).build();
+        HostState {
+            wasi,
+            table: ResourceTable::new(),
+            limiter: MemoryLimiter::new(memory_limit),
+            services,
+            stderr,
+        }
+    }
+
+    /// The last line the guest wrote to stderr (its panic message), if any.
+    pub(super) fn last_stderr_line(&self) -> Option<String> {
+        let bytes = self.stderr.contents();
+        let text = String::from_utf8_lossy(&bytes);
+        text.lines().rev().find(|l| !l.trim().is_empty() && !l.starts_with("note:")).map(str::to_string)
+    }
+}
+
+impl WasiView for HostState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+    }
+}

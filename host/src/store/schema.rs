@@ -1,0 +1,57 @@
+//! Schema creation and versioning (`PRAGMA user_version`).
+
+use super::StoreError;
+use rusqlite::Connection;
+use std::path::Path;
+
+const SCHEMA_VERSION: i64 = 1;
+
+/// How long a writer waits for another process's transaction before giving up.
+const BUSY_TIMEOUT_MS: u32 = 30_000;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS certificates (
+    store         TEXT    NOT NULL COLLATE NOCASE,
+    thumbprint    TEXT    NOT NULL,
+    der           BLOB    NOT NULL,
+    private_key   BLOB,
+    friendly_name TEXT    NOT NULL DEFAULT '',
+    added_at      INTEGER NOT NULL,
+    PRIMARY KEY (store, thumbprint)
+);
+CREATE TABLE IF NOT EXISTS chain_certificates (
+    store      TEXT    NOT NULL COLLATE NOCASE,
+    thumbprint TEXT    NOT NULL,
+    position   INTEGER NOT NULL,
+    der        BLOB    NOT NULL,
+    PRIMARY KEY (store, thumbprint, position),
+    FOREIGN KEY (store, thumbprint) REFERENCES certificates (store, thumbprint) ON DELETE CASCADE
+);
+CREATE TABLE IF NOT EXISTS bindings (
+    endpoint                TEXT    NOT NULL PRIMARY KEY COLLATE NOCASE,
+    sni                     INTEGER NOT NULL,
+    certificate_hash        TEXT    NOT NULL,
+    app_id                  TEXT    NOT NULL,
+    store_name              TEXT    NOT NULL,
+    client_cert_negotiation INTEGER NOT NULL,
+    verify_revocation       INTEGER NOT NULL,
+    updated_at              INTEGER NOT NULL
+);
+";
+
+pub(super) fn prepare(conn: &Connection, path: &Path) -> Result<(), StoreError> {
+    conn.busy_timeout(std::time::Duration::from_millis(u64::from(BUSY_TIMEOUT_MS)))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::NewerSchema { path: path.to_path_buf(), found, known: SCHEMA_VERSION });
+    }
+    if found < SCHEMA_VERSION {
+        conn.execute_batch(&format!(
+            "BEGIN IMMEDIATE; {SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+        ))?;
+    }
+    Ok(())
+}
