@@ -20,12 +20,18 @@ fn target_installed(rustc: &str) -> bool {
         .ok()
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
         .unwrap_or_default();
-    Path::new(&sysroot).join("lib/rustlib").join(TARGET).exists()
+    Path::new(&sysroot)
+        .join("lib/rustlib")
+        .join(TARGET)
+        .exists()
 }
 
 fn main() {
     let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default());
-    let root = manifest_dir.parent().map(Path::to_path_buf).unwrap_or_else(|| fail("host/ has no parent directory"));
+    let root = manifest_dir
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| fail("host/ has no parent directory"));
     for dir in ["guest", "crates", "wit", "tests/components", "Cargo.lock"] {
         println!("cargo:rerun-if-changed={}", root.join(dir).display());
     }
@@ -39,7 +45,18 @@ fn main() {
     let target_dir = root.join("target").join("wasm");
     let status = Command::new(cargo)
         .current_dir(&root)
-        .args(["build", "--release", "--locked", "--target", TARGET, "-p", "certhost-guest", "-p", "certhost-runaway", "--target-dir"])
+        .args([
+            "build",
+            "--release",
+            "--locked",
+            "--target",
+            TARGET,
+            "-p",
+            "certhost-guest",
+            "-p",
+            "certhost-runaway",
+            "--target-dir",
+        ])
         .arg(&target_dir)
         // The outer build's settings are for the host, not the wasm target.
         .env_remove("RUSTFLAGS")
@@ -51,13 +68,22 @@ fn main() {
         .status()
         .unwrap_or_else(|e| fail(&format!("cannot run cargo to build the component: {e}")));
     if !status.success() {
-        fail("building the certificate component (guest/) for wasm32-wasip2 failed; see the errors above");
+        fail(
+            "building the certificate component (guest/) for wasm32-wasip2 failed; see the errors above",
+        );
     }
 
     let out = target_dir.join(TARGET).join("release");
     let guest = out.join("certhost_guest.wasm");
-    let wasm = std::fs::read(&guest).unwrap_or_else(|e| fail(&format!("cannot read {}: {e}", guest.display())));
+    let wasm = std::fs::read(&guest)
+        .unwrap_or_else(|e| fail(&format!("cannot read {}: {e}", guest.display())));
     println!("cargo:rustc-env=CERTHOST_GUEST_WASM={}", guest.display());
-    println!("cargo:rustc-env=CERTHOST_GUEST_SHA256={}", hex::encode(Sha256::digest(&wasm)));
-    println!("cargo:rustc-env=CERTHOST_RUNAWAY_WASM={}", out.join("certhost_runaway.wasm").display());
+    println!(
+        "cargo:rustc-env=CERTHOST_GUEST_SHA256={}",
+        hex::encode(Sha256::digest(&wasm))
+    );
+    println!(
+        "cargo:rustc-env=CERTHOST_RUNAWAY_WASM={}",
+        out.join("certhost_runaway.wasm").display()
+    );
 }

@@ -11,7 +11,10 @@ impl Args {
     }
 
     fn get(&self, name: &str) -> Option<&Value> {
-        self.0.iter().find(|a| a.name.eq_ignore_ascii_case(name)).map(|a| &a.value)
+        self.0
+            .iter()
+            .find(|a| a.name.eq_ignore_ascii_case(name))
+            .map(|a| &a.value)
     }
 
     pub fn text(&self, name: &str) -> Option<String> {

@@ -35,7 +35,10 @@ pub fn info_to_wit(i: certhost_core::inspect::CertificateInfo) -> CertificateInf
         extended_key_usages: i
             .extended_key_usages
             .into_iter()
-            .map(|e| Eku { friendly_name: e.friendly_name, oid: e.oid })
+            .map(|e| Eku {
+                friendly_name: e.friendly_name,
+                oid: e.oid,
+            })
             .collect(),
         key_usages: i.key_usages,
         self_signed: i.self_signed,

@@ -21,10 +21,18 @@ fn length(len: usize) -> Result<u32, PrimitiveError> {
 }
 
 impl Primitives for HostPrimitives {
-    fn pbkdf2_hmac(&self, d: Digest, password: &[u8], salt: &[u8], iterations: u32, len: usize) -> Result<Vec<u8>, PrimitiveError> {
+    fn pbkdf2_hmac(
+        &self,
+        d: Digest,
+        password: &[u8],
+        salt: &[u8],
+        iterations: u32,
+        len: usize,
+    ) -> Result<Vec<u8>, PrimitiveError> {
         // The host enforces the same bounds; check here to report them precisely.
         certhost_primitives::Software.check_bounds(iterations, len)?;
-        host::pbkdf2_hmac(digest(d), password, salt, iterations, length(len)?).map_err(PrimitiveError::Host)
+        host::pbkdf2_hmac(digest(d), password, salt, iterations, length(len)?)
+            .map_err(PrimitiveError::Host)
     }
 
     fn pkcs12_kdf(
@@ -42,7 +50,8 @@ impl Primitives for HostPrimitives {
             Pkcs12Purpose::Iv => host::Pkcs12Purpose::Iv,
             Pkcs12Purpose::Mac => host::Pkcs12Purpose::Mac,
         };
-        host::pkcs12_kdf(digest(d), password, salt, purpose, iterations, length(len)?).map_err(PrimitiveError::Host)
+        host::pkcs12_kdf(digest(d), password, salt, purpose, iterations, length(len)?)
+            .map_err(PrimitiveError::Host)
     }
 
     fn generate_rsa_key(&self, bits: u32) -> Result<Vec<u8>, PrimitiveError> {

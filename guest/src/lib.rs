@@ -13,9 +13,9 @@ mod cmdlets;
 mod convert;
 mod host_primitives;
 
+use bindings::certhost::plugin::types::{CertError, CertificateEntry, CertificateInfo};
 use bindings::exports::certhost::plugin::certificates::{self, GenerateRequest, PfxProfile};
 use bindings::exports::certhost::plugin::cmdlets::{Argument, CmdletError, CmdletInfo, Value};
-use bindings::certhost::plugin::types::{CertError, CertificateEntry, CertificateInfo};
 use certhost_core::pkcs12;
 use convert::{cert_error, entry_from_pfx, info_to_wit};
 use host_primitives::HostPrimitives;
@@ -24,8 +24,11 @@ struct Component;
 
 impl certificates::Guest for Component {
     fn generate_self_signed(request: GenerateRequest) -> Result<CertificateEntry, CertError> {
-        let made = certhost_core::generate::generate_self_signed(&convert::request_from_wit(&request), &HostPrimitives)
-            .map_err(cert_error)?;
+        let made = certhost_core::generate::generate_self_signed(
+            &convert::request_from_wit(&request),
+            &HostPrimitives,
+        )
+        .map_err(cert_error)?;
         Ok(CertificateEntry {
             certificate: made.certificate,
             private_key: Some(made.private_key),
@@ -35,7 +38,9 @@ impl certificates::Guest for Component {
     }
 
     fn inspect(certificate: Vec<u8>) -> Result<CertificateInfo, CertError> {
-        certhost_core::inspect::inspect(&certificate).map(info_to_wit).map_err(cert_error)
+        certhost_core::inspect::inspect(&certificate)
+            .map(info_to_wit)
+            .map_err(cert_error)
     }
 
     fn import_pfx(data: Vec<u8>, password: String) -> Result<Vec<CertificateEntry>, CertError> {
@@ -50,7 +55,11 @@ impl certificates::Guest for Component {
         include_chain: bool,
         iterations: u32,
     ) -> Result<Vec<u8>, CertError> {
-        let chain = if include_chain { entry.chain.as_slice() } else { &[] };
+        let chain = if include_chain {
+            entry.chain.as_slice()
+        } else {
+            &[]
+        };
         pkcs12::write_pfx(
             &entry.certificate,
             entry.private_key.as_deref(),
@@ -68,7 +77,8 @@ impl certificates::Guest for Component {
     }
 
     fn parse_private_key(data: Vec<u8>, password: Option<String>) -> Result<Vec<u8>, CertError> {
-        certhost_core::pem::parse_private_key(&data, password.as_deref(), &HostPrimitives).map_err(cert_error)
+        certhost_core::pem::parse_private_key(&data, password.as_deref(), &HostPrimitives)
+            .map_err(cert_error)
     }
 
     fn check_key_pair(certificate: Vec<u8>, private_key: Vec<u8>) -> Result<(), CertError> {
@@ -87,7 +97,11 @@ impl bindings::exports::certhost::plugin::cmdlets::Guest for Component {
         cmdlets::all().iter().map(|c| (c.info)()).collect()
     }
 
-    fn invoke(name: String, arguments: Vec<Argument>, input: Option<Value>) -> Result<Vec<Value>, CmdletError> {
+    fn invoke(
+        name: String,
+        arguments: Vec<Argument>,
+        input: Option<Value>,
+    ) -> Result<Vec<Value>, CmdletError> {
         let cmdlet = cmdlets::all()
             .iter()
             .find(|c| (c.info)().name.eq_ignore_ascii_case(&name))

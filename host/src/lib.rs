@@ -9,6 +9,7 @@
 //! - [`store`]: the persistent certificate stores and bindings (SQLite)
 
 pub mod builtins;
+pub mod cli;
 pub mod engine;
 pub mod format;
 pub mod lang;

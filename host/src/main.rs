@@ -1,1 +1,141 @@
-fn main() {}
+//! The `certhost` binary.
+
+use certhost::cli::{self, Mode};
+use certhost::engine::session::HostContext;
+use certhost::engine::{Session, SessionOptions, Value};
+use certhost::format::Formatter;
+use certhost::plugin::{Runtime, RuntimeConfig, Services};
+use certhost::store::Database;
+use std::io::{IsTerminal, Read, Write};
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+
+fn main() -> ExitCode {
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!(
+            "certhost: internal error: {info}. Please report this; no stored state was changed by the failed step."
+        );
+    }));
+    let cli = match cli::parse(std::env::args_os().skip(1)) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 64 } else { 0 });
+        }
+    };
+    match run(&cli) {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("certhost: {message}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run(cli: &cli::Cli) -> Result<ExitCode, String> {
+    let state_dir = certhost::paths::state_dir();
+    let database = Database::open(&state_dir).map_err(|e| e.to_string())?;
+    let runtime =
+        Runtime::new(RuntimeConfig::new(state_dir.join("cache"))).map_err(|e| e.to_string())?;
+    let plugin = runtime.load_builtin().map_err(|e| e.to_string())?;
+    let cwd =
+        std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
+    let services = Services {
+        database: Arc::new(Mutex::new(database)),
+        cwd,
+    };
+    let stdin_is_terminal = std::io::stdin().is_terminal();
+    let options = SessionOptions {
+        non_interactive: cli.non_interactive || !stdin_is_terminal,
+        color: std::io::stderr().is_terminal(),
+    };
+    let host = HostContext {
+        runtime,
+        certificate_plugin: std::rc::Rc::new(plugin),
+        services,
+    };
+    let mut session =
+        Session::new(host, options, Box::new(std::io::stderr())).map_err(|e| e.to_string())?;
+    let mut out = Formatter::new(Box::new(std::io::stdout()));
+
+    let code = match cli.mode() {
+        Mode::Command(text) => run_text(&mut session, &mut out, &text, true),
+        Mode::CommandFromStdin => {
+            let mut text = String::new();
+            std::io::stdin()
+                .read_to_string(&mut text)
+                .map_err(|e| format!("cannot read the command from stdin: {e}"))?;
+            run_text(&mut session, &mut out, &text, true)
+        }
+        Mode::File { path, arguments } => {
+            let text = std::fs::read_to_string(&path).map_err(|e| {
+                format!(
+                    "cannot read the script '{}': {}",
+                    path.display(),
+                    certhost::plugin::io_reason(&e)
+                )
+            })?;
+            session.set_variable(
+                "args",
+                Value::Array(arguments.into_iter().map(Value::String).collect()),
+            );
+            run_text(&mut session, &mut out, &text, false)
+        }
+        Mode::Interactive => interactive(&mut session, &mut out, stdin_is_terminal),
+    };
+    out.finish();
+    Ok(code)
+}
+
+/// Runs a script. `-Command` exits 1 when the last statement failed; `-File` exits 0
+/// unless the script does not parse, as `pwsh` does.
+fn run_text(
+    session: &mut Session,
+    out: &mut Formatter,
+    text: &str,
+    exit_on_last_status: bool,
+) -> ExitCode {
+    match certhost::lang::parse(text) {
+        Ok(script) => {
+            session.run(&script, out);
+            if exit_on_last_status && !session.last_success {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// A line-at-a-time prompt (line editing and completion come with the full shell).
+fn interactive(session: &mut Session, out: &mut Formatter, terminal: bool) -> ExitCode {
+    let stdin = std::io::stdin();
+    let mut line = String::new();
+    loop {
+        if terminal {
+            print!("PS certhost> ");
+            let _ = std::io::stdout().flush();
+        }
+        line.clear();
+        match stdin.read_line(&mut line) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {
+                let text = line.trim();
+                if text.eq_ignore_ascii_case("exit") {
+                    break;
+                }
+                let _ = run_text(session, out, text, true);
+                out.flush_table();
+            }
+        }
+    }
+    if session.last_success {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}

@@ -3,7 +3,12 @@
 use crate::bindings::certhost::plugin::types::{CertError, StoreError};
 use crate::bindings::exports::certhost::plugin::cmdlets::{CmdletError, ErrorCategory};
 
-pub fn new(category: ErrorCategory, id: &str, message: impl Into<String>, target: Option<&str>) -> CmdletError {
+pub fn new(
+    category: ErrorCategory,
+    id: &str,
+    message: impl Into<String>,
+    target: Option<&str>,
+) -> CmdletError {
     CmdletError {
         category,
         error_id: id.to_string(),
@@ -17,12 +22,21 @@ pub fn invalid_argument(id: &str, message: impl Into<String>) -> CmdletError {
 }
 
 pub fn not_found_cmdlet(name: &str) -> CmdletError {
-    new(ErrorCategory::ObjectNotFound, "CommandNotFound", format!("this component has no cmdlet '{name}'"), None)
+    new(
+        ErrorCategory::ObjectNotFound,
+        "CommandNotFound",
+        format!("this component has no cmdlet '{name}'"),
+        None,
+    )
 }
 
 pub fn from_cert(e: CertError, target: Option<&str>) -> CmdletError {
     let (category, id, message) = match e {
-        CertError::WrongPassword(m) => (ErrorCategory::SecurityError, "WrongPassword", format!("wrong password: {m}")),
+        CertError::WrongPassword(m) => (
+            ErrorCategory::SecurityError,
+            "WrongPassword",
+            format!("wrong password: {m}"),
+        ),
         CertError::Corrupt(m) => (ErrorCategory::InvalidData, "CorruptInput", m),
         CertError::Unsupported(m) => (ErrorCategory::NotImplemented, "Unsupported", m),
         CertError::KeyMismatch(m) => (ErrorCategory::InvalidData, "KeyMismatch", m),

@@ -4,7 +4,9 @@ use super::meta::{ParamExt, cmdlet, example, param};
 use super::{Cmdlet, error};
 use crate::args::Args;
 use crate::bindings::certhost::plugin::files;
-use crate::bindings::exports::certhost::plugin::cmdlets::{CmdletError, CmdletInfo, ErrorCategory, ParameterType as T, Value};
+use crate::bindings::exports::certhost::plugin::cmdlets::{
+    CmdletError, CmdletInfo, ErrorCategory, ParameterType as T, Value,
+};
 
 pub const CMDLET: Cmdlet = Cmdlet { info, run };
 
@@ -14,9 +16,19 @@ fn info() -> CmdletInfo {
         "Exports a certificate, without its private key, to a file.",
         "Writes the certificate as DER (-Type CERT, the default, as on Windows) or PEM (-Type PEM, a certhost extension for Linux tools).",
         vec![
-            param("Cert", T::Certificate, "The certificate, from the pipeline or a Cert: path.").mandatory().from_pipeline().aliases(&["Certificate"]),
-            param("FilePath", T::Text, "Path of the file to write.").mandatory().position(1),
-            param("Type", T::Text, "CERT (DER, default) or PEM.").values(&["CERT", "PEM", "P7B", "SST"]),
+            param(
+                "Cert",
+                T::Certificate,
+                "The certificate, from the pipeline or a Cert: path.",
+            )
+            .mandatory()
+            .from_pipeline()
+            .aliases(&["Certificate"]),
+            param("FilePath", T::Text, "Path of the file to write.")
+                .mandatory()
+                .position(1),
+            param("Type", T::Text, "CERT (DER, default) or PEM.")
+                .values(&["CERT", "PEM", "P7B", "SST"]),
         ],
         vec![example(
             "Export as DER for Windows, PEM for Linux",
@@ -29,10 +41,16 @@ fn info() -> CmdletInfo {
 
 fn run(args: &Args, _input: Option<Value>) -> Result<Vec<Value>, CmdletError> {
     let path = args.text("FilePath").unwrap_or_default();
-    let cert = args
-        .certificate("Cert")
-        .ok_or_else(|| error::invalid_argument("CertificateRequired", "give the certificate with -Cert or through the pipeline"))?;
-    let kind = args.text("Type").unwrap_or_else(|| "CERT".into()).to_ascii_uppercase();
+    let cert = args.certificate("Cert").ok_or_else(|| {
+        error::invalid_argument(
+            "CertificateRequired",
+            "give the certificate with -Cert or through the pipeline",
+        )
+    })?;
+    let kind = args
+        .text("Type")
+        .unwrap_or_else(|| "CERT".into())
+        .to_ascii_uppercase();
     let bytes = match kind.as_str() {
         "CERT" => cert.der.clone(),
         "PEM" => certhost_core::pem::encode_pem("CERTIFICATE", &cert.der).into_bytes(),

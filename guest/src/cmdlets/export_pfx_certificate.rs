@@ -5,7 +5,9 @@ use super::objects::load_entry;
 use super::{Cmdlet, error};
 use crate::args::Args;
 use crate::bindings::certhost::plugin::files;
-use crate::bindings::exports::certhost::plugin::cmdlets::{CmdletError, CmdletInfo, ParameterType as T, Value};
+use crate::bindings::exports::certhost::plugin::cmdlets::{
+    CmdletError, CmdletInfo, ParameterType as T, Value,
+};
 use crate::convert::cert_error;
 use certhost_core::pkcs12::{DEFAULT_ITERATIONS, PfxProfile, write_pfx};
 
@@ -36,23 +38,45 @@ fn info() -> CmdletInfo {
 
 fn run(args: &Args, _input: Option<Value>) -> Result<Vec<Value>, CmdletError> {
     let path = args.text("FilePath").unwrap_or_default();
-    let cert = args
-        .certificate("Cert")
-        .ok_or_else(|| error::invalid_argument("CertificateRequired", "give the certificate with -Cert or through the pipeline"))?;
+    let cert = args.certificate("Cert").ok_or_else(|| {
+        error::invalid_argument(
+            "CertificateRequired",
+            "give the certificate with -Cert or through the pipeline",
+        )
+    })?;
     let entry = load_entry(cert)?;
-    let include_chain = !args.text("ChainOption").is_some_and(|c| c.eq_ignore_ascii_case("EndEntityCertOnly"));
+    let include_chain = !args
+        .text("ChainOption")
+        .is_some_and(|c| c.eq_ignore_ascii_case("EndEntityCertOnly"));
     let profile = match args.text("CryptoAlgorithmOption") {
         Some(p) if p.eq_ignore_ascii_case("AES256_SHA256") => PfxProfile::Aes256Sha256,
         _ => PfxProfile::TripleDesSha1,
     };
     let iterations = match args.integer("Iterations") {
-        Some(n) => u32::try_from(n).map_err(|_| error::invalid_argument("InvalidIterations", format!("-Iterations {n} is out of range")))?,
+        Some(n) => u32::try_from(n).map_err(|_| {
+            error::invalid_argument(
+                "InvalidIterations",
+                format!("-Iterations {n} is out of range"),
+            )
+        })?,
         None => DEFAULT_ITERATIONS,
     };
-    let chain = if include_chain { entry.chain.as_slice() } else { &[] };
+    let chain = if include_chain {
+        entry.chain.as_slice()
+    } else {
+        &[]
+    };
     let password = args.text("Password").unwrap_or_default();
-    let pfx = write_pfx(&entry.certificate, entry.private_key.as_deref(), chain, &entry.friendly_name, &password, profile, iterations)
-        .map_err(|e| error::from_cert(cert_error(e), Some(&path)))?;
+    let pfx = write_pfx(
+        &entry.certificate,
+        entry.private_key.as_deref(),
+        chain,
+        &entry.friendly_name,
+        &password,
+        profile,
+        iterations,
+    )
+    .map_err(|e| error::from_cert(cert_error(e), Some(&path)))?;
     files::write_file(&path, &pfx, true).map_err(|e| error::file(&path, e, true))?;
     Ok(Vec::new())
 }

@@ -5,7 +5,9 @@ use super::objects::{certificate_object, parse_store_location};
 use super::{Cmdlet, error};
 use crate::args::Args;
 use crate::bindings::certhost::plugin::{files, store};
-use crate::bindings::exports::certhost::plugin::cmdlets::{CmdletError, CmdletInfo, ParameterType as T, Value};
+use crate::bindings::exports::certhost::plugin::cmdlets::{
+    CmdletError, CmdletInfo, ParameterType as T, Value,
+};
 use crate::convert::{cert_error, entry_from_pfx};
 use crate::host_primitives::HostPrimitives;
 
@@ -17,10 +19,23 @@ fn info() -> CmdletInfo {
         "Imports certificates and private keys from a PFX file into a certificate store.",
         "Reads a PFX (PKCS#12) file made by Windows, OpenSSL, NSS, GnuTLS, Java keytool or others and adds its certificates to the store in one transaction: a wrong password or a damaged file changes nothing. The certificate that matches each private key is stored with that key and the file's other certificates as its chain. Returns the certificates that have private keys (or all, for a file without keys).",
         vec![
-            param("FilePath", T::Text, "Path of the PFX file.").mandatory().position(0).by_property_name().aliases(&["FullName", "Path"]),
-            param("CertStoreLocation", T::Text, "Store to import into (default Cert:\\LocalMachine\\My).").position(1),
+            param("FilePath", T::Text, "Path of the PFX file.")
+                .mandatory()
+                .position(0)
+                .by_property_name()
+                .aliases(&["FullName", "Path"]),
+            param(
+                "CertStoreLocation",
+                T::Text,
+                "Store to import into (default Cert:\\LocalMachine\\My).",
+            )
+            .position(1),
             param("Password", T::SecureText, "Password of the PFX file."),
-            param("Exportable", T::Switch, "Accepted for compatibility: keys in certhost's store can always be exported."),
+            param(
+                "Exportable",
+                T::Switch,
+                "Accepted for compatibility: keys in certhost's store can always be exported.",
+            ),
         ],
         vec![example(
             "Import a PFX file",
@@ -33,7 +48,11 @@ fn info() -> CmdletInfo {
 
 fn run(args: &Args, _input: Option<Value>) -> Result<Vec<Value>, CmdletError> {
     let path = args.text("FilePath").unwrap_or_default();
-    let location = parse_store_location(&args.text("CertStoreLocation").unwrap_or_else(|| "Cert:\\LocalMachine\\My".into()))?;
+    let location = parse_store_location(
+        &args
+            .text("CertStoreLocation")
+            .unwrap_or_else(|| "Cert:\\LocalMachine\\My".into()),
+    )?;
     let data = files::read_file(&path).map_err(|e| error::file(&path, e, false))?;
     let password = args.text("Password").unwrap_or_default();
     let entries: Vec<_> = certhost_core::pkcs12::read_pfx(&data, &password, &HostPrimitives)
@@ -41,14 +60,16 @@ fn run(args: &Args, _input: Option<Value>) -> Result<Vec<Value>, CmdletError> {
         .into_iter()
         .map(entry_from_pfx)
         .collect();
-    store::add_certificates(&location.store, &entries).map_err(|e| error::from_store(e, Some(&path)))?;
+    store::add_certificates(&location.store, &entries)
+        .map_err(|e| error::from_store(e, Some(&path)))?;
     let any_key = entries.iter().any(|e| e.private_key.is_some());
     entries
         .into_iter()
         .filter(|e| !any_key || e.private_key.is_some())
         .map(|e| {
             let has_key = e.private_key.is_some();
-            certificate_object(e.certificate, Some(&location), has_key, e.friendly_name).map(Value::Certificate)
+            certificate_object(e.certificate, Some(&location), has_key, e.friendly_name)
+                .map(Value::Certificate)
         })
         .collect()
 }

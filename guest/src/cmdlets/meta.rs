@@ -48,7 +48,9 @@ impl ParamExt for ParameterInfo {
         self
     }
     fn by_property_name(mut self) -> Self {
-        self.sets.iter_mut().for_each(|s| s.from_pipeline_by_property_name = true);
+        self.sets
+            .iter_mut()
+            .for_each(|s| s.from_pipeline_by_property_name = true);
         self
     }
     fn aliases(mut self, names: &[&str]) -> Self {
@@ -62,7 +64,11 @@ impl ParamExt for ParameterInfo {
 }
 
 pub fn example(title: &str, code: &str, remarks: &str) -> Example {
-    Example { title: title.into(), code: code.into(), remarks: remarks.into() }
+    Example {
+        title: title.into(),
+        code: code.into(),
+        remarks: remarks.into(),
+    }
 }
 
 /// A cmdlet with one parameter set.

@@ -5,7 +5,9 @@ use super::objects::{certificate_object, parse_store_location};
 use super::{Cmdlet, error};
 use crate::args::Args;
 use crate::bindings::certhost::plugin::{host, store, types::CertificateEntry};
-use crate::bindings::exports::certhost::plugin::cmdlets::{CmdletError, CmdletInfo, ParameterType as T, Value};
+use crate::bindings::exports::certhost::plugin::cmdlets::{
+    CmdletError, CmdletInfo, ParameterType as T, Value,
+};
 use crate::host_primitives::HostPrimitives;
 use certhost_core::generate::{ExtendedKeyUsage, GenerateRequest, KeyUsage, generate_self_signed};
 use certhost_core::keys::KeyAlgorithm;
@@ -65,7 +67,12 @@ fn key_usage(name: &str) -> Result<Option<KeyUsage>, CmdletError> {
         "dataencipherment" => KeyUsage::DataEncipherment,
         "keyagreement" => KeyUsage::KeyAgreement,
         "none" => return Ok(None),
-        _ => return Err(error::invalid_argument("InvalidKeyUsage", format!("'{name}' is not a key usage"))),
+        _ => {
+            return Err(error::invalid_argument(
+                "InvalidKeyUsage",
+                format!("'{name}' is not a key usage"),
+            ));
+        }
     }))
 }
 
@@ -74,10 +81,15 @@ fn apply_text_extension(text: &str, request: &mut GenerateRequest) -> Result<(),
     let unsupported = || {
         error::invalid_argument(
             "UnsupportedTextExtension",
-            format!("text extension '{text}' is not supported; use 2.5.29.37={{text}}<EKU OIDs> or 2.5.29.17={{text}}DNS=<name>&IPAddress=<ip>"),
+            format!(
+                "text extension '{text}' is not supported; use 2.5.29.37={{text}}<EKU OIDs> or 2.5.29.17={{text}}DNS=<name>&IPAddress=<ip>"
+            ),
         )
     };
-    let (oid, value) = text.split_once("={text}").or_else(|| text.split_once("={critical}{text}")).ok_or_else(unsupported)?;
+    let (oid, value) = text
+        .split_once("={text}")
+        .or_else(|| text.split_once("={critical}{text}"))
+        .ok_or_else(unsupported)?;
     match oid.trim() {
         "2.5.29.37" => {
             request.extended_key_usages.clear();
@@ -110,20 +122,36 @@ fn apply_text_extension(text: &str, request: &mut GenerateRequest) -> Result<(),
 }
 
 fn run(args: &Args, _input: Option<Value>) -> Result<Vec<Value>, CmdletError> {
-    let location = parse_store_location(&args.text("CertStoreLocation").unwrap_or_else(|| DEFAULT_STORE.into()))?;
+    let location = parse_store_location(
+        &args
+            .text("CertStoreLocation")
+            .unwrap_or_else(|| DEFAULT_STORE.into()),
+    )?;
     let now = host::now();
     let mut request = GenerateRequest::server_default(now);
     request.subject = args.text("Subject");
     request.dns_names = args.texts("DnsName");
-    let key_length = args.integer("KeyLength").map(|l| u32::try_from(l).unwrap_or(0));
-    request.key = KeyAlgorithm::from_windows_name(&args.text("KeyAlgorithm").unwrap_or_else(|| "RSA".into()), key_length)
-        .map_err(|e| error::from_cert(crate::convert::cert_error(e), None))?;
-    if matches!(request.key, KeyAlgorithm::EcdsaP256 | KeyAlgorithm::EcdsaP384) {
+    let key_length = args
+        .integer("KeyLength")
+        .map(|l| u32::try_from(l).unwrap_or(0));
+    request.key = KeyAlgorithm::from_windows_name(
+        &args.text("KeyAlgorithm").unwrap_or_else(|| "RSA".into()),
+        key_length,
+    )
+    .map_err(|e| error::from_cert(crate::convert::cert_error(e), None))?;
+    if matches!(
+        request.key,
+        KeyAlgorithm::EcdsaP256 | KeyAlgorithm::EcdsaP384
+    ) {
         // keyEncipherment does not apply to ECDSA keys.
         request.key_usages = vec![KeyUsage::DigitalSignature];
     }
     if let Some(hash) = args.text("HashAlgorithm") {
-        let expected = if request.key == KeyAlgorithm::EcdsaP384 { "SHA384" } else { "SHA256" };
+        let expected = if request.key == KeyAlgorithm::EcdsaP384 {
+            "SHA384"
+        } else {
+            "SHA256"
+        };
         if !hash.eq_ignore_ascii_case(expected) {
             return Err(error::invalid_argument(
                 "UnsupportedHashAlgorithm",
@@ -139,15 +167,25 @@ fn run(args: &Args, _input: Option<Value>) -> Result<Vec<Value>, CmdletError> {
     }
     let usages = args.texts("KeyUsage");
     if !usages.is_empty() {
-        request.key_usages = usages.iter().map(|u| key_usage(u)).collect::<Result<Vec<_>, _>>()?.into_iter().flatten().collect();
+        request.key_usages = usages
+            .iter()
+            .map(|u| key_usage(u))
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .flatten()
+            .collect();
     }
-    if args.text("Type").is_some_and(|t| t.eq_ignore_ascii_case("Custom")) {
+    if args
+        .text("Type")
+        .is_some_and(|t| t.eq_ignore_ascii_case("Custom"))
+    {
         request.extended_key_usages.clear();
     }
     for ext in args.texts("TextExtension") {
         apply_text_extension(&ext, &mut request)?;
     }
-    let made = generate_self_signed(&request, &HostPrimitives).map_err(|e| error::from_cert(crate::convert::cert_error(e), None))?;
+    let made = generate_self_signed(&request, &HostPrimitives)
+        .map_err(|e| error::from_cert(crate::convert::cert_error(e), None))?;
     let friendly_name = args.text("FriendlyName").unwrap_or_default();
     let entry = CertificateEntry {
         certificate: made.certificate.clone(),
@@ -156,5 +194,10 @@ fn run(args: &Args, _input: Option<Value>) -> Result<Vec<Value>, CmdletError> {
         chain: Vec::new(),
     };
     store::add_certificates(&location.store, &[entry]).map_err(|e| error::from_store(e, None))?;
-    Ok(vec![Value::Certificate(certificate_object(made.certificate, Some(&location), true, friendly_name)?)])
+    Ok(vec![Value::Certificate(certificate_object(
+        made.certificate,
+        Some(&location),
+        true,
+        friendly_name,
+    )?)])
 }

@@ -17,7 +17,9 @@ pub fn parse_store_location(path: &str) -> Result<StoreLocation, CmdletError> {
     let bad = || {
         error::invalid_argument(
             "InvalidCertStoreLocation",
-            format!("'{path}' is not a certificate store location; write it as Cert:\\LocalMachine\\My or Cert:\\CurrentUser\\My"),
+            format!(
+                "'{path}' is not a certificate store location; write it as Cert:\\LocalMachine\\My or Cert:\\CurrentUser\\My"
+            ),
         )
     };
     let normalized = path.trim().replace('/', "\\");
@@ -37,7 +39,10 @@ pub fn parse_store_location(path: &str) -> Result<StoreLocation, CmdletError> {
     } else {
         return Err(bad());
     };
-    Ok(StoreLocation { location: location.into(), store: store.to_string() })
+    Ok(StoreLocation {
+        location: location.into(),
+        store: store.to_string(),
+    })
 }
 
 /// The pipeline object for a certificate.
@@ -47,7 +52,8 @@ pub fn certificate_object(
     has_private_key: bool,
     friendly_name: String,
 ) -> Result<CertificateObject, CmdletError> {
-    let info = certhost_core::inspect::inspect(&der).map_err(|e| error::from_cert(cert_error(e), None))?;
+    let info =
+        certhost_core::inspect::inspect(&der).map_err(|e| error::from_cert(cert_error(e), None))?;
     Ok(CertificateObject {
         info: info_to_wit(info),
         der,
@@ -70,7 +76,9 @@ pub fn load_entry(cert: &CertificateObject) -> Result<CertificateEntry, CmdletEr
         });
     };
     let thumbprint = &cert.info.thumbprint;
-    match store::get_certificate(store_name, thumbprint).map_err(|e| error::from_store(e, Some(thumbprint)))? {
+    match store::get_certificate(store_name, thumbprint)
+        .map_err(|e| error::from_store(e, Some(thumbprint)))?
+    {
         Some(stored) => Ok(stored.entry),
         None => Err(error::new(
             crate::bindings::exports::certhost::plugin::cmdlets::ErrorCategory::ObjectNotFound,

@@ -1,1 +1,14 @@
-//! placeholder
+//! The engine: values, commands and their metadata, parameter binding, and the session
+//! that evaluates scripts.
+
+pub mod binder;
+pub mod certificate;
+pub mod command;
+pub mod component;
+mod convert;
+pub mod session;
+pub mod value;
+
+pub use command::{Command, CommandError};
+pub use session::{Session, SessionOptions};
+pub use value::{SecureString, Value};

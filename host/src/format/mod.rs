@@ -1,1 +1,149 @@
-//! placeholder
+//! PowerShell's default output (`Out-Default`): a type's registered view if it has one
+//! (certificates: the `Thumbprint  Subject` table under a `PSParentPath` header, as the
+//! Cert: provider shows them), otherwise values as text. Tables continue across
+//! statements while the objects keep the same shape, as in PowerShell.
+
+use crate::engine::Value;
+use crate::engine::certificate::parent_path;
+use std::io::Write;
+
+/// Writes values as the console shows them.
+pub struct Formatter {
+    out: Box<dyn Write>,
+    /// The certificate table in progress: its PSParentPath (None = not in a store).
+    table: Option<Option<String>>,
+}
+
+const THUMBPRINT_WIDTH: usize = 40;
+
+impl Formatter {
+    pub fn new(out: Box<dyn Write>) -> Self {
+        Formatter { out, table: None }
+    }
+
+    /// Writes one value (arrays element by element).
+    pub fn write(&mut self, value: &Value) {
+        // Output errors (a closed pipe) are ignored, as PowerShell ignores them.
+        let _ = self.write_value(value);
+    }
+
+    fn write_value(&mut self, value: &Value) -> std::io::Result<()> {
+        match value {
+            Value::Array(items) => {
+                for item in items {
+                    self.write_value(item)?;
+                }
+                Ok(())
+            }
+            Value::Certificate(c) => {
+                let parent = parent_path(c);
+                if self.table.as_ref() != Some(&parent) {
+                    self.flush_table();
+                    if let Some(p) = &parent {
+                        write!(self.out, "\n   PSParentPath: {p}\n")?;
+                    }
+                    writeln!(self.out)?;
+                    writeln!(self.out, "{:<THUMBPRINT_WIDTH$}  Subject", "Thumbprint")?;
+                    writeln!(self.out, "{:<THUMBPRINT_WIDTH$}  -------", "----------")?;
+                    self.table = Some(parent);
+                }
+                writeln!(
+                    self.out,
+                    "{:<THUMBPRINT_WIDTH$}  {}",
+                    c.info.thumbprint, c.info.subject
+                )
+            }
+            Value::Null => Ok(()),
+            Value::Hashtable(entries) => {
+                self.flush_table();
+                let width = entries
+                    .iter()
+                    .map(|(k, _)| k.chars().count())
+                    .max()
+                    .unwrap_or(4)
+                    .max(4);
+                writeln!(self.out, "\n{:<width$} Value", "Name")?;
+                writeln!(self.out, "{:<width$} -----", "----")?;
+                for (k, v) in entries {
+                    writeln!(self.out, "{k:<width$} {}", v.to_text())?;
+                }
+                writeln!(self.out)
+            }
+            Value::DateTime(t) => {
+                self.flush_table();
+                writeln!(self.out, "\n{}\n", datetime_long(*t))
+            }
+            other => {
+                self.flush_table();
+                writeln!(self.out, "{}", other.to_text())
+            }
+        }
+    }
+
+    /// Ends a table in progress with its blank line.
+    pub fn flush_table(&mut self) {
+        if self.table.take().is_some() {
+            let _ = writeln!(self.out);
+        }
+    }
+
+    /// Ends the output.
+    pub fn finish(&mut self) {
+        self.flush_table();
+        let _ = self.out.flush();
+    }
+}
+
+fn utc(t: i64) -> time::OffsetDateTime {
+    time::OffsetDateTime::from_unix_timestamp(t).unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+}
+
+/// `11/22/2026 20:52:16` (PowerShell's short form, en-US, 24-hour like `pwsh` on Linux;
+/// certhost shows times in UTC).
+pub fn datetime_short(t: i64) -> String {
+    let d = utc(t);
+    format!(
+        "{}/{}/{} {:02}:{:02}:{:02}",
+        u8::from(d.month()),
+        d.day(),
+        d.year(),
+        d.hour(),
+        d.minute(),
+        d.second()
+    )
+}
+
+/// `Sunday, November 22, 2026 8:52:16 PM` (how a DateTime displays by itself).
+pub fn datetime_long(t: i64) -> String {
+    let d = utc(t);
+    let (hour, ampm) = match d.hour() {
+        0 => (12, "AM"),
+        h @ 1..=11 => (h, "AM"),
+        12 => (12, "PM"),
+        h => (h - 12, "PM"),
+    };
+    format!(
+        "{}, {} {}, {} {}:{:02}:{:02} {ampm}",
+        d.weekday(),
+        d.month(),
+        d.day(),
+        d.year(),
+        hour,
+        d.minute(),
+        d.second()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_format_like_powershell() {
+        assert_eq!(
+            datetime_long(1_795_380_736),
+            "Sunday, November 22, 2026 8:52:16 PM"
+        );
+        assert_eq!(datetime_short(1_795_380_736), "11/22/2026 20:52:16");
+    }
+}

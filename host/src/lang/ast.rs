@@ -18,7 +18,11 @@ pub enum Statement {
     /// A pipeline whose output goes to the caller (or the console at top level).
     Pipeline(Pipeline),
     /// `$name = <pipeline>`.
-    Assignment { variable: String, value: Pipeline, span: Span },
+    Assignment {
+        variable: String,
+        value: Pipeline,
+        span: Span,
+    },
 }
 
 /// `element | element | ...`
@@ -45,7 +49,11 @@ pub struct CommandCall {
 #[derive(Debug, Clone, PartialEq)]
 pub enum CommandArgument {
     /// `-Name` (value `None`) or `-Name:value`.
-    Parameter { name: String, value: Option<Expr>, span: Span },
+    Parameter {
+        name: String,
+        value: Option<Expr>,
+        span: Span,
+    },
     /// A value: positional, or the argument of the preceding `-Name`.
     Value(Expr),
     /// `@name`: a hashtable's entries as named parameters, an array's as positionals.
@@ -81,9 +89,19 @@ pub enum Expr {
     /// `$( statements )`
     SubExpression(Script),
     /// `target.Name`
-    Member { target: Box<Expr>, name: String },
+    Member {
+        target: Box<Expr>,
+        name: String,
+    },
     /// `target.Name(args)`
-    MethodCall { target: Box<Expr>, name: String, arguments: Vec<Expr> },
+    MethodCall {
+        target: Box<Expr>,
+        name: String,
+        arguments: Vec<Expr>,
+    },
     /// `target[index]`
-    Index { target: Box<Expr>, index: Box<Expr> },
+    Index {
+        target: Box<Expr>,
+        index: Box<Expr>,
+    },
 }

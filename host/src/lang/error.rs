@@ -19,8 +19,17 @@ impl ParseError {
         let line = before.matches('\n').count() + 1;
         let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
         let column = source[line_start..offset].chars().count() + 1;
-        let source_line = source[line_start..].lines().next().unwrap_or("").to_string();
-        ParseError { line, column, message: message.into(), source_line }
+        let source_line = source[line_start..]
+            .lines()
+            .next()
+            .unwrap_or("")
+            .to_string();
+        ParseError {
+            line,
+            column,
+            message: message.into(),
+            source_line,
+        }
     }
 }
 

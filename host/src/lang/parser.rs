@@ -12,11 +12,16 @@ use super::error::ParseError;
 
 /// Parses a whole script.
 pub fn parse(source: &str) -> Result<Script, ParseError> {
-    let mut p = Parser { src: source, pos: 0 };
+    let mut p = Parser {
+        src: source,
+        pos: 0,
+    };
     let script = p.script(None)?;
     if p.pos < source.len() {
         let c = p.peek().unwrap_or(' ');
-        return Err(p.error(format!("Unexpected token '{c}' in expression or statement.")));
+        return Err(p.error(format!(
+            "Unexpected token '{c}' in expression or statement."
+        )));
     }
     Ok(script)
 }
@@ -85,7 +90,9 @@ impl<'a> Parser<'a> {
                         Some(end) => self.pos += end + 2,
                         None => {
                             self.pos = start;
-                            return Err(self.error("Missing the terminator '#>' of a block comment."));
+                            return Err(
+                                self.error("Missing the terminator '#>' of a block comment.")
+                            );
                         }
                     }
                 }
@@ -128,14 +135,22 @@ impl<'a> Parser<'a> {
             match self.peek() {
                 None => break,
                 Some(c) if Some(c) == terminator => break,
-                Some(c @ (')' | '}')) => return Err(self.error(format!("Unexpected token '{c}' in expression or statement."))),
+                Some(c @ (')' | '}')) => {
+                    return Err(self.error(format!(
+                        "Unexpected token '{c}' in expression or statement."
+                    )));
+                }
                 _ => statements.push(self.statement()?),
             }
             self.skip_inline()?;
             match self.peek() {
                 None | Some('\n' | ';') => {}
                 Some(c) if Some(c) == terminator => {}
-                Some(c) => return Err(self.error(format!("Unexpected token '{c}' in expression or statement."))),
+                Some(c) => {
+                    return Err(self.error(format!(
+                        "Unexpected token '{c}' in expression or statement."
+                    )));
+                }
             }
         }
         Ok(Script { statements })
@@ -150,7 +165,14 @@ impl<'a> Parser<'a> {
                 self.bump();
                 self.skip_newlines()?;
                 let value = self.pipeline()?;
-                return Ok(Statement::Assignment { variable: name, value, span: Span { start, end: self.pos } });
+                return Ok(Statement::Assignment {
+                    variable: name,
+                    value,
+                    span: Span {
+                        start,
+                        end: self.pos,
+                    },
+                });
             }
             self.pos = start;
         }
@@ -171,12 +193,22 @@ impl<'a> Parser<'a> {
             }
             elements.push(self.element()?);
         }
-        Ok(Pipeline { elements, span: Span { start, end: self.pos } })
+        Ok(Pipeline {
+            elements,
+            span: Span {
+                start,
+                end: self.pos,
+            },
+        })
     }
 
     fn element(&mut self) -> Result<PipelineElement, ParseError> {
         match self.peek() {
-            Some(c) if c.is_alphabetic() || c == '_' || (c == '.' && matches!(self.peek2(), Some('/' | '\\'))) => {
+            Some(c)
+                if c.is_alphabetic()
+                    || c == '_'
+                    || (c == '.' && matches!(self.peek2(), Some('/' | '\\'))) =>
+            {
                 Ok(PipelineElement::Command(self.command()?))
             }
             Some('&') => {
@@ -201,24 +233,37 @@ impl<'a> Parser<'a> {
 
     fn command(&mut self) -> Result<CommandCall, ParseError> {
         let start = self.pos;
-        let name = match self.peek() {
-            Some('\'' | '"') => match self.arg_primary()? {
-                Expr::String(s) => s,
-                _ => return Err(self.error("A command name in double quotes with variables needs '&' and parentheses.")),
-            },
-            _ => self.bareword(),
+        let name =
+            match self.peek() {
+                Some('\'' | '"') => match self.arg_primary()? {
+                    Expr::String(s) => s,
+                    _ => return Err(self.error(
+                        "A command name in double quotes with variables needs '&' and parentheses.",
+                    )),
+                },
+                _ => self.bareword(),
+            };
+        let span = Span {
+            start,
+            end: self.pos,
         };
-        let span = Span { start, end: self.pos };
         let mut arguments = Vec::new();
         loop {
             self.skip_inline()?;
             match self.peek() {
                 None | Some('\n' | ';' | '|' | ')' | '}') => break,
-                Some('-') if self.peek2().is_some_and(|c| c.is_alphabetic() || c == '_' || c == '?') => {
+                Some('-')
+                    if self
+                        .peek2()
+                        .is_some_and(|c| c.is_alphabetic() || c == '_' || c == '?') =>
+                {
                     let pstart = self.pos;
                     self.bump();
                     let nstart = self.pos;
-                    while self.peek().is_some_and(|c| is_ident(c) || c == '-' || c == '?') {
+                    while self
+                        .peek()
+                        .is_some_and(|c| is_ident(c) || c == '-' || c == '?')
+                    {
                         self.bump();
                     }
                     let name = self.src[nstart..self.pos].to_string();
@@ -228,7 +273,14 @@ impl<'a> Parser<'a> {
                     } else {
                         None
                     };
-                    arguments.push(CommandArgument::Parameter { name, value, span: Span { start: pstart, end: self.pos } });
+                    arguments.push(CommandArgument::Parameter {
+                        name,
+                        value,
+                        span: Span {
+                            start: pstart,
+                            end: self.pos,
+                        },
+                    });
                 }
                 Some('@') if self.peek2().is_some_and(is_ident) => {
                     let sstart = self.pos;
@@ -238,12 +290,22 @@ impl<'a> Parser<'a> {
                         self.bump();
                     }
                     let variable = self.src[nstart..self.pos].to_string();
-                    arguments.push(CommandArgument::Splat { variable, span: Span { start: sstart, end: self.pos } });
+                    arguments.push(CommandArgument::Splat {
+                        variable,
+                        span: Span {
+                            start: sstart,
+                            end: self.pos,
+                        },
+                    });
                 }
                 Some(_) => arguments.push(CommandArgument::Value(self.arg_value()?)),
             }
         }
-        Ok(CommandCall { name, span, arguments })
+        Ok(CommandCall {
+            name,
+            span,
+            arguments,
+        })
     }
 
     /// A command argument: one value or a comma list of them.
@@ -260,7 +322,11 @@ impl<'a> Parser<'a> {
             self.skip_newlines()?;
             items.push(self.arg_primary()?);
         }
-        Ok(if items.len() == 1 { items.remove(0) } else { Expr::Array(items) })
+        Ok(if items.len() == 1 {
+            items.remove(0)
+        } else {
+            Expr::Array(items)
+        })
     }
 
     fn arg_primary(&mut self) -> Result<Expr, ParseError> {
@@ -269,7 +335,9 @@ impl<'a> Parser<'a> {
                 let primary = self.primary()?;
                 self.postfix(primary)
             }
-            Some(c) if ends_bareword(c) => Err(self.error(format!("Unexpected token '{c}' in expression or statement."))),
+            Some(c) if ends_bareword(c) => Err(self.error(format!(
+                "Unexpected token '{c}' in expression or statement."
+            ))),
             None => Err(self.error("Missing an argument.")),
             _ => {
                 let word = self.bareword();
@@ -291,7 +359,11 @@ impl<'a> Parser<'a> {
             self.skip_newlines()?;
             items.push(self.unary()?);
         }
-        Ok(if items.len() == 1 { items.remove(0) } else { Expr::Array(items) })
+        Ok(if items.len() == 1 {
+            items.remove(0)
+        } else {
+            Expr::Array(items)
+        })
     }
 
     fn unary(&mut self) -> Result<Expr, ParseError> {
@@ -330,24 +402,38 @@ impl<'a> Parser<'a> {
                 Ok(Expr::ArraySubExpression(script))
             }
             Some('@') if self.peek2() == Some('{') => self.hashtable(),
-            Some(c) if c.is_ascii_digit() || (c == '-' && self.peek2().is_some_and(|d| d.is_ascii_digit())) => {
+            Some(c)
+                if c.is_ascii_digit()
+                    || (c == '-' && self.peek2().is_some_and(|d| d.is_ascii_digit())) =>
+            {
                 let start = self.pos;
                 self.bump();
-                while self.peek().is_some_and(|c| c.is_ascii_alphanumeric() || c == '.') {
+                while self
+                    .peek()
+                    .is_some_and(|c| c.is_ascii_alphanumeric() || c == '.')
+                {
                     self.bump();
                 }
                 let text = &self.src[start..self.pos];
-                number_literal(text).ok_or_else(|| ParseError::at(self.src, start, format!("'{text}' is not a valid number.")))
+                number_literal(text).ok_or_else(|| {
+                    ParseError::at(self.src, start, format!("'{text}' is not a valid number."))
+                })
             }
             Some('[') => Err(self.error("Type literals such as [int] are not supported yet.")),
-            Some(c) => Err(self.error(format!("Unexpected token '{c}' in expression or statement."))),
+            Some(c) => Err(self.error(format!(
+                "Unexpected token '{c}' in expression or statement."
+            ))),
             None => Err(self.error("An expression was expected.")),
         }
     }
 
     fn expect_close(&mut self, c: char, message: &str) -> Result<(), ParseError> {
         self.skip_newlines()?;
-        if self.eat(c) { Ok(()) } else { Err(self.error(message)) }
+        if self.eat(c) {
+            Ok(())
+        } else {
+            Err(self.error(message))
+        }
     }
 
     fn postfix(&mut self, mut expr: Expr) -> Result<Expr, ParseError> {
@@ -376,9 +462,16 @@ impl<'a> Parser<'a> {
                                 self.skip_newlines()?;
                             }
                         }
-                        expr = Expr::MethodCall { target: Box::new(expr), name, arguments };
+                        expr = Expr::MethodCall {
+                            target: Box::new(expr),
+                            name,
+                            arguments,
+                        };
                     } else {
-                        expr = Expr::Member { target: Box::new(expr), name };
+                        expr = Expr::Member {
+                            target: Box::new(expr),
+                            name,
+                        };
                     }
                 }
                 (Some('['), _) => {
@@ -386,7 +479,10 @@ impl<'a> Parser<'a> {
                     self.skip_newlines()?;
                     let index = self.expression()?;
                     self.expect_close(']', "Missing ']' after array index expression.")?;
-                    expr = Expr::Index { target: Box::new(expr), index: Box::new(index) };
+                    expr = Expr::Index {
+                        target: Box::new(expr),
+                        index: Box::new(index),
+                    };
                 }
                 _ => return Ok(expr),
             }
@@ -403,7 +499,11 @@ impl<'a> Parser<'a> {
             }
             let name = self.src[nstart..self.pos].to_string();
             if !self.eat('}') {
-                return Err(ParseError::at(self.src, start, "Missing '}' after a ${variable} name."));
+                return Err(ParseError::at(
+                    self.src,
+                    start,
+                    "Missing '}' after a ${variable} name.",
+                ));
             }
             return Ok(name);
         }
@@ -413,14 +513,22 @@ impl<'a> Parser<'a> {
         }
         let nstart = self.pos;
         while let Some(c) = self.peek() {
-            if is_ident(c) || (c == ':' && self.peek2().is_some_and(is_ident) && !self.src[nstart..self.pos].contains(':')) {
+            if is_ident(c)
+                || (c == ':'
+                    && self.peek2().is_some_and(is_ident)
+                    && !self.src[nstart..self.pos].contains(':'))
+            {
                 self.bump();
             } else {
                 break;
             }
         }
         if self.pos == nstart {
-            return Err(ParseError::at(self.src, start, "Variable reference is not valid. '$' was not followed by a valid variable name character."));
+            return Err(ParseError::at(
+                self.src,
+                start,
+                "Variable reference is not valid. '$' was not followed by a valid variable name character.",
+            ));
         }
         Ok(self.src[nstart..self.pos].to_string())
     }
@@ -437,7 +545,13 @@ impl<'a> Parser<'a> {
                 }
                 Some('\'') => return Ok(Expr::String(out)),
                 Some(c) => out.push(c),
-                None => return Err(ParseError::at(self.src, start, "The string is missing the terminator: '.")),
+                None => {
+                    return Err(ParseError::at(
+                        self.src,
+                        start,
+                        "The string is missing the terminator: '.",
+                    ));
+                }
             }
         }
     }
@@ -449,7 +563,13 @@ impl<'a> Parser<'a> {
         let mut literal = String::new();
         loop {
             match self.peek() {
-                None => return Err(ParseError::at(self.src, start, "The string is missing the terminator: \".")),
+                None => {
+                    return Err(ParseError::at(
+                        self.src,
+                        start,
+                        "The string is missing the terminator: \".",
+                    ));
+                }
                 Some('"') if self.peek2() == Some('"') => {
                     self.bump();
                     self.bump();
@@ -511,16 +631,34 @@ impl<'a> Parser<'a> {
                 return Ok(Expr::Hashtable(entries));
             }
             if self.peek().is_none() {
-                return Err(ParseError::at(self.src, start, "Missing closing '}' in hash literal."));
+                return Err(ParseError::at(
+                    self.src,
+                    start,
+                    "Missing closing '}' in hash literal.",
+                ));
             }
             let key = match self.peek() {
                 Some('\'' | '"') => match self.primary()? {
                     Expr::String(s) => s,
-                    Expr::Expandable(parts) if parts.iter().all(|p| matches!(p, StringPart::Literal(_))) => parts
-                        .into_iter()
-                        .map(|p| if let StringPart::Literal(s) = p { s } else { String::new() })
-                        .collect(),
-                    _ => return Err(self.error("A hash key in double quotes cannot contain variables.")),
+                    Expr::Expandable(parts)
+                        if parts.iter().all(|p| matches!(p, StringPart::Literal(_))) =>
+                    {
+                        parts
+                            .into_iter()
+                            .map(|p| {
+                                if let StringPart::Literal(s) = p {
+                                    s
+                                } else {
+                                    String::new()
+                                }
+                            })
+                            .collect()
+                    }
+                    _ => {
+                        return Err(
+                            self.error("A hash key in double quotes cannot contain variables.")
+                        );
+                    }
                 },
                 _ => {
                     let kstart = self.pos;
@@ -551,17 +689,25 @@ impl<'a> Parser<'a> {
 /// `42`, `0x1F`, `1.5`, `2KB`, `-3`; `None` for anything else.
 fn number_literal(text: &str) -> Option<Expr> {
     let lower = text.to_ascii_lowercase();
-    let (body, multiplier) = [("kb", 1i64 << 10), ("mb", 1 << 20), ("gb", 1 << 30), ("tb", 1 << 40), ("pb", 1 << 50)]
-        .iter()
-        .find_map(|(suffix, m)| lower.strip_suffix(suffix).map(|b| (b.to_string(), *m)))
-        .unwrap_or((lower.clone(), 1));
+    let (body, multiplier) = [
+        ("kb", 1i64 << 10),
+        ("mb", 1 << 20),
+        ("gb", 1 << 30),
+        ("tb", 1 << 40),
+        ("pb", 1 << 50),
+    ]
+    .iter()
+    .find_map(|(suffix, m)| lower.strip_suffix(suffix).map(|b| (b.to_string(), *m)))
+    .unwrap_or((lower.clone(), 1));
     let (negative, digits) = match body.strip_prefix('-') {
         Some(d) => (true, d.to_string()),
         None => (false, body),
     };
     let sign = if negative { -1 } else { 1 };
     if let Some(hex) = digits.strip_prefix("0x") {
-        return i64::from_str_radix(hex, 16).ok().map(|v| Expr::Integer(sign * v * multiplier));
+        return i64::from_str_radix(hex, 16)
+            .ok()
+            .map(|v| Expr::Integer(sign * v * multiplier));
     }
     if !digits.starts_with(|c: char| c.is_ascii_digit()) {
         return None;
@@ -570,7 +716,10 @@ fn number_literal(text: &str) -> Option<Expr> {
         return v.checked_mul(multiplier).map(|v| Expr::Integer(sign * v));
     }
     if digits.chars().all(|c| c.is_ascii_digit() || c == '.') && digits.matches('.').count() == 1 {
-        return digits.parse::<f64>().ok().map(|v| Expr::Float(sign as f64 * v * multiplier as f64));
+        return digits
+            .parse::<f64>()
+            .ok()
+            .map(|v| Expr::Float(sign as f64 * v * multiplier as f64));
     }
     None
 }
@@ -591,30 +740,49 @@ mod tests {
 
     #[test]
     fn command_with_named_positional_switch_and_colon_forms() {
-        let c = command(r"Import-PfxCertificate -FilePath 'a b.pfx' Cert:\LocalMachine\My -Exportable -Confirm:$false");
+        let c = command(
+            r"Import-PfxCertificate -FilePath 'a b.pfx' Cert:\LocalMachine\My -Exportable -Confirm:$false",
+        );
         assert_eq!(c.name, "Import-PfxCertificate");
         assert_eq!(c.arguments.len(), 5);
-        assert!(matches!(&c.arguments[1], CommandArgument::Value(Expr::String(s)) if s == "a b.pfx"));
-        assert!(matches!(&c.arguments[2], CommandArgument::Value(Expr::String(s)) if s == r"Cert:\LocalMachine\My"));
-        assert!(matches!(&c.arguments[4], CommandArgument::Parameter { name, value: Some(Expr::Variable(v)), .. } if name == "Confirm" && v == "false"));
+        assert!(
+            matches!(&c.arguments[1], CommandArgument::Value(Expr::String(s)) if s == "a b.pfx")
+        );
+        assert!(
+            matches!(&c.arguments[2], CommandArgument::Value(Expr::String(s)) if s == r"Cert:\LocalMachine\My")
+        );
+        assert!(
+            matches!(&c.arguments[4], CommandArgument::Parameter { name, value: Some(Expr::Variable(v)), .. } if name == "Confirm" && v == "false")
+        );
     }
 
     #[test]
     fn arrays_numbers_and_pipelines() {
         let s = parse("New-SelfSignedCertificate -DnsName 'a', 'b' -KeyLength 4096 | Export-Certificate -FilePath x.cer").unwrap();
-        let Statement::Pipeline(p) = &s.statements[0] else { panic!() };
+        let Statement::Pipeline(p) = &s.statements[0] else {
+            panic!()
+        };
         assert_eq!(p.elements.len(), 2);
-        let PipelineElement::Command(c) = &p.elements[0] else { panic!() };
-        assert!(matches!(&c.arguments[1], CommandArgument::Value(Expr::Array(items)) if items.len() == 2));
-        assert!(matches!(&c.arguments[3], CommandArgument::Value(Expr::Integer(4096))));
+        let PipelineElement::Command(c) = &p.elements[0] else {
+            panic!()
+        };
+        assert!(
+            matches!(&c.arguments[1], CommandArgument::Value(Expr::Array(items)) if items.len() == 2)
+        );
+        assert!(matches!(
+            &c.arguments[3],
+            CommandArgument::Value(Expr::Integer(4096))
+        ));
     }
 
     #[test]
     fn assignment_hashtable_splat_and_strings() {
         let s = parse("$params = @{ DnsName = 'www.fabrikam.com', 'www.contoso.com'; CertStoreLocation = 'Cert:\\LocalMachine\\My' }\nNew-SelfSignedCertificate @params").unwrap();
         assert_eq!(s.statements.len(), 2);
-        assert!(matches!(&s.statements[0], Statement::Assignment { variable, value, .. }
-            if variable == "params" && matches!(&value.elements[0], PipelineElement::Expression(Expr::Hashtable(e)) if e.len() == 2)));
+        assert!(
+            matches!(&s.statements[0], Statement::Assignment { variable, value, .. }
+            if variable == "params" && matches!(&value.elements[0], PipelineElement::Expression(Expr::Hashtable(e)) if e.len() == 2))
+        );
         let s = parse(r#"Write-Output "it''s `"$name`" $($x) ""q""""#).unwrap();
         assert_eq!(s.statements.len(), 1);
     }

@@ -16,7 +16,11 @@ use wasmtime::component::Component;
 fn artifact_path(dir: &Path, engine: &Engine, name: &str, wasm_sha256: &str) -> PathBuf {
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     engine.precompile_compatibility_hash().hash(&mut hasher);
-    dir.join(format!("{name}-{}-{:016x}.cwasm", &wasm_sha256[..32.min(wasm_sha256.len())], hasher.finish()))
+    dir.join(format!(
+        "{name}-{}-{:016x}.cwasm",
+        &wasm_sha256[..32.min(wasm_sha256.len())],
+        hasher.finish()
+    ))
 }
 
 fn trustworthy(path: &Path) -> bool {
@@ -24,7 +28,10 @@ fn trustworthy(path: &Path) -> bool {
         // The cache directory is created 0700 by this user; an artifact must belong to
         // the directory's owner and be readable by nobody else.
         Ok(meta) => {
-            let dir_owner = path.parent().and_then(|d| std::fs::metadata(d).ok()).map(|m| m.uid());
+            let dir_owner = path
+                .parent()
+                .and_then(|d| std::fs::metadata(d).ok())
+                .map(|m| m.uid());
             meta.is_file() && meta.mode() & 0o077 == 0 && Some(meta.uid()) == dir_owner
         }
         Err(_) => false,
@@ -33,7 +40,13 @@ fn trustworthy(path: &Path) -> bool {
 
 /// Loads the component from the cache, or compiles and caches it. Cache failures are
 /// not errors: the component is then compiled in memory.
-pub fn load(engine: &Engine, cache_dir: &Path, name: &str, wasm: &[u8], wasm_sha256: &str) -> wasmtime::Result<Component> {
+pub fn load(
+    engine: &Engine,
+    cache_dir: &Path,
+    name: &str,
+    wasm: &[u8],
+    wasm_sha256: &str,
+) -> wasmtime::Result<Component> {
     let path = artifact_path(cache_dir, engine, name, wasm_sha256);
     if trustworthy(&path) {
         // SAFETY: the artifact was written by this user (0600 file in a 0700 directory,

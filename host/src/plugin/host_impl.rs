@@ -28,12 +28,19 @@ impl HostState {
     fn database(&self) -> std::sync::MutexGuard<'_, crate::store::Database> {
         // A poisoned lock means another thread panicked mid-call; the database itself is
         // transactional, so its state is still consistent and we go on using it.
-        self.services.database.lock().unwrap_or_else(|p| p.into_inner())
+        self.services
+            .database
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
     }
 
     fn resolve(&self, path: &str) -> PathBuf {
         let p = PathBuf::from(path);
-        if p.is_absolute() { p } else { self.services.cwd.join(p) }
+        if p.is_absolute() {
+            p
+        } else {
+            self.services.cwd.join(p)
+        }
     }
 }
 
@@ -53,25 +60,57 @@ fn to_wit_stored(c: crate::store::StoredCertificate) -> store::StoredCertificate
 }
 
 impl store::Host for HostState {
-    fn list_certificates(&mut self, store: String) -> Result<Vec<store::StoredCertificate>, types::StoreError> {
-        let list = self.database().list_certificates(&store).map_err(store_error)?;
+    fn list_certificates(
+        &mut self,
+        store: String,
+    ) -> Result<Vec<store::StoredCertificate>, types::StoreError> {
+        let list = self
+            .database()
+            .list_certificates(&store)
+            .map_err(store_error)?;
         Ok(list.into_iter().map(to_wit_stored).collect())
     }
 
-    fn get_certificate(&mut self, store: String, thumbprint: String) -> Result<Option<store::StoredCertificate>, types::StoreError> {
-        Ok(self.database().get_certificate(&store, &thumbprint).map_err(store_error)?.map(to_wit_stored))
+    fn get_certificate(
+        &mut self,
+        store: String,
+        thumbprint: String,
+    ) -> Result<Option<store::StoredCertificate>, types::StoreError> {
+        Ok(self
+            .database()
+            .get_certificate(&store, &thumbprint)
+            .map_err(store_error)?
+            .map(to_wit_stored))
     }
 
-    fn add_certificates(&mut self, store: String, entries: Vec<types::CertificateEntry>) -> Result<Vec<String>, types::StoreError> {
+    fn add_certificates(
+        &mut self,
+        store: String,
+        entries: Vec<types::CertificateEntry>,
+    ) -> Result<Vec<String>, types::StoreError> {
         let entries: Vec<NewEntry> = entries
             .into_iter()
-            .map(|e| NewEntry { certificate: e.certificate, private_key: e.private_key, friendly_name: e.friendly_name, chain: e.chain })
+            .map(|e| NewEntry {
+                certificate: e.certificate,
+                private_key: e.private_key,
+                friendly_name: e.friendly_name,
+                chain: e.chain,
+            })
             .collect();
-        self.database().add_certificates(&store, &entries).map_err(store_error)
+        self.database()
+            .add_certificates(&store, &entries)
+            .map_err(store_error)
     }
 
-    fn remove_certificate(&mut self, store: String, thumbprint: String, _delete_key: bool) -> Result<bool, types::StoreError> {
-        self.database().remove_certificate(&store, &thumbprint).map_err(store_error)
+    fn remove_certificate(
+        &mut self,
+        store: String,
+        thumbprint: String,
+        _delete_key: bool,
+    ) -> Result<bool, types::StoreError> {
+        self.database()
+            .remove_certificate(&store, &thumbprint)
+            .map_err(store_error)
     }
 }
 
@@ -101,23 +140,42 @@ fn binding_from_wit(b: bindings::SslBinding) -> Binding {
 
 impl bindings::Host for HostState {
     fn list_bindings(&mut self) -> Result<Vec<bindings::SslBinding>, types::StoreError> {
-        Ok(self.database().list_bindings().map_err(store_error)?.into_iter().map(binding_to_wit).collect())
+        Ok(self
+            .database()
+            .list_bindings()
+            .map_err(store_error)?
+            .into_iter()
+            .map(binding_to_wit)
+            .collect())
     }
 
-    fn get_binding(&mut self, endpoint: String) -> Result<Option<bindings::SslBinding>, types::StoreError> {
-        Ok(self.database().get_binding(&endpoint).map_err(store_error)?.map(binding_to_wit))
+    fn get_binding(
+        &mut self,
+        endpoint: String,
+    ) -> Result<Option<bindings::SslBinding>, types::StoreError> {
+        Ok(self
+            .database()
+            .get_binding(&endpoint)
+            .map_err(store_error)?
+            .map(binding_to_wit))
     }
 
     fn add_binding(&mut self, binding: bindings::SslBinding) -> Result<(), types::StoreError> {
-        self.database().add_binding(&binding_from_wit(binding)).map_err(binding_error)
+        self.database()
+            .add_binding(&binding_from_wit(binding))
+            .map_err(binding_error)
     }
 
     fn update_binding(&mut self, binding: bindings::SslBinding) -> Result<(), types::StoreError> {
-        self.database().update_binding(&binding_from_wit(binding)).map_err(binding_error)
+        self.database()
+            .update_binding(&binding_from_wit(binding))
+            .map_err(binding_error)
     }
 
     fn remove_binding(&mut self, endpoint: String) -> Result<(), types::StoreError> {
-        self.database().remove_binding(&endpoint).map_err(binding_error)
+        self.database()
+            .remove_binding(&endpoint)
+            .map_err(binding_error)
     }
 }
 
@@ -125,20 +183,25 @@ impl files::Host for HostState {
     fn read_file(&mut self, path: String) -> Result<Vec<u8>, String> {
         use std::io::Read;
         let full = self.resolve(&path);
-        let file = std::fs::File::open(&full).map_err(|e| format!("cannot read '{path}': {}", io_reason(&e)))?;
+        let file = std::fs::File::open(&full)
+            .map_err(|e| format!("cannot read '{path}': {}", io_reason(&e)))?;
         let mut data = Vec::new();
         file.take(MAX_READ_BYTES + 1)
             .read_to_end(&mut data)
             .map_err(|e| format!("cannot read '{path}': {}", io_reason(&e)))?;
         if data.len() as u64 > MAX_READ_BYTES {
-            return Err(format!("'{path}' is larger than {} MiB; certificate files are far smaller", MAX_READ_BYTES >> 20));
+            return Err(format!(
+                "'{path}' is larger than {} MiB; certificate files are far smaller",
+                MAX_READ_BYTES >> 20
+            ));
         }
         Ok(data)
     }
 
     fn write_file(&mut self, path: String, contents: Vec<u8>, secret: bool) -> Result<(), String> {
         let full = self.resolve(&path);
-        crate::paths::write_atomically(&full, &contents, secret).map_err(|e| format!("cannot write '{path}': {}", io_reason(&e)))
+        crate::paths::write_atomically(&full, &contents, secret)
+            .map_err(|e| format!("cannot write '{path}': {}", io_reason(&e)))
     }
 }
 
@@ -172,8 +235,17 @@ fn digest(d: primitives::Digest) -> Digest {
 }
 
 impl primitives::Host for HostState {
-    fn pbkdf2_hmac(&mut self, d: primitives::Digest, password: Vec<u8>, salt: Vec<u8>, iterations: u32, length: u32) -> Result<Vec<u8>, String> {
-        Software.pbkdf2_hmac(digest(d), &password, &salt, iterations, length as usize).map_err(|e| e.to_string())
+    fn pbkdf2_hmac(
+        &mut self,
+        d: primitives::Digest,
+        password: Vec<u8>,
+        salt: Vec<u8>,
+        iterations: u32,
+        length: u32,
+    ) -> Result<Vec<u8>, String> {
+        Software
+            .pbkdf2_hmac(digest(d), &password, &salt, iterations, length as usize)
+            .map_err(|e| e.to_string())
     }
 
     fn pkcs12_kdf(
@@ -190,7 +262,16 @@ impl primitives::Host for HostState {
             primitives::Pkcs12Purpose::Iv => Pkcs12Purpose::Iv,
             primitives::Pkcs12Purpose::Mac => Pkcs12Purpose::Mac,
         };
-        Software.pkcs12_kdf(digest(d), &password, &salt, purpose, iterations, length as usize).map_err(|e| e.to_string())
+        Software
+            .pkcs12_kdf(
+                digest(d),
+                &password,
+                &salt,
+                purpose,
+                iterations,
+                length as usize,
+            )
+            .map_err(|e| e.to_string())
     }
 
     fn generate_rsa_key(&mut self, bits: u32) -> Result<Vec<u8>, String> {

@@ -34,7 +34,9 @@ impl HostState {
         let stderr = MemoryOutputPipe::new(STDERR_CAPACITY);
         // No preopened directories, no environment, no arguments, no network: the
         // builder's defaults grant nothing. stdout is discarded; stderr is captured.
-        let wasi = wasmtime_wasi::WasiCtxBuilder::new().stderr(stderr.clone()).build();
+        let wasi = wasmtime_wasi::WasiCtxBuilder::new()
+            .stderr(stderr.clone())
+            .build();
         HostState {
             wasi,
             table: ResourceTable::new(),
@@ -48,12 +50,18 @@ impl HostState {
     pub(super) fn last_stderr_line(&self) -> Option<String> {
         let bytes = self.stderr.contents();
         let text = String::from_utf8_lossy(&bytes);
-        text.lines().rev().find(|l| !l.trim().is_empty() && !l.starts_with("note:")).map(str::to_string)
+        text.lines()
+            .rev()
+            .find(|l| !l.trim().is_empty() && !l.starts_with("note:"))
+            .map(str::to_string)
     }
 }
 
 impl WasiView for HostState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
     }
 }

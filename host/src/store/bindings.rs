@@ -51,8 +51,12 @@ const COLUMNS: &str = "endpoint, sni, certificate_hash, app_id, store_name, clie
 impl Database {
     /// Every binding, by endpoint.
     pub fn list_bindings(&self) -> Result<Vec<Binding>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(&format!("SELECT {COLUMNS} FROM bindings ORDER BY endpoint"))?;
-        let rows = stmt.query_map([], row_to_binding)?.collect::<Result<_, _>>()?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!("SELECT {COLUMNS} FROM bindings ORDER BY endpoint"))?;
+        let rows = stmt
+            .query_map([], row_to_binding)?
+            .collect::<Result<_, _>>()?;
         Ok(rows)
     }
 
@@ -60,7 +64,9 @@ impl Database {
     pub fn get_binding(&self, endpoint: &str) -> Result<Option<Binding>, StoreError> {
         Ok(self
             .conn
-            .prepare_cached(&format!("SELECT {COLUMNS} FROM bindings WHERE endpoint = ?1"))?
+            .prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM bindings WHERE endpoint = ?1"
+            ))?
             .query_row([endpoint], row_to_binding)
             .optional()?)
     }
@@ -92,7 +98,9 @@ impl Database {
 
     /// Removes a binding; fails when the endpoint is not bound.
     pub fn remove_binding(&mut self, endpoint: &str) -> Result<(), BindingError> {
-        let n = self.conn.execute("DELETE FROM bindings WHERE endpoint = ?1", [endpoint])?;
+        let n = self
+            .conn
+            .execute("DELETE FROM bindings WHERE endpoint = ?1", [endpoint])?;
         if n == 0 {
             return Err(BindingError::NotFound(endpoint.to_string()));
         }

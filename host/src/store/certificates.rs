@@ -50,8 +50,9 @@ impl Database {
         let mut stmt = self.conn.prepare_cached(
             "SELECT thumbprint FROM certificates WHERE store = ?1 ORDER BY added_at, rowid",
         )?;
-        let thumbprints: Vec<String> =
-            stmt.query_map([&store], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        let thumbprints: Vec<String> = stmt
+            .query_map([&store], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
         thumbprints
             .iter()
             .filter_map(|t| self.get_certificate(&store, t).transpose())
@@ -59,7 +60,11 @@ impl Database {
     }
 
     /// One certificate by thumbprint (any case).
-    pub fn get_certificate(&self, store: &str, thumbprint: &str) -> Result<Option<StoredCertificate>, StoreError> {
+    pub fn get_certificate(
+        &self,
+        store: &str,
+        thumbprint: &str,
+    ) -> Result<Option<StoredCertificate>, StoreError> {
         let store = canonical_store_name(store)?;
         let thumbprint = thumbprint.trim().to_ascii_uppercase();
         let row = self
@@ -81,14 +86,27 @@ impl Database {
             )?
             .query_map(params![store, thumbprint], |r| r.get(0))?
             .collect::<Result<Vec<Vec<u8>>, _>>()?;
-        Ok(Some(StoredCertificate { store: stored_name, thumbprint, certificate: der, private_key, friendly_name, chain }))
+        Ok(Some(StoredCertificate {
+            store: stored_name,
+            thumbprint,
+            certificate: der,
+            private_key,
+            friendly_name,
+            chain,
+        }))
     }
 
     /// Adds entries in one transaction (all or none). An existing thumbprint is updated:
     /// a new key, friendly name or chain replaces the old one; absent ones are kept.
-    pub fn add_certificates(&mut self, store: &str, entries: &[NewEntry]) -> Result<Vec<String>, StoreError> {
+    pub fn add_certificates(
+        &mut self,
+        store: &str,
+        entries: &[NewEntry],
+    ) -> Result<Vec<String>, StoreError> {
         let store = canonical_store_name(store)?;
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut thumbprints = Vec::with_capacity(entries.len());
         for entry in entries {
             let thumb = thumbprint(&entry.certificate);
@@ -120,7 +138,11 @@ impl Database {
     }
 
     /// Removes a certificate with its key and chain. Returns whether it existed.
-    pub fn remove_certificate(&mut self, store: &str, thumbprint: &str) -> Result<bool, StoreError> {
+    pub fn remove_certificate(
+        &mut self,
+        store: &str,
+        thumbprint: &str,
+    ) -> Result<bool, StoreError> {
         let store = canonical_store_name(store)?;
         let n = self.conn.execute(
             "DELETE FROM certificates WHERE store = ?1 AND thumbprint = ?2",
@@ -131,8 +153,12 @@ impl Database {
 
     /// Names of the stores that hold at least one certificate, sorted.
     pub fn store_names(&self) -> Result<Vec<String>, StoreError> {
-        let mut stmt = self.conn.prepare_cached("SELECT DISTINCT store FROM certificates ORDER BY store")?;
-        let names = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT DISTINCT store FROM certificates ORDER BY store")?;
+        let names = stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
         Ok(names)
     }
 }

@@ -24,22 +24,46 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StoreError {
-    #[error("'{0}' is not a valid store name: use letters, digits, spaces, '-' or '_' (at most 64)")]
+    #[error(
+        "'{0}' is not a valid store name: use letters, digits, spaces, '-' or '_' (at most 64)"
+    )]
     InvalidStoreName(String),
     #[error("cannot create the state directory {path}: {source}")]
-    StateDir { path: PathBuf, source: std::io::Error },
+    StateDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("the certhost database {path} cannot be opened: {source}")]
-    Open { path: PathBuf, source: rusqlite::Error },
+    Open {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
     #[error("the certhost database failed: {0}")]
     Sql(#[from] rusqlite::Error),
-    #[error("the certhost database {path} was written by a newer certhost (schema {found}, this one knows {known}); upgrade certhost")]
-    NewerSchema { path: PathBuf, found: i64, known: i64 },
+    #[error(
+        "the certhost database {path} was written by a newer certhost (schema {found}, this one knows {known}); upgrade certhost"
+    )]
+    NewerSchema {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
 }
 
 /// Store names Windows defines, in their usual spelling; other names are kept as given.
 const WELL_KNOWN_STORES: &[&str] = &[
-    "My", "Root", "CA", "WebHosting", "TrustedPeople", "TrustedPublisher", "AuthRoot", "Disallowed",
-    "Remote Desktop", "SmartCardRoot", "TrustedDevices", "Trust",
+    "My",
+    "Root",
+    "CA",
+    "WebHosting",
+    "TrustedPeople",
+    "TrustedPublisher",
+    "AuthRoot",
+    "Disallowed",
+    "Remote Desktop",
+    "SmartCardRoot",
+    "TrustedDevices",
+    "Trust",
 ];
 
 /// The canonical spelling of a store name (`my` → `My`), or an error when invalid.
@@ -47,7 +71,9 @@ pub fn canonical_store_name(name: &str) -> Result<String, StoreError> {
     let name = name.trim();
     if name.is_empty()
         || name.len() > 64
-        || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == ' ' || c == '-' || c == '_')
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == ' ' || c == '-' || c == '_')
     {
         return Err(StoreError::InvalidStoreName(name.to_string()));
     }
@@ -76,12 +102,19 @@ pub const DATABASE_FILE: &str = "certhost.db";
 impl Database {
     /// Opens (creating when needed) the database in `state_dir`.
     pub fn open(state_dir: &Path) -> Result<Self, StoreError> {
-        crate::paths::create_private_dir(state_dir)
-            .map_err(|source| StoreError::StateDir { path: state_dir.to_path_buf(), source })?;
+        crate::paths::create_private_dir(state_dir).map_err(|source| StoreError::StateDir {
+            path: state_dir.to_path_buf(),
+            source,
+        })?;
         let path = state_dir.join(DATABASE_FILE);
-        crate::paths::create_private_file(&path)
-            .map_err(|source| StoreError::StateDir { path: path.clone(), source })?;
-        let conn = Connection::open(&path).map_err(|source| StoreError::Open { path: path.clone(), source })?;
+        crate::paths::create_private_file(&path).map_err(|source| StoreError::StateDir {
+            path: path.clone(),
+            source,
+        })?;
+        let conn = Connection::open(&path).map_err(|source| StoreError::Open {
+            path: path.clone(),
+            source,
+        })?;
         schema::prepare(&conn, &path)?;
         Ok(Database { conn, path })
     }

@@ -46,7 +46,11 @@ pub(super) fn prepare(conn: &Connection, path: &Path) -> Result<(), StoreError> 
     conn.pragma_update(None, "foreign_keys", "ON")?;
     let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     if found > SCHEMA_VERSION {
-        return Err(StoreError::NewerSchema { path: path.to_path_buf(), found, known: SCHEMA_VERSION });
+        return Err(StoreError::NewerSchema {
+            path: path.to_path_buf(),
+            found,
+            known: SCHEMA_VERSION,
+        });
     }
     if found < SCHEMA_VERSION {
         conn.execute_batch(&format!(

@@ -9,7 +9,9 @@ mod bindings {
     });
 }
 
-use bindings::exports::certhost::plugin::cmdlets::{Argument, CmdletError, CmdletInfo, Guest, Value};
+use bindings::exports::certhost::plugin::cmdlets::{
+    Argument, CmdletError, CmdletInfo, Guest, Value,
+};
 
 struct Runaway;
 
@@ -36,7 +38,11 @@ impl Guest for Runaway {
         ]
     }
 
-    fn invoke(name: String, _arguments: Vec<Argument>, _input: Option<Value>) -> Result<Vec<Value>, CmdletError> {
+    fn invoke(
+        name: String,
+        _arguments: Vec<Argument>,
+        _input: Option<Value>,
+    ) -> Result<Vec<Value>, CmdletError> {
         match name.as_str() {
             "Invoke-Spin" => {
                 let mut n: u64 = 0;

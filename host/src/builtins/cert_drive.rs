@@ -1,0 +1,309 @@
+//! The `Cert:` drive: `Get-ChildItem` and `Get-Item` on `Cert:\<Location>\<Store>[\<Thumbprint>]`.
+//!
+//! certhost keeps one set of stores per state directory, so `LocalMachine` and
+//! `CurrentUser` show the same stores (objects carry the location the path named).
+
+use crate::engine::binder::BoundArguments;
+use crate::engine::command::{CmdletInfo, Command, CommandError, ParameterType, parameter};
+use crate::engine::{Session, Value};
+use crate::plugin::wit::CertificateObject;
+use crate::store::{StoredCertificate, canonical_store_name};
+use std::rc::Rc;
+
+/// A parsed `Cert:` path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CertPath {
+    Root,
+    Location(String),
+    Store {
+        location: String,
+        store: String,
+    },
+    Item {
+        location: String,
+        store: String,
+        thumbprint: String,
+    },
+}
+
+/// Parses a `Cert:` path (any case, `\` or `/`); `None` when it is not one.
+pub fn parse_cert_path(path: &str) -> Option<Result<CertPath, String>> {
+    let normalized = path.trim().replace('/', "\\");
+    let prefix = normalized.get(..5)?;
+    if !prefix.eq_ignore_ascii_case("cert:") {
+        return None;
+    }
+    let parts: Vec<&str> = normalized[5..]
+        .split('\\')
+        .filter(|p| !p.is_empty())
+        .collect();
+    let location = match parts.first() {
+        None => return Some(Ok(CertPath::Root)),
+        Some(l) if l.eq_ignore_ascii_case("LocalMachine") => "LocalMachine".to_string(),
+        Some(l) if l.eq_ignore_ascii_case("CurrentUser") => "CurrentUser".to_string(),
+        Some(l) => {
+            return Some(Err(format!(
+                "Cannot find path '{path}' because it does not exist: '{l}' is not a store location (use LocalMachine or CurrentUser)."
+            )));
+        }
+    };
+    Some(match parts.as_slice() {
+        [_] => Ok(CertPath::Location(location)),
+        [_, store] => canonical_store_name(store)
+            .map(|store| CertPath::Store { location, store })
+            .map_err(|e| e.to_string()),
+        [_, store, thumbprint] => canonical_store_name(store)
+            .map(|store| CertPath::Item {
+                location,
+                store,
+                thumbprint: thumbprint.to_ascii_uppercase(),
+            })
+            .map_err(|e| e.to_string()),
+        _ => Err(format!(
+            "Cannot find path '{path}' because it does not exist."
+        )),
+    })
+}
+
+fn path_info(name: &str, aliases: &[&str], synopsis: &str, mandatory: bool) -> CmdletInfo {
+    let mut path = parameter(
+        "Path",
+        ParameterType::Text,
+        "A Cert: path: Cert:\\LocalMachine\\My or Cert:\\LocalMachine\\My\\<thumbprint>.",
+    );
+    path.aliases = vec!["PSPath".into(), "LiteralPath".into()];
+    path.sets[0].position = Some(0);
+    path.sets[0].mandatory = mandatory;
+    path.sets[0].from_pipeline = true;
+    path.sets[0].from_pipeline_by_property_name = true;
+    CmdletInfo {
+        name: name.into(),
+        aliases: aliases.iter().map(|a| a.to_string()).collect(),
+        synopsis: synopsis.into(),
+        description: synopsis.into(),
+        parameters: vec![path],
+        default_parameter_set: crate::engine::command::ALL_SETS.into(),
+        examples: Vec::new(),
+        output_type: "X509Certificate2".into(),
+    }
+}
+
+/// The certificate object for a stored certificate (inspected by the component).
+fn certificate_object(
+    session: &Session,
+    command: &str,
+    location: &str,
+    stored: StoredCertificate,
+) -> Result<Value, CommandError> {
+    let host = session.host();
+    let api = host
+        .runtime
+        .certificates(&host.certificate_plugin, &host.services)
+        .map_err(|e| {
+            CommandError::new(
+                command,
+                "OperationStopped",
+                "ComponentFailed",
+                e.to_string(),
+            )
+        })?;
+    let info = api
+        .inspect(&stored.certificate)
+        .map_err(|e| {
+            CommandError::new(
+                command,
+                "OperationStopped",
+                "ComponentFailed",
+                e.to_string(),
+            )
+        })?
+        .map_err(|e| {
+            CommandError::new(
+                command,
+                "InvalidData",
+                "CorruptStoredCertificate",
+                format!(
+                    "stored certificate {} cannot be read: {}",
+                    stored.thumbprint,
+                    e.message()
+                ),
+            )
+        })?;
+    Ok(Value::Certificate(Rc::new(CertificateObject {
+        info,
+        der: stored.certificate,
+        store: Some(stored.store),
+        location: Some(location.to_string()),
+        has_private_key: stored.private_key.is_some(),
+        friendly_name: stored.friendly_name,
+    })))
+}
+
+fn storage_error(command: &str, e: impl std::fmt::Display) -> CommandError {
+    CommandError::new(command, "ReadError", "StoreReadFailed", e.to_string())
+}
+
+fn resolve(
+    session: &Session,
+    command: &str,
+    path: &str,
+    list_children: bool,
+) -> Result<Vec<Value>, CommandError> {
+    let not_found =
+        |message: String| CommandError::new(command, "ObjectNotFound", "PathNotFound", message);
+    let parsed = match parse_cert_path(path) {
+        Some(p) => p.map_err(not_found)?,
+        None => {
+            return Err(CommandError::new(
+                command,
+                "NotImplemented",
+                "ProviderNotSupported",
+                format!(
+                    "'{path}' is not a Cert: path; certhost's {command} supports the Cert: drive (for example Cert:\\LocalMachine\\My)."
+                ),
+            ));
+        }
+    };
+    let host = session.host();
+    let db = host
+        .services
+        .database
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    match parsed {
+        CertPath::Root if list_children => Ok(vec![
+            Value::String("CurrentUser".into()),
+            Value::String("LocalMachine".into()),
+        ]),
+        CertPath::Root => Ok(vec![Value::String("Cert:\\".into())]),
+        CertPath::Location(_) if list_children => {
+            let mut names = db.store_names().map_err(|e| storage_error(command, e))?;
+            for well_known in ["My", "Root", "CA", "WebHosting"] {
+                if !names.iter().any(|n| n == well_known) {
+                    names.push(well_known.into());
+                }
+            }
+            names.sort();
+            Ok(names.into_iter().map(Value::String).collect())
+        }
+        CertPath::Location(l) => Ok(vec![Value::String(l)]),
+        CertPath::Store { location, store } if list_children => {
+            let list = db
+                .list_certificates(&store)
+                .map_err(|e| storage_error(command, e))?;
+            drop(db);
+            list.into_iter()
+                .map(|c| certificate_object(session, command, &location, c))
+                .collect()
+        }
+        CertPath::Store { store, .. } => Ok(vec![Value::String(store)]),
+        CertPath::Item {
+            location,
+            store,
+            thumbprint,
+        } => {
+            let found = db
+                .get_certificate(&store, &thumbprint)
+                .map_err(|e| storage_error(command, e))?;
+            drop(db);
+            match found {
+                Some(c) => Ok(vec![certificate_object(session, command, &location, c)?]),
+                None => Err(not_found(format!(
+                    "Cannot find path '{path}' because it does not exist."
+                ))),
+            }
+        }
+    }
+}
+
+/// `Get-ChildItem` (`gci`, `dir`, `ls`).
+pub struct GetChildItem(CmdletInfo);
+
+impl GetChildItem {
+    pub fn new() -> Self {
+        GetChildItem(path_info(
+            "Get-ChildItem",
+            &["gci", "dir", "ls"],
+            "Gets the items in a location: the certificates of a Cert: store.",
+            false,
+        ))
+    }
+}
+
+impl Command for GetChildItem {
+    fn info(&self) -> &CmdletInfo {
+        &self.0
+    }
+    fn invoke(
+        &self,
+        session: &mut Session,
+        args: &BoundArguments,
+        _input: Option<&Value>,
+    ) -> Result<Vec<Value>, CommandError> {
+        let path = args.text("Path").unwrap_or_else(|| "Cert:\\".into());
+        resolve(session, "Get-ChildItem", &path, true)
+    }
+}
+
+/// `Get-Item` (`gi`).
+pub struct GetItem(CmdletInfo);
+
+impl GetItem {
+    pub fn new() -> Self {
+        GetItem(path_info(
+            "Get-Item",
+            &["gi"],
+            "Gets the item at a location: one certificate by its Cert: path.",
+            true,
+        ))
+    }
+}
+
+impl Command for GetItem {
+    fn info(&self) -> &CmdletInfo {
+        &self.0
+    }
+    fn invoke(
+        &self,
+        session: &mut Session,
+        args: &BoundArguments,
+        _input: Option<&Value>,
+    ) -> Result<Vec<Value>, CommandError> {
+        resolve(
+            session,
+            "Get-Item",
+            &args.text("Path").unwrap_or_default(),
+            false,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cert_paths() {
+        assert_eq!(
+            parse_cert_path("cert:/localmachine/my"),
+            Some(Ok(CertPath::Store {
+                location: "LocalMachine".into(),
+                store: "My".into()
+            }))
+        );
+        assert_eq!(
+            parse_cert_path("Cert:\\CurrentUser\\webhosting\\ab12"),
+            Some(Ok(CertPath::Item {
+                location: "CurrentUser".into(),
+                store: "WebHosting".into(),
+                thumbprint: "AB12".into()
+            }))
+        );
+        assert_eq!(parse_cert_path("Cert:\\"), Some(Ok(CertPath::Root)));
+        assert!(parse_cert_path("C:\\temp").is_none());
+        assert!(matches!(
+            parse_cert_path("Cert:\\Nowhere\\My"),
+            Some(Err(_))
+        ));
+    }
+}

@@ -1,0 +1,62 @@
+//! `ConvertTo-SecureString -String <text> -AsPlainText -Force`.
+
+use crate::engine::binder::BoundArguments;
+use crate::engine::command::{CmdletInfo, Command, CommandError, ParameterType, parameter};
+use crate::engine::{SecureString, Session, Value};
+
+pub struct ConvertToSecureString(CmdletInfo);
+
+impl ConvertToSecureString {
+    pub fn new() -> Self {
+        let mut string = parameter("String", ParameterType::Text, "The plain text to protect.");
+        string.sets[0].position = Some(0);
+        string.sets[0].mandatory = true;
+        string.sets[0].from_pipeline = true;
+        ConvertToSecureString(CmdletInfo {
+            name: "ConvertTo-SecureString".into(),
+            aliases: Vec::new(),
+            synopsis: "Converts plain text to a secure string.".into(),
+            description: "Makes a SecureString from plain text given with -AsPlainText -Force. The value never prints.".into(),
+            parameters: vec![
+                string,
+                parameter("AsPlainText", ParameterType::Switch, "The input is plain text."),
+                parameter("Force", ParameterType::Switch, "Confirms that plain text is intended."),
+            ],
+            default_parameter_set: crate::engine::command::ALL_SETS.into(),
+            examples: Vec::new(),
+            output_type: "SecureString".into(),
+        })
+    }
+}
+
+impl Command for ConvertToSecureString {
+    fn info(&self) -> &CmdletInfo {
+        &self.0
+    }
+    fn invoke(
+        &self,
+        _session: &mut Session,
+        args: &BoundArguments,
+        _input: Option<&Value>,
+    ) -> Result<Vec<Value>, CommandError> {
+        if !args.switch("AsPlainText") {
+            return Err(CommandError::new(
+                "ConvertTo-SecureString",
+                "NotImplemented",
+                "EncryptedStandardStringNotSupported",
+                "only plain text can be converted here: use -AsPlainText -Force (DPAPI-encrypted standard strings exist only on Windows)",
+            ));
+        }
+        if !args.switch("Force") {
+            return Err(CommandError::new(
+                "ConvertTo-SecureString",
+                "InvalidArgument",
+                "ImportSecureString_InvalidArgument",
+                "The system cannot protect plain text input. To suppress this warning and convert the plain text to a SecureString, reissue the command specifying the Force parameter.",
+            ));
+        }
+        Ok(vec![Value::SecureString(SecureString::new(
+            args.text("String").unwrap_or_default(),
+        ))])
+    }
+}

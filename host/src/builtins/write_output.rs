@@ -1,0 +1,43 @@
+//! `Write-Output` (`echo`, `write`): sends objects down the pipeline.
+
+use crate::engine::binder::BoundArguments;
+use crate::engine::command::{CmdletInfo, Command, CommandError, ParameterType, parameter};
+use crate::engine::{Session, Value};
+
+pub struct WriteOutput(CmdletInfo);
+
+impl WriteOutput {
+    pub fn new() -> Self {
+        let mut input = parameter("InputObject", ParameterType::Any, "The objects to send.");
+        input.sets[0].position = Some(0);
+        input.sets[0].from_pipeline = true;
+        WriteOutput(CmdletInfo {
+            name: "Write-Output".into(),
+            aliases: vec!["echo".into(), "write".into()],
+            synopsis: "Writes objects to the pipeline.".into(),
+            description: "Sends the given objects to the next command, or to the console.".into(),
+            parameters: vec![input],
+            default_parameter_set: crate::engine::command::ALL_SETS.into(),
+            examples: Vec::new(),
+            output_type: "Object".into(),
+        })
+    }
+}
+
+impl Command for WriteOutput {
+    fn info(&self) -> &CmdletInfo {
+        &self.0
+    }
+    fn invoke(
+        &self,
+        _session: &mut Session,
+        args: &BoundArguments,
+        input: Option<&Value>,
+    ) -> Result<Vec<Value>, CommandError> {
+        Ok(match (args.get("InputObject"), input) {
+            (Some(v), _) => v.clone().into_items(),
+            (None, Some(v)) => vec![v.clone()],
+            (None, None) => Vec::new(),
+        })
+    }
+}

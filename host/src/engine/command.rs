@@ -1,0 +1,92 @@
+//! What a command is to the engine: metadata (the signature is data, shared by host
+//! built-ins and component cmdlets) and an invoke function.
+
+use super::binder::BoundArguments;
+use super::session::Session;
+use super::value::Value;
+pub use crate::plugin::wit::{
+    CmdletInfo, ErrorCategory, ParameterInfo, ParameterSetMembership, ParameterType,
+};
+
+/// A command's failure, shown as `Command-Name: message`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommandError {
+    /// The command that failed (empty for errors outside any command).
+    pub command: String,
+    pub category: String,
+    /// PowerShell's FullyQualifiedErrorId.
+    pub error_id: String,
+    pub message: String,
+    pub target: Option<String>,
+}
+
+impl CommandError {
+    pub fn new(command: &str, category: &str, error_id: &str, message: impl Into<String>) -> Self {
+        CommandError {
+            command: command.into(),
+            category: category.into(),
+            error_id: error_id.into(),
+            message: message.into(),
+            target: None,
+        }
+    }
+}
+
+impl std::fmt::Display for CommandError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.command.is_empty() {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "{}: {}", self.command, self.message)
+        }
+    }
+}
+
+/// A command the session can run.
+pub trait Command {
+    fn info(&self) -> &CmdletInfo;
+    /// Runs once: without input for the first element of a pipeline, else per input object.
+    fn invoke(
+        &self,
+        session: &mut Session,
+        args: &BoundArguments,
+        input: Option<&Value>,
+    ) -> Result<Vec<Value>, CommandError>;
+}
+
+/// The parameter set every parameter of a simple command belongs to.
+pub const ALL_SETS: &str = "__AllParameterSets";
+
+/// A parameter in all sets, optional, not positional and not from the pipeline.
+pub fn parameter(name: &str, ty: ParameterType, help: &str) -> ParameterInfo {
+    ParameterInfo {
+        name: name.into(),
+        aliases: Vec::new(),
+        type_: ty,
+        sets: vec![ParameterSetMembership {
+            set_name: ALL_SETS.into(),
+            mandatory: false,
+            position: None,
+            from_pipeline: false,
+            from_pipeline_by_property_name: false,
+        }],
+        help: help.into(),
+        accepted_values: Vec::new(),
+    }
+}
+
+/// PowerShell's .NET name of a parameter type, for messages and help.
+pub fn type_name(ty: ParameterType) -> &'static str {
+    match ty {
+        ParameterType::Switch => "System.Management.Automation.SwitchParameter",
+        ParameterType::Text => "System.String",
+        ParameterType::TextList => "System.String[]",
+        ParameterType::Integer => "System.Int32",
+        ParameterType::Datetime => "System.DateTime",
+        ParameterType::SecureText => "System.Security.SecureString",
+        ParameterType::Certificate => {
+            "System.Security.Cryptography.X509Certificates.X509Certificate2"
+        }
+        ParameterType::Any => "System.Object",
+    }
+}

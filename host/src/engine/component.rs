@@ -1,0 +1,103 @@
+//! Commands provided by a WebAssembly component: metadata from `list-cmdlets`, calls
+//! through `invoke`, values converted at the boundary.
+
+use super::binder::BoundArguments;
+use super::command::{CmdletInfo, Command, CommandError};
+use super::session::Session;
+use super::value::{SecureString, Value};
+use crate::plugin::{Plugin, wit};
+use std::rc::Rc;
+
+/// One cmdlet of a loaded component.
+pub struct ComponentCommand {
+    pub info: CmdletInfo,
+    pub plugin: Rc<Plugin>,
+}
+
+/// An engine value as the component's `value` type.
+pub fn to_wit(value: &Value) -> wit::Value {
+    match value {
+        Value::Null => wit::Value::Null,
+        Value::Bool(b) => wit::Value::Boolean(*b),
+        Value::Int(i) => wit::Value::Integer(*i),
+        Value::Float(f) => wit::Value::Integer(*f as i64),
+        Value::DateTime(t) => wit::Value::Datetime(*t),
+        Value::SecureString(s) => wit::Value::SecureText(s.reveal().to_string()),
+        Value::Certificate(c) => wit::Value::Certificate((**c).clone()),
+        Value::Array(items) => wit::Value::TextList(items.iter().map(Value::to_text).collect()),
+        other => wit::Value::Text(other.to_text()),
+    }
+}
+
+/// A component's value as an engine value.
+pub fn from_wit(value: wit::Value) -> Value {
+    match value {
+        wit::Value::Null => Value::Null,
+        wit::Value::Boolean(b) => Value::Bool(b),
+        wit::Value::Integer(i) => Value::Int(i),
+        wit::Value::Text(s) => Value::String(s),
+        wit::Value::TextList(l) => Value::Array(l.into_iter().map(Value::String).collect()),
+        wit::Value::Datetime(t) => Value::DateTime(t),
+        wit::Value::SecureText(s) => Value::SecureString(SecureString::new(s)),
+        wit::Value::Certificate(c) => Value::Certificate(Rc::new(c)),
+    }
+}
+
+fn category_name(c: wit::ErrorCategory) -> &'static str {
+    match c {
+        wit::ErrorCategory::InvalidArgument => "InvalidArgument",
+        wit::ErrorCategory::InvalidData => "InvalidData",
+        wit::ErrorCategory::ObjectNotFound => "ObjectNotFound",
+        wit::ErrorCategory::ResourceExists => "ResourceExists",
+        wit::ErrorCategory::SecurityError => "SecurityError",
+        wit::ErrorCategory::NotImplemented => "NotImplemented",
+        wit::ErrorCategory::PermissionDenied => "PermissionDenied",
+        wit::ErrorCategory::WriteError => "WriteError",
+        wit::ErrorCategory::ReadError => "ReadError",
+    }
+}
+
+impl Command for ComponentCommand {
+    fn info(&self) -> &CmdletInfo {
+        &self.info
+    }
+
+    fn invoke(
+        &self,
+        session: &mut Session,
+        args: &BoundArguments,
+        input: Option<&Value>,
+    ) -> Result<Vec<Value>, CommandError> {
+        let arguments: Vec<wit::Argument> = args
+            .iter()
+            .map(|(name, value)| wit::Argument {
+                name: name.to_string(),
+                value: to_wit(value),
+            })
+            .collect();
+        let input = input.map(to_wit);
+        let host = session.host();
+        match host.runtime.invoke_cmdlet(
+            &self.plugin,
+            &host.services,
+            &self.info.name,
+            &arguments,
+            input.as_ref(),
+        ) {
+            Ok(Ok(values)) => Ok(values.into_iter().map(from_wit).collect()),
+            Ok(Err(e)) => Err(CommandError {
+                command: self.info.name.clone(),
+                category: category_name(e.category).into(),
+                error_id: e.error_id,
+                message: e.message,
+                target: e.target,
+            }),
+            Err(trap) => Err(CommandError::new(
+                &self.info.name,
+                "OperationStopped",
+                "ComponentFailed",
+                trap.to_string(),
+            )),
+        }
+    }
+}

@@ -1,0 +1,108 @@
+//! Argument conversion to a parameter's declared type.
+
+use super::command::{ParameterType, type_name};
+use super::value::{SecureString, Value};
+
+/// Why a value does not convert.
+pub struct ConversionError {
+    pub shown: String,
+    pub target: &'static str,
+    pub reason: Option<String>,
+}
+
+fn fail(value: &Value, ty: ParameterType, reason: Option<String>) -> ConversionError {
+    ConversionError {
+        shown: value.to_text(),
+        target: type_name(ty),
+        reason,
+    }
+}
+
+/// Converts `value` to `ty` as PowerShell's binder would.
+pub fn to_parameter_type(value: Value, ty: ParameterType) -> Result<Value, ConversionError> {
+    match ty {
+        ParameterType::Switch => Ok(Value::Bool(value.is_truthy())),
+        ParameterType::Any => Ok(value),
+        ParameterType::Text => match value {
+            Value::Array(ref items) if items.len() != 1 => Err(fail(&value, ty, None)),
+            Value::Array(mut items) => to_parameter_type(items.remove(0), ty),
+            Value::Certificate(_) | Value::Hashtable(_) => Err(fail(&value, ty, None)),
+            other => Ok(Value::String(other.to_text())),
+        },
+        ParameterType::TextList => Ok(Value::Array(
+            value
+                .into_items()
+                .into_iter()
+                .map(|v| Value::String(v.to_text()))
+                .collect(),
+        )),
+        ParameterType::Integer => match value {
+            Value::Int(i) => Ok(Value::Int(i)),
+            Value::Float(f) if f.fract() == 0.0 => Ok(Value::Int(f as i64)),
+            Value::String(ref s) => s.trim().parse::<i64>().map(Value::Int).map_err(|_| {
+                fail(
+                    &value,
+                    ty,
+                    Some("Input string was not in a correct format.".into()),
+                )
+            }),
+            other => Err(fail(&other, ty, None)),
+        },
+        ParameterType::Datetime => match value {
+            Value::DateTime(t) => Ok(Value::DateTime(t)),
+            Value::String(ref s) => parse_datetime(s).map(Value::DateTime).ok_or_else(|| {
+                fail(
+                    &value,
+                    ty,
+                    Some("String was not recognized as a valid DateTime.".into()),
+                )
+            }),
+            other => Err(fail(&other, ty, None)),
+        },
+        ParameterType::SecureText => match value {
+            Value::SecureString(s) => Ok(Value::SecureString(s)),
+            // Plain strings are accepted in place of a SecureString (as a convenience
+            // until scripts use ConvertTo-SecureString).
+            Value::String(s) => Ok(Value::SecureString(SecureString::new(s))),
+            other => Err(fail(&other, ty, None)),
+        },
+        ParameterType::Certificate => match value {
+            Value::Certificate(c) => Ok(Value::Certificate(c)),
+            Value::Array(ref items) if items.len() == 1 => to_parameter_type(items[0].clone(), ty),
+            other => Err(fail(&other, ty, None)),
+        },
+    }
+}
+
+/// Parses the date formats admins type: `2027-01-01`, `2027-01-01T12:00:00[Z]`,
+/// `2027-01-01 12:00`, and US `1/31/2027`. Times without a zone are UTC.
+pub fn parse_datetime(text: &str) -> Option<i64> {
+    use time::macros::format_description;
+    use time::{Date, OffsetDateTime, PrimitiveDateTime};
+    let t = text.trim();
+    if let Ok(dt) = OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339) {
+        return Some(dt.unix_timestamp());
+    }
+    let t = t.trim_end_matches('Z');
+    let with_time = [
+        format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]"),
+        format_description!("[year]-[month]-[day] [hour]:[minute]:[second]"),
+        format_description!("[year]-[month]-[day]T[hour]:[minute]"),
+        format_description!("[year]-[month]-[day] [hour]:[minute]"),
+    ];
+    for f in with_time {
+        if let Ok(dt) = PrimitiveDateTime::parse(t, f) {
+            return Some(dt.assume_utc().unix_timestamp());
+        }
+    }
+    let dates = [
+        format_description!("[year]-[month]-[day]"),
+        format_description!("[month padding:none]/[day padding:none]/[year]"),
+    ];
+    for f in dates {
+        if let Ok(d) = Date::parse(t, f) {
+            return Some(d.midnight().assume_utc().unix_timestamp());
+        }
+    }
+    None
+}

@@ -1,0 +1,132 @@
+//! Values that flow through pipelines and variables.
+
+use crate::plugin::wit::CertificateObject;
+use std::rc::Rc;
+
+/// A password. Its text is never displayed: it prints as PowerShell prints a SecureString.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecureString(String);
+
+impl SecureString {
+    pub fn new(text: String) -> Self {
+        SecureString(text)
+    }
+    /// The secret text, for handing to a cmdlet that needs it.
+    pub fn reveal(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for SecureString {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("System.Security.SecureString")
+    }
+}
+
+/// A PowerShell value.
+#[derive(Debug, Clone)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    String(String),
+    SecureString(SecureString),
+    /// Unix seconds, UTC.
+    DateTime(i64),
+    Array(Vec<Value>),
+    /// Ordered key/value pairs (keys compared case-insensitively).
+    Hashtable(Vec<(String, Value)>),
+    /// An X509Certificate2-like object.
+    Certificate(Rc<CertificateObject>),
+}
+
+impl Value {
+    /// PowerShell's name of the value's type, for messages.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "System.Boolean",
+            Value::Int(_) => "System.Int64",
+            Value::Float(_) => "System.Double",
+            Value::String(_) => "System.String",
+            Value::SecureString(_) => "System.Security.SecureString",
+            Value::DateTime(_) => "System.DateTime",
+            Value::Array(_) => "System.Object[]",
+            Value::Hashtable(_) => "System.Collections.Hashtable",
+            Value::Certificate(_) => {
+                "System.Security.Cryptography.X509Certificates.X509Certificate2"
+            }
+        }
+    }
+
+    /// PowerShell truthiness.
+    pub fn is_truthy(&self) -> bool {
+        match self {
+            Value::Null => false,
+            Value::Bool(b) => *b,
+            Value::Int(i) => *i != 0,
+            Value::Float(f) => *f != 0.0,
+            Value::String(s) => !s.is_empty(),
+            Value::Array(a) => match a.as_slice() {
+                [] => false,
+                [one] => one.is_truthy(),
+                _ => true,
+            },
+            _ => true,
+        }
+    }
+
+    /// The text PowerShell gives the value in a string context.
+    pub fn to_text(&self) -> String {
+        match self {
+            Value::Null => String::new(),
+            Value::Bool(true) => "True".into(),
+            Value::Bool(false) => "False".into(),
+            Value::Int(i) => i.to_string(),
+            Value::Float(f) => f.to_string(),
+            Value::String(s) => s.clone(),
+            Value::SecureString(_) => "System.Security.SecureString".into(),
+            Value::DateTime(t) => crate::format::datetime_short(*t),
+            Value::Array(items) => items
+                .iter()
+                .map(Value::to_text)
+                .collect::<Vec<_>>()
+                .join(" "),
+            Value::Hashtable(_) => "System.Collections.Hashtable".into(),
+            Value::Certificate(c) => format!(
+                "[Subject]\n  {}\n\n[Thumbprint]\n  {}",
+                c.info.subject, c.info.thumbprint
+            ),
+        }
+    }
+
+    /// Flattens arrays one level, as the pipeline enumerates them.
+    pub fn into_items(self) -> Vec<Value> {
+        match self {
+            Value::Array(items) => items,
+            Value::Null => Vec::new(),
+            other => vec![other],
+        }
+    }
+
+    /// A property by name (case-insensitive), or `None` when the value has none of that name.
+    pub fn property(&self, name: &str) -> Option<Value> {
+        match self {
+            Value::Certificate(c) => super::certificate::property(c, name),
+            Value::Hashtable(entries) => entries
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.clone()),
+            Value::String(s) if name.eq_ignore_ascii_case("Length") => {
+                Some(Value::Int(s.chars().count() as i64))
+            }
+            Value::Array(a)
+                if name.eq_ignore_ascii_case("Count") || name.eq_ignore_ascii_case("Length") =>
+            {
+                Some(Value::Int(a.len() as i64))
+            }
+            _ => None,
+        }
+    }
+}
