@@ -1,0 +1,202 @@
+//! The shell's behaviour through the real binary: errors, exit codes, state that a
+//! failure leaves untouched, persistence, permissions.
+
+mod common;
+use common::*;
+use std::os::unix::fs::PermissionsExt;
+
+#[test]
+fn unknown_cmdlet_is_reported_like_powershell() {
+    let sb = Sandbox::new();
+    let out = sb.run("Get-Frobnicator -All");
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.starts_with("Get-Frobnicator: The term 'Get-Frobnicator' is not recognized as a name of a cmdlet, function, script file, or executable program."), "{}", out.stderr);
+}
+
+#[test]
+fn parse_errors_show_line_column_and_caret() {
+    let sb = Sandbox::new();
+    let out = sb.run("Get-ChildItem Cert:\\LocalMachine\\My\nExport-Certificate -FilePath 'x.cer");
+    assert_eq!(out.code, 1);
+    assert_eq!(
+        out.stderr,
+        "ParserError: line 2, column 30: The string is missing the terminator: '.\nExport-Certificate -FilePath 'x.cer\n                             ^\n"
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "nothing runs when the script does not parse"
+    );
+}
+
+#[test]
+fn binding_errors_use_powershells_words() {
+    let sb = Sandbox::new();
+    let out = sb.run("New-SelfSignedCertificate -DnsName a.tech.local -KeyAlgorithm DSA");
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("Cannot validate argument on parameter 'KeyAlgorithm'. The argument \"DSA\" does not belong to the set \"RSA,ECDSA_nistP256,ECDSA_nistP384\""), "{}", out.stderr);
+    let out = sb.run("Import-PfxCertificate");
+    assert!(
+        out.stderr.contains(
+            "Cannot process command because of one or more missing mandatory parameters: FilePath."
+        ),
+        "{}",
+        out.stderr
+    );
+    let out = sb.run("New-SelfSignedCertificate -DnsName a.tech.local -KeyLength lots");
+    assert!(
+        out.stderr
+            .contains("Cannot convert value \"lots\" to type \"System.Int32\""),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn exit_codes_follow_pwsh() {
+    let sb = Sandbox::new();
+    // -Command: the status of the last statement.
+    assert_eq!(
+        sb.run("Get-Item Cert:\\LocalMachine\\My\\00; Write-Output fine")
+            .code,
+        0
+    );
+    assert_eq!(
+        sb.run("Write-Output fine; Get-Item Cert:\\LocalMachine\\My\\00")
+            .code,
+        1
+    );
+    // -File: 0 after non-terminating errors, 1 when the script does not parse.
+    std::fs::write(sb.path("bad.ps1"), "Get-Item Cert:\\LocalMachine\\My\\00\n").unwrap();
+    let out = run_of(
+        sb.command()
+            .args(["-NoProfile", "-NonInteractive", "-File", "bad.ps1"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(out.code, 0);
+    assert!(out.stderr.contains("Cannot find path"), "{}", out.stderr);
+    std::fs::write(sb.path("broken.ps1"), "Write-Output (\n").unwrap();
+    let out = run_of(sb.command().args(["-File", "broken.ps1"]).output().unwrap());
+    assert_eq!(out.code, 1);
+}
+
+#[test]
+fn a_failed_import_changes_nothing() {
+    let sb = Sandbox::new();
+    sb.run("New-SelfSignedCertificate -DnsName keep.tech.local -KeyAlgorithm ECDSA_nistP256")
+        .ok();
+    let before = sb.run("Get-ChildItem Cert:\\LocalMachine\\My").ok().stdout;
+    let pfx = sb.sample("openssl/ec-with-extra-cert.pfx");
+    let wrong = sb.run(&format!(
+        "Import-PfxCertificate -FilePath '{}' -Password 'nope'",
+        pfx.display()
+    ));
+    assert_eq!(wrong.code, 1);
+    assert!(wrong.stderr.contains("wrong password"), "{}", wrong.stderr);
+    assert!(!wrong.stderr.contains("corrupt"));
+    assert!(
+        !wrong.stderr.contains("nope"),
+        "the password never appears in messages"
+    );
+
+    let mut damaged = std::fs::read(&pfx).unwrap();
+    let len = damaged.len();
+    damaged.truncate(len - 40);
+    std::fs::write(sb.path("damaged.pfx"), damaged).unwrap();
+    let corrupt = sb.run("Import-PfxCertificate -FilePath damaged.pfx -Password 'Test-P@ss1'");
+    assert_eq!(corrupt.code, 1);
+    assert!(
+        corrupt.stderr.starts_with("Import-PfxCertificate: "),
+        "{}",
+        corrupt.stderr
+    );
+    let missing = sb.run("Import-PfxCertificate -FilePath nowhere.pfx -Password x");
+    assert!(
+        missing
+            .stderr
+            .contains("cannot read 'nowhere.pfx': no such file or directory"),
+        "{}",
+        missing.stderr
+    );
+
+    assert_eq!(
+        sb.run("Get-ChildItem Cert:\\LocalMachine\\My").ok().stdout,
+        before
+    );
+}
+
+#[test]
+fn state_persists_privately_across_processes() {
+    let sb = Sandbox::new();
+    let made = thumbprints(&sb.run("New-SelfSignedCertificate -DnsName persist.tech.local -KeyAlgorithm ECDSA_nistP256 -FriendlyName ABC").ok().stdout);
+    let listed = thumbprints(&sb.run("Get-ChildItem Cert:\\CurrentUser\\my").ok().stdout);
+    assert_eq!(made, listed);
+    let home = sb.home();
+    assert_eq!(
+        std::fs::metadata(&home).unwrap().permissions().mode() & 0o777,
+        0o700
+    );
+    for entry in std::fs::read_dir(&home).unwrap().flatten() {
+        let mode = entry.metadata().unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode & 0o077, 0, "{} is {mode:o}", entry.path().display());
+    }
+    // Properties of the stored object, through the pipeline.
+    let out = sb.run(&format!("$c = Get-Item Cert:\\LocalMachine\\My\\{}\n$c.FriendlyName\n$c.HasPrivateKey\n$c.DnsNameList\n$c.KeyAlgorithm", made[0])).ok();
+    assert_eq!(out.stdout, "ABC\nTrue\npersist.tech.local\nECDSA_P256\n");
+}
+
+#[test]
+fn the_doc_examples_run_with_linux_paths() {
+    let sb = Sandbox::new();
+    let out = sb
+        .run("$params = @{ DnsName = 'www.fabrikam.com', 'www.contoso.com'; CertStoreLocation = 'Cert:\\LocalMachine\\My' }\nNew-SelfSignedCertificate @params")
+        .ok();
+    let thumb = thumbprints(&out.stdout).remove(0);
+    assert!(
+        out.stdout
+            .contains("PSParentPath: Microsoft.PowerShell.Security\\Certificate::LocalMachine\\My")
+    );
+    assert!(
+        out.stdout
+            .contains(&format!("{thumb}  CN=www.fabrikam.com"))
+    );
+    sb.run(&format!(
+        "$mypwd = ConvertTo-SecureString -String '1234' -Force -AsPlainText\nGet-ChildItem -Path Cert:\\LocalMachine\\My\\{thumb} | Export-PfxCertificate -FilePath mypfx.pfx -Password $mypwd"
+    ))
+    .ok();
+    let imported = sb
+        .run("$mypwd = ConvertTo-SecureString -String '1234' -Force -AsPlainText\nImport-PfxCertificate -FilePath mypfx.pfx -CertStoreLocation Cert:\\LocalMachine\\WebHosting -Password $mypwd")
+        .ok();
+    assert_eq!(thumbprints(&imported.stdout), vec![thumb.clone()]);
+    assert!(
+        imported
+            .stdout
+            .contains("Certificate::LocalMachine\\WebHosting")
+    );
+    let out = sb
+        .run("$mypwd = ConvertTo-SecureString -String '1234' -Force -AsPlainText\n$mypwd")
+        .ok();
+    assert_eq!(
+        out.stdout, "System.Security.SecureString\n",
+        "secure strings never print"
+    );
+}
+
+#[test]
+fn the_default_view_matches_windows_layout() {
+    let sb = Sandbox::new();
+    let a = thumbprints(
+        &sb.run(
+            "New-SelfSignedCertificate -Subject 'CN=a.tech.local' -KeyAlgorithm ECDSA_nistP256",
+        )
+        .ok()
+        .stdout,
+    )
+    .remove(0);
+    let b = thumbprints(&sb.run("New-SelfSignedCertificate -Subject 'CN=b.tech.local, O=Tech' -KeyAlgorithm ECDSA_nistP256").ok().stdout).remove(0);
+    let out = sb.run("Get-ChildItem Cert:\\LocalMachine\\My").ok();
+    let expected = format!(
+        "\n   PSParentPath: Microsoft.PowerShell.Security\\Certificate::LocalMachine\\My\n\nThumbprint                                Subject\n----------                                -------\n{a}  CN=a.tech.local\n{b}  CN=b.tech.local, O=Tech\n\n"
+    );
+    assert_eq!(out.stdout, expected);
+}

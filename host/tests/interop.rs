@@ -1,0 +1,262 @@
+//! certhost's output checked with tools it did not write: openssl, Python
+//! `cryptography`, keytool.
+
+mod common;
+use common::*;
+
+fn generate(sb: &Sandbox, args: &str) -> String {
+    let out = sb.run(&format!("New-SelfSignedCertificate {args}")).ok();
+    thumbprints(&out.stdout)
+        .pop()
+        .expect("a thumbprint in the output")
+}
+
+fn export_pem(sb: &Sandbox, thumb: &str, file: &str) -> std::path::PathBuf {
+    sb.run(&format!(
+        "Get-Item Cert:\\LocalMachine\\My\\{thumb} | Export-Certificate -FilePath {file} -Type PEM"
+    ))
+    .ok();
+    sb.path(file)
+}
+
+#[test]
+fn generated_certificates_pass_openssl_and_python_cryptography() {
+    let sb = Sandbox::new();
+    let cases = [
+        (
+            "-DnsName 'www.fabrikam.com', 'www.contoso.com' -TextExtension '2.5.29.17={text}IPAddress=10.0.0.5'",
+            "RSA",
+            2048,
+        ),
+        (
+            "-Subject 'CN=backup01.tech.local, O=Tech' -DnsName backup01.tech.local -KeyAlgorithm RSA -KeyLength 3072 -NotAfter 2030-06-30",
+            "RSA",
+            3072,
+        ),
+        (
+            "-DnsName ec256.tech.local -KeyAlgorithm ECDSA_nistP256",
+            "EC",
+            256,
+        ),
+        (
+            "-DnsName ec384.tech.local -KeyAlgorithm ECDSA_nistP384 -NotBefore 2026-01-01 -NotAfter 2027-01-01",
+            "EC",
+            384,
+        ),
+    ];
+    for (i, (args, kind, bits)) in cases.iter().enumerate() {
+        let thumb = generate(&sb, args);
+        let pem = export_pem(&sb, &thumb, &format!("c{i}.pem"));
+        assert_eq!(openssl_thumbprint(&pem, false), thumb);
+        let text = tool(
+            "openssl",
+            &["x509", "-noout", "-text", "-in", pem.to_str().unwrap()],
+            None,
+        );
+        assert_eq!(text.code, 0, "{}", text.stderr);
+        assert!(text.stdout.contains("CA:FALSE"), "{}", text.stdout);
+        assert!(
+            text.stdout
+                .contains("TLS Web Server Authentication, TLS Web Client Authentication")
+        );
+        let verify = tool(
+            "openssl",
+            &[
+                "verify",
+                "-CAfile",
+                pem.to_str().unwrap(),
+                pem.to_str().unwrap(),
+            ],
+            None,
+        );
+        assert_eq!(
+            verify.stdout.trim(),
+            format!("{}: OK", pem.display()),
+            "{}",
+            verify.stderr
+        );
+
+        let script = format!(
+            r#"
+import sys, datetime
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import rsa, ec
+c = x509.load_pem_x509_certificate(open(sys.argv[1], 'rb').read())
+san = c.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+key = c.public_key()
+kind = 'RSA' if isinstance(key, rsa.RSAPublicKey) else 'EC'
+eku = [o.dotted_string for o in c.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value]
+bc = c.extensions.get_extension_for_class(x509.BasicConstraints).value
+print(kind, key.key_size, sep='|', end='|')
+print( ','.join(san.get_values_for_type(x509.DNSName)), ','.join(str(i) for i in san.get_values_for_type(x509.IPAddress)),
+      ','.join(eku), bc.ca, c.serial_number.bit_length() <= 127 and c.serial_number > 0,
+      c.not_valid_before_utc.isoformat(), c.not_valid_after_utc.isoformat(), sep='|')
+"#
+        );
+        let py = tool("python3", &["-c", &script, pem.to_str().unwrap()], None);
+        assert_eq!(py.code, 0, "{}", py.stderr);
+        let fields: Vec<&str> = py.stdout.trim().split('|').collect();
+        assert_eq!(fields[0], *kind);
+        assert_eq!(fields[1], bits.to_string());
+        assert_eq!(fields[4], "1.3.6.1.5.5.7.3.1,1.3.6.1.5.5.7.3.2");
+        assert_eq!(fields[5], "False");
+        assert_eq!(fields[6], "True", "positive serial of at most 16 bytes");
+        match i {
+            0 => {
+                assert_eq!(fields[2], "www.fabrikam.com,www.contoso.com");
+                assert_eq!(fields[3], "10.0.0.5");
+            }
+            1 => assert!(
+                fields[8].starts_with("2030-06-30T00:00:00"),
+                "{}",
+                fields[8]
+            ),
+            3 => {
+                assert!(fields[7].starts_with("2026-01-01T00:00:00"));
+                assert!(fields[8].starts_with("2027-01-01T00:00:00"));
+            }
+            _ => {}
+        }
+    }
+}
+
+#[test]
+fn default_validity_is_one_year_from_ten_minutes_ago() {
+    let sb = Sandbox::new();
+    let thumb = generate(&sb, "-DnsName default.tech.local");
+    let pem = export_pem(&sb, &thumb, "d.pem");
+    let script = "import sys,datetime\nfrom cryptography import x509\nc=x509.load_pem_x509_certificate(open(sys.argv[1],'rb').read())\nnow=datetime.datetime.now(datetime.timezone.utc)\nprint(round((now-c.not_valid_before_utc).total_seconds()), round((c.not_valid_after_utc-now).total_seconds()/86400))";
+    let py = tool("python3", &["-c", script, pem.to_str().unwrap()], None);
+    let v: Vec<i64> = py
+        .stdout
+        .split_whitespace()
+        .map(|s| s.parse().unwrap())
+        .collect();
+    assert!((595..=660).contains(&v[0]), "NotBefore {} s ago", v[0]);
+    assert_eq!(v[1], 365);
+}
+
+#[test]
+fn exported_pfx_files_are_read_by_openssl_and_keytool_with_the_same_thumbprint() {
+    let sb = Sandbox::new();
+    for (alg, key) in [("RSA", "rsa"), ("ECDSA_nistP256", "ec")] {
+        let thumb = generate(
+            &sb,
+            &format!("-DnsName {key}.tech.local -KeyAlgorithm {alg}"),
+        );
+        for (option, legacy) in [("TripleDES_SHA1", true), ("AES256_SHA256", false)] {
+            let file = format!("{key}-{option}.pfx");
+            sb.run(&format!(
+                "$pw = ConvertTo-SecureString -String 'S3cret!' -Force -AsPlainText\nGet-Item Cert:\\LocalMachine\\My\\{thumb} | Export-PfxCertificate -FilePath {file} -Password $pw -CryptoAlgorithmOption {option}"
+            ))
+            .ok();
+            let path = sb.path(&file);
+            let mode = std::os::unix::fs::PermissionsExt::mode(
+                &std::fs::metadata(&path).unwrap().permissions(),
+            );
+            assert_eq!(mode & 0o777, 0o600, "PFX files are private");
+            let mut args = vec![
+                "pkcs12",
+                "-in",
+                path.to_str().unwrap(),
+                "-passin",
+                "env:PFX_PASSWORD",
+                "-nodes",
+            ];
+            if legacy {
+                args.push("-legacy");
+            }
+            let out = tool("openssl", &args, Some("S3cret!"));
+            assert_eq!(out.code, 0, "{option}: {}", out.stderr);
+            assert!(out.stdout.contains("BEGIN PRIVATE KEY"));
+            let leaf = sb.path(&format!("{key}-{option}.crt"));
+            std::fs::write(&leaf, &out.stdout).unwrap();
+            assert_eq!(openssl_thumbprint(&leaf, false), thumb, "{option}");
+
+            let list = tool(
+                "keytool",
+                &[
+                    "-list",
+                    "-v",
+                    "-keystore",
+                    path.to_str().unwrap(),
+                    "-storetype",
+                    "PKCS12",
+                    "-storepass:env",
+                    "PFX_PASSWORD",
+                ],
+                Some("S3cret!"),
+            );
+            assert_eq!(
+                list.code, 0,
+                "keytool {option}: {}{}",
+                list.stdout, list.stderr
+            );
+            assert!(list.stdout.contains("PrivateKeyEntry"), "{}", list.stdout);
+            let sha1 = list
+                .stdout
+                .lines()
+                .find(|l| l.trim_start().starts_with("SHA1:"))
+                .expect("keytool SHA1 line");
+            assert_eq!(
+                sha1.trim()
+                    .trim_start_matches("SHA1:")
+                    .trim()
+                    .replace(':', ""),
+                thumb,
+                "keytool {option}"
+            );
+        }
+    }
+}
+
+#[test]
+fn every_sample_imports_through_the_cli_with_openssls_leaf() {
+    let sb = Sandbox::new();
+    let manifest = std::fs::read_to_string(samples_dir().join("MANIFEST.tsv")).unwrap();
+    let unicode = std::fs::read_to_string(samples_dir().join("openssl/unicode-pw.txt")).unwrap();
+    for line in manifest.lines().skip(1) {
+        let cols: Vec<&str> = line.split('\t').collect();
+        let (file, has_key) = (cols[0], cols[4] != "None");
+        let password = if file.contains("unicode-pw") {
+            unicode.trim()
+        } else {
+            cols[1]
+        };
+        let path = sb.sample(file);
+        let out = sb.run(&format!(
+            "Import-PfxCertificate -FilePath '{}' -CertStoreLocation Cert:\\LocalMachine\\Samples -Password '{}'",
+            path.display(),
+            password.replace('\'', "''")
+        ));
+        assert_eq!(out.code, 0, "{file}: {}", out.stderr);
+        let imported = thumbprints(&out.stdout);
+        assert!(!imported.is_empty(), "{file}: nothing returned");
+        // The leaf openssl finds (the certificate with the key, or the first one).
+        let mut args = vec![
+            "pkcs12",
+            "-in",
+            path.to_str().unwrap(),
+            "-passin",
+            "env:PFX_PASSWORD",
+            "-nokeys",
+            "-legacy",
+        ];
+        if has_key {
+            args.push("-clcerts");
+        }
+        let pem = tool("openssl", &args, Some(password));
+        if pem.code == 0 {
+            let leaf = sb.path("leaf.pem");
+            std::fs::write(&leaf, &pem.stdout).unwrap();
+            assert_eq!(imported[0], openssl_thumbprint(&leaf, false), "{file}");
+        }
+        let shown = sb
+            .run(&format!(
+                "Get-Item Cert:\\LocalMachine\\Samples\\{}",
+                imported[0]
+            ))
+            .ok();
+        assert_eq!(thumbprints(&shown.stdout), vec![imported[0].clone()]);
+    }
+}
