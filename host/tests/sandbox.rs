@@ -136,3 +136,37 @@ fn a_warm_start_reuses_the_precompiled_artifact_and_distrusts_loose_ones() {
     assert_ne!(third.ino(), first.ino(), "replaced by an atomic rename");
     assert_eq!(third.permissions().mode() & 0o777, 0o600);
 }
+
+#[test]
+fn the_portable_build_behaves_like_the_embedded_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let (runtime, services) = setup(dir.path());
+    let embedded = runtime.load_builtin().unwrap();
+    let portable = runtime
+        .load_file(Path::new(env!("CERTHOST_PORTABLE_GUEST_WASM")))
+        .unwrap();
+    let names = |p| {
+        runtime
+            .list_cmdlets(p, &services)
+            .unwrap()
+            .into_iter()
+            .map(|c| c.name)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(names(&embedded), names(&portable));
+    let pfx = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../tests/fixtures/pfx-samples/nss/ec-p256-nss.aes256.p12"),
+    )
+    .unwrap();
+    for plugin in [&embedded, &portable] {
+        let api = runtime.certificates(plugin, &services).unwrap();
+        let entries = api.import_pfx(&pfx, "Test-P@ss1").unwrap().unwrap();
+        let info = api.inspect(&entries[0].certificate).unwrap().unwrap();
+        assert_eq!(info.key_algorithm, "ECDSA_P256");
+        assert!(matches!(
+            api.import_pfx(&pfx, "wrong").unwrap(),
+            Err(certhost::plugin::CertError::WrongPassword(_))
+        ));
+    }
+}

@@ -27,7 +27,7 @@ use std::time::Duration;
 use wasmtime::component::{HasSelf, Instance, InstancePre, Linker};
 use wasmtime::{Config, Engine, Store, Trap};
 
-/// The certificate component, built from `guest/` by build.rs.
+/// The certificate component, built from `guest/` by build.rs (wide-arithmetic build).
 static GUEST_WASM: &[u8] = include_bytes!(env!("CERTHOST_GUEST_WASM"));
 const GUEST_SHA256: &str = env!("CERTHOST_GUEST_SHA256");
 
@@ -105,6 +105,9 @@ impl Runtime {
         let mut wasm_config = Config::new();
         wasm_config.wasm_component_model(true);
         wasm_config.epoch_interruption(true);
+        // The embedded component uses 128-bit multiplies (see build.rs); components
+        // without them run unchanged.
+        wasm_config.wasm_wide_arithmetic(true);
         let engine = Engine::new(&wasm_config).map_err(fail)?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(fail)?;
