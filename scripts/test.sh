@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Runs every test: unit tests of each crate, the sample-file interop suite, and the
+# host's integration tests through the real binary (checked with openssl, Python
+# cryptography and keytool). Builds the components from source on the way.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if ! rustup target list --installed | grep -qx wasm32-wasip2; then
+  echo "error: the wasm32-wasip2 target is missing; run scripts/setup.sh (or: rustup target add wasm32-wasip2)" >&2
+  exit 1
+fi
+cargo test --release --locked "$@"
