@@ -149,7 +149,7 @@ mod tests {
         assert!(c.non_interactive);
         let c = cli(&["-File", "renew.ps1", "-Days", "30"]);
         assert!(
-            matches!(c.mode(), Mode::File { path, arguments } if path == PathBuf::from("renew.ps1") && arguments == ["-Days", "30"])
+            matches!(c.mode(), Mode::File { path, arguments } if path.as_path() == std::path::Path::new("renew.ps1") && arguments == ["-Days", "30"])
         );
         assert!(matches!(cli(&["-c", "-"]).mode(), Mode::CommandFromStdin));
         assert!(matches!(cli(&[]).mode(), Mode::Interactive));

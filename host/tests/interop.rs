@@ -76,8 +76,7 @@ fn generated_certificates_pass_openssl_and_python_cryptography() {
             verify.stderr
         );
 
-        let script = format!(
-            r#"
+        let script = r#"
 import sys, datetime
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import rsa, ec
@@ -91,9 +90,8 @@ print(kind, key.key_size, sep='|', end='|')
 print( ','.join(san.get_values_for_type(x509.DNSName)), ','.join(str(i) for i in san.get_values_for_type(x509.IPAddress)),
       ','.join(eku), bc.ca, c.serial_number.bit_length() <= 127 and c.serial_number > 0,
       c.not_valid_before_utc.isoformat(), c.not_valid_after_utc.isoformat(), sep='|')
-"#
-        );
-        let py = tool("python3", &["-c", &script, pem.to_str().unwrap()], None);
+"#;
+        let py = tool("python3", &["-c", script, pem.to_str().unwrap()], None);
         assert_eq!(py.code, 0, "{}", py.stderr);
         let fields: Vec<&str> = py.stdout.trim().split('|').collect();
         assert_eq!(fields[0], *kind);

@@ -22,7 +22,7 @@ fn info() -> CmdletInfo {
                 "The certificate, from the pipeline or a Cert: path.",
             )
             .mandatory()
-            .from_pipeline()
+            .takes_pipeline_input()
             .aliases(&["Certificate"]),
             param("FilePath", T::Text, "Path of the file to write.")
                 .mandatory()

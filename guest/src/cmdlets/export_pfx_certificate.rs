@@ -19,7 +19,7 @@ fn info() -> CmdletInfo {
         "Exports a certificate with its private key to a password-protected PFX file.",
         "Writes the certificate, its private key and (with -ChainOption BuildChain, the default) the chain it was imported with. -CryptoAlgorithmOption TripleDES_SHA1 (the default, as on Windows) is read by every Windows version; AES256_SHA256 is what OpenSSL 3 writes. The file is created readable by its owner only.",
         vec![
-            param("Cert", T::Certificate, "The certificate, from the pipeline or a Cert: path.").mandatory().from_pipeline().aliases(&["Certificate"]),
+            param("Cert", T::Certificate, "The certificate, from the pipeline or a Cert: path.").mandatory().takes_pipeline_input().aliases(&["Certificate"]),
             param("FilePath", T::Text, "Path of the PFX file to write.").mandatory().position(1),
             param("Password", T::SecureText, "Password protecting the file.").mandatory(),
             param("ChainOption", T::Text, "BuildChain (default) includes the stored chain; EndEntityCertOnly only the certificate.")

@@ -28,7 +28,7 @@ pub fn param(name: &str, ty: ParameterType, help: &str) -> ParameterInfo {
 pub trait ParamExt {
     fn mandatory(self) -> Self;
     fn position(self, n: u32) -> Self;
-    fn from_pipeline(self) -> Self;
+    fn takes_pipeline_input(self) -> Self;
     fn by_property_name(self) -> Self;
     fn aliases(self, names: &[&str]) -> Self;
     fn values(self, names: &[&str]) -> Self;
@@ -43,7 +43,7 @@ impl ParamExt for ParameterInfo {
         self.sets.iter_mut().for_each(|s| s.position = Some(n));
         self
     }
-    fn from_pipeline(mut self) -> Self {
+    fn takes_pipeline_input(mut self) -> Self {
         self.sets.iter_mut().for_each(|s| s.from_pipeline = true);
         self
     }

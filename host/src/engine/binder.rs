@@ -471,15 +471,23 @@ mod tests {
             .message
             .contains("does not belong to the set")
         );
+        let twice = [
+            named("FilePath", Some(Value::String("a".into()))),
+            named("FilePath", Some(Value::String("b".into()))),
+        ];
         assert!(
-            bind(
-                &i,
-                &[pos("a"), named("FilePath", Some(Value::String("b".into())))],
-                None
-            )
-            .unwrap_err()
-            .message
-            .contains("specified more than once")
+            bind(&i, &twice, None)
+                .unwrap_err()
+                .message
+                .contains("specified more than once")
         );
+        // Named arguments bind first: the positional value then takes the next slot.
+        let b = bind(
+            &i,
+            &[pos("a"), named("FilePath", Some(Value::String("b".into())))],
+            None,
+        )
+        .unwrap();
+        assert_eq!(b.text("CertStoreLocation").as_deref(), Some("a"));
     }
 }
