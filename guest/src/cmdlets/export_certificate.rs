@@ -1,6 +1,7 @@
 //! `Export-Certificate`: write a certificate (never its key) to a file.
 
 use super::meta::{ParamExt, cmdlet, example, param};
+use super::objects::{certificate_parameter, required_certificate};
 use super::{Cmdlet, error};
 use crate::args::Args;
 use crate::bindings::certhost::plugin::files;
@@ -16,14 +17,7 @@ fn info() -> CmdletInfo {
         "Exports a certificate, without its private key, to a file.",
         "Writes the certificate as DER (-Type CERT, the default, as on Windows) or PEM (-Type PEM, a certhost extension for Linux tools).",
         vec![
-            param(
-                "Cert",
-                T::Certificate,
-                "The certificate, from the pipeline or a Cert: path.",
-            )
-            .mandatory()
-            .takes_pipeline_input()
-            .aliases(&["Certificate"]),
+            certificate_parameter(),
             param("FilePath", T::Text, "Path of the file to write.")
                 .mandatory()
                 .position(1),
@@ -41,12 +35,7 @@ fn info() -> CmdletInfo {
 
 fn run(args: &Args, _input: Option<Value>) -> Result<Vec<Value>, CmdletError> {
     let path = args.text("FilePath").unwrap_or_default();
-    let cert = args.certificate("Cert").ok_or_else(|| {
-        error::invalid_argument(
-            "CertificateRequired",
-            "give the certificate with -Cert or through the pipeline",
-        )
-    })?;
+    let cert = required_certificate(args)?;
     let kind = args
         .text("Type")
         .unwrap_or_else(|| "CERT".into())

@@ -1,7 +1,7 @@
 //! `Export-PfxCertificate`: write a certificate, its key and chain to a PFX file.
 
 use super::meta::{ParamExt, cmdlet, example, param};
-use super::objects::load_entry;
+use super::objects::{certificate_parameter, load_entry, required_certificate};
 use super::{Cmdlet, error};
 use crate::args::Args;
 use crate::bindings::certhost::plugin::files;
@@ -19,7 +19,7 @@ fn info() -> CmdletInfo {
         "Exports a certificate with its private key to a password-protected PFX file.",
         "Writes the certificate, its private key and (with -ChainOption BuildChain, the default) the chain it was imported with. -CryptoAlgorithmOption TripleDES_SHA1 (the default, as on Windows) is read by every Windows version; AES256_SHA256 is what OpenSSL 3 writes. The file is created readable by its owner only.",
         vec![
-            param("Cert", T::Certificate, "The certificate, from the pipeline or a Cert: path.").mandatory().takes_pipeline_input().aliases(&["Certificate"]),
+            certificate_parameter(),
             param("FilePath", T::Text, "Path of the PFX file to write.").mandatory().position(1),
             param("Password", T::SecureText, "Password protecting the file.").mandatory(),
             param("ChainOption", T::Text, "BuildChain (default) includes the stored chain; EndEntityCertOnly only the certificate.")
@@ -38,12 +38,7 @@ fn info() -> CmdletInfo {
 
 fn run(args: &Args, _input: Option<Value>) -> Result<Vec<Value>, CmdletError> {
     let path = args.text("FilePath").unwrap_or_default();
-    let cert = args.certificate("Cert").ok_or_else(|| {
-        error::invalid_argument(
-            "CertificateRequired",
-            "give the certificate with -Cert or through the pipeline",
-        )
-    })?;
+    let cert = required_certificate(args)?;
     let entry = load_entry(cert)?;
     let include_chain = !args
         .text("ChainOption")

@@ -1,9 +1,13 @@
 //! Certificate objects and store locations as the cmdlets see them.
 
 use super::error;
+use super::meta::{ParamExt, param};
+use crate::args::Args;
 use crate::bindings::certhost::plugin::store;
 use crate::bindings::certhost::plugin::types::CertificateEntry;
-use crate::bindings::exports::certhost::plugin::cmdlets::{CertificateObject, CmdletError};
+use crate::bindings::exports::certhost::plugin::cmdlets::{
+    CertificateObject, CmdletError, ParameterInfo, ParameterType,
+};
 use crate::convert::{cert_error, info_to_wit};
 
 /// A `Cert:\<Location>\<Store>` path, split.
@@ -87,4 +91,26 @@ pub fn load_entry(cert: &CertificateObject) -> Result<CertificateEntry, CmdletEr
             Some(thumbprint),
         )),
     }
+}
+
+/// The `-Cert` parameter of the export cmdlets: mandatory, from the pipeline by value.
+pub fn certificate_parameter() -> ParameterInfo {
+    param(
+        "Cert",
+        ParameterType::Certificate,
+        "The certificate, from the pipeline or a Cert: path.",
+    )
+    .mandatory()
+    .takes_pipeline_input()
+    .aliases(&["Certificate"])
+}
+
+/// The bound `-Cert` (the shell enforces it is present; this reports it if not).
+pub fn required_certificate(args: &Args) -> Result<&CertificateObject, CmdletError> {
+    args.certificate("Cert").ok_or_else(|| {
+        error::invalid_argument(
+            "CertificateRequired",
+            "give the certificate with -Cert or through the pipeline",
+        )
+    })
 }

@@ -4,7 +4,9 @@
 //! `CurrentUser` show the same stores (objects carry the location the path named).
 
 use crate::engine::binder::BoundArguments;
-use crate::engine::command::{CmdletInfo, Command, CommandError, ParameterType, parameter};
+use crate::engine::command::{
+    CmdletInfo, Command, CommandError, ParameterType, command_info, parameter,
+};
 use crate::engine::{Session, Value};
 use crate::plugin::wit::CertificateObject;
 use crate::store::{StoredCertificate, canonical_store_name};
@@ -76,16 +78,14 @@ fn path_info(name: &str, aliases: &[&str], synopsis: &str, mandatory: bool) -> C
     path.sets[0].mandatory = mandatory;
     path.sets[0].from_pipeline = true;
     path.sets[0].from_pipeline_by_property_name = true;
-    CmdletInfo {
-        name: name.into(),
-        aliases: aliases.iter().map(|a| a.to_string()).collect(),
-        synopsis: synopsis.into(),
-        description: synopsis.into(),
-        parameters: vec![path],
-        default_parameter_set: crate::engine::command::ALL_SETS.into(),
-        examples: Vec::new(),
-        output_type: "X509Certificate2".into(),
-    }
+    command_info(
+        name,
+        aliases,
+        synopsis,
+        synopsis,
+        vec![path],
+        "X509Certificate2",
+    )
 }
 
 /// The certificate object for a stored certificate (inspected by the component).
@@ -216,23 +216,43 @@ fn resolve(
     }
 }
 
-/// `Get-ChildItem` (`gci`, `dir`, `ls`).
-pub struct GetChildItem(CmdletInfo);
+/// `Get-ChildItem` (lists what a path holds) and `Get-Item` (the item at a path).
+pub struct CertDriveCommand {
+    info: CmdletInfo,
+    list_children: bool,
+}
 
-impl GetChildItem {
-    pub fn new() -> Self {
-        GetChildItem(path_info(
-            "Get-ChildItem",
-            &["gci", "dir", "ls"],
-            "Gets the items in a location: the certificates of a Cert: store.",
-            false,
-        ))
+impl CertDriveCommand {
+    /// `Get-ChildItem` (`gci`, `dir`, `ls`).
+    pub fn get_child_item() -> Self {
+        CertDriveCommand {
+            info: path_info(
+                "Get-ChildItem",
+                &["gci", "dir", "ls"],
+                "Gets the items in a location: the certificates of a Cert: store.",
+                false,
+            ),
+            list_children: true,
+        }
+    }
+
+    /// `Get-Item` (`gi`).
+    pub fn get_item() -> Self {
+        CertDriveCommand {
+            info: path_info(
+                "Get-Item",
+                &["gi"],
+                "Gets the item at a location: one certificate by its Cert: path.",
+                true,
+            ),
+            list_children: false,
+        }
     }
 }
 
-impl Command for GetChildItem {
+impl Command for CertDriveCommand {
     fn info(&self) -> &CmdletInfo {
-        &self.0
+        &self.info
     }
     fn invoke(
         &self,
@@ -241,40 +261,7 @@ impl Command for GetChildItem {
         _input: Option<&Value>,
     ) -> Result<Vec<Value>, CommandError> {
         let path = args.text("Path").unwrap_or_else(|| "Cert:\\".into());
-        resolve(session, "Get-ChildItem", &path, true)
-    }
-}
-
-/// `Get-Item` (`gi`).
-pub struct GetItem(CmdletInfo);
-
-impl GetItem {
-    pub fn new() -> Self {
-        GetItem(path_info(
-            "Get-Item",
-            &["gi"],
-            "Gets the item at a location: one certificate by its Cert: path.",
-            true,
-        ))
-    }
-}
-
-impl Command for GetItem {
-    fn info(&self) -> &CmdletInfo {
-        &self.0
-    }
-    fn invoke(
-        &self,
-        session: &mut Session,
-        args: &BoundArguments,
-        _input: Option<&Value>,
-    ) -> Result<Vec<Value>, CommandError> {
-        resolve(
-            session,
-            "Get-Item",
-            &args.text("Path").unwrap_or_default(),
-            false,
-        )
+        resolve(session, &self.info.name, &path, self.list_children)
     }
 }
 

@@ -12,8 +12,8 @@ pub use cert_drive::{CertPath, parse_cert_path};
 /// Every built-in command.
 pub fn all() -> Vec<Rc<dyn Command>> {
     vec![
-        Rc::new(cert_drive::GetChildItem::new()),
-        Rc::new(cert_drive::GetItem::new()),
+        Rc::new(cert_drive::CertDriveCommand::get_child_item()),
+        Rc::new(cert_drive::CertDriveCommand::get_item()),
         Rc::new(secure_string::ConvertToSecureString::new()),
         Rc::new(write_output::WriteOutput::new()),
     ]

@@ -1,7 +1,9 @@
 //! `ConvertTo-SecureString -String <text> -AsPlainText -Force`.
 
 use crate::engine::binder::BoundArguments;
-use crate::engine::command::{CmdletInfo, Command, CommandError, ParameterType, parameter};
+use crate::engine::command::{
+    CmdletInfo, Command, CommandError, ParameterType, command_info, parameter,
+};
 use crate::engine::{SecureString, Session, Value};
 
 pub struct ConvertToSecureString(CmdletInfo);
@@ -12,20 +14,26 @@ impl ConvertToSecureString {
         string.sets[0].position = Some(0);
         string.sets[0].mandatory = true;
         string.sets[0].from_pipeline = true;
-        ConvertToSecureString(CmdletInfo {
-            name: "ConvertTo-SecureString".into(),
-            aliases: Vec::new(),
-            synopsis: "Converts plain text to a secure string.".into(),
-            description: "Makes a SecureString from plain text given with -AsPlainText -Force. The value never prints.".into(),
-            parameters: vec![
+        ConvertToSecureString(command_info(
+            "ConvertTo-SecureString",
+            &[],
+            "Converts plain text to a secure string.",
+            "Makes a SecureString from plain text given with -AsPlainText -Force. The value never prints.",
+            vec![
                 string,
-                parameter("AsPlainText", ParameterType::Switch, "The input is plain text."),
-                parameter("Force", ParameterType::Switch, "Confirms that plain text is intended."),
+                parameter(
+                    "AsPlainText",
+                    ParameterType::Switch,
+                    "The input is plain text.",
+                ),
+                parameter(
+                    "Force",
+                    ParameterType::Switch,
+                    "Confirms that plain text is intended.",
+                ),
             ],
-            default_parameter_set: crate::engine::command::ALL_SETS.into(),
-            examples: Vec::new(),
-            output_type: "SecureString".into(),
-        })
+            "SecureString",
+        ))
     }
 }
 

@@ -1,7 +1,9 @@
 //! `Write-Output` (`echo`, `write`): sends objects down the pipeline.
 
 use crate::engine::binder::BoundArguments;
-use crate::engine::command::{CmdletInfo, Command, CommandError, ParameterType, parameter};
+use crate::engine::command::{
+    CmdletInfo, Command, CommandError, ParameterType, command_info, parameter,
+};
 use crate::engine::{Session, Value};
 
 pub struct WriteOutput(CmdletInfo);
@@ -11,16 +13,14 @@ impl WriteOutput {
         let mut input = parameter("InputObject", ParameterType::Any, "The objects to send.");
         input.sets[0].position = Some(0);
         input.sets[0].from_pipeline = true;
-        WriteOutput(CmdletInfo {
-            name: "Write-Output".into(),
-            aliases: vec!["echo".into(), "write".into()],
-            synopsis: "Writes objects to the pipeline.".into(),
-            description: "Sends the given objects to the next command, or to the console.".into(),
-            parameters: vec![input],
-            default_parameter_set: crate::engine::command::ALL_SETS.into(),
-            examples: Vec::new(),
-            output_type: "Object".into(),
-        })
+        WriteOutput(command_info(
+            "Write-Output",
+            &["echo", "write"],
+            "Writes objects to the pipeline.",
+            "Sends the given objects to the next command, or to the console.",
+            vec![input],
+            "Object",
+        ))
     }
 }
 

@@ -75,6 +75,27 @@ pub fn parameter(name: &str, ty: ParameterType, help: &str) -> ParameterInfo {
     }
 }
 
+/// Metadata of a command with one parameter set.
+pub fn command_info(
+    name: &str,
+    aliases: &[&str],
+    synopsis: &str,
+    description: &str,
+    parameters: Vec<ParameterInfo>,
+    output_type: &str,
+) -> CmdletInfo {
+    CmdletInfo {
+        name: name.into(),
+        aliases: aliases.iter().map(|a| a.to_string()).collect(),
+        synopsis: synopsis.into(),
+        description: description.into(),
+        parameters,
+        default_parameter_set: ALL_SETS.into(),
+        examples: Vec::new(),
+        output_type: output_type.into(),
+    }
+}
+
 /// PowerShell's .NET name of a parameter type, for messages and help.
 pub fn type_name(ty: ParameterType) -> &'static str {
     match ty {

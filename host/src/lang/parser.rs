@@ -310,8 +310,15 @@ impl<'a> Parser<'a> {
 
     /// A command argument: one value or a comma list of them.
     fn arg_value(&mut self) -> Result<Expr, ParseError> {
-        let first = self.arg_primary()?;
-        let mut items = vec![first];
+        self.comma_list(Self::arg_primary)
+    }
+
+    /// `item` or `item, item, ...` (an array); newlines may follow each comma.
+    fn comma_list(
+        &mut self,
+        item: fn(&mut Self) -> Result<Expr, ParseError>,
+    ) -> Result<Expr, ParseError> {
+        let mut items = vec![item(self)?];
         loop {
             let save = self.pos;
             self.skip_inline()?;
@@ -320,7 +327,7 @@ impl<'a> Parser<'a> {
                 break;
             }
             self.skip_newlines()?;
-            items.push(self.arg_primary()?);
+            items.push(item(self)?);
         }
         Ok(if items.len() == 1 {
             items.remove(0)
@@ -347,23 +354,7 @@ impl<'a> Parser<'a> {
     }
 
     fn expression(&mut self) -> Result<Expr, ParseError> {
-        let first = self.unary()?;
-        let mut items = vec![first];
-        loop {
-            let save = self.pos;
-            self.skip_inline()?;
-            if !self.eat(',') {
-                self.pos = save;
-                break;
-            }
-            self.skip_newlines()?;
-            items.push(self.unary()?);
-        }
-        Ok(if items.len() == 1 {
-            items.remove(0)
-        } else {
-            Expr::Array(items)
-        })
+        self.comma_list(Self::unary)
     }
 
     fn unary(&mut self) -> Result<Expr, ParseError> {
