@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: unit tests of each crate, the sample-file interop suite, and the
 # host's integration tests through the real binary (checked with openssl, Python
-# cryptography and keytool). Builds the components from source on the way.
+# cryptography and keytool); then the certificate core's tests again inside wasm.
+# Builds the components from source on the way.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! rustup target list --installed | grep -qx wasm32-wasip2; then
@@ -9,3 +10,6 @@ if ! rustup target list --installed | grep -qx wasm32-wasip2; then
   exit 1
 fi
 cargo test --release --locked "$@"
+# The same certificate-core tests compiled to wasm32-wasip2, run under wasmtime.
+CARGO_TARGET_WASM32_WASIP2_RUNNER="$PWD/target/release/wasi-test-runner" \
+  cargo test --release --locked --target wasm32-wasip2 -p certhost-core -p certhost-primitives "$@"
