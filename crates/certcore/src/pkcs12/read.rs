@@ -66,7 +66,7 @@ pub fn read_pfx(data: &[u8], password: &str, primitives: &dyn Primitives) -> Res
         ));
     }
     let pfx = Tlv::parse_whole(data)?;
-    let fields = pfx.expect(SEQUENCE, "the PFX")?;
+    let fields = pfx.children_tagged(SEQUENCE, "the PFX")?;
     let version = fields
         .first()
         .ok_or_else(|| CertError::Corrupt("empty PFX".into()))?
@@ -127,7 +127,7 @@ pub fn read_pfx(data: &[u8], password: &str, primitives: &dyn Primitives) -> Res
         keys: Vec::new(),
     };
     let safes = Tlv::parse_whole(&auth_octets)?;
-    for info in safes.expect(SEQUENCE, "the authenticated safe")? {
+    for info in safes.children_tagged(SEQUENCE, "the authenticated safe")? {
         reader.content_info(info)?;
     }
     pair(reader.certs, reader.keys)
@@ -273,7 +273,7 @@ impl Reader<'_> {
     }
 
     fn safe_contents(&mut self, bags: &Tlv<'_>) -> Result<()> {
-        for bag in bags.expect(SEQUENCE, "safe contents")? {
+        for bag in bags.children_tagged(SEQUENCE, "safe contents")? {
             let bag_id = bag.child(0, "bag type")?.oid()?;
             let value_wrapper = bag.child(1, "bag value")?;
             if value_wrapper.tag != CONTEXT_0 {

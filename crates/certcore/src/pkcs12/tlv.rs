@@ -57,7 +57,7 @@ impl<'a> Tlv<'a> {
     }
 
     /// Children of a SEQUENCE (or SET) with the given tag.
-    pub fn expect(&self, tag: u8, what: &str) -> Result<&[Tlv<'a>]> {
+    pub fn children_tagged(&self, tag: u8, what: &str) -> Result<&[Tlv<'a>]> {
         if self.tag != tag {
             return Err(bad(&format!(
                 "{what} has tag {:#04x}, expected {tag:#04x}",
