@@ -1,7 +1,7 @@
 //! The `certhost` binary.
 
 use certhost::cli::{self, Mode};
-use certhost::engine::session::HostContext;
+use certhost::engine::session::{HostContext, Outcome};
 use certhost::engine::{Session, SessionOptions, Value};
 use certhost::format::Formatter;
 use certhost::plugin::{Runtime, RuntimeConfig, Services};
@@ -87,23 +87,17 @@ fn run(cli: &cli::Cli) -> Result<ExitCode, String> {
     Ok(code)
 }
 
-/// Runs a script. `-Command` exits 1 when the last statement failed; `-File` exits 0
-/// unless the script does not parse, as `pwsh` does.
-fn run_text(
-    session: &mut Session,
-    out: &mut Formatter,
-    text: &str,
-    exit_on_last_status: bool,
-) -> ExitCode {
+/// Runs a script. `exit N` exits N; an uncaught terminating error (`throw`,
+/// `-ErrorAction Stop`) exits 1; otherwise `-Command` exits 1 when the last statement
+/// failed and `-File` exits 0, as `pwsh` does.
+fn run_text(session: &mut Session, out: &mut Formatter, text: &str, exit_on_last_status: bool) -> ExitCode {
     match certhost::lang::parse(text) {
-        Ok(script) => {
-            session.run(&script, out);
-            if exit_on_last_status && !session.last_success {
-                ExitCode::from(1)
-            } else {
-                ExitCode::SUCCESS
-            }
-        }
+        Ok(script) => match session.run(&script, out) {
+            Outcome::Exit(code) => ExitCode::from(u8::try_from(code & 0xff).unwrap_or(1)),
+            Outcome::Terminated => ExitCode::from(1),
+            Outcome::Completed if exit_on_last_status && !session.last_success => ExitCode::from(1),
+            Outcome::Completed => ExitCode::SUCCESS,
+        },
         Err(e) => {
             eprintln!("{e}");
             ExitCode::from(1)

@@ -5,7 +5,7 @@
 
 use crate::engine::binder::BoundArguments;
 use crate::engine::command::{
-    CmdletInfo, Command, CommandError, ParameterType, command_info, parameter,
+    CmdletInfo, Command, CommandError, CommandResult, ParameterType, command_info, parameter,
 };
 use crate::engine::{Session, Value};
 use crate::plugin::wit::CertificateObject;
@@ -259,9 +259,14 @@ impl Command for CertDriveCommand {
         session: &mut Session,
         args: &BoundArguments,
         _input: Option<&Value>,
-    ) -> Result<Vec<Value>, CommandError> {
+    ) -> CommandResult {
         let path = args.text("Path").unwrap_or_else(|| "Cert:\\".into());
-        resolve(session, &self.info.name, &path, self.list_children)
+        Ok(resolve(
+            session,
+            &self.info.name,
+            &path,
+            self.list_children,
+        )?)
     }
 }
 

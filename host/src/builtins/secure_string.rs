@@ -2,7 +2,7 @@
 
 use crate::engine::binder::BoundArguments;
 use crate::engine::command::{
-    CmdletInfo, Command, CommandError, ParameterType, command_info, parameter,
+    CmdletInfo, Command, CommandError, CommandResult, ParameterType, command_info, parameter,
 };
 use crate::engine::{SecureString, Session, Value};
 
@@ -46,14 +46,14 @@ impl Command for ConvertToSecureString {
         _session: &mut Session,
         args: &BoundArguments,
         _input: Option<&Value>,
-    ) -> Result<Vec<Value>, CommandError> {
+    ) -> CommandResult {
         if !args.switch("AsPlainText") {
             return Err(CommandError::new(
                 "ConvertTo-SecureString",
                 "NotImplemented",
                 "EncryptedStandardStringNotSupported",
                 "only plain text can be converted here: use -AsPlainText -Force (DPAPI-encrypted standard strings exist only on Windows)",
-            ));
+            ).into());
         }
         if !args.switch("Force") {
             return Err(CommandError::new(
@@ -61,7 +61,7 @@ impl Command for ConvertToSecureString {
                 "InvalidArgument",
                 "ImportSecureString_InvalidArgument",
                 "The system cannot protect plain text input. To suppress this warning and convert the plain text to a SecureString, reissue the command specifying the Force parameter.",
-            ));
+            ).into());
         }
         Ok(vec![Value::SecureString(SecureString::new(
             args.text("String").unwrap_or_default(),

@@ -2,7 +2,7 @@
 
 use crate::engine::binder::BoundArguments;
 use crate::engine::command::{
-    CmdletInfo, Command, CommandError, ParameterType, command_info, parameter,
+    CmdletInfo, Command, CommandResult, ParameterType, command_info, parameter,
 };
 use crate::engine::{Session, Value};
 
@@ -33,7 +33,7 @@ impl Command for WriteOutput {
         _session: &mut Session,
         args: &BoundArguments,
         input: Option<&Value>,
-    ) -> Result<Vec<Value>, CommandError> {
+    ) -> CommandResult {
         Ok(match (args.get("InputObject"), input) {
             (Some(v), _) => v.clone().into_items(),
             (None, Some(v)) => vec![v.clone()],

@@ -19,6 +19,8 @@ pub struct BoundArguments {
     values: Vec<(String, Value)>,
     /// The parameter set chosen.
     pub parameter_set: String,
+    /// Positional arguments no parameter took (`$args` of a function).
+    pub remaining: Vec<Value>,
 }
 
 impl BoundArguments {
@@ -101,6 +103,16 @@ pub fn bind(
     raw: &[RawArgument],
     input: Option<&Value>,
 ) -> Result<BoundArguments, CommandError> {
+    bind_with(info, raw, input, false)
+}
+
+/// [`bind`], optionally keeping extra positional arguments in `remaining`.
+pub fn bind_with(
+    info: &CmdletInfo,
+    raw: &[RawArgument],
+    input: Option<&Value>,
+    keep_remaining: bool,
+) -> Result<BoundArguments, CommandError> {
     let mut bound = BoundArguments::default();
     let mut positionals = Vec::new();
     let mut raw = raw.iter().peekable();
@@ -166,6 +178,7 @@ pub fn bind(
     for value in positionals {
         match slots.next() {
             Some((_, p)) => set(info, &mut bound, p, value)?,
+            None if keep_remaining => bound.remaining.push(value),
             None => {
                 return Err(error(
                     info,
@@ -179,7 +192,14 @@ pub fn bind(
         }
     }
 
-    if let Some(input) = input {
+    if let Some(input) = input
+        && !(keep_remaining
+            && !info.parameters.iter().any(|p| {
+                p.sets
+                    .iter()
+                    .any(|m| m.from_pipeline || m.from_pipeline_by_property_name)
+            }))
+    {
         bind_pipeline_object(info, &mut bound, &sets, input)?;
         sets = candidate_sets(info, &bound)?;
     }

@@ -2,7 +2,7 @@
 //! built-ins and component cmdlets) and an invoke function.
 
 use super::binder::BoundArguments;
-use super::session::Session;
+use super::session::{Interrupt, Session};
 use super::value::Value;
 pub use crate::plugin::wit::{
     CmdletInfo, ErrorCategory, ParameterInfo, ParameterSetMembership, ParameterType,
@@ -42,16 +42,29 @@ impl std::fmt::Display for CommandError {
     }
 }
 
+/// What a command returns: its output, or why it stopped (a `CommandError` converts
+/// into a non-terminating error with `?`).
+pub type CommandResult = Result<Vec<Value>, Interrupt>;
+
 /// A command the session can run.
 pub trait Command {
     fn info(&self) -> &CmdletInfo;
-    /// Runs once: without input for the first element of a pipeline, else per input object.
+    /// Runs once: without input for the first element of a pipeline, else per input
+    /// object (or once with all input as an array, see [`Command::collects_input`]).
     fn invoke(
         &self,
         session: &mut Session,
         args: &BoundArguments,
         input: Option<&Value>,
-    ) -> Result<Vec<Value>, CommandError>;
+    ) -> CommandResult;
+    /// Whether the command needs its whole input at once (`Sort-Object`, `Measure-Object`).
+    fn collects_input(&self) -> bool {
+        false
+    }
+    /// Whether extra positional arguments go to `$args` instead of being an error.
+    fn takes_remaining_arguments(&self) -> bool {
+        false
+    }
 }
 
 /// The parameter set every parameter of a simple command belongs to.

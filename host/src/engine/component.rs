@@ -2,7 +2,7 @@
 //! through `invoke`, values converted at the boundary.
 
 use super::binder::BoundArguments;
-use super::command::{CmdletInfo, Command, CommandError};
+use super::command::{CmdletInfo, Command, CommandError, CommandResult};
 use super::session::Session;
 use super::value::{SecureString, Value};
 use crate::plugin::{Plugin, wit};
@@ -67,7 +67,7 @@ impl Command for ComponentCommand {
         session: &mut Session,
         args: &BoundArguments,
         input: Option<&Value>,
-    ) -> Result<Vec<Value>, CommandError> {
+    ) -> CommandResult {
         let arguments: Vec<wit::Argument> = args
             .iter()
             .map(|(name, value)| wit::Argument {
@@ -91,13 +91,15 @@ impl Command for ComponentCommand {
                 error_id: e.error_id,
                 message: e.message,
                 target: e.target,
-            }),
+            }
+            .into()),
             Err(trap) => Err(CommandError::new(
                 &self.info.name,
                 "OperationStopped",
                 "ComponentFailed",
                 trap.to_string(),
-            )),
+            )
+            .into()),
         }
     }
 }

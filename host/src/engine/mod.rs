@@ -6,9 +6,12 @@ pub mod certificate;
 pub mod command;
 pub mod component;
 mod convert;
+pub mod function;
+pub mod methods;
+pub mod operators;
 pub mod session;
 pub mod value;
 
-pub use command::{Command, CommandError};
+pub use command::{Command, CommandError, CommandResult};
 pub use session::{Session, SessionOptions};
 pub use value::{SecureString, Value};

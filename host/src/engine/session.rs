@@ -1,8 +1,14 @@
-//! The session: variables, the command table, and evaluation of scripts.
+//! The session: scopes and variables, the command table, and evaluation of scripts
+//! (statements, control flow, pipelines, expressions), with PowerShell's error model:
+//! non-terminating errors are reported and the pipeline goes on; statement-terminating
+//! errors (binding, unknown command, bad expression) stop the statement; `throw` and
+//! `-ErrorAction Stop` stop the script unless a `try` catches them.
 
-use super::binder::{RawArgument, bind};
+use super::binder::{RawArgument, bind_with};
 use super::command::{Command, CommandError};
 use super::component::ComponentCommand;
+use super::function::FunctionCommand;
+use super::operators;
 use super::value::Value;
 use crate::format::Formatter;
 use crate::lang::ast::*;
@@ -27,18 +33,100 @@ pub struct SessionOptions {
     pub color: bool,
 }
 
+/// How far an error reaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// Reported; the pipeline goes on with the next object.
+    NonTerminating,
+    /// Stops the statement; the script goes on.
+    StatementTerminating,
+    /// Stops the script (`throw`, `-ErrorAction Stop`).
+    ScriptTerminating,
+}
+
+/// An error on its way up, with the object a `catch` block sees as `$_`.
+#[derive(Debug, Clone)]
+pub struct RuntimeError {
+    pub error: CommandError,
+    pub kind: ErrorKind,
+    /// What `throw` threw, when it was not a message.
+    pub thrown: Option<Value>,
+}
+
+/// Anything that leaves a statement early.
+#[derive(Debug, Clone)]
+pub enum Interrupt {
+    Error(RuntimeError),
+    Break,
+    Continue,
+    Return(Vec<Value>),
+    Exit(i32),
+}
+
+impl From<CommandError> for Interrupt {
+    fn from(error: CommandError) -> Self {
+        Interrupt::Error(RuntimeError {
+            error,
+            kind: ErrorKind::NonTerminating,
+            thrown: None,
+        })
+    }
+}
+
+/// A statement-terminating error outside any command.
+pub fn script_error(message: impl Into<String>) -> Interrupt {
+    let message = message.into();
+    Interrupt::Error(RuntimeError {
+        error: CommandError::new("", "InvalidOperation", "RuntimeException", message),
+        kind: ErrorKind::StatementTerminating,
+        thrown: None,
+    })
+}
+
+pub type Flow<T> = Result<T, Interrupt>;
+
+/// How a script run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// All statements ran (some may have failed: see `last_success`).
+    Completed,
+    /// `exit N`.
+    Exit(i32),
+    /// An uncaught terminating error stopped the script.
+    Terminated,
+}
+
+/// `-ErrorAction` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ErrorAction {
+    Continue,
+    SilentlyContinue,
+    Stop,
+}
+
+const COMMON_PARAMETERS: &[(&str, &[&str])] = &[
+    ("ErrorAction", &["ea"]),
+    ("WarningAction", &["wa"]),
+    ("InformationAction", &["infa"]),
+    ("Verbose", &["vb"]),
+    ("Debug", &["db"]),
+    ("ErrorVariable", &["ev"]),
+    ("OutVariable", &["ov"]),
+];
+
 pub struct Session {
-    variables: HashMap<String, Value>,
+    scopes: Vec<HashMap<String, Value>>,
     commands: HashMap<String, Rc<dyn Command>>,
     host: Rc<HostContext>,
     pub options: SessionOptions,
     /// `$?`: whether the last statement succeeded.
     pub last_success: bool,
+    /// Set by a non-terminating error in the statement running.
+    statement_failed: bool,
     errors: Box<dyn Write>,
+    /// Where `Write-Host` and `Write-Warning` write (the console).
+    pub console: Box<dyn Write>,
 }
-
-/// An error that stops the current statement.
-type Flow<T> = Result<T, CommandError>;
 
 impl Session {
     /// A session with the host's built-ins and the certificate component's cmdlets.
@@ -49,16 +137,20 @@ impl Session {
     ) -> Result<Self, PluginError> {
         let host = Rc::new(host);
         let mut session = Session {
-            variables: HashMap::new(),
+            scopes: vec![HashMap::new()],
             commands: HashMap::new(),
             host: host.clone(),
             options,
             last_success: true,
+            statement_failed: false,
             errors,
+            console: Box::new(std::io::stdout()),
         };
         for command in crate::builtins::all() {
             session.register(command);
         }
+        session.set_variable("ErrorActionPreference", Value::String("Continue".into()));
+        session.set_variable("Error", Value::Array(Vec::new()));
         session.import_plugin(host.certificate_plugin.clone())?;
         Ok(session)
     }
@@ -79,7 +171,7 @@ impl Session {
         Ok(names)
     }
 
-    fn register(&mut self, command: Rc<dyn Command>) {
+    pub fn register(&mut self, command: Rc<dyn Command>) {
         let info = command.info();
         for name in std::iter::once(&info.name).chain(info.aliases.iter()) {
             self.commands
@@ -93,59 +185,137 @@ impl Session {
     }
 
     /// Every registered command, sorted by name.
-    pub fn command_names(&self) -> Vec<String> {
-        let mut names: Vec<String> = self
-            .commands
-            .values()
-            .map(|c| c.info().name.clone())
-            .collect();
-        names.sort();
-        names.dedup();
-        names
+    pub fn commands(&self) -> Vec<Rc<dyn Command>> {
+        let mut list: Vec<Rc<dyn Command>> = Vec::new();
+        for c in self.commands.values() {
+            if !list.iter().any(|x| x.info().name == c.info().name) {
+                list.push(c.clone());
+            }
+        }
+        list.sort_by(|a, b| a.info().name.cmp(&b.info().name));
+        list
     }
 
+    /// A command by name or alias.
+    pub fn find_command(&self, name: &str) -> Option<Rc<dyn Command>> {
+        self.commands.get(&name.to_ascii_lowercase()).cloned()
+    }
+
+    // ----- variables ----------------------------------------------------------------
+
+    fn key(name: &str) -> String {
+        let lower = name.to_ascii_lowercase();
+        match lower.as_str() {
+            "psitem" => "_".into(),
+            _ => lower
+                .strip_prefix("script:")
+                .or_else(|| lower.strip_prefix("local:"))
+                .unwrap_or(&lower)
+                .to_string(),
+        }
+    }
+
+    /// Sets a variable in the current scope (`$global:x` in the global one).
     pub fn set_variable(&mut self, name: &str, value: Value) {
-        self.variables.insert(name.to_ascii_lowercase(), value);
+        let lower = name.to_ascii_lowercase();
+        if let Some(global) = lower.strip_prefix("global:") {
+            self.scopes[0].insert(global.to_string(), value);
+            return;
+        }
+        if lower.starts_with("env:") {
+            // Environment changes stay in the session (child processes do not see them).
+            self.scopes[0].insert(lower, value);
+            return;
+        }
+        let key = Self::key(name);
+        if let Some(scope) = self.scopes.last_mut() {
+            scope.insert(key, value);
+        }
     }
 
     pub fn variable(&self, name: &str) -> Value {
-        match name.to_ascii_lowercase().as_str() {
-            "true" => Value::Bool(true),
-            "false" => Value::Bool(false),
-            "null" => Value::Null,
-            "?" => Value::Bool(self.last_success),
-            lower => {
-                if let Some(env) = lower.strip_prefix("env:") {
-                    return std::env::var(env).map(Value::String).unwrap_or(Value::Null);
-                }
-                self.variables.get(lower).cloned().unwrap_or(Value::Null)
+        let lower = name.to_ascii_lowercase();
+        match lower.as_str() {
+            "true" => return Value::Bool(true),
+            "false" => return Value::Bool(false),
+            "null" => return Value::Null,
+            "?" => return Value::Bool(self.last_success),
+            _ => {}
+        }
+        if lower.starts_with("env:") {
+            if let Some(v) = self.scopes[0].get(&lower) {
+                return v.clone();
             }
+            let wanted = &name[4..];
+            return std::env::vars()
+                .find(|(k, _)| k.eq_ignore_ascii_case(wanted))
+                .map(|(_, v)| Value::String(v))
+                .unwrap_or(Value::Null);
+        }
+        let key = lower
+            .strip_prefix("global:")
+            .map(str::to_string)
+            .unwrap_or_else(|| Self::key(name));
+        self.scopes
+            .iter()
+            .rev()
+            .find_map(|s| s.get(&key))
+            .cloned()
+            .unwrap_or(Value::Null)
+    }
+
+    pub fn push_scope(&mut self) {
+        self.scopes.push(HashMap::new());
+    }
+
+    pub fn pop_scope(&mut self) {
+        if self.scopes.len() > 1 {
+            self.scopes.pop();
         }
     }
 
-    /// Runs a script, sending its output to `out`. Errors are reported and the script
-    /// goes on with the next statement, as PowerShell does with non-terminating errors.
-    pub fn run(&mut self, script: &Script, out: &mut Formatter) {
+    // ----- running ------------------------------------------------------------------
+
+    /// Runs a script, sending its output to `out`.
+    pub fn run(&mut self, script: &Script, out: &mut Formatter) -> Outcome {
         for statement in &script.statements {
-            match self.statement(statement) {
-                Ok(values) => {
-                    self.last_success = true;
-                    for v in values {
-                        out.write(&v);
+            self.statement_failed = false;
+            let mut values = Vec::new();
+            let result = self.statement(statement, &mut values);
+            for v in &values {
+                out.write(v);
+            }
+            match result {
+                Ok(()) => self.last_success = !self.statement_failed,
+                Err(Interrupt::Error(e)) => {
+                    out.flush_table();
+                    self.report(&e.error);
+                    self.record_error(&e);
+                    self.last_success = false;
+                    if e.kind == ErrorKind::ScriptTerminating {
+                        return Outcome::Terminated;
                     }
                 }
-                Err(e) => {
-                    out.flush_table();
-                    self.report(&e);
-                    self.last_success = false;
+                Err(Interrupt::Exit(code)) => return Outcome::Exit(code),
+                Err(Interrupt::Return(values)) => {
+                    for v in &values {
+                        out.write(v);
+                    }
+                    return Outcome::Completed;
                 }
+                Err(Interrupt::Break | Interrupt::Continue) => return Outcome::Completed,
             }
         }
+        Outcome::Completed
     }
 
     /// Prints an error as `Command-Name: message` (red on a terminal).
     pub fn report(&mut self, e: &CommandError) {
-        let text = e.to_string();
+        let text = if e.command.is_empty() && e.category == "OperationStopped" {
+            format!("Exception: {}", e.message)
+        } else {
+            e.to_string()
+        };
         let _ = if self.options.color {
             writeln!(self.errors, "\x1b[31;1m{text}\x1b[0m")
         } else {
@@ -153,43 +323,495 @@ impl Session {
         };
     }
 
-    fn statement(&mut self, statement: &Statement) -> Flow<Vec<Value>> {
-        match statement {
-            Statement::Pipeline(p) => self.pipeline(p),
-            Statement::Assignment {
-                variable, value, ..
-            } => {
-                let values = self.pipeline(value)?;
-                self.set_variable(variable, collapse(values));
-                Ok(Vec::new())
+    /// Writes a warning line (`WARNING: ...`, yellow on a terminal).
+    pub fn warn(&mut self, message: &str) {
+        let _ = if self.options.color {
+            writeln!(self.errors, "\x1b[33;1mWARNING: {message}\x1b[0m")
+        } else {
+            writeln!(self.errors, "WARNING: {message}")
+        };
+    }
+
+    fn error_record(e: &RuntimeError) -> Value {
+        if let Some(v @ Value::Object(o)) = &e.thrown
+            && o.type_name == "ErrorRecord"
+        {
+            return v.clone();
+        }
+        let exception = Value::object(
+            "Exception",
+            vec![("Message".into(), Value::String(e.error.message.clone()))],
+        );
+        Value::object(
+            "ErrorRecord",
+            vec![
+                ("Message".into(), Value::String(e.error.message.clone())),
+                ("Exception".into(), exception),
+                (
+                    "FullyQualifiedErrorId".into(),
+                    Value::String(e.error.error_id.clone()),
+                ),
+                (
+                    "CategoryInfo".into(),
+                    Value::String(e.error.category.clone()),
+                ),
+                (
+                    "TargetObject".into(),
+                    e.thrown
+                        .clone()
+                        .or_else(|| e.error.target.clone().map(Value::String))
+                        .unwrap_or(Value::Null),
+                ),
+                (
+                    "InvocationInfo".into(),
+                    Value::object(
+                        "InvocationInfo",
+                        vec![("MyCommand".into(), Value::String(e.error.command.clone()))],
+                    ),
+                ),
+            ],
+        )
+    }
+
+    fn record_error(&mut self, e: &RuntimeError) {
+        let mut list = self.variable("Error").into_items_keep();
+        list.retain(|v| !matches!(v, Value::Null));
+        list.insert(0, Self::error_record(e));
+        list.truncate(256);
+        self.scopes[0].insert("error".into(), Value::Array(list));
+    }
+
+    fn error_action(&self, explicit: Option<&str>) -> ErrorAction {
+        let text = explicit
+            .map(str::to_string)
+            .unwrap_or_else(|| self.variable("ErrorActionPreference").to_text());
+        match text.to_ascii_lowercase().as_str() {
+            "stop" => ErrorAction::Stop,
+            "silentlycontinue" | "ignore" => ErrorAction::SilentlyContinue,
+            _ => ErrorAction::Continue,
+        }
+    }
+
+    /// A non-terminating error from a command, handled by the error action.
+    fn command_failed(&mut self, mut e: RuntimeError, action: ErrorAction) -> Flow<()> {
+        self.statement_failed = true;
+        if e.kind != ErrorKind::NonTerminating {
+            return Err(Interrupt::Error(e));
+        }
+        match action {
+            ErrorAction::Stop => {
+                e.kind = ErrorKind::ScriptTerminating;
+                Err(Interrupt::Error(e))
+            }
+            ErrorAction::SilentlyContinue => {
+                self.record_error(&e);
+                Ok(())
+            }
+            ErrorAction::Continue => {
+                self.report(&e.error);
+                self.record_error(&e);
+                Ok(())
             }
         }
     }
 
-    fn script_values(&mut self, script: &Script) -> Flow<Vec<Value>> {
-        let mut out = Vec::new();
-        for s in &script.statements {
-            out.extend(self.statement(s)?);
-        }
-        Ok(out)
+    /// Reports a non-terminating error raised by a built-in (`Write-Error`).
+    pub fn write_error(&mut self, error: CommandError) -> Flow<()> {
+        let action = self.error_action(None);
+        self.command_failed(
+            RuntimeError {
+                error,
+                kind: ErrorKind::NonTerminating,
+                thrown: None,
+            },
+            action,
+        )
     }
 
+    fn statement(&mut self, statement: &Statement, out: &mut Vec<Value>) -> Flow<()> {
+        match statement {
+            Statement::Pipeline(p) => {
+                out.extend(self.pipeline(p)?);
+                Ok(())
+            }
+            Statement::Assignment {
+                target, op, value, ..
+            } => {
+                let mut values = Vec::new();
+                self.statement(value, &mut values)?;
+                let mut new = collapse(values);
+                if *op != AssignOp::Set {
+                    let current = self.expr(target)?;
+                    let bop = match op {
+                        AssignOp::Add => BinaryOp::Add,
+                        AssignOp::Subtract => BinaryOp::Subtract,
+                        AssignOp::Multiply => BinaryOp::Multiply,
+                        _ => BinaryOp::Divide,
+                    };
+                    new = operators::binary(bop, current, new).map_err(script_error)?;
+                }
+                self.assign(target, new)
+            }
+            Statement::If { clauses, otherwise } => {
+                for (condition, body) in clauses {
+                    if self.condition(condition)? {
+                        return self.block(body, out);
+                    }
+                }
+                match otherwise {
+                    Some(body) => self.block(body, out),
+                    None => Ok(()),
+                }
+            }
+            Statement::Foreach {
+                variable,
+                collection,
+                body,
+            } => {
+                let items = self.pipeline(collection)?;
+                for item in items {
+                    self.set_variable(variable, item);
+                    match self.block(body, out) {
+                        Err(Interrupt::Break) => break,
+                        Err(Interrupt::Continue) | Ok(()) => {}
+                        Err(other) => return Err(other),
+                    }
+                }
+                Ok(())
+            }
+            Statement::For {
+                init,
+                condition,
+                step,
+                body,
+            } => {
+                if let Some(init) = init {
+                    self.statement(init, out)?;
+                }
+                loop {
+                    if let Some(c) = condition
+                        && !self.condition(c)?
+                    {
+                        break;
+                    }
+                    match self.block(body, out) {
+                        Err(Interrupt::Break) => break,
+                        Err(Interrupt::Continue) | Ok(()) => {}
+                        Err(other) => return Err(other),
+                    }
+                    if let Some(step) = step {
+                        self.statement(step, &mut Vec::new())?;
+                    }
+                }
+                Ok(())
+            }
+            Statement::While { condition, body } => {
+                while self.condition(condition)? {
+                    match self.block(body, out) {
+                        Err(Interrupt::Break) => break,
+                        Err(Interrupt::Continue) | Ok(()) => {}
+                        Err(other) => return Err(other),
+                    }
+                }
+                Ok(())
+            }
+            Statement::DoLoop {
+                body,
+                condition,
+                until,
+            } => {
+                loop {
+                    match self.block(body, out) {
+                        Err(Interrupt::Break) => break,
+                        Err(Interrupt::Continue) | Ok(()) => {}
+                        Err(other) => return Err(other),
+                    }
+                    if self.condition(condition)? == *until {
+                        break;
+                    }
+                }
+                Ok(())
+            }
+            Statement::Switch {
+                subject,
+                options,
+                clauses,
+            } => self.switch(subject, options, clauses, out),
+            Statement::Function { name, block } => {
+                self.register(Rc::new(FunctionCommand::new(name, block.clone())));
+                Ok(())
+            }
+            Statement::Try {
+                body,
+                catches,
+                finally,
+            } => {
+                let result = match self.block(body, out) {
+                    Err(Interrupt::Error(e)) if !catches.is_empty() => {
+                        self.record_error(&e);
+                        let saved = self.variable("_");
+                        self.set_variable("_", Self::error_record(&e));
+                        let r = self.block(&catches[0], out);
+                        self.set_variable("_", saved);
+                        r
+                    }
+                    other => other,
+                };
+                if let Some(f) = finally {
+                    self.block(f, out)?;
+                }
+                result
+            }
+            Statement::Throw { value, .. } => {
+                let thrown = match value {
+                    Some(p) => collapse(self.pipeline(p)?),
+                    None => Value::Null,
+                };
+                let message = match &thrown {
+                    Value::Null => "ScriptHalted".to_string(),
+                    other => other.to_text(),
+                };
+                Err(Interrupt::Error(RuntimeError {
+                    error: CommandError::new("", "OperationStopped", &message, message.clone()),
+                    kind: ErrorKind::ScriptTerminating,
+                    thrown: Some(thrown),
+                }))
+            }
+            Statement::Return(value) => {
+                let values = match value {
+                    Some(p) => self.pipeline(p)?,
+                    None => Vec::new(),
+                };
+                Err(Interrupt::Return(values))
+            }
+            Statement::Break => Err(Interrupt::Break),
+            Statement::Continue => Err(Interrupt::Continue),
+            Statement::Exit(value) => {
+                let code = match value {
+                    Some(p) => {
+                        operators::to_number(&collapse(self.pipeline(p)?)).map(|n| match n {
+                            operators::Number::Int(i) => i as i32,
+                            operators::Number::Float(f) => f as i32,
+                        })
+                    }
+                    None => Some(0),
+                };
+                Err(Interrupt::Exit(code.unwrap_or(0)))
+            }
+        }
+    }
+
+    fn block(&mut self, script: &Script, out: &mut Vec<Value>) -> Flow<()> {
+        for s in &script.statements {
+            self.statement(s, out)?;
+        }
+        Ok(())
+    }
+
+    fn condition(&mut self, p: &Pipeline) -> Flow<bool> {
+        Ok(collapse(self.pipeline(p)?).is_truthy())
+    }
+
+    fn switch(
+        &mut self,
+        subject: &Pipeline,
+        options: &SwitchOptions,
+        clauses: &[SwitchClause],
+        out: &mut Vec<Value>,
+    ) -> Flow<()> {
+        let values = self.pipeline(subject)?;
+        let saved = self.variable("_");
+        let result = (|| {
+            'values: for value in values {
+                self.set_variable("_", value.clone());
+                let mut matched = false;
+                for clause in clauses.iter().filter(|c| c.pattern.is_some()) {
+                    let Some(pattern) = &clause.pattern else {
+                        continue;
+                    };
+                    let hit = match pattern {
+                        Expr::ScriptBlock(b) => collapse(self.invoke_block(
+                            b,
+                            Some(value.clone()),
+                            Vec::new(),
+                            false,
+                        )?)
+                        .is_truthy(),
+                        other => {
+                            let p = self.expr(other)?;
+                            let text = value.to_text();
+                            if options.regex {
+                                operators::regex_match(&text, &p.to_text(), options.case_sensitive)
+                                    .map_err(script_error)?
+                                    .is_some()
+                            } else if options.wildcard {
+                                operators::wildcard_match(
+                                    &p.to_text(),
+                                    &text,
+                                    options.case_sensitive,
+                                )
+                            } else {
+                                operators::equals(&value, &p, options.case_sensitive)
+                            }
+                        }
+                    };
+                    if hit {
+                        matched = true;
+                        match self.block(&clause.body, out) {
+                            Err(Interrupt::Break) => break 'values,
+                            Err(Interrupt::Continue) => continue 'values,
+                            other => other?,
+                        }
+                    }
+                }
+                if !matched && let Some(default) = clauses.iter().find(|c| c.pattern.is_none()) {
+                    match self.block(&default.body, out) {
+                        Err(Interrupt::Break) => break 'values,
+                        Err(Interrupt::Continue) => continue 'values,
+                        other => other?,
+                    }
+                }
+            }
+            Ok(())
+        })();
+        self.set_variable("_", saved);
+        result
+    }
+
+    /// Assigns to `$var`, `$var.Property`, `$var[index]` (one level below a variable).
+    fn assign(&mut self, target: &Expr, value: Value) -> Flow<()> {
+        match target {
+            Expr::Variable(name) => {
+                self.set_variable(name, value);
+                Ok(())
+            }
+            Expr::Member { target: base, .. } | Expr::Index { target: base, .. }
+                if matches!(**base, Expr::Variable(_)) =>
+            {
+                let Expr::Variable(var) = &**base else {
+                    return Err(script_error("The assignment target is not valid."));
+                };
+                let key = match target {
+                    Expr::Index { index, .. } => self.expr(index)?,
+                    _ => Value::String(match target {
+                        Expr::Member { name, .. } => name.clone(),
+                        _ => String::new(),
+                    }),
+                };
+                let updated = match (self.variable(var), key) {
+                    (Value::Hashtable(mut entries), key) => {
+                        let k = key.to_text();
+                        match entries.iter_mut().find(|(x, _)| x.eq_ignore_ascii_case(&k)) {
+                            Some(slot) => slot.1 = value,
+                            None => entries.push((k, value)),
+                        }
+                        Value::Hashtable(entries)
+                    }
+                    (Value::Array(mut items), Value::Int(i)) => {
+                        let len = items.len() as i64;
+                        let at = if i < 0 { len + i } else { i };
+                        match usize::try_from(at).ok().and_then(|a| items.get_mut(a)) {
+                            Some(slot) => *slot = value,
+                            None => {
+                                return Err(script_error(format!(
+                                    "Index was outside the bounds of the array: {i}."
+                                )));
+                            }
+                        }
+                        Value::Array(items)
+                    }
+                    (Value::Object(o), key) => {
+                        let k = key.to_text();
+                        let mut obj = (*o).clone();
+                        match obj
+                            .properties
+                            .iter_mut()
+                            .find(|(x, _)| x.eq_ignore_ascii_case(&k))
+                        {
+                            Some(slot) => slot.1 = value,
+                            None => {
+                                return Err(script_error(format!(
+                                    "The property '{k}' cannot be found on this object. Verify that the property exists and can be set."
+                                )));
+                            }
+                        }
+                        Value::Object(Rc::new(obj))
+                    }
+                    (other, key) => {
+                        return Err(script_error(format!(
+                            "The property '{}' cannot be set on a value of type [{}].",
+                            key.to_text(),
+                            other.type_name()
+                        )));
+                    }
+                };
+                self.set_variable(var, updated);
+                Ok(())
+            }
+            _ => Err(script_error(
+                "The assignment expression is not valid. The input to an assignment operator must be an object that is able to accept assignments, such as a variable or a property.",
+            )),
+        }
+    }
+
+    // ----- pipelines ------------------------------------------------------------------
+
     fn lookup(&self, name: &str) -> Flow<Rc<dyn Command>> {
-        self.commands.get(&name.to_ascii_lowercase()).cloned().ok_or_else(|| {
-            CommandError::new(
-                name,
-                "ObjectNotFound",
-                "CommandNotFoundException",
-                format!("The term '{name}' is not recognized as a name of a cmdlet, function, script file, or executable program.\nCheck the spelling of the name, or if a path was included, verify that the path is correct and try again."),
-            )
+        self.find_command(name).ok_or_else(|| {
+            Interrupt::Error(RuntimeError {
+                error: CommandError::new(
+                    name,
+                    "ObjectNotFound",
+                    "CommandNotFoundException",
+                    format!("The term '{name}' is not recognized as a name of a cmdlet, function, script file, or executable program.\nCheck the spelling of the name, or if a path was included, verify that the path is correct and try again."),
+                ),
+                kind: ErrorKind::StatementTerminating,
+                thrown: None,
+            })
         })
     }
 
-    fn raw_arguments(&mut self, call: &CommandCall) -> Flow<Vec<RawArgument>> {
+    /// The arguments as written, minus common parameters (returned separately).
+    fn raw_arguments(
+        &mut self,
+        call: &CommandCall,
+        command: &dyn Command,
+    ) -> Flow<(Vec<RawArgument>, Vec<(String, Value)>)> {
         let mut raw = Vec::new();
-        for arg in &call.arguments {
+        let mut common = Vec::new();
+        let declared = |n: &str| {
+            command.info().parameters.iter().any(|p| {
+                p.name.eq_ignore_ascii_case(n)
+                    || p.aliases.iter().any(|a| a.eq_ignore_ascii_case(n))
+            })
+        };
+        let mut args = call.arguments.iter().peekable();
+        while let Some(arg) = args.next() {
             match arg {
                 CommandArgument::Parameter { name, value, .. } => {
+                    let common_name = COMMON_PARAMETERS
+                        .iter()
+                        .find(|(n, aliases)| {
+                            n.eq_ignore_ascii_case(name)
+                                || aliases.iter().any(|a| a.eq_ignore_ascii_case(name))
+                        })
+                        .map(|(n, _)| *n);
+                    if let Some(common_name) = common_name.filter(|n| !declared(n)) {
+                        let v = match value {
+                            Some(e) => self.expr(e)?,
+                            None if matches!(common_name, "Verbose" | "Debug") => Value::Bool(true),
+                            None => match args.next() {
+                                Some(CommandArgument::Value(e)) => self.expr(e)?,
+                                _ => {
+                                    return Err(script_error(format!(
+                                        "Missing an argument for parameter '{common_name}'."
+                                    )));
+                                }
+                            },
+                        };
+                        common.push((common_name.to_string(), v));
+                        continue;
+                    }
                     let value = match value {
                         Some(e) => Some(self.expr(e)?),
                         None => None,
@@ -215,43 +837,131 @@ impl Session {
                 },
             }
         }
-        Ok(raw)
+        Ok((raw, common))
     }
 
-    fn pipeline(&mut self, pipeline: &Pipeline) -> Flow<Vec<Value>> {
-        let mut current: Vec<Value> = Vec::new();
+    fn binding_failed(e: CommandError) -> Interrupt {
+        Interrupt::Error(RuntimeError {
+            error: e,
+            kind: ErrorKind::StatementTerminating,
+            thrown: None,
+        })
+    }
+
+    /// Runs one command of a pipeline over its input (`None` when it comes first).
+    fn run_command(&mut self, call: &CommandCall, input: Option<Vec<Value>>) -> Flow<Vec<Value>> {
+        let command = self.lookup(&call.name)?;
+        let (raw, common) = self.raw_arguments(call, command.as_ref())?;
+        let explicit_action = common
+            .iter()
+            .find(|(n, _)| n == "ErrorAction")
+            .map(|(_, v)| v.to_text());
+        let action = self.error_action(explicit_action.as_deref());
+        let mut out = Vec::new();
+        let one =
+            |session: &mut Session, input: Option<&Value>, out: &mut Vec<Value>| -> Flow<()> {
+                let bound = bind_with(
+                    command.info(),
+                    &raw,
+                    if command.collects_input() {
+                        None
+                    } else {
+                        input
+                    },
+                    command.takes_remaining_arguments(),
+                )
+                .map_err(Self::binding_failed)?;
+                match command.invoke(session, &bound, input) {
+                    Ok(values) => {
+                        out.extend(values.into_iter().flat_map(Value::into_items));
+                        Ok(())
+                    }
+                    Err(Interrupt::Error(e)) => session.command_failed(e, action),
+                    Err(other) => Err(other),
+                }
+            };
+        match input {
+            None => one(self, None, &mut out)?,
+            Some(items) if command.collects_input() => {
+                one(self, Some(&Value::Array(items)), &mut out)?
+            }
+            Some(items) => {
+                for item in &items {
+                    one(self, Some(item), &mut out)?;
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn pipeline(&mut self, pipeline: &Pipeline) -> Flow<Vec<Value>> {
+        let mut current: Option<Vec<Value>> = None;
         for (i, element) in pipeline.elements.iter().enumerate() {
-            current = match element {
+            current = Some(match element {
                 PipelineElement::Expression(e) if i == 0 => self.expr(e)?.into_items(),
                 PipelineElement::Expression(_) => {
-                    return Err(CommandError::new(
-                        "",
-                        "ParserError",
-                        "ExpressionsMustBeFirstInPipeline",
+                    return Err(script_error(
                         "Expressions are only allowed as the first element of a pipeline.",
                     ));
                 }
-                PipelineElement::Command(call) => {
-                    let command = self.lookup(&call.name)?;
-                    let raw = self.raw_arguments(call)?;
-                    let mut out = Vec::new();
-                    if i == 0 {
-                        let bound = bind(command.info(), &raw, None)?;
-                        out.extend(command.invoke(self, &bound, None)?);
-                    } else {
-                        for input in &current {
-                            let bound = bind(command.info(), &raw, Some(input))?;
-                            out.extend(command.invoke(self, &bound, Some(input))?);
-                        }
-                    }
-                    out.into_iter().flat_map(Value::into_items).collect()
-                }
-            };
+                PipelineElement::Command(call) => self.run_command(call, current.take())?,
+            });
         }
-        Ok(current)
+        Ok(current.unwrap_or_default())
     }
 
-    fn expr(&mut self, expr: &Expr) -> Flow<Value> {
+    /// Runs a script block: `$_` is `input`, `$args` the arguments (or its `param()`s).
+    /// `new_scope` false runs it in the caller's scope, as `ForEach-Object` does.
+    pub fn invoke_block(
+        &mut self,
+        block: &ScriptBlock,
+        input: Option<Value>,
+        args: Vec<Value>,
+        new_scope: bool,
+    ) -> Flow<Vec<Value>> {
+        let saved_input = if new_scope {
+            None
+        } else {
+            Some(self.variable("_"))
+        };
+        if new_scope {
+            self.push_scope();
+        }
+        if let Some(v) = input {
+            self.set_variable("_", v);
+        }
+        let mut remaining = args.into_iter();
+        for p in &block.parameters {
+            let value = match remaining.next() {
+                Some(v) => v,
+                None => match &p.default {
+                    Some(e) => self.expr(e)?,
+                    None => Value::Null,
+                },
+            };
+            self.set_variable(&p.name, value);
+        }
+        self.set_variable("args", Value::Array(remaining.collect()));
+        let mut out = Vec::new();
+        let result = match self.block(&block.body, &mut out) {
+            Err(Interrupt::Return(values)) => {
+                out.extend(values);
+                Ok(())
+            }
+            other => other,
+        };
+        if new_scope {
+            self.pop_scope();
+        }
+        if let Some(saved) = saved_input {
+            self.set_variable("_", saved);
+        }
+        result.map(|()| out)
+    }
+
+    // ----- expressions ----------------------------------------------------------------
+
+    pub fn expr(&mut self, expr: &Expr) -> Flow<Value> {
         Ok(match expr {
             Expr::String(s) => Value::String(s.clone()),
             Expr::Integer(i) => Value::Int(*i),
@@ -264,7 +974,8 @@ impl Session {
                         StringPart::Literal(s) => text.push_str(s),
                         StringPart::Variable(name) => text.push_str(&self.variable(name).to_text()),
                         StringPart::SubExpression(script) => {
-                            let values = self.script_values(script)?;
+                            let mut values = Vec::new();
+                            self.block(script, &mut values)?;
                             text.push_str(
                                 &values
                                     .iter()
@@ -280,20 +991,32 @@ impl Session {
             Expr::Array(items) => {
                 Value::Array(items.iter().map(|e| self.expr(e)).collect::<Flow<_>>()?)
             }
-            Expr::ArraySubExpression(script) => Value::Array(self.script_values(script)?),
-            Expr::SubExpression(script) => collapse(self.script_values(script)?),
+            Expr::ArraySubExpression(script) => {
+                let mut values = Vec::new();
+                self.block(script, &mut values)?;
+                Value::Array(values)
+            }
+            Expr::SubExpression(script) => {
+                let mut values = Vec::new();
+                self.block(script, &mut values)?;
+                collapse(values)
+            }
             Expr::Paren(p) => collapse(self.pipeline(p)?),
             Expr::Hashtable(entries) => {
-                let mut out = Vec::new();
+                let mut out: Vec<(String, Value)> = Vec::new();
                 for (k, e) in entries {
+                    if out.iter().any(|(x, _)| x.eq_ignore_ascii_case(k)) {
+                        return Err(script_error(format!(
+                            "Duplicate keys '{k}' are not allowed in hash literals."
+                        )));
+                    }
                     out.push((k.clone(), self.expr(e)?));
                 }
                 Value::Hashtable(out)
             }
             Expr::Member { target, name } => match self.expr(target)? {
                 Value::Array(items)
-                    if !name.eq_ignore_ascii_case("Count")
-                        && !name.eq_ignore_ascii_case("Length") =>
+                    if !matches!(name.to_ascii_lowercase().as_str(), "count" | "length") =>
                 {
                     collapse(items.iter().filter_map(|v| v.property(name)).collect())
                 }
@@ -302,38 +1025,165 @@ impl Session {
             Expr::Index { target, index } => {
                 let target = self.expr(target)?;
                 let index = self.expr(index)?;
-                match (target, index) {
-                    (Value::Array(items), Value::Int(i)) => {
-                        let len = items.len() as i64;
-                        let at = if i < 0 { len + i } else { i };
-                        usize::try_from(at)
-                            .ok()
-                            .and_then(|a| items.get(a).cloned())
-                            .unwrap_or(Value::Null)
+                index_value(&target, &index)
+            }
+            Expr::MethodCall {
+                target,
+                name,
+                arguments,
+            } => {
+                let target = self.expr(target)?;
+                let args: Vec<Value> = arguments
+                    .iter()
+                    .map(|a| self.expr(a))
+                    .collect::<Flow<_>>()?;
+                if let Value::ScriptBlock(b) = &target
+                    && name.eq_ignore_ascii_case("Invoke")
+                {
+                    return Ok(collapse(self.invoke_block(b, None, args, true)?));
+                }
+                super::methods::call(&target, name, &args).map_err(script_error)?
+            }
+            Expr::StaticMember { type_name, name } => {
+                super::methods::static_member(type_name, name, None).map_err(script_error)?
+            }
+            Expr::StaticCall {
+                type_name,
+                name,
+                arguments,
+            } => {
+                let args: Vec<Value> = arguments
+                    .iter()
+                    .map(|a| self.expr(a))
+                    .collect::<Flow<_>>()?;
+                super::methods::static_member(type_name, name, Some(&args)).map_err(script_error)?
+            }
+            Expr::Binary {
+                op: BinaryOp::And,
+                left,
+                right,
+            } => Value::Bool(self.expr(left)?.is_truthy() && self.expr(right)?.is_truthy()),
+            Expr::Binary {
+                op: BinaryOp::Or,
+                left,
+                right,
+            } => Value::Bool(self.expr(left)?.is_truthy() || self.expr(right)?.is_truthy()),
+            Expr::Binary {
+                op:
+                    op @ BinaryOp::Compare {
+                        op: Comparison::Match | Comparison::NotMatch,
+                        case_sensitive,
+                    },
+                left,
+                right,
+            } => {
+                let l = self.expr(left)?;
+                let r = self.expr(right)?;
+                let negate = matches!(
+                    op,
+                    BinaryOp::Compare {
+                        op: Comparison::NotMatch,
+                        ..
                     }
-                    (t @ Value::Hashtable(_), key) => {
-                        t.property(&key.to_text()).unwrap_or(Value::Null)
+                );
+                match &l {
+                    Value::Array(_) => operators::binary(*op, l, r).map_err(script_error)?,
+                    scalar => {
+                        let captures = operators::regex_match(
+                            &scalar.to_text(),
+                            &r.to_text(),
+                            *case_sensitive,
+                        )
+                        .map_err(script_error)?;
+                        let hit = captures.is_some();
+                        if let Some(groups) = captures {
+                            self.set_variable("Matches", Value::Hashtable(groups));
+                        }
+                        Value::Bool(hit != negate)
                     }
-                    (other, Value::Int(0)) => other,
-                    _ => Value::Null,
                 }
             }
-            Expr::MethodCall { name, .. } => {
-                return Err(CommandError::new(
-                    "",
-                    "NotImplemented",
-                    "MethodNotSupported",
-                    format!(
-                        "Method invocation is not supported yet: .{name}(). Use cmdlet parameters instead."
-                    ),
-                ));
+            Expr::Binary { op, left, right } => {
+                let l = self.expr(left)?;
+                let r = self.expr(right)?;
+                operators::binary(*op, l, r).map_err(script_error)?
             }
+            Expr::Unary { op, operand } => {
+                let v = self.expr(operand)?;
+                match op {
+                    UnaryOp::Not => Value::Bool(!v.is_truthy()),
+                    UnaryOp::Negate => operators::binary(BinaryOp::Subtract, Value::Int(0), v)
+                        .map_err(script_error)?,
+                    UnaryOp::Plus => {
+                        operators::binary(BinaryOp::Add, Value::Int(0), v).map_err(script_error)?
+                    }
+                    UnaryOp::Split => Value::Array(
+                        v.to_text()
+                            .split_whitespace()
+                            .map(|s| Value::String(s.to_string()))
+                            .collect(),
+                    ),
+                    UnaryOp::Join => {
+                        Value::String(v.into_items_keep().iter().map(Value::to_text).collect())
+                    }
+                }
+            }
+            Expr::ScriptBlock(b) => Value::ScriptBlock(b.clone()),
+            Expr::Cast { type_name, operand } => {
+                let v = self.expr(operand)?;
+                operators::cast(type_name, v).map_err(script_error)?
+            }
+            Expr::TypeLiteral(t) => Value::String(t.clone()),
         })
     }
 }
 
+/// `target[index]`: arrays (negative from the end, several indices), hashtables, strings.
+fn index_value(target: &Value, index: &Value) -> Value {
+    match (target, index) {
+        (Value::Array(_), Value::Array(indices)) => Value::Array(
+            indices
+                .iter()
+                .map(|i| index_value(target, i))
+                .filter(|v| !matches!(v, Value::Null))
+                .collect(),
+        ),
+        (Value::Array(items), i) => match operators::to_number(i) {
+            Some(n) => {
+                let i = match n {
+                    operators::Number::Int(i) => i,
+                    operators::Number::Float(f) => f as i64,
+                };
+                let len = items.len() as i64;
+                let at = if i < 0 { len + i } else { i };
+                usize::try_from(at)
+                    .ok()
+                    .and_then(|a| items.get(a).cloned())
+                    .unwrap_or(Value::Null)
+            }
+            None => Value::Null,
+        },
+        (Value::Hashtable(_), key) => target.property(&key.to_text()).unwrap_or(Value::Null),
+        (Value::String(s), i) => match operators::to_number(i) {
+            Some(operators::Number::Int(i)) => {
+                let chars: Vec<char> = s.chars().collect();
+                let at = if i < 0 { chars.len() as i64 + i } else { i };
+                usize::try_from(at)
+                    .ok()
+                    .and_then(|a| chars.get(a))
+                    .map(|c| Value::String(c.to_string()))
+                    .unwrap_or(Value::Null)
+            }
+            _ => Value::Null,
+        },
+        (Value::Null, _) => Value::Null,
+        (other, Value::Int(0)) => other.clone(),
+        (other, key) => other.property(&key.to_text()).unwrap_or(Value::Null),
+    }
+}
+
 /// A pipeline's output as one value: nothing → $null, one → itself, more → an array.
-fn collapse(mut values: Vec<Value>) -> Value {
+pub fn collapse(mut values: Vec<Value>) -> Value {
     match values.len() {
         0 => Value::Null,
         1 => values.remove(0),

@@ -1,7 +1,16 @@
 //! Values that flow through pipelines and variables.
 
+use crate::lang::ast::ScriptBlock;
 use crate::plugin::wit::CertificateObject;
 use std::rc::Rc;
+
+/// A custom object (`[pscustomobject]`, `Select-Object` output, error records): a type
+/// name and ordered properties.
+#[derive(Debug, Clone)]
+pub struct PsObject {
+    pub type_name: String,
+    pub properties: Vec<(String, Value)>,
+}
 
 /// A password. Its text is never displayed: it prints as PowerShell prints a SecureString.
 #[derive(Clone, PartialEq, Eq)]
@@ -39,6 +48,12 @@ pub enum Value {
     Hashtable(Vec<(String, Value)>),
     /// An X509Certificate2-like object.
     Certificate(Rc<CertificateObject>),
+    /// `{ ... }`
+    ScriptBlock(Rc<ScriptBlock>),
+    /// A custom object.
+    Object(Rc<PsObject>),
+    /// A duration in milliseconds.
+    TimeSpan(i64),
 }
 
 impl Value {
@@ -57,6 +72,9 @@ impl Value {
             Value::Certificate(_) => {
                 "System.Security.Cryptography.X509Certificates.X509Certificate2"
             }
+            Value::ScriptBlock(_) => "System.Management.Automation.ScriptBlock",
+            Value::Object(_) => "System.Management.Automation.PSCustomObject",
+            Value::TimeSpan(_) => "System.TimeSpan",
         }
     }
 
@@ -98,6 +116,22 @@ impl Value {
                 "[Subject]\n  {}\n\n[Thumbprint]\n  {}",
                 c.info.subject, c.info.thumbprint
             ),
+            Value::ScriptBlock(b) => b.text.clone(),
+            Value::Object(o) if o.type_name == "ErrorRecord" => o
+                .properties
+                .iter()
+                .find(|(k, _)| k == "Message")
+                .map(|(_, v)| v.to_text())
+                .unwrap_or_default(),
+            Value::Object(o) => format!(
+                "@{{{}}}",
+                o.properties
+                    .iter()
+                    .map(|(k, v)| format!("{k}={}", v.to_text()))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+            Value::TimeSpan(ms) => crate::engine::operators::format_timespan(*ms),
         }
     }
 
@@ -114,10 +148,30 @@ impl Value {
     pub fn property(&self, name: &str) -> Option<Value> {
         match self {
             Value::Certificate(c) => super::certificate::property(c, name),
-            Value::Hashtable(entries) => entries
+            Value::Object(o) => o
+                .properties
                 .iter()
                 .find(|(k, _)| k.eq_ignore_ascii_case(name))
                 .map(|(_, v)| v.clone()),
+            Value::DateTime(_) | Value::TimeSpan(_) => super::methods::time_property(self, name),
+            Value::Hashtable(entries) => {
+                match entries.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)) {
+                    Some((_, v)) => Some(v.clone()),
+                    None if name.eq_ignore_ascii_case("Count") => {
+                        Some(Value::Int(entries.len() as i64))
+                    }
+                    None if name.eq_ignore_ascii_case("Keys") => Some(Value::Array(
+                        entries
+                            .iter()
+                            .map(|(k, _)| Value::String(k.clone()))
+                            .collect(),
+                    )),
+                    None if name.eq_ignore_ascii_case("Values") => Some(Value::Array(
+                        entries.iter().map(|(_, v)| v.clone()).collect(),
+                    )),
+                    None => None,
+                }
+            }
             Value::String(s) if name.eq_ignore_ascii_case("Length") => {
                 Some(Value::Int(s.chars().count() as i64))
             }
@@ -128,5 +182,28 @@ impl Value {
             }
             _ => None,
         }
+    }
+}
+
+impl Value {
+    /// The names of the value's properties, in display order.
+    pub fn property_names(&self) -> Vec<String> {
+        match self {
+            Value::Certificate(_) => super::certificate::PROPERTY_NAMES
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            Value::Object(o) => o.properties.iter().map(|(k, _)| k.clone()).collect(),
+            Value::Hashtable(_) => vec!["Name".into(), "Value".into()],
+            _ => Vec::new(),
+        }
+    }
+
+    /// A custom object from ordered properties.
+    pub fn object(type_name: &str, properties: Vec<(String, Value)>) -> Value {
+        Value::Object(Rc::new(PsObject {
+            type_name: type_name.into(),
+            properties,
+        }))
     }
 }

@@ -1,0 +1,697 @@
+//! PowerShell's operators: arithmetic, comparison (case-insensitive unless `-c`),
+//! `-like`, `-match`, `-replace`, `-split`, `-join`, `-f`, ranges and casts. The left
+//! operand decides the type, as in PowerShell.
+
+use super::value::Value;
+use crate::lang::ast::{BinaryOp, Comparison};
+use std::cmp::Ordering;
+
+/// Longest range `a..b` built (a larger one is almost certainly a mistake).
+const MAX_RANGE: i64 = 50_000_000;
+
+/// A number PowerShell would see in a value.
+#[derive(Debug, Clone, Copy)]
+pub enum Number {
+    Int(i64),
+    Float(f64),
+}
+
+impl Number {
+    fn f(self) -> f64 {
+        match self {
+            Number::Int(i) => i as f64,
+            Number::Float(f) => f,
+        }
+    }
+}
+
+/// The number in a value (numbers, numeric strings, booleans, `$null` as 0).
+pub fn to_number(v: &Value) -> Option<Number> {
+    match v {
+        Value::Int(i) => Some(Number::Int(*i)),
+        Value::Float(f) => Some(Number::Float(*f)),
+        Value::Bool(b) => Some(Number::Int(i64::from(*b))),
+        Value::Null => Some(Number::Int(0)),
+        Value::String(s) => {
+            let t = s.trim();
+            if t.is_empty() {
+                return Some(Number::Int(0));
+            }
+            if let Some(hex) = t.strip_prefix("0x") {
+                return i64::from_str_radix(hex, 16).ok().map(Number::Int);
+            }
+            t.parse::<i64>()
+                .map(Number::Int)
+                .ok()
+                .or_else(|| t.parse::<f64>().ok().map(Number::Float))
+        }
+        Value::Array(a) if a.len() == 1 => to_number(&a[0]),
+        _ => None,
+    }
+}
+
+fn number_error(v: &Value, op: &str) -> String {
+    format!(
+        "Cannot convert value \"{}\" to a number for the '{op}' operator.",
+        v.to_text()
+    )
+}
+
+fn arithmetic(op: &str, a: Number, b: Number) -> Result<Value, String> {
+    Ok(match (a, b) {
+        (Number::Int(x), Number::Int(y)) => match op {
+            "+" => x
+                .checked_add(y)
+                .map(Value::Int)
+                .unwrap_or(Value::Float(x as f64 + y as f64)),
+            "-" => x
+                .checked_sub(y)
+                .map(Value::Int)
+                .unwrap_or(Value::Float(x as f64 - y as f64)),
+            "*" => x
+                .checked_mul(y)
+                .map(Value::Int)
+                .unwrap_or(Value::Float(x as f64 * y as f64)),
+            "/" if y == 0 => return Err("Attempted to divide by zero.".into()),
+            "/" if x % y == 0 => Value::Int(x / y),
+            "/" => Value::Float(x as f64 / y as f64),
+            "%" if y == 0 => return Err("Attempted to divide by zero.".into()),
+            _ => Value::Int(x % y),
+        },
+        (x, y) => {
+            let (x, y) = (x.f(), y.f());
+            Value::Float(match op {
+                "+" => x + y,
+                "-" => x - y,
+                "*" => x * y,
+                "/" if y == 0.0 => return Err("Attempted to divide by zero.".into()),
+                "/" => x / y,
+                _ => x % y,
+            })
+        }
+    })
+}
+
+/// `left op right` for every binary operator except `-and`/`-or` (which short-circuit
+/// in the evaluator) and `-match` (which also sets `$Matches`, see [`regex_match`]).
+pub fn binary(op: BinaryOp, left: Value, right: Value) -> Result<Value, String> {
+    match op {
+        BinaryOp::Add => add(left, right),
+        BinaryOp::Subtract => match (&left, &right) {
+            (Value::DateTime(a), Value::DateTime(b)) => Ok(Value::TimeSpan((a - b) * 1000)),
+            (Value::DateTime(a), Value::TimeSpan(ms)) => Ok(Value::DateTime(a - ms / 1000)),
+            (Value::TimeSpan(a), Value::TimeSpan(b)) => Ok(Value::TimeSpan(a - b)),
+            _ => numeric("-", &left, &right),
+        },
+        BinaryOp::Multiply => match (&left, &right) {
+            (Value::String(s), r) => {
+                let n = to_number(r)
+                    .map(|n| n.f() as i64)
+                    .unwrap_or(0)
+                    .clamp(0, 1_000_000);
+                Ok(Value::String(s.repeat(n as usize)))
+            }
+            (Value::Array(a), r) => {
+                let n = to_number(r)
+                    .map(|n| n.f() as i64)
+                    .unwrap_or(0)
+                    .clamp(0, 1_000_000) as usize;
+                Ok(Value::Array(
+                    a.iter().cloned().cycle().take(a.len() * n).collect(),
+                ))
+            }
+            _ => numeric("*", &left, &right),
+        },
+        BinaryOp::Divide => numeric("/", &left, &right),
+        BinaryOp::Remainder => numeric("%", &left, &right),
+        BinaryOp::Range => {
+            let (Some(a), Some(b)) = (to_number(&left), to_number(&right)) else {
+                return Err("The range operator needs numbers on both sides.".into());
+            };
+            let (a, b) = (a.f().round() as i64, b.f().round() as i64);
+            if (a - b).abs() > MAX_RANGE {
+                return Err(format!(
+                    "The range {a}..{b} is longer than {MAX_RANGE} elements."
+                ));
+            }
+            Ok(Value::Array(if a <= b {
+                (a..=b).map(Value::Int).collect()
+            } else {
+                (b..=a).rev().map(Value::Int).collect()
+            }))
+        }
+        BinaryOp::Format => format_operator(&left.to_text(), &right.into_items_keep()),
+        BinaryOp::Xor => Ok(Value::Bool(left.is_truthy() ^ right.is_truthy())),
+        BinaryOp::And => Ok(Value::Bool(left.is_truthy() && right.is_truthy())),
+        BinaryOp::Or => Ok(Value::Bool(left.is_truthy() || right.is_truthy())),
+        BinaryOp::Compare { op, case_sensitive } => compare(op, case_sensitive, &left, &right),
+        BinaryOp::Replace { case_sensitive } => {
+            let items = right.into_items_keep();
+            let pattern = items.first().map(Value::to_text).unwrap_or_default();
+            let replacement = items.get(1).map(Value::to_text).unwrap_or_default();
+            let re = regex(&pattern, case_sensitive)?;
+            let apply = |v: &Value| {
+                Value::String(
+                    re.replace_all(&v.to_text(), replacement.as_str())
+                        .into_owned(),
+                )
+            };
+            Ok(match &left {
+                Value::Array(a) => Value::Array(a.iter().map(apply).collect()),
+                other => apply(other),
+            })
+        }
+        BinaryOp::Split { case_sensitive } => {
+            let re = regex(&right.to_text(), case_sensitive)?;
+            Ok(Value::Array(
+                left.into_items_keep()
+                    .iter()
+                    .flat_map(|v| {
+                        re.split(&v.to_text())
+                            .map(|s| Value::String(s.to_string()))
+                            .collect::<Vec<_>>()
+                    })
+                    .collect(),
+            ))
+        }
+        BinaryOp::Join => Ok(Value::String(
+            left.into_items_keep()
+                .iter()
+                .map(Value::to_text)
+                .collect::<Vec<_>>()
+                .join(&right.to_text()),
+        )),
+        BinaryOp::Is | BinaryOp::IsNot => {
+            let Value::String(type_name) = &right else {
+                return Err("The right side of -is must be a type such as [string].".into());
+            };
+            let is = is_type(&left, type_name);
+            Ok(Value::Bool(if op == BinaryOp::Is { is } else { !is }))
+        }
+        BinaryOp::As => Ok(cast(&right.to_text(), left).unwrap_or(Value::Null)),
+    }
+}
+
+fn numeric(op: &str, left: &Value, right: &Value) -> Result<Value, String> {
+    let a = to_number(left).ok_or_else(|| number_error(left, op))?;
+    let b = to_number(right).ok_or_else(|| number_error(right, op))?;
+    arithmetic(op, a, b)
+}
+
+fn add(left: Value, right: Value) -> Result<Value, String> {
+    match (left, right) {
+        (Value::String(s), r) => Ok(Value::String(s + &r.to_text())),
+        (Value::Array(mut a), r) => {
+            a.extend(r.into_items_keep());
+            Ok(Value::Array(a))
+        }
+        (Value::Hashtable(mut a), Value::Hashtable(b)) => {
+            for (k, v) in b {
+                if a.iter().any(|(x, _)| x.eq_ignore_ascii_case(&k)) {
+                    return Err(format!(
+                        "Item has already been added. Key in dictionary: '{k}'"
+                    ));
+                }
+                a.push((k, v));
+            }
+            Ok(Value::Hashtable(a))
+        }
+        (Value::DateTime(t), Value::TimeSpan(ms)) => Ok(Value::DateTime(t + ms / 1000)),
+        (Value::TimeSpan(a), Value::TimeSpan(b)) => Ok(Value::TimeSpan(a + b)),
+        (Value::Null, r) => Ok(r),
+        (l, r) => numeric("+", &l, &r),
+    }
+}
+
+impl Value {
+    /// Array elements, or the value itself as a one-element list (`$null` stays one item).
+    pub fn into_items_keep(self) -> Vec<Value> {
+        match self {
+            Value::Array(a) => a,
+            other => vec![other],
+        }
+    }
+}
+
+/// Case-folded text for comparisons.
+fn fold(s: &str, case_sensitive: bool) -> String {
+    if case_sensitive {
+        s.to_string()
+    } else {
+        s.to_lowercase()
+    }
+}
+
+/// PowerShell equality with the left operand deciding the type.
+pub fn equals(left: &Value, right: &Value, case_sensitive: bool) -> bool {
+    match (left, right) {
+        (Value::Null, r) => matches!(r, Value::Null),
+        (_, Value::Null) => false,
+        (Value::Bool(a), r) => *a == r.is_truthy(),
+        (Value::Int(_) | Value::Float(_), r) => match (to_number(left), to_number(r)) {
+            (Some(a), Some(b)) => a.f() == b.f(),
+            _ => false,
+        },
+        (Value::DateTime(a), Value::DateTime(b)) => a == b,
+        (Value::DateTime(a), Value::String(s)) => super::convert::parse_datetime(s) == Some(*a),
+        (Value::TimeSpan(a), Value::TimeSpan(b)) => a == b,
+        (Value::Certificate(a), Value::Certificate(b)) => a.info.thumbprint == b.info.thumbprint,
+        (l, r) => fold(&l.to_text(), case_sensitive) == fold(&r.to_text(), case_sensitive),
+    }
+}
+
+/// PowerShell ordering with the left operand deciding the type.
+pub fn order(left: &Value, right: &Value, case_sensitive: bool) -> Option<Ordering> {
+    match (left, right) {
+        (Value::Int(_) | Value::Float(_), r)
+        | (Value::Bool(_), r @ (Value::Int(_) | Value::Float(_))) => {
+            to_number(left)?.f().partial_cmp(&to_number(r)?.f())
+        }
+        (Value::DateTime(a), Value::DateTime(b)) => Some(a.cmp(b)),
+        (Value::DateTime(a), Value::String(s)) => {
+            super::convert::parse_datetime(s).map(|b| a.cmp(&b))
+        }
+        (Value::TimeSpan(a), Value::TimeSpan(b)) => Some(a.cmp(b)),
+        (Value::Null, Value::Null) => Some(Ordering::Equal),
+        (Value::Null, _) => Some(Ordering::Less),
+        (_, Value::Null) => Some(Ordering::Greater),
+        (l, r) => Some(fold(&l.to_text(), case_sensitive).cmp(&fold(&r.to_text(), case_sensitive))),
+    }
+}
+
+fn compare_one(op: Comparison, cs: bool, left: &Value, right: &Value) -> Result<bool, String> {
+    Ok(match op {
+        Comparison::Eq => equals(left, right, cs),
+        Comparison::Ne => !equals(left, right, cs),
+        Comparison::Gt => order(left, right, cs) == Some(Ordering::Greater),
+        Comparison::Ge => matches!(
+            order(left, right, cs),
+            Some(Ordering::Greater | Ordering::Equal)
+        ),
+        Comparison::Lt => order(left, right, cs) == Some(Ordering::Less),
+        Comparison::Le => matches!(
+            order(left, right, cs),
+            Some(Ordering::Less | Ordering::Equal)
+        ),
+        Comparison::Like => wildcard_match(&right.to_text(), &left.to_text(), cs),
+        Comparison::NotLike => !wildcard_match(&right.to_text(), &left.to_text(), cs),
+        Comparison::Match => regex(&right.to_text(), cs)?.is_match(&left.to_text()),
+        Comparison::NotMatch => !regex(&right.to_text(), cs)?.is_match(&left.to_text()),
+        Comparison::Contains | Comparison::NotContains | Comparison::In | Comparison::NotIn => {
+            unreachable_collection()
+        }
+    })
+}
+
+fn unreachable_collection() -> bool {
+    // Collection operators are handled in `compare` before reaching here.
+    false
+}
+
+/// A comparison; with an array on the left, the matching elements (PowerShell's filter).
+pub fn compare(op: Comparison, cs: bool, left: &Value, right: &Value) -> Result<Value, String> {
+    match op {
+        Comparison::Contains | Comparison::NotContains => {
+            let found = left
+                .clone()
+                .into_items_keep()
+                .iter()
+                .any(|v| equals(v, right, cs));
+            return Ok(Value::Bool(found == (op == Comparison::Contains)));
+        }
+        Comparison::In | Comparison::NotIn => {
+            let found = right
+                .clone()
+                .into_items_keep()
+                .iter()
+                .any(|v| equals(v, left, cs));
+            return Ok(Value::Bool(found == (op == Comparison::In)));
+        }
+        _ => {}
+    }
+    match left {
+        Value::Array(items) => {
+            let mut out = Vec::new();
+            for item in items {
+                if compare_one(op, cs, item, right)? {
+                    out.push(item.clone());
+                }
+            }
+            Ok(Value::Array(out))
+        }
+        _ => Ok(Value::Bool(compare_one(op, cs, left, right)?)),
+    }
+}
+
+/// `-match` on one value: whether it matched, and the captures for `$Matches`.
+pub fn regex_match(
+    text: &str,
+    pattern: &str,
+    cs: bool,
+) -> Result<Option<Vec<(String, Value)>>, String> {
+    let re = regex(pattern, cs)?;
+    Ok(re.captures(text).map(|caps| {
+        let mut groups = Vec::new();
+        for (i, name) in re.capture_names().enumerate() {
+            if let Some(m) = caps.get(i) {
+                groups.push((
+                    name.map(str::to_string).unwrap_or_else(|| i.to_string()),
+                    Value::String(m.as_str().to_string()),
+                ));
+            }
+        }
+        groups
+    }))
+}
+
+fn regex(pattern: &str, cs: bool) -> Result<regex::Regex, String> {
+    regex::RegexBuilder::new(pattern)
+        .case_insensitive(!cs)
+        .size_limit(1 << 20)
+        .build()
+        .map_err(|e| format!("The regular expression pattern {pattern} is not valid: {e}"))
+}
+
+/// `-like`: `*`, `?` and `[a-z]` wildcards over the whole text.
+pub fn wildcard_match(pattern: &str, text: &str, cs: bool) -> bool {
+    let mut re = String::from("^");
+    let mut chars = pattern.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '*' => re.push_str(".*"),
+            '?' => re.push('.'),
+            '[' => {
+                let mut class = String::new();
+                for d in chars.by_ref() {
+                    if d == ']' {
+                        break;
+                    }
+                    class.push(d);
+                }
+                re.push('[');
+                re.push_str(&class.replace('\\', "\\\\"));
+                re.push(']');
+            }
+            '`' => {
+                if let Some(d) = chars.next() {
+                    re.push_str(&regex::escape(&d.to_string()));
+                }
+            }
+            other => re.push_str(&regex::escape(&other.to_string())),
+        }
+    }
+    re.push('$');
+    regex::RegexBuilder::new(&re)
+        .case_insensitive(!cs)
+        .dot_matches_new_line(true)
+        .build()
+        .map(|r| r.is_match(text))
+        .unwrap_or(false)
+}
+
+/// `"{0} {1:N2} {0,-10}" -f a, b`.
+pub fn format_operator(format: &str, args: &[Value]) -> Result<Value, String> {
+    let mut out = String::new();
+    let mut chars = format.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '{' if chars.peek() == Some(&'{') => {
+                chars.next();
+                out.push('{');
+            }
+            '}' if chars.peek() == Some(&'}') => {
+                chars.next();
+                out.push('}');
+            }
+            '{' => {
+                let mut spec = String::new();
+                for d in chars.by_ref() {
+                    if d == '}' {
+                        break;
+                    }
+                    spec.push(d);
+                }
+                let (head, fmt) = spec
+                    .split_once(':')
+                    .map(|(h, f)| (h, Some(f)))
+                    .unwrap_or((spec.as_str(), None));
+                let (index, align) = head
+                    .split_once(',')
+                    .map(|(i, a)| (i, a.trim().parse::<i64>().ok()))
+                    .unwrap_or((head, None));
+                let index: usize = index.trim().parse().map_err(|_| {
+                    format!("Error formatting a string: '{{{spec}}}' is not a valid placeholder.")
+                })?;
+                let value = args.get(index).ok_or_else(|| {
+                    format!("Error formatting a string: Index (zero based) must be greater than or equal to zero and less than the size of the argument list ({index}).")
+                })?;
+                let text = match fmt {
+                    Some(f) => format_value(value, f),
+                    None => value.to_text(),
+                };
+                match align {
+                    Some(w) if w < 0 => {
+                        out.push_str(&format!("{text:<width$}", width = (-w) as usize))
+                    }
+                    Some(w) => out.push_str(&format!("{text:>width$}", width = w as usize)),
+                    None => out.push_str(&text),
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    Ok(Value::String(out))
+}
+
+/// A value with a .NET format string (`N2`, `D5`, `X`, `P1`, or a date pattern).
+pub fn format_value(value: &Value, fmt: &str) -> String {
+    if let Value::DateTime(t) = value {
+        return super::methods::format_datetime(*t, fmt);
+    }
+    let Some(n) = to_number(value) else {
+        return value.to_text();
+    };
+    let (kind, digits) = fmt.split_at(fmt.chars().next().map(char::len_utf8).unwrap_or(0));
+    let digits: Option<usize> = digits.parse().ok();
+    match kind {
+        "N" | "n" => group_thousands(&format!("{:.*}", digits.unwrap_or(2), n.f())),
+        "F" | "f" => format!("{:.*}", digits.unwrap_or(2), n.f()),
+        "D" | "d" => format!("{:0width$}", n.f() as i64, width = digits.unwrap_or(0)),
+        "X" => format!("{:0width$X}", n.f() as i64, width = digits.unwrap_or(0)),
+        "x" => format!("{:0width$x}", n.f() as i64, width = digits.unwrap_or(0)),
+        "P" | "p" => format!("{:.*} %", digits.unwrap_or(2), n.f() * 100.0),
+        _ => value.to_text(),
+    }
+}
+
+fn group_thousands(number: &str) -> String {
+    let (sign, rest) = number
+        .strip_prefix('-')
+        .map(|r| ("-", r))
+        .unwrap_or(("", number));
+    let (int, frac) = rest
+        .split_once('.')
+        .map(|(i, f)| (i, Some(f)))
+        .unwrap_or((rest, None));
+    let mut grouped = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    match frac {
+        Some(f) => format!("{sign}{grouped}.{f}"),
+        None => format!("{sign}{grouped}"),
+    }
+}
+
+/// `[type] value`.
+pub fn cast(type_name: &str, value: Value) -> Result<Value, String> {
+    let t = type_name.trim().to_ascii_lowercase();
+    let t = t.strip_prefix("system.").unwrap_or(&t).to_string();
+    let fail = |v: &Value| {
+        format!(
+            "Cannot convert value \"{}\" to type \"{type_name}\".",
+            v.to_text()
+        )
+    };
+    Ok(match t.as_str() {
+        "int" | "int32" | "int64" | "long" => match to_number(&value) {
+            Some(n) => Value::Int(n.f().round() as i64),
+            None => return Err(fail(&value)),
+        },
+        "double" | "float" | "decimal" | "single" => match to_number(&value) {
+            Some(n) => Value::Float(n.f()),
+            None => return Err(fail(&value)),
+        },
+        "string" => Value::String(value.to_text()),
+        "bool" | "boolean" => Value::Bool(value.is_truthy()),
+        "datetime" => match &value {
+            Value::DateTime(_) => value,
+            Value::String(s) => {
+                Value::DateTime(super::convert::parse_datetime(s).ok_or_else(|| fail(&value))?)
+            }
+            _ => return Err(fail(&value)),
+        },
+        "timespan" => match &value {
+            Value::TimeSpan(_) => value,
+            _ => return Err(fail(&value)),
+        },
+        "array" | "object[]" => Value::Array(value.into_items_keep()),
+        "string[]" => Value::Array(
+            value
+                .into_items_keep()
+                .into_iter()
+                .map(|v| Value::String(v.to_text()))
+                .collect(),
+        ),
+        "int[]" => Value::Array(
+            value
+                .into_items_keep()
+                .into_iter()
+                .map(|v| cast("int", v))
+                .collect::<Result<_, _>>()?,
+        ),
+        "hashtable" | "ordered" => match value {
+            Value::Hashtable(_) => value,
+            other => return Err(fail(&other)),
+        },
+        "pscustomobject" | "psobject" => match value {
+            Value::Hashtable(entries) => Value::object("PSCustomObject", entries),
+            other => other,
+        },
+        "securestring" => match value {
+            Value::SecureString(_) => value,
+            other => return Err(fail(&other)),
+        },
+        "object" => value,
+        "void" => Value::Null,
+        _ => return Err(format!("Unable to find type [{type_name}].")),
+    })
+}
+
+fn is_type(value: &Value, type_name: &str) -> bool {
+    let t = type_name.to_ascii_lowercase();
+    let t = t.strip_prefix("system.").unwrap_or(&t);
+    match value {
+        Value::Int(_) => matches!(
+            t,
+            "int" | "int32" | "int64" | "long" | "valuetype" | "object"
+        ),
+        Value::Float(_) => matches!(t, "double" | "valuetype" | "object"),
+        Value::String(_) => matches!(t, "string" | "object"),
+        Value::Bool(_) => matches!(t, "bool" | "boolean" | "object"),
+        Value::DateTime(_) => matches!(t, "datetime" | "object"),
+        Value::TimeSpan(_) => matches!(t, "timespan" | "object"),
+        Value::Array(_) => matches!(t, "array" | "object[]" | "object"),
+        Value::Hashtable(_) => matches!(t, "hashtable" | "object"),
+        Value::SecureString(_) => matches!(t, "securestring" | "object"),
+        Value::Certificate(_) => matches!(
+            t,
+            "x509certificate2"
+                | "security.cryptography.x509certificates.x509certificate2"
+                | "object"
+        ),
+        Value::ScriptBlock(_) => matches!(t, "scriptblock" | "object"),
+        Value::Object(_) => matches!(t, "pscustomobject" | "psobject" | "object"),
+        Value::Null => false,
+    }
+}
+
+/// `d.hh:mm:ss` as TimeSpan prints.
+pub fn format_timespan(ms: i64) -> String {
+    let sign = if ms < 0 { "-" } else { "" };
+    let total = ms.unsigned_abs() / 1000;
+    let (days, rem) = (total / 86_400, total % 86_400);
+    let (h, m, s) = (rem / 3600, rem % 3600 / 60, rem % 60);
+    if days > 0 {
+        format!("{sign}{days}.{h:02}:{m:02}:{s:02}")
+    } else {
+        format!("{sign}{h:02}:{m:02}:{s:02}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(t: &str) -> Value {
+        Value::String(t.into())
+    }
+
+    #[test]
+    fn comparisons_are_case_insensitive_and_left_typed() {
+        assert!(equals(&s("ABC"), &s("abc"), false));
+        assert!(!equals(&s("ABC"), &s("abc"), true));
+        assert!(equals(&Value::Int(10), &s("10"), false));
+        assert_eq!(order(&Value::Int(9), &s("10"), false), Some(Ordering::Less));
+        assert_eq!(
+            order(&s("9"), &Value::Int(10), false),
+            Some(Ordering::Greater),
+            "string order when the left is a string"
+        );
+        let filtered = compare(
+            Comparison::Gt,
+            false,
+            &Value::Array(vec![Value::Int(1), Value::Int(5), Value::Int(9)]),
+            &Value::Int(4),
+        )
+        .unwrap();
+        assert!(matches!(filtered, Value::Array(v) if v.len() == 2));
+    }
+
+    #[test]
+    fn wildcards_regex_and_format() {
+        assert!(wildcard_match(
+            "CN=*.tech.local",
+            "cn=backup01.TECH.local",
+            false
+        ));
+        assert!(!wildcard_match("a?c", "abbc", false));
+        assert!(wildcard_match("[ab]*", "beta", false));
+        assert_eq!(
+            regex_match("veeam-bk01", r"bk(\d+)", false)
+                .unwrap()
+                .unwrap()[1]
+                .1
+                .to_text(),
+            "01"
+        );
+        assert_eq!(
+            format_operator(
+                "{0,-5}|{1:N1}|{2:D3}",
+                &[s("ab"), Value::Float(1234.56), Value::Int(7)]
+            )
+            .unwrap()
+            .to_text(),
+            "ab   |1,234.6|007"
+        );
+    }
+
+    #[test]
+    fn arithmetic_follows_powershell() {
+        assert_eq!(
+            binary(BinaryOp::Divide, Value::Int(5), Value::Int(2))
+                .unwrap()
+                .to_text(),
+            "2.5"
+        );
+        assert_eq!(
+            binary(BinaryOp::Add, s("a"), Value::Int(1))
+                .unwrap()
+                .to_text(),
+            "a1"
+        );
+        assert!(binary(BinaryOp::Divide, Value::Int(1), Value::Int(0)).is_err());
+        assert!(
+            matches!(binary(BinaryOp::Range, Value::Int(3), Value::Int(1)).unwrap(), Value::Array(v) if v.len() == 3)
+        );
+        assert_eq!(
+            binary(BinaryOp::Join, Value::Array(vec![s("a"), s("b")]), s(","))
+                .unwrap()
+                .to_text(),
+            "a,b"
+        );
+    }
+}
