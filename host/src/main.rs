@@ -90,7 +90,12 @@ fn run(cli: &cli::Cli) -> Result<ExitCode, String> {
 /// Runs a script. `exit N` exits N; an uncaught terminating error (`throw`,
 /// `-ErrorAction Stop`) exits 1; otherwise `-Command` exits 1 when the last statement
 /// failed and `-File` exits 0, as `pwsh` does.
-fn run_text(session: &mut Session, out: &mut Formatter, text: &str, exit_on_last_status: bool) -> ExitCode {
+fn run_text(
+    session: &mut Session,
+    out: &mut Formatter,
+    text: &str,
+    exit_on_last_status: bool,
+) -> ExitCode {
     match certhost::lang::parse(text) {
         Ok(script) => match session.run(&script, out) {
             Outcome::Exit(code) => ExitCode::from(u8::try_from(code & 0xff).unwrap_or(1)),

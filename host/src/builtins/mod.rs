@@ -1,7 +1,10 @@
 //! Commands the host implements itself: the `Cert:` drive provider and small utilities.
 
 mod cert_drive;
+mod json;
+mod objects;
 mod secure_string;
+pub mod utility;
 mod write_output;
 
 use crate::engine::Command;
@@ -16,5 +19,23 @@ pub fn all() -> Vec<Rc<dyn Command>> {
         Rc::new(cert_drive::CertDriveCommand::get_item()),
         Rc::new(secure_string::ConvertToSecureString::new()),
         Rc::new(write_output::WriteOutput::new()),
+        Rc::new(objects::WhereObject::new()),
+        Rc::new(objects::ForEachObject::new()),
+        Rc::new(objects::SelectObject::new()),
+        Rc::new(objects::SortObject::new()),
+        Rc::new(objects::MeasureObject::new()),
+        Rc::new(objects::GroupObject::new()),
+        Rc::new(utility::get_date()),
+        Rc::new(utility::write_host()),
+        Rc::new(utility::write_error()),
+        Rc::new(utility::write_warning()),
+        Rc::new(utility::write_verbose()),
+        Rc::new(utility::format_list()),
+        Rc::new(utility::format_table()),
+        Rc::new(utility::out_string()),
+        Rc::new(utility::out_null()),
+        Rc::new(utility::get_command()),
+        Rc::new(json::convert_to_json()),
+        Rc::new(json::convert_from_json()),
     ]
 }

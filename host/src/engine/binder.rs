@@ -192,13 +192,14 @@ pub fn bind_with(
         }
     }
 
+    // A function without pipeline parameters sees its input only as `$_`.
+    let takes_pipeline = info.parameters.iter().any(|p| {
+        p.sets
+            .iter()
+            .any(|m| m.from_pipeline || m.from_pipeline_by_property_name)
+    });
     if let Some(input) = input
-        && !(keep_remaining
-            && !info.parameters.iter().any(|p| {
-                p.sets
-                    .iter()
-                    .any(|m| m.from_pipeline || m.from_pipeline_by_property_name)
-            }))
+        && (takes_pipeline || !keep_remaining)
     {
         bind_pipeline_object(info, &mut bound, &sets, input)?;
         sets = candidate_sets(info, &bound)?;

@@ -56,7 +56,7 @@ pub struct RuntimeError {
 /// Anything that leaves a statement early.
 #[derive(Debug, Clone)]
 pub enum Interrupt {
-    Error(RuntimeError),
+    Error(Box<RuntimeError>),
     Break,
     Continue,
     Return(Vec<Value>),
@@ -65,22 +65,22 @@ pub enum Interrupt {
 
 impl From<CommandError> for Interrupt {
     fn from(error: CommandError) -> Self {
-        Interrupt::Error(RuntimeError {
+        Interrupt::Error(Box::new(RuntimeError {
             error,
             kind: ErrorKind::NonTerminating,
             thrown: None,
-        })
+        }))
     }
 }
 
 /// A statement-terminating error outside any command.
 pub fn script_error(message: impl Into<String>) -> Interrupt {
     let message = message.into();
-    Interrupt::Error(RuntimeError {
+    Interrupt::Error(Box::new(RuntimeError {
         error: CommandError::new("", "InvalidOperation", "RuntimeException", message),
         kind: ErrorKind::StatementTerminating,
         thrown: None,
-    })
+    }))
 }
 
 pub type Flow<T> = Result<T, Interrupt>;
@@ -95,6 +95,9 @@ pub enum Outcome {
     /// An uncaught terminating error stopped the script.
     Terminated,
 }
+
+/// Common parameters given to a command (`-ErrorAction Stop`, ...), by canonical name.
+type CommonParameters = Vec<(String, Value)>;
 
 /// `-ErrorAction` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -393,7 +396,7 @@ impl Session {
     }
 
     /// A non-terminating error from a command, handled by the error action.
-    fn command_failed(&mut self, mut e: RuntimeError, action: ErrorAction) -> Flow<()> {
+    fn command_failed(&mut self, mut e: Box<RuntimeError>, action: ErrorAction) -> Flow<()> {
         self.statement_failed = true;
         if e.kind != ErrorKind::NonTerminating {
             return Err(Interrupt::Error(e));
@@ -413,19 +416,6 @@ impl Session {
                 Ok(())
             }
         }
-    }
-
-    /// Reports a non-terminating error raised by a built-in (`Write-Error`).
-    pub fn write_error(&mut self, error: CommandError) -> Flow<()> {
-        let action = self.error_action(None);
-        self.command_failed(
-            RuntimeError {
-                error,
-                kind: ErrorKind::NonTerminating,
-                thrown: None,
-            },
-            action,
-        )
     }
 
     fn statement(&mut self, statement: &Statement, out: &mut Vec<Value>) -> Flow<()> {
@@ -571,11 +561,11 @@ impl Session {
                     Value::Null => "ScriptHalted".to_string(),
                     other => other.to_text(),
                 };
-                Err(Interrupt::Error(RuntimeError {
+                Err(Interrupt::Error(Box::new(RuntimeError {
                     error: CommandError::new("", "OperationStopped", &message, message.clone()),
                     kind: ErrorKind::ScriptTerminating,
                     thrown: Some(thrown),
-                }))
+                })))
             }
             Statement::Return(value) => {
                 let values = match value {
@@ -758,7 +748,7 @@ impl Session {
 
     fn lookup(&self, name: &str) -> Flow<Rc<dyn Command>> {
         self.find_command(name).ok_or_else(|| {
-            Interrupt::Error(RuntimeError {
+            Interrupt::Error(Box::new(RuntimeError {
                 error: CommandError::new(
                     name,
                     "ObjectNotFound",
@@ -767,7 +757,7 @@ impl Session {
                 ),
                 kind: ErrorKind::StatementTerminating,
                 thrown: None,
-            })
+            }))
         })
     }
 
@@ -776,7 +766,7 @@ impl Session {
         &mut self,
         call: &CommandCall,
         command: &dyn Command,
-    ) -> Flow<(Vec<RawArgument>, Vec<(String, Value)>)> {
+    ) -> Flow<(Vec<RawArgument>, CommonParameters)> {
         let mut raw = Vec::new();
         let mut common = Vec::new();
         let declared = |n: &str| {
@@ -841,11 +831,11 @@ impl Session {
     }
 
     fn binding_failed(e: CommandError) -> Interrupt {
-        Interrupt::Error(RuntimeError {
+        Interrupt::Error(Box::new(RuntimeError {
             error: e,
             kind: ErrorKind::StatementTerminating,
             thrown: None,
-        })
+        }))
     }
 
     /// Runs one command of a pipeline over its input (`None` when it comes first).

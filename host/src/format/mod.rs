@@ -3,6 +3,8 @@
 //! Cert: provider shows them), otherwise values as text. Tables continue across
 //! statements while the objects keep the same shape, as in PowerShell.
 
+pub mod table;
+
 use crate::engine::Value;
 use crate::engine::certificate::parent_path;
 use std::io::Write;
@@ -12,13 +14,24 @@ pub struct Formatter {
     out: Box<dyn Write>,
     /// The certificate table in progress: its PSParentPath (None = not in a store).
     table: Option<Option<String>>,
+    /// Objects waiting to be shown as one table (same properties, at most four).
+    pending: Vec<Value>,
+    pending_columns: Vec<String>,
 }
+
+/// Objects with more properties than this show as a list, as in PowerShell.
+const MAX_TABLE_COLUMNS: usize = 4;
 
 const THUMBPRINT_WIDTH: usize = 40;
 
 impl Formatter {
     pub fn new(out: Box<dyn Write>) -> Self {
-        Formatter { out, table: None }
+        Formatter {
+            out,
+            table: None,
+            pending: Vec::new(),
+            pending_columns: Vec::new(),
+        }
     }
 
     /// Writes one value (arrays element by element).
@@ -36,6 +49,7 @@ impl Formatter {
                 Ok(())
             }
             Value::Certificate(c) => {
+                self.flush_pending();
                 let parent = parent_path(c);
                 if self.table.as_ref() != Some(&parent) {
                     self.flush_table();
@@ -54,6 +68,31 @@ impl Formatter {
                 )
             }
             Value::Null => Ok(()),
+            Value::Object(_) => {
+                let columns = value.property_names();
+                if self.table.is_some() {
+                    self.flush_certificates();
+                }
+                if columns.len() <= MAX_TABLE_COLUMNS && !columns.is_empty() {
+                    if !self.pending.is_empty() && columns != self.pending_columns {
+                        self.flush_pending();
+                    }
+                    self.pending_columns = columns;
+                    self.pending.push(value.clone());
+                    Ok(())
+                } else {
+                    self.flush_table();
+                    write!(
+                        self.out,
+                        "\n{}",
+                        table::render_list(value, &columns)
+                            .lines()
+                            .map(|l| l.trim_end().to_string() + "\n")
+                            .collect::<String>()
+                    )?;
+                    writeln!(self.out)
+                }
+            }
             Value::Hashtable(entries) => {
                 self.flush_table();
                 let width = entries
@@ -80,11 +119,27 @@ impl Formatter {
         }
     }
 
-    /// Ends a table in progress with its blank line.
-    pub fn flush_table(&mut self) {
+    fn flush_certificates(&mut self) {
         if self.table.take().is_some() {
             let _ = writeln!(self.out);
         }
+    }
+
+    fn flush_pending(&mut self) {
+        if !self.pending.is_empty() {
+            let rows = std::mem::take(&mut self.pending);
+            let _ = write!(
+                self.out,
+                "\n{}\n",
+                table::render_table(&rows, &self.pending_columns)
+            );
+        }
+    }
+
+    /// Ends a table in progress with its blank line.
+    pub fn flush_table(&mut self) {
+        self.flush_certificates();
+        self.flush_pending();
     }
 
     /// Ends the output.
@@ -96,6 +151,32 @@ impl Formatter {
 
 fn utc(t: i64) -> time::OffsetDateTime {
     time::OffsetDateTime::from_unix_timestamp(t).unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+}
+
+/// Renders values as the console would show them, into a string (`Out-String`).
+pub fn render_to_string(values: &[Value]) -> String {
+    let buffer = SharedBuffer::default();
+    let mut f = Formatter::new(Box::new(buffer.clone()));
+    for v in values {
+        f.write(v);
+    }
+    f.finish();
+    let bytes = buffer.0.borrow().clone();
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// A `Write` into a shared byte buffer.
+#[derive(Clone, Default)]
+struct SharedBuffer(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
+
+impl Write for SharedBuffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// `11/22/2026 20:52:16` (PowerShell's short form, en-US, 24-hour like `pwsh` on Linux;

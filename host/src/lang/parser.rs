@@ -320,14 +320,19 @@ impl<'a> Parser<'a> {
     /// `{ statements }`.
     fn block(&mut self) -> Result<Script, ParseError> {
         self.skip_newlines()?;
+        let open = self.pos;
         if !self.eat('{') {
             return Err(self.error("Missing statement block: '{' was expected."));
         }
         let body = self.script(Some('}'))?;
-        self.expect_close(
-            '}',
-            "Missing closing '}' in statement block or type definition.",
-        )?;
+        self.skip_newlines()?;
+        if !self.eat('}') {
+            return Err(ParseError::at(
+                self.src,
+                open,
+                "Missing closing '}' in statement block or type definition.",
+            ));
+        }
         Ok(body)
     }
 
@@ -573,10 +578,16 @@ impl<'a> Parser<'a> {
         let text_start = self.pos;
         self.skip_separators()?;
         let mut parameters = Vec::new();
-        // [CmdletBinding()] before param() is accepted and ignored.
+        // Attributes such as [CmdletBinding()] before param() are accepted and ignored;
+        // a bracket not followed by param() starts an expression (`[math]::Pi`).
         while self.peek() == Some('[') {
+            let save = self.pos;
             self.type_name()?;
             self.skip_separators()?;
+            if self.peek() != Some('[') && self.keyword() != Some("param") {
+                self.pos = save;
+                break;
+            }
         }
         if self.eat_keyword("param") {
             self.skip_inline()?;
@@ -1444,7 +1455,11 @@ impl<'a> Parser<'a> {
                     self.expect_close(')', "Missing closing ')' in subexpression.")?;
                     parts.push(StringPart::SubExpression(script));
                 }
-                Some('$') if self.peek2().is_some_and(|c| is_ident(c) || c == '{') => {
+                Some('$')
+                    if self
+                        .peek2()
+                        .is_some_and(|c| is_ident(c) || matches!(c, '{' | '?' | '^')) =>
+                {
                     if !literal.is_empty() {
                         parts.push(StringPart::Literal(std::mem::take(&mut literal)));
                     }
@@ -1707,16 +1722,49 @@ mod tests {
     #[test]
     fn operators_follow_powershell_precedence() {
         let s = parse("1 + 2 * 3 -eq 7 -and -not $false").unwrap();
-        let Statement::Pipeline(p) = &s.statements[0] else { panic!() };
-        let PipelineElement::Expression(Expr::Binary { op: BinaryOp::And, left, .. }) = &p.elements[0] else { panic!("{p:?}") };
-        assert!(matches!(&**left, Expr::Binary { op: BinaryOp::Compare { op: Comparison::Eq, case_sensitive: false }, .. }));
+        let Statement::Pipeline(p) = &s.statements[0] else {
+            panic!()
+        };
+        let PipelineElement::Expression(Expr::Binary {
+            op: BinaryOp::And,
+            left,
+            ..
+        }) = &p.elements[0]
+        else {
+            panic!("{p:?}")
+        };
+        assert!(matches!(
+            &**left,
+            Expr::Binary {
+                op: BinaryOp::Compare {
+                    op: Comparison::Eq,
+                    case_sensitive: false
+                },
+                ..
+            }
+        ));
         let s = parse("$x -ceq 'A'").unwrap();
-        let Statement::Pipeline(p) = &s.statements[0] else { panic!() };
-        assert!(matches!(&p.elements[0], PipelineElement::Expression(Expr::Binary { op: BinaryOp::Compare { case_sensitive: true, .. }, .. })));
+        let Statement::Pipeline(p) = &s.statements[0] else {
+            panic!()
+        };
+        assert!(matches!(
+            &p.elements[0],
+            PipelineElement::Expression(Expr::Binary {
+                op: BinaryOp::Compare {
+                    case_sensitive: true,
+                    ..
+                },
+                ..
+            })
+        ));
         // `1,2 -contains 2`: the comma binds tighter than comparison.
         let s = parse("1,2 -contains 2").unwrap();
-        let Statement::Pipeline(p) = &s.statements[0] else { panic!() };
-        assert!(matches!(&p.elements[0], PipelineElement::Expression(Expr::Binary { left, .. }) if matches!(&**left, Expr::Array(a) if a.len() == 2)));
+        let Statement::Pipeline(p) = &s.statements[0] else {
+            panic!()
+        };
+        assert!(
+            matches!(&p.elements[0], PipelineElement::Expression(Expr::Binary { left, .. }) if matches!(&**left, Expr::Array(a) if a.len() == 2))
+        );
     }
 
     #[test]
@@ -1724,13 +1772,22 @@ mod tests {
         let src = "function Test-It { param([Parameter(Mandatory)][string]$Name, [int]$Days = 30, [switch]$Force)\n  if ($Days -lt 0) { throw 'negative' } elseif ($Force) { return 1 }\n  else { foreach ($i in 1..3) { $i } }\n}\ntry { Test-It x } catch { $_ } finally { 'done' }\nGet-ChildItem Cert:\\LocalMachine\\My | Where-Object { $_.NotAfter -lt (Get-Date).AddDays(30) }";
         let s = parse(src).unwrap();
         assert_eq!(s.statements.len(), 3);
-        let Statement::Function { block, .. } = &s.statements[0] else { panic!() };
+        let Statement::Function { block, .. } = &s.statements[0] else {
+            panic!()
+        };
         assert_eq!(block.parameters.len(), 3);
         assert!(block.parameters[0].mandatory);
         assert_eq!(block.parameters[1].type_name.as_deref(), Some("int"));
-        assert!(matches!(&s.statements[1], Statement::Try { catches, finally: Some(_), .. } if catches.len() == 1));
+        assert!(
+            matches!(&s.statements[1], Statement::Try { catches, finally: Some(_), .. } if catches.len() == 1)
+        );
         assert!(parse("if ($x) { 1 } else").is_err());
-        assert!(parse("try { 1 }").unwrap_err().message.contains("missing its Catch or Finally"));
+        assert!(
+            parse("try { 1 }")
+                .unwrap_err()
+                .message
+                .contains("missing its Catch or Finally")
+        );
         let here = parse("$t = @\"\nline $x\n\"@\n$t").unwrap();
         assert_eq!(here.statements.len(), 2);
     }

@@ -1,0 +1,177 @@
+//! `ConvertTo-Json` and `ConvertFrom-Json`, with PowerShell 7's layout (two-space
+//! indentation) and depth limit (2 by default; deeper values become their text).
+
+use super::utility::Builtin;
+use crate::engine::binder::BoundArguments;
+use crate::engine::command::{
+    CommandError, CommandResult, ParameterInfo, ParameterType as T, command_info, parameter,
+};
+use crate::engine::{Session, Value};
+use serde_json::{Map, Value as Json};
+
+fn to_json(v: &Value, depth: i64) -> Json {
+    let nested = |v: &Value| {
+        if depth > 0 {
+            to_json(v, depth - 1)
+        } else {
+            Json::String(v.to_text())
+        }
+    };
+    match v {
+        Value::Null => Json::Null,
+        Value::Bool(b) => Json::Bool(*b),
+        Value::Int(i) => Json::from(*i),
+        // .NET writes whole doubles without a fraction (1, not 1.0).
+        Value::Float(f) if f.fract() == 0.0 && f.abs() < 9e15 => Json::from(*f as i64),
+        Value::Float(f) => serde_json::Number::from_f64(*f)
+            .map(Json::Number)
+            .unwrap_or(Json::Null),
+        Value::String(s) => Json::String(s.clone()),
+        Value::DateTime(t) => Json::String(crate::engine::methods::format_datetime(
+            *t,
+            "yyyy-MM-ddTHH:mm:ssK",
+        )),
+        // A password never leaves as text.
+        Value::SecureString(_) => Json::Object(Map::new()),
+        Value::TimeSpan(_) | Value::ScriptBlock(_) => Json::String(v.to_text()),
+        Value::Array(items) => Json::Array(
+            items
+                .iter()
+                .map(|i| {
+                    if depth > 0 {
+                        to_json(i, depth - 1)
+                    } else {
+                        Json::String(i.to_text())
+                    }
+                })
+                .collect(),
+        ),
+        Value::Hashtable(entries) => Json::Object(
+            entries
+                .iter()
+                .map(|(k, v)| (k.clone(), nested(v)))
+                .collect(),
+        ),
+        Value::Object(_) | Value::Certificate(_) => Json::Object(
+            v.property_names()
+                .iter()
+                .map(|p| (p.clone(), nested(&v.property(p).unwrap_or(Value::Null))))
+                .collect(),
+        ),
+    }
+}
+
+fn from_json(j: Json) -> Value {
+    match j {
+        Json::Null => Value::Null,
+        Json::Bool(b) => Value::Bool(b),
+        Json::Number(n) => n
+            .as_i64()
+            .map(Value::Int)
+            .unwrap_or_else(|| Value::Float(n.as_f64().unwrap_or(0.0))),
+        // PowerShell 7 turns ISO 8601 date strings into DateTime values.
+        Json::String(s) => {
+            match time::OffsetDateTime::parse(&s, &time::format_description::well_known::Rfc3339) {
+                Ok(dt) => Value::DateTime(dt.unix_timestamp()),
+                Err(_) => Value::String(s),
+            }
+        }
+        Json::Array(items) => Value::Array(items.into_iter().map(from_json).collect()),
+        Json::Object(map) => Value::object(
+            "PSCustomObject",
+            map.into_iter().map(|(k, v)| (k, from_json(v))).collect(),
+        ),
+    }
+}
+
+fn input_param() -> ParameterInfo {
+    let mut p = parameter("InputObject", T::Any, "The objects to convert.");
+    p.sets[0].position = Some(0);
+    p.sets[0].from_pipeline = true;
+    p
+}
+
+fn items(args: &BoundArguments, input: Option<&Value>) -> Vec<Value> {
+    match (input, args.get("InputObject")) {
+        (Some(Value::Array(items)), _) => items.clone(),
+        (Some(v), _) => vec![v.clone()],
+        (None, Some(v)) => vec![v.clone()],
+        (None, None) => Vec::new(),
+    }
+}
+
+pub fn convert_to_json() -> Builtin {
+    Builtin::new(
+        command_info(
+            "ConvertTo-Json",
+            &[],
+            "Converts an object to a JSON-formatted string.",
+            "Objects, hashtables, arrays and certificates become JSON (two-space indentation; -Compress for one line; -Depth, default 2). Passwords become {}.",
+            vec![
+                input_param(),
+                parameter("Depth", T::Integer, "How deep to descend (default 2)."),
+                parameter("Compress", T::Switch, "One line."),
+            ],
+            "String",
+        ),
+        true,
+        |_: &mut Session, args: &BoundArguments, input: Option<&Value>| -> CommandResult {
+            let depth = match args.get("Depth") {
+                Some(Value::Int(d)) => *d,
+                _ => 2,
+            };
+            let mut values = items(args, input);
+            let json = match values.len() {
+                0 => return Ok(Vec::new()),
+                1 => to_json(&values.remove(0), depth),
+                _ => Json::Array(values.iter().map(|v| to_json(v, depth)).collect()),
+            };
+            let text = if args.switch("Compress") {
+                serde_json::to_string(&json)
+            } else {
+                serde_json::to_string_pretty(&json)
+            };
+            Ok(vec![Value::String(text.map_err(|e| {
+                CommandError::new(
+                    "ConvertTo-Json",
+                    "InvalidOperation",
+                    "JsonSerialization",
+                    e.to_string(),
+                )
+            })?)])
+        },
+    )
+}
+
+pub fn convert_from_json() -> Builtin {
+    Builtin::new(
+        command_info(
+            "ConvertFrom-Json",
+            &[],
+            "Converts a JSON-formatted string to a custom object.",
+            "JSON objects become custom objects, arrays arrays, ISO 8601 strings dates.",
+            vec![input_param()],
+            "PSCustomObject",
+        ),
+        true,
+        |_: &mut Session, args: &BoundArguments, input: Option<&Value>| -> CommandResult {
+            let text = items(args, input)
+                .iter()
+                .map(Value::to_text)
+                .collect::<Vec<_>>()
+                .join("\n");
+            let json: Json = serde_json::from_str(&text).map_err(|e| {
+                CommandError::new(
+                    "ConvertFrom-Json",
+                    "InvalidData",
+                    "JsonParse",
+                    format!("Conversion from JSON failed with error: {e}"),
+                )
+            })?;
+            Ok(match from_json(json) {
+                Value::Array(items) => items,
+                other => vec![other],
+            })
+        },
+    )
+}

@@ -1,0 +1,624 @@
+//! Pipeline cmdlets over objects: `Where-Object`, `ForEach-Object`, `Select-Object`,
+//! `Sort-Object`, `Measure-Object`, `Group-Object`.
+
+use crate::engine::binder::BoundArguments;
+use crate::engine::command::{
+    CmdletInfo, Command, CommandError, CommandResult, ParameterInfo, ParameterType as T,
+    command_info, parameter,
+};
+use crate::engine::operators::{self, equals, order};
+use crate::engine::session::script_error;
+use crate::engine::{Session, Value};
+use crate::lang::ast::Comparison;
+use std::cmp::Ordering;
+
+fn positional(mut p: ParameterInfo, position: u32) -> ParameterInfo {
+    p.sets[0].position = Some(position);
+    p
+}
+
+fn from_pipeline(mut p: ParameterInfo) -> ParameterInfo {
+    p.sets[0].from_pipeline = true;
+    p
+}
+
+fn input_object() -> ParameterInfo {
+    from_pipeline(parameter("InputObject", T::Any, "The objects to process."))
+}
+
+/// The objects a collecting command received (pipeline input, else -InputObject).
+fn inputs(args: &BoundArguments, input: Option<&Value>) -> Vec<Value> {
+    match (input, args.get("InputObject")) {
+        (Some(Value::Array(items)), _) => items.clone(),
+        (Some(v), _) => vec![v.clone()],
+        (None, Some(v)) => v.clone().into_items(),
+        (None, None) => Vec::new(),
+    }
+}
+
+/// A property or script-block key of an object (`Sort-Object Name`, `{ $_.Name }`).
+fn key_of(
+    session: &mut Session,
+    key: &Value,
+    item: &Value,
+) -> Result<Value, crate::engine::session::Interrupt> {
+    match key {
+        Value::ScriptBlock(b) => Ok(crate::engine::session::collapse(session.invoke_block(
+            b,
+            Some(item.clone()),
+            Vec::new(),
+            false,
+        )?)),
+        Value::Hashtable(_) => {
+            let expr = key
+                .property("Expression")
+                .or_else(|| key.property("e"))
+                .unwrap_or(Value::Null);
+            key_of(session, &expr, item)
+        }
+        name => Ok(item.property(&name.to_text()).unwrap_or(Value::Null)),
+    }
+}
+
+const WHERE_OPERATORS: &[(&str, Comparison, bool)] = &[
+    ("EQ", Comparison::Eq, false),
+    ("NE", Comparison::Ne, false),
+    ("GT", Comparison::Gt, false),
+    ("GE", Comparison::Ge, false),
+    ("LT", Comparison::Lt, false),
+    ("LE", Comparison::Le, false),
+    ("Like", Comparison::Like, false),
+    ("NotLike", Comparison::NotLike, false),
+    ("Match", Comparison::Match, false),
+    ("NotMatch", Comparison::NotMatch, false),
+    ("Contains", Comparison::Contains, false),
+    ("NotContains", Comparison::NotContains, false),
+    ("In", Comparison::In, false),
+    ("NotIn", Comparison::NotIn, false),
+    ("CEQ", Comparison::Eq, true),
+    ("CNE", Comparison::Ne, true),
+    ("CLike", Comparison::Like, true),
+    ("CMatch", Comparison::Match, true),
+];
+
+/// `Where-Object` (`where`, `?`).
+pub struct WhereObject(CmdletInfo);
+
+impl WhereObject {
+    pub fn new() -> Self {
+        let mut params = vec![
+            positional(
+                parameter(
+                    "Property",
+                    T::Any,
+                    "A script block filter, or the property to compare.",
+                ),
+                0,
+            ),
+            positional(
+                parameter("Value", T::Any, "The value to compare the property with."),
+                1,
+            ),
+            parameter(
+                "FilterScript",
+                T::Any,
+                "A script block that returns $true for objects to keep.",
+            ),
+            input_object(),
+        ];
+        params.extend(
+            WHERE_OPERATORS
+                .iter()
+                .map(|(n, _, _)| parameter(n, T::Switch, "Comparison operator.")),
+        );
+        WhereObject(command_info(
+            "Where-Object",
+            &["where", "?"],
+            "Selects objects from a collection based on their property values.",
+            "Keeps the objects for which the script block returns true, or whose property compares as asked (Where Name -eq 'x').",
+            params,
+            "Object",
+        ))
+    }
+}
+
+impl Command for WhereObject {
+    fn info(&self) -> &CmdletInfo {
+        &self.0
+    }
+    fn invoke(
+        &self,
+        session: &mut Session,
+        args: &BoundArguments,
+        input: Option<&Value>,
+    ) -> CommandResult {
+        let Some(item) = input.cloned().or_else(|| args.get("InputObject").cloned()) else {
+            return Ok(Vec::new());
+        };
+        let filter = args.get("FilterScript").or_else(|| {
+            args.get("Property")
+                .filter(|p| matches!(p, Value::ScriptBlock(_)))
+        });
+        let keep =
+            match filter {
+                Some(Value::ScriptBlock(b)) => crate::engine::session::collapse(
+                    session.invoke_block(b, Some(item.clone()), Vec::new(), false)?,
+                )
+                .is_truthy(),
+                Some(_) => {
+                    return Err(CommandError::new(
+                        "Where-Object",
+                        "InvalidArgument",
+                        "FilterNotScriptBlock",
+                        "-FilterScript must be a script block such as { $_.Name -eq 'x' }",
+                    )
+                    .into());
+                }
+                None => {
+                    let name = args.text("Property").unwrap_or_default();
+                    let actual = item.property(&name).unwrap_or(Value::Null);
+                    match WHERE_OPERATORS.iter().find(|(n, _, _)| args.switch(n)) {
+                        Some((_, op, cs)) => {
+                            let expected = args.get("Value").cloned().unwrap_or(Value::Bool(true));
+                            operators::compare(*op, *cs, &actual, &expected)
+                                .map_err(script_error)?
+                                .is_truthy()
+                        }
+                        None => actual.is_truthy(),
+                    }
+                }
+            };
+        Ok(if keep { vec![item] } else { Vec::new() })
+    }
+}
+
+/// `ForEach-Object` (`foreach`, `%`).
+pub struct ForEachObject(CmdletInfo);
+
+impl ForEachObject {
+    pub fn new() -> Self {
+        ForEachObject(command_info(
+            "ForEach-Object",
+            &["foreach", "%"],
+            "Performs an operation against each item in a collection of input objects.",
+            "Runs the -Process script block for each input object ($_), -Begin before the first and -End after the last; with a property name, outputs that property of each object.",
+            vec![
+                positional(
+                    parameter(
+                        "Process",
+                        T::Any,
+                        "Script block run for each object, or a property name.",
+                    ),
+                    0,
+                ),
+                parameter("Begin", T::Any, "Script block run before the first object."),
+                parameter("End", T::Any, "Script block run after the last object."),
+                input_object(),
+            ],
+            "Object",
+        ))
+    }
+}
+
+impl Command for ForEachObject {
+    fn info(&self) -> &CmdletInfo {
+        &self.0
+    }
+    fn collects_input(&self) -> bool {
+        true
+    }
+    fn invoke(
+        &self,
+        session: &mut Session,
+        args: &BoundArguments,
+        input: Option<&Value>,
+    ) -> CommandResult {
+        let mut out = Vec::new();
+        if let Some(Value::ScriptBlock(b)) = args.get("Begin") {
+            out.extend(session.invoke_block(b, None, Vec::new(), false)?);
+        }
+        let items = match input {
+            Some(_) => inputs(args, input),
+            None => args
+                .get("InputObject")
+                .map(|v| v.clone().into_items())
+                .unwrap_or_else(|| vec![Value::Null]),
+        };
+        match args.get("Process") {
+            Some(Value::ScriptBlock(b)) => {
+                for item in items {
+                    match session.invoke_block(b, Some(item), Vec::new(), false) {
+                        Ok(values) => out.extend(values),
+                        Err(crate::engine::session::Interrupt::Continue) => {}
+                        Err(crate::engine::session::Interrupt::Break) => break,
+                        Err(other) => return Err(other),
+                    }
+                }
+            }
+            Some(name) => {
+                let name = name.to_text();
+                out.extend(items.iter().filter_map(|i| i.property(&name)));
+            }
+            None => {}
+        }
+        if let Some(Value::ScriptBlock(b)) = args.get("End") {
+            out.extend(session.invoke_block(b, None, Vec::new(), false)?);
+        }
+        Ok(out)
+    }
+}
+
+/// `Select-Object` (`select`).
+pub struct SelectObject(CmdletInfo);
+
+impl SelectObject {
+    pub fn new() -> Self {
+        SelectObject(command_info(
+            "Select-Object",
+            &["select"],
+            "Selects objects or object properties.",
+            "Keeps the given properties (names, wildcards, or @{Name=...; Expression={...}}), the first or last N objects, or one property's values (-ExpandProperty).",
+            vec![
+                positional(parameter("Property", T::Any, "Properties to keep."), 0),
+                parameter(
+                    "ExpandProperty",
+                    T::Text,
+                    "Output this property's value instead of an object.",
+                ),
+                parameter("First", T::Integer, "Keep the first N objects."),
+                parameter("Last", T::Integer, "Keep the last N objects."),
+                parameter("Skip", T::Integer, "Skip the first N objects."),
+                parameter("Unique", T::Switch, "Drop duplicates."),
+                input_object(),
+            ],
+            "PSCustomObject",
+        ))
+    }
+}
+
+fn count(args: &BoundArguments, name: &str) -> Option<usize> {
+    match args.get(name) {
+        Some(Value::Int(n)) => Some((*n).max(0) as usize),
+        _ => None,
+    }
+}
+
+impl Command for SelectObject {
+    fn info(&self) -> &CmdletInfo {
+        &self.0
+    }
+    fn collects_input(&self) -> bool {
+        true
+    }
+    fn invoke(
+        &self,
+        session: &mut Session,
+        args: &BoundArguments,
+        input: Option<&Value>,
+    ) -> CommandResult {
+        let mut items = inputs(args, input);
+        if let Some(n) = count(args, "Skip") {
+            items = items.into_iter().skip(n).collect();
+        }
+        if let Some(n) = count(args, "First") {
+            items.truncate(n);
+        }
+        if let Some(n) = count(args, "Last") {
+            let start = items.len().saturating_sub(n);
+            items = items.split_off(start);
+        }
+        let mut out = Vec::new();
+        let wanted = args
+            .get("Property")
+            .map(|p| p.clone().into_items())
+            .unwrap_or_default();
+        for item in items {
+            let value = if let Some(expand) = args.text("ExpandProperty") {
+                match item.property(&expand) {
+                    Some(v) => v,
+                    None => {
+                        return Err(CommandError::new(
+                            "Select-Object",
+                            "InvalidArgument",
+                            "ExpandPropertyNotFound",
+                            format!("Property \"{expand}\" cannot be found."),
+                        )
+                        .into());
+                    }
+                }
+            } else if wanted.is_empty() {
+                item
+            } else {
+                let mut props = Vec::new();
+                for w in &wanted {
+                    match w {
+                        Value::Hashtable(_) => {
+                            let name = w
+                                .property("Name")
+                                .or_else(|| w.property("n"))
+                                .or_else(|| w.property("Label"))
+                                .or_else(|| w.property("l"))
+                                .map(|v| v.to_text())
+                                .unwrap_or_default();
+                            props.push((name, key_of(session, w, &item)?));
+                        }
+                        name => {
+                            for p in
+                                crate::format::table::resolve_properties(&item, &[name.to_text()])
+                            {
+                                props.push((p.clone(), item.property(&p).unwrap_or(Value::Null)));
+                            }
+                        }
+                    }
+                }
+                Value::object("Selected", props)
+            };
+            if args.switch("Unique") && out.iter().any(|o: &Value| equals(o, &value, false)) {
+                continue;
+            }
+            out.push(value);
+        }
+        Ok(out)
+    }
+}
+
+/// `Sort-Object` (`sort`).
+pub struct SortObject(CmdletInfo);
+
+impl SortObject {
+    pub fn new() -> Self {
+        SortObject(command_info(
+            "Sort-Object",
+            &["sort"],
+            "Sorts objects by property values.",
+            "Sorts by the given properties or script blocks (stable), ascending unless -Descending.",
+            vec![
+                positional(
+                    parameter(
+                        "Property",
+                        T::Any,
+                        "Properties or script blocks to sort by.",
+                    ),
+                    0,
+                ),
+                parameter("Descending", T::Switch, "Sort in descending order."),
+                parameter("Unique", T::Switch, "Drop duplicates."),
+                input_object(),
+            ],
+            "Object",
+        ))
+    }
+}
+
+impl Command for SortObject {
+    fn info(&self) -> &CmdletInfo {
+        &self.0
+    }
+    fn collects_input(&self) -> bool {
+        true
+    }
+    fn invoke(
+        &self,
+        session: &mut Session,
+        args: &BoundArguments,
+        input: Option<&Value>,
+    ) -> CommandResult {
+        let items = inputs(args, input);
+        let keys: Vec<Value> = args
+            .get("Property")
+            .map(|p| p.clone().into_items())
+            .unwrap_or_default();
+        let mut keyed = Vec::new();
+        for item in items {
+            let k: Vec<Value> = if keys.is_empty() {
+                vec![item.clone()]
+            } else {
+                keys.iter()
+                    .map(|k| key_of(session, k, &item))
+                    .collect::<Result<_, _>>()?
+            };
+            keyed.push((k, item));
+        }
+        keyed.sort_by(|(a, _), (b, _)| {
+            a.iter()
+                .zip(b)
+                .map(|(x, y)| order(x, y, false).unwrap_or(Ordering::Equal))
+                .find(|o| *o != Ordering::Equal)
+                .unwrap_or(Ordering::Equal)
+        });
+        if args.switch("Descending") {
+            keyed.reverse();
+        }
+        let mut out: Vec<Value> = Vec::new();
+        for (_, item) in keyed {
+            if args.switch("Unique") && out.iter().any(|o| equals(o, &item, false)) {
+                continue;
+            }
+            out.push(item);
+        }
+        Ok(out)
+    }
+}
+
+/// `Measure-Object` (`measure`).
+pub struct MeasureObject(CmdletInfo);
+
+impl MeasureObject {
+    pub fn new() -> Self {
+        MeasureObject(command_info(
+            "Measure-Object",
+            &["measure"],
+            "Calculates the numeric properties of objects.",
+            "Counts the objects and, when asked, sums, averages and finds the minimum and maximum of a property (or of the objects themselves).",
+            vec![
+                positional(parameter("Property", T::Text, "Property to measure."), 0),
+                parameter("Sum", T::Switch, "Sum the values."),
+                parameter("Average", T::Switch, "Average the values."),
+                parameter("Maximum", T::Switch, "Largest value."),
+                parameter("Minimum", T::Switch, "Smallest value."),
+                input_object(),
+            ],
+            "GenericMeasureInfo",
+        ))
+    }
+}
+
+impl Command for MeasureObject {
+    fn info(&self) -> &CmdletInfo {
+        &self.0
+    }
+    fn collects_input(&self) -> bool {
+        true
+    }
+    fn invoke(
+        &self,
+        _session: &mut Session,
+        args: &BoundArguments,
+        input: Option<&Value>,
+    ) -> CommandResult {
+        let property = args.text("Property");
+        let values: Vec<Value> = inputs(args, input)
+            .into_iter()
+            .map(|v| match &property {
+                Some(p) => v.property(p).unwrap_or(Value::Null),
+                None => v,
+            })
+            .collect();
+        let numbers: Vec<f64> = values
+            .iter()
+            .map(|v| {
+                operators::to_number(v).map(|n| match n {
+                    operators::Number::Int(i) => i as f64,
+                    operators::Number::Float(f) => f,
+                })
+            })
+            .collect::<Option<_>>()
+            .ok_or_else(|| {
+                CommandError::new(
+                    "Measure-Object",
+                    "InvalidArgument",
+                    "NonNumericInput",
+                    "Input object is not numeric; measure a numeric property with -Property.",
+                )
+            })
+            .or_else(|e| {
+                if args.switch("Sum")
+                    || args.switch("Average")
+                    || args.switch("Maximum")
+                    || args.switch("Minimum")
+                {
+                    Err(e)
+                } else {
+                    Ok(Vec::new())
+                }
+            })?;
+        let number = |f: f64| {
+            if f.fract() == 0.0 && f.abs() < 9e15 {
+                Value::Int(f as i64)
+            } else {
+                Value::Float(f)
+            }
+        };
+        let stat = |on: bool, f: &dyn Fn() -> Option<f64>| {
+            if on {
+                f().map(number).unwrap_or(Value::Null)
+            } else {
+                Value::Null
+            }
+        };
+        let sum: f64 = numbers.iter().sum();
+        Ok(vec![Value::object(
+            "GenericMeasureInfo",
+            vec![
+                ("Count".into(), Value::Int(values.len() as i64)),
+                (
+                    "Average".into(),
+                    stat(args.switch("Average"), &|| {
+                        (!numbers.is_empty()).then(|| sum / numbers.len() as f64)
+                    }),
+                ),
+                ("Sum".into(), stat(args.switch("Sum"), &|| Some(sum))),
+                (
+                    "Maximum".into(),
+                    stat(args.switch("Maximum"), &|| {
+                        numbers.iter().cloned().reduce(f64::max)
+                    }),
+                ),
+                (
+                    "Minimum".into(),
+                    stat(args.switch("Minimum"), &|| {
+                        numbers.iter().cloned().reduce(f64::min)
+                    }),
+                ),
+                (
+                    "Property".into(),
+                    property.map(Value::String).unwrap_or(Value::Null),
+                ),
+            ],
+        )])
+    }
+}
+
+/// `Group-Object` (`group`).
+pub struct GroupObject(CmdletInfo);
+
+impl GroupObject {
+    pub fn new() -> Self {
+        GroupObject(command_info(
+            "Group-Object",
+            &["group"],
+            "Groups objects that contain the same value for specified properties.",
+            "Outputs one object per distinct value, with Count, Name and the Group of objects.",
+            vec![
+                positional(
+                    parameter("Property", T::Any, "Property or script block to group by."),
+                    0,
+                ),
+                input_object(),
+            ],
+            "GroupInfo",
+        ))
+    }
+}
+
+impl Command for GroupObject {
+    fn info(&self) -> &CmdletInfo {
+        &self.0
+    }
+    fn collects_input(&self) -> bool {
+        true
+    }
+    fn invoke(
+        &self,
+        session: &mut Session,
+        args: &BoundArguments,
+        input: Option<&Value>,
+    ) -> CommandResult {
+        let key = args.get("Property").cloned().unwrap_or(Value::Null);
+        let mut groups: Vec<(Value, Vec<Value>)> = Vec::new();
+        for item in inputs(args, input) {
+            let k = if matches!(key, Value::Null) {
+                item.clone()
+            } else {
+                key_of(session, &key, &item)?
+            };
+            match groups.iter_mut().find(|(g, _)| equals(g, &k, false)) {
+                Some((_, members)) => members.push(item),
+                None => groups.push((k, vec![item])),
+            }
+        }
+        Ok(groups
+            .into_iter()
+            .map(|(k, members)| {
+                Value::object(
+                    "GroupInfo",
+                    vec![
+                        ("Count".into(), Value::Int(members.len() as i64)),
+                        ("Name".into(), Value::String(k.to_text())),
+                        ("Group".into(), Value::Array(members)),
+                    ],
+                )
+            })
+            .collect())
+    }
+}

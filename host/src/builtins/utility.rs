@@ -1,0 +1,436 @@
+//! `Get-Date`, `Write-Host`, `Write-Error`, `Write-Warning`, `Write-Verbose`,
+//! `Format-List`, `Format-Table`, `Out-String`, `Get-Command`.
+
+use crate::engine::binder::BoundArguments;
+use crate::engine::command::{
+    CmdletInfo, Command, CommandError, CommandResult, ParameterInfo, ParameterType as T,
+    command_info, parameter,
+};
+use crate::engine::{Session, Value};
+use crate::format::table::{render_list, render_table, resolve_properties};
+use std::io::Write;
+
+fn positional(mut p: ParameterInfo, position: u32) -> ParameterInfo {
+    p.sets[0].position = Some(position);
+    p
+}
+
+fn piped(mut p: ParameterInfo) -> ParameterInfo {
+    p.sets[0].from_pipeline = true;
+    p
+}
+
+/// A built-in defined by its metadata and a function.
+pub struct Builtin {
+    info: CmdletInfo,
+    collects: bool,
+    /// Extra positional arguments are kept (ValueFromRemainingArguments).
+    remaining: bool,
+    run: fn(&mut Session, &BoundArguments, Option<&Value>) -> CommandResult,
+}
+
+impl Command for Builtin {
+    fn info(&self) -> &CmdletInfo {
+        &self.info
+    }
+    fn collects_input(&self) -> bool {
+        self.collects
+    }
+    fn takes_remaining_arguments(&self) -> bool {
+        self.remaining
+    }
+    fn invoke(
+        &self,
+        session: &mut Session,
+        args: &BoundArguments,
+        input: Option<&Value>,
+    ) -> CommandResult {
+        (self.run)(session, args, input)
+    }
+}
+
+impl Builtin {
+    pub fn new(
+        info: CmdletInfo,
+        collects: bool,
+        run: fn(&mut Session, &BoundArguments, Option<&Value>) -> CommandResult,
+    ) -> Self {
+        Builtin {
+            info,
+            collects,
+            remaining: false,
+            run,
+        }
+    }
+}
+
+fn builtin(
+    info: CmdletInfo,
+    collects: bool,
+    run: fn(&mut Session, &BoundArguments, Option<&Value>) -> CommandResult,
+) -> Builtin {
+    Builtin::new(info, collects, run)
+}
+
+fn all_input(args: &BoundArguments, input: Option<&Value>, name: &str) -> Vec<Value> {
+    match (input, args.get(name)) {
+        (Some(Value::Array(items)), _) => items.clone(),
+        (Some(v), _) => vec![v.clone()],
+        (None, Some(v)) => v.clone().into_items(),
+        (None, None) => Vec::new(),
+    }
+}
+
+pub fn get_date() -> Builtin {
+    builtin(
+        command_info(
+            "Get-Date",
+            &[],
+            "Gets the current date and time.",
+            "Returns the current date and time (UTC), or -Date converted; -Format returns text in a .NET format ('yyyy-MM-dd', 'o', ...).",
+            vec![
+                positional(
+                    parameter("Date", T::Datetime, "The date to return instead of now."),
+                    0,
+                ),
+                parameter("Format", T::Text, "Return text in this .NET format."),
+            ],
+            "DateTime",
+        ),
+        false,
+        |_, args, _| {
+            let t = match args.get("Date") {
+                Some(Value::DateTime(t)) => *t,
+                _ => crate::engine::methods::now(),
+            };
+            Ok(vec![match args.text("Format") {
+                Some(f) => Value::String(crate::engine::methods::format_datetime(t, &f)),
+                None => Value::DateTime(t),
+            }])
+        },
+    )
+}
+
+pub fn write_host() -> Builtin {
+    let mut object = positional(parameter("Object", T::Any, "What to write."), 0);
+    object.sets[0].from_pipeline = true;
+    let mut command = builtin(
+        command_info(
+            "Write-Host",
+            &[],
+            "Writes to the console (not the pipeline).",
+            "Writes the objects, separated by spaces, to the console. -ForegroundColor and -BackgroundColor are accepted.",
+            vec![
+                object,
+                parameter("NoNewline", T::Switch, "Do not end the line."),
+                parameter(
+                    "Separator",
+                    T::Text,
+                    "Text between objects (default a space).",
+                ),
+                parameter("ForegroundColor", T::Text, "Accepted for compatibility."),
+                parameter("BackgroundColor", T::Text, "Accepted for compatibility."),
+            ],
+            "None",
+        ),
+        false,
+        |session, args, input| {
+            let mut items = args
+                .get("Object")
+                .cloned()
+                .or_else(|| input.cloned())
+                .map(Value::into_items)
+                .unwrap_or_default();
+            items.extend(args.remaining.iter().cloned());
+            let separator = args.text("Separator").unwrap_or_else(|| " ".into());
+            let text = items
+                .iter()
+                .map(Value::to_text)
+                .collect::<Vec<_>>()
+                .join(&separator);
+            let end = if args.switch("NoNewline") { "" } else { "\n" };
+            let _ = write!(session.console, "{text}{end}");
+            let _ = session.console.flush();
+            Ok(Vec::new())
+        },
+    );
+    command.remaining = true;
+    command
+}
+
+pub fn write_error() -> Builtin {
+    builtin(
+        command_info(
+            "Write-Error",
+            &[],
+            "Writes an error.",
+            "Reports a non-terminating error (it stops the script with -ErrorAction Stop or $ErrorActionPreference = 'Stop').",
+            vec![
+                positional(parameter("Message", T::Text, "The error message."), 0),
+                parameter("Category", T::Text, "Error category."),
+                parameter("ErrorId", T::Text, "Error identifier."),
+            ],
+            "None",
+        ),
+        false,
+        |_, args, _| {
+            let message = args.text("Message").unwrap_or_default();
+            let mut error = CommandError::new(
+                "Write-Error",
+                &args
+                    .text("Category")
+                    .unwrap_or_else(|| "NotSpecified".into()),
+                &args
+                    .text("ErrorId")
+                    .unwrap_or_else(|| "Microsoft.PowerShell.Commands.WriteErrorException".into()),
+                message,
+            );
+            error.command = "Write-Error".into();
+            // Returned as a non-terminating error, so -ErrorAction applies to it.
+            Err(error.into())
+        },
+    )
+}
+
+pub fn write_warning() -> Builtin {
+    builtin(
+        command_info(
+            "Write-Warning",
+            &[],
+            "Writes a warning message.",
+            "Writes WARNING: <message> to the error stream.",
+            vec![positional(parameter("Message", T::Text, "The warning."), 0)],
+            "None",
+        ),
+        false,
+        |session, args, _| {
+            session.warn(&args.text("Message").unwrap_or_default());
+            Ok(Vec::new())
+        },
+    )
+}
+
+pub fn write_verbose() -> Builtin {
+    builtin(
+        command_info(
+            "Write-Verbose",
+            &[],
+            "Writes a verbose message.",
+            "Writes VERBOSE: <message> when $VerbosePreference is 'Continue'.",
+            vec![positional(parameter("Message", T::Text, "The message."), 0)],
+            "None",
+        ),
+        false,
+        |session, args, _| {
+            if session
+                .variable("VerbosePreference")
+                .to_text()
+                .eq_ignore_ascii_case("Continue")
+            {
+                let message = args.text("Message").unwrap_or_default();
+                let _ = writeln!(session.console, "VERBOSE: {message}");
+            }
+            Ok(Vec::new())
+        },
+    )
+}
+
+fn format_params() -> Vec<ParameterInfo> {
+    vec![
+        positional(
+            parameter(
+                "Property",
+                T::TextList,
+                "Properties to show (wildcards allowed; * for all).",
+            ),
+            0,
+        ),
+        parameter(
+            "AutoSize",
+            T::Switch,
+            "Accepted for compatibility (columns always fit their content).",
+        ),
+        piped(parameter("InputObject", T::Any, "The objects to format.")),
+    ]
+}
+
+fn property_list(args: &BoundArguments) -> Vec<String> {
+    args.get("Property")
+        .map(|v| v.clone().into_items().iter().map(Value::to_text).collect())
+        .unwrap_or_default()
+}
+
+fn default_properties(item: &Value) -> Vec<String> {
+    match item {
+        Value::Certificate(_) => vec![
+            "Subject".into(),
+            "Issuer".into(),
+            "Thumbprint".into(),
+            "FriendlyName".into(),
+            "NotBefore".into(),
+            "NotAfter".into(),
+            "Extensions".into(),
+        ]
+        .into_iter()
+        .filter(|p| p != "Extensions")
+        .collect(),
+        other => other.property_names(),
+    }
+}
+
+pub fn format_list() -> Builtin {
+    builtin(
+        command_info(
+            "Format-List",
+            &["fl"],
+            "Formats the output as a list of properties.",
+            "Each object as 'Name : Value' lines; Format-List * shows every property.",
+            format_params(),
+            "String",
+        ),
+        true,
+        |_, args, input| {
+            let wanted = property_list(args);
+            let mut out = String::new();
+            for item in all_input(args, input, "InputObject") {
+                let props = if wanted.is_empty() {
+                    default_properties(&item)
+                } else {
+                    resolve_properties(&item, &wanted)
+                };
+                if props.is_empty() {
+                    out.push_str(&format!("\n{}\n", item.to_text()));
+                } else {
+                    out.push('\n');
+                    out.push_str(&render_list(&item, &props));
+                }
+            }
+            out.push('\n');
+            Ok(vec![Value::String(
+                out.trim_end_matches('\n').to_string() + "\n",
+            )])
+        },
+    )
+}
+
+pub fn format_table() -> Builtin {
+    builtin(
+        command_info(
+            "Format-Table",
+            &["ft"],
+            "Formats the output as a table.",
+            "The objects as a table with one column per property.",
+            format_params(),
+            "String",
+        ),
+        true,
+        |_, args, input| {
+            let items = all_input(args, input, "InputObject");
+            let Some(first) = items.first() else {
+                return Ok(Vec::new());
+            };
+            let wanted = property_list(args);
+            let columns = if wanted.is_empty() {
+                first.property_names()
+            } else {
+                resolve_properties(first, &wanted)
+            };
+            if columns.is_empty() {
+                return Ok(items.iter().map(|i| Value::String(i.to_text())).collect());
+            }
+            Ok(vec![Value::String(format!(
+                "\n{}",
+                render_table(&items, &columns)
+            ))])
+        },
+    )
+}
+
+pub fn out_string() -> Builtin {
+    builtin(
+        command_info(
+            "Out-String",
+            &[],
+            "Outputs input objects as a string.",
+            "Renders the objects as the console would, as one string.",
+            vec![piped(parameter("InputObject", T::Any, "The objects."))],
+            "String",
+        ),
+        true,
+        |_, args, input| {
+            let items = all_input(args, input, "InputObject");
+            Ok(vec![Value::String(crate::format::render_to_string(&items))])
+        },
+    )
+}
+
+pub fn get_command() -> Builtin {
+    builtin(
+        command_info(
+            "Get-Command",
+            &["gcm"],
+            "Gets all commands.",
+            "Lists the cmdlets (from the host and its components), functions and aliases, optionally filtered by -Name (wildcards).",
+            vec![positional(
+                parameter("Name", T::Text, "Command name (wildcards allowed)."),
+                0,
+            )],
+            "CommandInfo",
+        ),
+        false,
+        |session, args, _| {
+            let pattern = args.text("Name").unwrap_or_else(|| "*".into());
+            let mut out = Vec::new();
+            for c in session.commands() {
+                let info = c.info();
+                if crate::engine::operators::wildcard_match(&pattern, &info.name, false)
+                    || info
+                        .aliases
+                        .iter()
+                        .any(|a| a.eq_ignore_ascii_case(&pattern))
+                {
+                    let source = if info.synopsis == "A function defined in the script." {
+                        "Function"
+                    } else {
+                        "Cmdlet"
+                    };
+                    out.push(Value::object(
+                        "CommandInfo",
+                        vec![
+                            ("CommandType".into(), Value::String(source.into())),
+                            ("Name".into(), Value::String(info.name.clone())),
+                            (
+                                "Version".into(),
+                                Value::String(env!("CARGO_PKG_VERSION").into()),
+                            ),
+                            ("Source".into(), Value::String("certhost".into())),
+                        ],
+                    ));
+                }
+            }
+            if out.is_empty() && !pattern.contains('*') {
+                return Err(CommandError::new("Get-Command", "ObjectNotFound", "CommandNotFoundException", format!("The term '{pattern}' is not recognized as a name of a cmdlet, function, script file, or executable program.")).into());
+            }
+            Ok(out)
+        },
+    )
+}
+
+pub fn out_null() -> Builtin {
+    builtin(
+        command_info(
+            "Out-Null",
+            &[],
+            "Hides the output instead of sending it down the pipeline.",
+            "Discards its input.",
+            vec![piped(parameter(
+                "InputObject",
+                T::Any,
+                "The objects to discard.",
+            ))],
+            "None",
+        ),
+        true,
+        |_, _, _| Ok(Vec::new()),
+    )
+}

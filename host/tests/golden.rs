@@ -1,0 +1,76 @@
+//! Golden tests: every `tests/scripts/**/*.ps1` runs through the real binary
+//! (`certhost -NonInteractive -File`, in a fresh state directory) and its stdout,
+//! stderr and exit code must equal the `.stdout`, `.stderr` and `.exit` files beside it.
+//! Thumbprints (40 hex digits) are shown as `<THUMBPRINT>`. Set `CERTHOST_BLESS=1` to
+//! rewrite the expected files from the actual output.
+
+mod common;
+use common::*;
+use std::path::{Path, PathBuf};
+
+fn scripts(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            scripts(&path, out);
+        } else if path.extension().is_some_and(|e| e == "ps1") {
+            out.push(path);
+        }
+    }
+}
+
+fn normalise(text: &str, sandbox: &Path) -> String {
+    let re = regex::Regex::new(r"\b[0-9A-F]{40}\b").unwrap();
+    re.replace_all(
+        &text.replace(&sandbox.display().to_string(), "<SANDBOX>"),
+        "<THUMBPRINT>",
+    )
+    .into_owned()
+}
+
+#[test]
+fn every_script_matches_its_expected_output() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/scripts");
+    let mut all = Vec::new();
+    scripts(&root, &mut all);
+    all.sort();
+    assert!(all.len() >= 5, "found {} scripts", all.len());
+    let bless = std::env::var_os("CERTHOST_BLESS").is_some();
+    let mut failures = Vec::new();
+    for script in &all {
+        let sb = Sandbox::new();
+        let local = sb.path("script.ps1");
+        std::fs::copy(script, &local).unwrap();
+        let run = run_of(
+            sb.command()
+                .args(["-NonInteractive", "-File", "script.ps1"])
+                .output()
+                .unwrap(),
+        );
+        let actual = [
+            ("stdout", normalise(&run.stdout, sb.dir.path())),
+            ("stderr", normalise(&run.stderr, sb.dir.path())),
+            ("exit", format!("{}\n", run.code)),
+        ];
+        for (ext, text) in actual {
+            let expected_path = script.with_extension(ext);
+            if bless {
+                std::fs::write(&expected_path, &text).unwrap();
+                continue;
+            }
+            let expected = std::fs::read_to_string(&expected_path).unwrap_or_default();
+            if expected != text {
+                failures.push(format!(
+                    "{} ({ext}):\n--- expected\n{expected}\n--- actual\n{text}",
+                    script.display()
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} mismatch(es); CERTHOST_BLESS=1 rewrites the expected files\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+}

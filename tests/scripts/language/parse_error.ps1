@@ -1,0 +1,3 @@
+"this line would run"
+if ($true) {
+    "missing the closing brace"
