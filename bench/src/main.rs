@@ -363,6 +363,22 @@ fn main() {
             )
         })),
     });
+    // Language throughput: the loop, as a whole process, against Python.
+    rows.push(Row {
+        name: "process: 1..100000 | ForEach {$_*2} | Measure -Sum (peer: python3)".into(),
+        wasm: Some(time_runs(
+            5,
+            one_liner("1..100000 | ForEach-Object { $_ * 2 } | Measure-Object -Sum"),
+        )),
+        native: None,
+        openssl: Some(time_runs(5, || {
+            process(
+                Path::new("python3"),
+                &["-c", "print(sum(map(lambda x: x * 2, range(1, 100001))))"],
+                &[],
+            )
+        })),
+    });
     print(&rows);
     println!(
         "\ncerthost = the component in wasm (through wasmtime, a fresh instance per call; key generation and"
@@ -370,7 +386,9 @@ fn main() {
     println!(
         "KDFs run natively in the host), or the certhost process for 'process:' rows; native = the same"
     );
-    println!("certhost-core Rust compiled natively; openssl = the openssl CLI as a process.");
+    println!(
+        "certhost-core Rust compiled natively; peer = the openssl CLI as a process (python3 where named)."
+    );
 }
 
 /// The `certhost` binary: `$CERTHOST_BIN`, else beside this benchmark's executable

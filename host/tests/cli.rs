@@ -200,3 +200,28 @@ fn the_default_view_matches_windows_layout() {
     );
     assert_eq!(out.stdout, expected);
 }
+
+#[test]
+fn import_module_adds_a_components_cmdlets_and_its_panic_is_an_error() {
+    let sb = Sandbox::new();
+    let wasm = env!("CERTHOST_RUNAWAY_WASM");
+    let out = sb.run(&format!(
+        "Import-Module '{wasm}'\nInvoke-Fine\nInvoke-Panic\n'still here'"
+    ));
+    assert_eq!(out.stdout, "fine\nstill here\n");
+    assert!(
+        out.stderr
+            .starts_with("Invoke-Panic: the component 'certhost_runaway' failed"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("deliberate panic"), "{}", out.stderr);
+}
+
+#[test]
+fn read_host_refuses_to_prompt_when_non_interactive() {
+    let sb = Sandbox::new();
+    let out = sb.run("$pw = Read-Host -AsSecureString 'Enter certificate password'");
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("NonInteractive mode"), "{}", out.stderr);
+}

@@ -4,6 +4,7 @@ mod cert_drive;
 mod json;
 mod objects;
 mod secure_string;
+mod shell;
 pub mod utility;
 mod write_output;
 
@@ -37,5 +38,13 @@ pub fn all() -> Vec<Rc<dyn Command>> {
         Rc::new(utility::get_command()),
         Rc::new(json::convert_to_json()),
         Rc::new(json::convert_from_json()),
+        Rc::new(shell::import_module()),
+        Rc::new(shell::get_help()),
+        Rc::new(shell::get_member()),
+        Rc::new(shell::read_host()),
+        Rc::new(shell::test_path()),
+        Rc::new(shell::get_content()),
+        Rc::new(shell::set_content()),
+        Rc::new(shell::out_file()),
     ]
 }

@@ -1,0 +1,470 @@
+//! Shell commands: `Import-Module`, `Get-Help`, `Get-Member`, `Read-Host`, and the file
+//! commands `Test-Path`, `Get-Content`, `Set-Content`, `Out-File`.
+
+use super::utility::Builtin;
+use crate::engine::command::{
+    CommandError, ParameterInfo, ParameterType as T, command_info, parameter, type_name,
+};
+use crate::engine::{SecureString, Value};
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+use std::rc::Rc;
+
+fn positional(mut p: ParameterInfo, position: u32) -> ParameterInfo {
+    p.sets[0].position = Some(position);
+    p
+}
+
+fn mandatory(mut p: ParameterInfo) -> ParameterInfo {
+    p.sets[0].mandatory = true;
+    p
+}
+
+fn piped(mut p: ParameterInfo) -> ParameterInfo {
+    p.sets[0].from_pipeline = true;
+    p
+}
+
+fn resolve(session: &crate::engine::Session, path: &str) -> PathBuf {
+    let p = PathBuf::from(path);
+    if p.is_absolute() {
+        p
+    } else {
+        session.host().services.cwd.join(p)
+    }
+}
+
+fn io_error(command: &str, path: &str, e: &std::io::Error, writing: bool) -> CommandError {
+    let (category, id) = if writing {
+        ("WriteError", "FileWriteFailed")
+    } else {
+        ("ObjectNotFound", "PathNotFound")
+    };
+    CommandError::new(
+        command,
+        category,
+        id,
+        format!(
+            "Cannot {} '{path}': {}.",
+            if writing { "write" } else { "read" },
+            crate::plugin::io_reason(e)
+        ),
+    )
+}
+
+pub fn import_module() -> Builtin {
+    Builtin::new(
+        command_info(
+            "Import-Module",
+            &["ipmo"],
+            "Adds the cmdlets of a WebAssembly component to the session.",
+            "Loads a component (.wasm) that exports certhost:plugin/cmdlets and registers its cmdlets; the component runs sandboxed like the certificate component.",
+            vec![mandatory(positional(
+                parameter("Name", T::Text, "Path of the .wasm component."),
+                0,
+            ))],
+            "None",
+        ),
+        false,
+        |session, args, _| {
+            let name = args.text("Name").unwrap_or_default();
+            let path = resolve(session, &name);
+            let host = session.host();
+            let plugin = host.runtime.load_file(&path).map_err(|e| {
+                CommandError::new(
+                    "Import-Module",
+                    "ResourceUnavailable",
+                    "Modules_ModuleNotFound",
+                    e.to_string(),
+                )
+            })?;
+            session.import_plugin(Rc::new(plugin)).map_err(|e| {
+                CommandError::new(
+                    "Import-Module",
+                    "InvalidOperation",
+                    "Modules_ImportFailed",
+                    e.to_string(),
+                )
+            })?;
+            Ok(Vec::new())
+        },
+    )
+}
+
+pub fn get_help() -> Builtin {
+    Builtin::new(
+        command_info(
+            "Get-Help",
+            &["help"],
+            "Displays information about commands.",
+            "Shows a command's synopsis, syntax, description, parameters and examples, from its metadata (the component's, for component cmdlets).",
+            vec![
+                positional(parameter("Name", T::Text, "The command."), 0),
+                parameter("Examples", T::Switch, "Only the examples."),
+                parameter("Full", T::Switch, "Everything."),
+            ],
+            "String",
+        ),
+        false,
+        |session, args, _| {
+            let name = args.text("Name").unwrap_or_else(|| "Get-Help".into());
+            let command = session.find_command(&name).ok_or_else(|| {
+                CommandError::new(
+                    "Get-Help",
+                    "ResourceUnavailable",
+                    "HelpNotFound",
+                    format!("Get-Help could not find {name} in a help file in this session."),
+                )
+            })?;
+            let info = command.info();
+            let mut text = String::new();
+            if !args.switch("Examples") {
+                text.push_str(&format!(
+                    "\nNAME\n    {}\n\nSYNOPSIS\n    {}\n\nSYNTAX\n    {}",
+                    info.name, info.synopsis, info.name
+                ));
+                for p in &info.parameters {
+                    let mandatory = p.sets.iter().any(|m| m.mandatory);
+                    let positional = p.sets.iter().any(|m| m.position.is_some());
+                    let value = if p.type_ == T::Switch {
+                        String::new()
+                    } else {
+                        format!(
+                            " <{}>",
+                            type_name(p.type_).rsplit('.').next().unwrap_or("Object")
+                        )
+                    };
+                    let name = if positional {
+                        format!("[-{}]", p.name)
+                    } else {
+                        format!("-{}", p.name)
+                    };
+                    let item = format!("{name}{value}");
+                    text.push_str(&if mandatory {
+                        format!(" {item}")
+                    } else {
+                        format!(" [{item}]")
+                    });
+                }
+                if !info.aliases.is_empty() {
+                    text.push_str(&format!("\n\nALIASES\n    {}", info.aliases.join(", ")));
+                }
+                text.push_str(&format!("\n\nDESCRIPTION\n    {}\n", info.description));
+                {
+                    text.push_str("\nPARAMETERS\n");
+                    for p in &info.parameters {
+                        let m = p.sets.first();
+                        text.push_str(&format!(
+                            "    -{} <{}>\n        {}\n        Required? {}; Position? {}; Pipeline input? {}{}\n\n",
+                            p.name,
+                            type_name(p.type_).rsplit('.').next().unwrap_or("Object"),
+                            p.help,
+                            m.is_some_and(|m| m.mandatory),
+                            m.and_then(|m| m.position).map(|n| n.to_string()).unwrap_or_else(|| "named".into()),
+                            match m {
+                                Some(m) if m.from_pipeline && m.from_pipeline_by_property_name => "true (ByValue, ByPropertyName)",
+                                Some(m) if m.from_pipeline => "true (ByValue)",
+                                Some(m) if m.from_pipeline_by_property_name => "true (ByPropertyName)",
+                                _ => "false",
+                            },
+                            if p.accepted_values.is_empty() { String::new() } else { format!("; Accepted values: {}", p.accepted_values.join(", ")) }
+                        ));
+                    }
+                }
+            }
+            for (i, e) in info.examples.iter().enumerate() {
+                text.push_str(&format!("\n    -------------------------- EXAMPLE {} --------------------------\n    {}\n\n    {}\n\n    {}\n", i + 1, e.title, e.code.replace('\n', "\n    "), e.remarks));
+            }
+            Ok(vec![Value::String(text)])
+        },
+    )
+}
+
+pub fn get_member() -> Builtin {
+    Builtin::new(
+        command_info(
+            "Get-Member",
+            &["gm"],
+            "Gets the properties of objects.",
+            "Lists the type and properties of each distinct kind of input object.",
+            vec![piped(parameter("InputObject", T::Any, "The objects."))],
+            "MemberDefinition",
+        ),
+        true,
+        |_, args, input| {
+            let items = match input {
+                Some(Value::Array(items)) => items.clone(),
+                Some(v) => vec![v.clone()],
+                None => args
+                    .get("InputObject")
+                    .cloned()
+                    .map(Value::into_items)
+                    .unwrap_or_default(),
+            };
+            let mut seen: Vec<&'static str> = Vec::new();
+            let mut out = Vec::new();
+            for item in &items {
+                if seen.contains(&item.type_name()) {
+                    continue;
+                }
+                seen.push(item.type_name());
+                for p in item.property_names() {
+                    let v = item.property(&p).unwrap_or(Value::Null);
+                    out.push(Value::object(
+                        "MemberDefinition",
+                        vec![
+                            ("TypeName".into(), Value::String(item.type_name().into())),
+                            ("Name".into(), Value::String(p.clone())),
+                            ("MemberType".into(), Value::String("Property".into())),
+                            (
+                                "Definition".into(),
+                                Value::String(format!(
+                                    "{} {p}",
+                                    v.type_name().rsplit('.').next().unwrap_or("Object")
+                                )),
+                            ),
+                        ],
+                    ));
+                }
+            }
+            Ok(out)
+        },
+    )
+}
+
+pub fn read_host() -> Builtin {
+    Builtin::new(
+        command_info(
+            "Read-Host",
+            &[],
+            "Reads a line of input from the console.",
+            "Shows the prompt and reads a line; -AsSecureString returns a SecureString and does not echo on a terminal. Fails in a -NonInteractive session.",
+            vec![
+                positional(
+                    parameter("Prompt", T::Text, "Text shown before the input."),
+                    0,
+                ),
+                parameter("AsSecureString", T::Switch, "Return a SecureString."),
+            ],
+            "String",
+        ),
+        false,
+        |session, args, _| {
+            if session.options.non_interactive {
+                return Err(CommandError::new(
+                    "Read-Host",
+                    "InvalidOperation",
+                    "ReadHostNonInteractive",
+                    "PowerShell is in NonInteractive mode. Read and Prompt functionality is not available. Pass the value as a parameter (for a password: -Password (ConvertTo-SecureString -String $env:PFX_PASSWORD -AsPlainText -Force)).",
+                )
+                .into());
+            }
+            let prompt = args
+                .text("Prompt")
+                .map(|p| format!("{p}: "))
+                .unwrap_or_default();
+            let secure = args.switch("AsSecureString");
+            let _ = write!(session.console, "{prompt}");
+            let _ = session.console.flush();
+            let mut line = String::new();
+            let stdin = std::io::stdin();
+            // On a terminal a secure read turns echo off for the duration (stty), so the
+            // password is not shown.
+            let echo_off = secure
+                && stdin.is_terminal()
+                && std::process::Command::new("stty")
+                    .arg("-echo")
+                    .stdin(std::process::Stdio::inherit())
+                    .status()
+                    .is_ok_and(|s| s.success());
+            let read = stdin.lock().read_line(&mut line);
+            if echo_off {
+                let _ = std::process::Command::new("stty")
+                    .arg("echo")
+                    .stdin(std::process::Stdio::inherit())
+                    .status();
+                let _ = writeln!(session.console);
+            }
+            read.map_err(|e| {
+                CommandError::new("Read-Host", "ReadError", "ReadHostFailed", e.to_string())
+            })?;
+            let text = line.trim_end_matches(['\n', '\r']).to_string();
+            Ok(vec![if secure {
+                Value::SecureString(SecureString::new(text))
+            } else {
+                Value::String(text)
+            }])
+        },
+    )
+}
+
+pub fn test_path() -> Builtin {
+    Builtin::new(
+        command_info(
+            "Test-Path",
+            &[],
+            "Determines whether a path exists.",
+            "True when the file, directory or Cert: item exists.",
+            vec![mandatory(positional(
+                parameter("Path", T::Text, "The path."),
+                0,
+            ))],
+            "Boolean",
+        ),
+        false,
+        |session, args, _| {
+            let path = args.text("Path").unwrap_or_default();
+            if let Some(parsed) = super::parse_cert_path(&path) {
+                let host = session.host();
+                let db = host
+                    .services
+                    .database
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner());
+                let exists = match parsed {
+                    Ok(super::CertPath::Item {
+                        store, thumbprint, ..
+                    }) => db
+                        .get_certificate(&store, &thumbprint)
+                        .map(|c| c.is_some())
+                        .unwrap_or(false),
+                    Ok(_) => true,
+                    Err(_) => false,
+                };
+                return Ok(vec![Value::Bool(exists)]);
+            }
+            Ok(vec![Value::Bool(resolve(session, &path).exists())])
+        },
+    )
+}
+
+pub fn get_content() -> Builtin {
+    Builtin::new(
+        command_info(
+            "Get-Content",
+            &["gc", "cat", "type"],
+            "Gets the content of a file.",
+            "The file's lines, or one string with -Raw.",
+            vec![
+                mandatory(positional(parameter("Path", T::Text, "The file."), 0)),
+                parameter("Raw", T::Switch, "One string."),
+            ],
+            "String",
+        ),
+        false,
+        |session, args, _| {
+            let path = args.text("Path").unwrap_or_default();
+            let full = resolve(session, &path);
+            let text = std::fs::read_to_string(&full).map_err(|e| match e.kind() {
+                std::io::ErrorKind::NotFound => CommandError::new(
+                    "Get-Content",
+                    "ObjectNotFound",
+                    "PathNotFound",
+                    format!(
+                        "Cannot find path '{}' because it does not exist.",
+                        full.display()
+                    ),
+                ),
+                _ => io_error("Get-Content", &path, &e, false),
+            })?;
+            Ok(if args.switch("Raw") {
+                vec![Value::String(text)]
+            } else {
+                text.lines().map(|l| Value::String(l.to_string())).collect()
+            })
+        },
+    )
+}
+
+fn write_text(
+    session: &crate::engine::Session,
+    command: &str,
+    path: &str,
+    text: &str,
+    append: bool,
+) -> Result<(), CommandError> {
+    let full = resolve(session, path);
+    let result = if append {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&full)
+            .and_then(|mut f| f.write_all(text.as_bytes()))
+    } else {
+        crate::paths::write_atomically(&full, text.as_bytes(), false)
+    };
+    result.map_err(|e| io_error(command, path, &e, true))
+}
+
+pub fn set_content() -> Builtin {
+    Builtin::new(
+        command_info(
+            "Set-Content",
+            &["sc"],
+            "Writes content to a file, replacing it.",
+            "Writes each value as a line.",
+            vec![
+                mandatory(positional(parameter("Path", T::Text, "The file."), 0)),
+                piped(positional(parameter("Value", T::Any, "The content."), 1)),
+            ],
+            "None",
+        ),
+        true,
+        |session, args, input| {
+            let values = match input {
+                Some(v) => v.clone().into_items(),
+                None => args
+                    .get("Value")
+                    .cloned()
+                    .map(Value::into_items)
+                    .unwrap_or_default(),
+            };
+            let text: String = values.iter().map(|v| v.to_text() + "\n").collect();
+            write_text(
+                session,
+                "Set-Content",
+                &args.text("Path").unwrap_or_default(),
+                &text,
+                false,
+            )?;
+            Ok(Vec::new())
+        },
+    )
+}
+
+pub fn out_file() -> Builtin {
+    Builtin::new(
+        command_info(
+            "Out-File",
+            &[],
+            "Sends output to a file.",
+            "Writes the objects as the console shows them.",
+            vec![
+                mandatory(positional(parameter("FilePath", T::Text, "The file."), 0)),
+                parameter("Append", T::Switch, "Add to the end."),
+                piped(parameter("InputObject", T::Any, "The objects.")),
+            ],
+            "None",
+        ),
+        true,
+        |session, args, input| {
+            let values = match input {
+                Some(v) => v.clone().into_items(),
+                None => args
+                    .get("InputObject")
+                    .cloned()
+                    .map(Value::into_items)
+                    .unwrap_or_default(),
+            };
+            let text = crate::format::render_to_string(&values);
+            write_text(
+                session,
+                "Out-File",
+                &args.text("FilePath").unwrap_or_default(),
+                &text,
+                args.switch("Append"),
+            )?;
+            Ok(Vec::new())
+        },
+    )
+}
