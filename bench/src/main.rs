@@ -67,7 +67,7 @@ fn print(rows: &[Row]) {
     };
     println!(
         "\n{:<46} {:>10} {:>10} {:>10} {:>10} {:>10}",
-        "median of runs (ms)", "certhost", "native", "openssl", "cert/nat", "cert/ossl"
+        "median of runs (ms)", "certhost", "native", "peer", "cert/nat", "cert/peer"
     );
     println!("{}", "-".repeat(102));
     for r in rows {
