@@ -4,7 +4,8 @@
 use super::utility::Builtin;
 use crate::engine::binder::BoundArguments;
 use crate::engine::command::{
-    CommandError, CommandResult, ParameterInfo, ParameterType as T, command_info, parameter,
+    CommandError, CommandResult, ParameterInfo, ParameterType as T, command_info, input_items,
+    parameter,
 };
 use crate::engine::{Session, Value};
 use serde_json::{Map, Value as Json};
@@ -91,15 +92,6 @@ fn input_param() -> ParameterInfo {
     p
 }
 
-fn items(args: &BoundArguments, input: Option<&Value>) -> Vec<Value> {
-    match (input, args.get("InputObject")) {
-        (Some(Value::Array(items)), _) => items.clone(),
-        (Some(v), _) => vec![v.clone()],
-        (None, Some(v)) => vec![v.clone()],
-        (None, None) => Vec::new(),
-    }
-}
-
 pub fn convert_to_json() -> Builtin {
     Builtin::new(
         command_info(
@@ -120,7 +112,7 @@ pub fn convert_to_json() -> Builtin {
                 Some(Value::Int(d)) => *d,
                 _ => 2,
             };
-            let mut values = items(args, input);
+            let mut values = input_items(args, input, "InputObject");
             let json = match values.len() {
                 0 => return Ok(Vec::new()),
                 1 => to_json(&values.remove(0), depth),
@@ -155,7 +147,7 @@ pub fn convert_from_json() -> Builtin {
         ),
         true,
         |_: &mut Session, args: &BoundArguments, input: Option<&Value>| -> CommandResult {
-            let text = items(args, input)
+            let text = input_items(args, input, "InputObject")
                 .iter()
                 .map(Value::to_text)
                 .collect::<Vec<_>>()

@@ -3,8 +3,8 @@
 
 use crate::engine::binder::BoundArguments;
 use crate::engine::command::{
-    CmdletInfo, Command, CommandError, CommandResult, ParameterInfo, ParameterType as T,
-    command_info, parameter,
+    CmdletInfo, Command, CommandError, CommandResult, ParameterExt, ParameterInfo,
+    ParameterType as T, command_info, input_items, parameter,
 };
 use crate::engine::operators::{self, equals, order};
 use crate::engine::session::script_error;
@@ -12,28 +12,8 @@ use crate::engine::{Session, Value};
 use crate::lang::ast::Comparison;
 use std::cmp::Ordering;
 
-fn positional(mut p: ParameterInfo, position: u32) -> ParameterInfo {
-    p.sets[0].position = Some(position);
-    p
-}
-
-fn from_pipeline(mut p: ParameterInfo) -> ParameterInfo {
-    p.sets[0].from_pipeline = true;
-    p
-}
-
 fn input_object() -> ParameterInfo {
-    from_pipeline(parameter("InputObject", T::Any, "The objects to process."))
-}
-
-/// The objects a collecting command received (pipeline input, else -InputObject).
-fn inputs(args: &BoundArguments, input: Option<&Value>) -> Vec<Value> {
-    match (input, args.get("InputObject")) {
-        (Some(Value::Array(items)), _) => items.clone(),
-        (Some(v), _) => vec![v.clone()],
-        (None, Some(v)) => v.clone().into_items(),
-        (None, None) => Vec::new(),
-    }
+    parameter("InputObject", T::Any, "The objects to process.").piped()
 }
 
 /// A property or script-block key of an object (`Sort-Object Name`, `{ $_.Name }`).
@@ -87,18 +67,13 @@ pub struct WhereObject(CmdletInfo);
 impl WhereObject {
     pub fn new() -> Self {
         let mut params = vec![
-            positional(
-                parameter(
-                    "Property",
-                    T::Any,
-                    "A script block filter, or the property to compare.",
-                ),
-                0,
-            ),
-            positional(
-                parameter("Value", T::Any, "The value to compare the property with."),
-                1,
-            ),
+            parameter(
+                "Property",
+                T::Any,
+                "A script block filter, or the property to compare.",
+            )
+            .at(0),
+            parameter("Value", T::Any, "The value to compare the property with.").at(1),
             parameter(
                 "FilterScript",
                 T::Any,
@@ -183,14 +158,12 @@ impl ForEachObject {
             "Performs an operation against each item in a collection of input objects.",
             "Runs the -Process script block for each input object ($_), -Begin before the first and -End after the last; with a property name, outputs that property of each object.",
             vec![
-                positional(
-                    parameter(
-                        "Process",
-                        T::Any,
-                        "Script block run for each object, or a property name.",
-                    ),
-                    0,
-                ),
+                parameter(
+                    "Process",
+                    T::Any,
+                    "Script block run for each object, or a property name.",
+                )
+                .at(0),
                 parameter("Begin", T::Any, "Script block run before the first object."),
                 parameter("End", T::Any, "Script block run after the last object."),
                 input_object(),
@@ -218,7 +191,7 @@ impl Command for ForEachObject {
             out.extend(session.invoke_block(b, None, Vec::new(), false)?);
         }
         let items = match input {
-            Some(_) => inputs(args, input),
+            Some(_) => input_items(args, input, "InputObject"),
             None => args
                 .get("InputObject")
                 .map(|v| v.clone().into_items())
@@ -259,7 +232,7 @@ impl SelectObject {
             "Selects objects or object properties.",
             "Keeps the given properties (names, wildcards, or @{Name=...; Expression={...}}), the first or last N objects, or one property's values (-ExpandProperty).",
             vec![
-                positional(parameter("Property", T::Any, "Properties to keep."), 0),
+                parameter("Property", T::Any, "Properties to keep.").at(0),
                 parameter(
                     "ExpandProperty",
                     T::Text,
@@ -296,7 +269,7 @@ impl Command for SelectObject {
         args: &BoundArguments,
         input: Option<&Value>,
     ) -> CommandResult {
-        let mut items = inputs(args, input);
+        let mut items = input_items(args, input, "InputObject");
         if let Some(n) = count(args, "Skip") {
             items = items.into_iter().skip(n).collect();
         }
@@ -373,14 +346,12 @@ impl SortObject {
             "Sorts objects by property values.",
             "Sorts by the given properties or script blocks (stable), ascending unless -Descending.",
             vec![
-                positional(
-                    parameter(
-                        "Property",
-                        T::Any,
-                        "Properties or script blocks to sort by.",
-                    ),
-                    0,
-                ),
+                parameter(
+                    "Property",
+                    T::Any,
+                    "Properties or script blocks to sort by.",
+                )
+                .at(0),
                 parameter("Descending", T::Switch, "Sort in descending order."),
                 parameter("Unique", T::Switch, "Drop duplicates."),
                 input_object(),
@@ -403,7 +374,7 @@ impl Command for SortObject {
         args: &BoundArguments,
         input: Option<&Value>,
     ) -> CommandResult {
-        let items = inputs(args, input);
+        let items = input_items(args, input, "InputObject");
         let keys: Vec<Value> = args
             .get("Property")
             .map(|p| p.clone().into_items())
@@ -451,7 +422,7 @@ impl MeasureObject {
             "Calculates the numeric properties of objects.",
             "Counts the objects and, when asked, sums, averages and finds the minimum and maximum of a property (or of the objects themselves).",
             vec![
-                positional(parameter("Property", T::Text, "Property to measure."), 0),
+                parameter("Property", T::Text, "Property to measure.").at(0),
                 parameter("Sum", T::Switch, "Sum the values."),
                 parameter("Average", T::Switch, "Average the values."),
                 parameter("Maximum", T::Switch, "Largest value."),
@@ -477,7 +448,7 @@ impl Command for MeasureObject {
         input: Option<&Value>,
     ) -> CommandResult {
         let property = args.text("Property");
-        let values: Vec<Value> = inputs(args, input)
+        let values: Vec<Value> = input_items(args, input, "InputObject")
             .into_iter()
             .map(|v| match &property {
                 Some(p) => v.property(p).unwrap_or(Value::Null),
@@ -570,10 +541,7 @@ impl GroupObject {
             "Groups objects that contain the same value for specified properties.",
             "Outputs one object per distinct value, with Count, Name and the Group of objects.",
             vec![
-                positional(
-                    parameter("Property", T::Any, "Property or script block to group by."),
-                    0,
-                ),
+                parameter("Property", T::Any, "Property or script block to group by.").at(0),
                 input_object(),
             ],
             "GroupInfo",
@@ -596,7 +564,7 @@ impl Command for GroupObject {
     ) -> CommandResult {
         let key = args.get("Property").cloned().unwrap_or(Value::Null);
         let mut groups: Vec<(Value, Vec<Value>)> = Vec::new();
-        for item in inputs(args, input) {
+        for item in input_items(args, input, "InputObject") {
             let k = if matches!(key, Value::Null) {
                 item.clone()
             } else {

@@ -3,27 +3,12 @@
 
 use super::utility::Builtin;
 use crate::engine::command::{
-    CommandError, ParameterInfo, ParameterType as T, command_info, parameter, type_name,
+    CommandError, ParameterExt, ParameterType as T, command_info, input_items, parameter, type_name,
 };
 use crate::engine::{SecureString, Value};
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::rc::Rc;
-
-fn positional(mut p: ParameterInfo, position: u32) -> ParameterInfo {
-    p.sets[0].position = Some(position);
-    p
-}
-
-fn mandatory(mut p: ParameterInfo) -> ParameterInfo {
-    p.sets[0].mandatory = true;
-    p
-}
-
-fn piped(mut p: ParameterInfo) -> ParameterInfo {
-    p.sets[0].from_pipeline = true;
-    p
-}
 
 fn resolve(session: &crate::engine::Session, path: &str) -> PathBuf {
     let p = PathBuf::from(path);
@@ -59,10 +44,11 @@ pub fn import_module() -> Builtin {
             &["ipmo"],
             "Adds the cmdlets of a WebAssembly component to the session.",
             "Loads a component (.wasm) that exports certhost:plugin/cmdlets and registers its cmdlets; the component runs sandboxed like the certificate component.",
-            vec![mandatory(positional(
-                parameter("Name", T::Text, "Path of the .wasm component."),
-                0,
-            ))],
+            vec![
+                parameter("Name", T::Text, "Path of the .wasm component.")
+                    .at(0)
+                    .required(),
+            ],
             "None",
         ),
         false,
@@ -99,7 +85,7 @@ pub fn get_help() -> Builtin {
             "Displays information about commands.",
             "Shows a command's synopsis, syntax, description, parameters and examples, from its metadata (the component's, for component cmdlets).",
             vec![
-                positional(parameter("Name", T::Text, "The command."), 0),
+                parameter("Name", T::Text, "The command.").at(0),
                 parameter("Examples", T::Switch, "Only the examples."),
                 parameter("Full", T::Switch, "Everything."),
             ],
@@ -187,20 +173,12 @@ pub fn get_member() -> Builtin {
             &["gm"],
             "Gets the properties of objects.",
             "Lists the type and properties of each distinct kind of input object.",
-            vec![piped(parameter("InputObject", T::Any, "The objects."))],
+            vec![parameter("InputObject", T::Any, "The objects.").piped()],
             "MemberDefinition",
         ),
         true,
         |_, args, input| {
-            let items = match input {
-                Some(Value::Array(items)) => items.clone(),
-                Some(v) => vec![v.clone()],
-                None => args
-                    .get("InputObject")
-                    .cloned()
-                    .map(Value::into_items)
-                    .unwrap_or_default(),
-            };
+            let items = input_items(args, input, "InputObject");
             let mut seen: Vec<&'static str> = Vec::new();
             let mut out = Vec::new();
             for item in &items {
@@ -240,10 +218,7 @@ pub fn read_host() -> Builtin {
             "Reads a line of input from the console.",
             "Shows the prompt and reads a line; -AsSecureString returns a SecureString and does not echo on a terminal. Fails in a -NonInteractive session.",
             vec![
-                positional(
-                    parameter("Prompt", T::Text, "Text shown before the input."),
-                    0,
-                ),
+                parameter("Prompt", T::Text, "Text shown before the input.").at(0),
                 parameter("AsSecureString", T::Switch, "Return a SecureString."),
             ],
             "String",
@@ -305,10 +280,7 @@ pub fn test_path() -> Builtin {
             &[],
             "Determines whether a path exists.",
             "True when the file, directory or Cert: item exists.",
-            vec![mandatory(positional(
-                parameter("Path", T::Text, "The path."),
-                0,
-            ))],
+            vec![parameter("Path", T::Text, "The path.").at(0).required()],
             "Boolean",
         ),
         false,
@@ -346,7 +318,7 @@ pub fn get_content() -> Builtin {
             "Gets the content of a file.",
             "The file's lines, or one string with -Raw.",
             vec![
-                mandatory(positional(parameter("Path", T::Text, "The file."), 0)),
+                parameter("Path", T::Text, "The file.").at(0).required(),
                 parameter("Raw", T::Switch, "One string."),
             ],
             "String",
@@ -404,21 +376,14 @@ pub fn set_content() -> Builtin {
             "Writes content to a file, replacing it.",
             "Writes each value as a line.",
             vec![
-                mandatory(positional(parameter("Path", T::Text, "The file."), 0)),
-                piped(positional(parameter("Value", T::Any, "The content."), 1)),
+                parameter("Path", T::Text, "The file.").at(0).required(),
+                parameter("Value", T::Any, "The content.").at(1).piped(),
             ],
             "None",
         ),
         true,
         |session, args, input| {
-            let values = match input {
-                Some(v) => v.clone().into_items(),
-                None => args
-                    .get("Value")
-                    .cloned()
-                    .map(Value::into_items)
-                    .unwrap_or_default(),
-            };
+            let values = input_items(args, input, "Value");
             let text: String = values.iter().map(|v| v.to_text() + "\n").collect();
             write_text(
                 session,
@@ -440,22 +405,15 @@ pub fn out_file() -> Builtin {
             "Sends output to a file.",
             "Writes the objects as the console shows them.",
             vec![
-                mandatory(positional(parameter("FilePath", T::Text, "The file."), 0)),
+                parameter("FilePath", T::Text, "The file.").at(0).required(),
                 parameter("Append", T::Switch, "Add to the end."),
-                piped(parameter("InputObject", T::Any, "The objects.")),
+                parameter("InputObject", T::Any, "The objects.").piped(),
             ],
             "None",
         ),
         true,
         |session, args, input| {
-            let values = match input {
-                Some(v) => v.clone().into_items(),
-                None => args
-                    .get("InputObject")
-                    .cloned()
-                    .map(Value::into_items)
-                    .unwrap_or_default(),
-            };
+            let values = input_items(args, input, "InputObject");
             let text = crate::format::render_to_string(&values);
             write_text(
                 session,

@@ -3,22 +3,12 @@
 
 use crate::engine::binder::BoundArguments;
 use crate::engine::command::{
-    CmdletInfo, Command, CommandError, CommandResult, ParameterInfo, ParameterType as T,
-    command_info, parameter,
+    CmdletInfo, Command, CommandError, CommandResult, ParameterExt, ParameterInfo,
+    ParameterType as T, command_info, input_items, parameter,
 };
 use crate::engine::{Session, Value};
 use crate::format::table::{render_list, render_table, resolve_properties};
 use std::io::Write;
-
-fn positional(mut p: ParameterInfo, position: u32) -> ParameterInfo {
-    p.sets[0].position = Some(position);
-    p
-}
-
-fn piped(mut p: ParameterInfo) -> ParameterInfo {
-    p.sets[0].from_pipeline = true;
-    p
-}
 
 /// A built-in defined by its metadata and a function.
 pub struct Builtin {
@@ -72,15 +62,6 @@ fn builtin(
     Builtin::new(info, collects, run)
 }
 
-fn all_input(args: &BoundArguments, input: Option<&Value>, name: &str) -> Vec<Value> {
-    match (input, args.get(name)) {
-        (Some(Value::Array(items)), _) => items.clone(),
-        (Some(v), _) => vec![v.clone()],
-        (None, Some(v)) => v.clone().into_items(),
-        (None, None) => Vec::new(),
-    }
-}
-
 pub fn get_date() -> Builtin {
     builtin(
         command_info(
@@ -89,10 +70,7 @@ pub fn get_date() -> Builtin {
             "Gets the current date and time.",
             "Returns the current date and time (UTC), or -Date converted; -Format returns text in a .NET format ('yyyy-MM-dd', 'o', ...).",
             vec![
-                positional(
-                    parameter("Date", T::Datetime, "The date to return instead of now."),
-                    0,
-                ),
+                parameter("Date", T::Datetime, "The date to return instead of now.").at(0),
                 parameter("Format", T::Text, "Return text in this .NET format."),
             ],
             "DateTime",
@@ -112,7 +90,7 @@ pub fn get_date() -> Builtin {
 }
 
 pub fn write_host() -> Builtin {
-    let mut object = positional(parameter("Object", T::Any, "What to write."), 0);
+    let mut object = parameter("Object", T::Any, "What to write.").at(0);
     object.sets[0].from_pipeline = true;
     let mut command = builtin(
         command_info(
@@ -166,7 +144,7 @@ pub fn write_error() -> Builtin {
             "Writes an error.",
             "Reports a non-terminating error (it stops the script with -ErrorAction Stop or $ErrorActionPreference = 'Stop').",
             vec![
-                positional(parameter("Message", T::Text, "The error message."), 0),
+                parameter("Message", T::Text, "The error message.").at(0),
                 parameter("Category", T::Text, "Error category."),
                 parameter("ErrorId", T::Text, "Error identifier."),
             ],
@@ -199,7 +177,7 @@ pub fn write_warning() -> Builtin {
             &[],
             "Writes a warning message.",
             "Writes WARNING: <message> to the error stream.",
-            vec![positional(parameter("Message", T::Text, "The warning."), 0)],
+            vec![parameter("Message", T::Text, "The warning.").at(0)],
             "None",
         ),
         false,
@@ -217,7 +195,7 @@ pub fn write_verbose() -> Builtin {
             &[],
             "Writes a verbose message.",
             "Writes VERBOSE: <message> when $VerbosePreference is 'Continue'.",
-            vec![positional(parameter("Message", T::Text, "The message."), 0)],
+            vec![parameter("Message", T::Text, "The message.").at(0)],
             "None",
         ),
         false,
@@ -237,20 +215,18 @@ pub fn write_verbose() -> Builtin {
 
 fn format_params() -> Vec<ParameterInfo> {
     vec![
-        positional(
-            parameter(
-                "Property",
-                T::TextList,
-                "Properties to show (wildcards allowed; * for all).",
-            ),
-            0,
-        ),
+        parameter(
+            "Property",
+            T::TextList,
+            "Properties to show (wildcards allowed; * for all).",
+        )
+        .at(0),
         parameter(
             "AutoSize",
             T::Switch,
             "Accepted for compatibility (columns always fit their content).",
         ),
-        piped(parameter("InputObject", T::Any, "The objects to format.")),
+        parameter("InputObject", T::Any, "The objects to format.").piped(),
     ]
 }
 
@@ -292,7 +268,7 @@ pub fn format_list() -> Builtin {
         |_, args, input| {
             let wanted = property_list(args);
             let mut out = String::new();
-            for item in all_input(args, input, "InputObject") {
+            for item in input_items(args, input, "InputObject") {
                 let props = if wanted.is_empty() {
                     default_properties(&item)
                 } else {
@@ -325,7 +301,7 @@ pub fn format_table() -> Builtin {
         ),
         true,
         |_, args, input| {
-            let items = all_input(args, input, "InputObject");
+            let items = input_items(args, input, "InputObject");
             let Some(first) = items.first() else {
                 return Ok(Vec::new());
             };
@@ -353,12 +329,12 @@ pub fn out_string() -> Builtin {
             &[],
             "Outputs input objects as a string.",
             "Renders the objects as the console would, as one string.",
-            vec![piped(parameter("InputObject", T::Any, "The objects."))],
+            vec![parameter("InputObject", T::Any, "The objects.").piped()],
             "String",
         ),
         true,
         |_, args, input| {
-            let items = all_input(args, input, "InputObject");
+            let items = input_items(args, input, "InputObject");
             Ok(vec![Value::String(crate::format::render_to_string(&items))])
         },
     )
@@ -371,10 +347,7 @@ pub fn get_command() -> Builtin {
             &["gcm"],
             "Gets all commands.",
             "Lists the cmdlets (from the host and its components), functions and aliases, optionally filtered by -Name (wildcards).",
-            vec![positional(
-                parameter("Name", T::Text, "Command name (wildcards allowed)."),
-                0,
-            )],
+            vec![parameter("Name", T::Text, "Command name (wildcards allowed).").at(0)],
             "CommandInfo",
         ),
         false,
@@ -423,11 +396,7 @@ pub fn out_null() -> Builtin {
             &[],
             "Hides the output instead of sending it down the pipeline.",
             "Discards its input.",
-            vec![piped(parameter(
-                "InputObject",
-                T::Any,
-                "The objects to discard.",
-            ))],
+            vec![parameter("InputObject", T::Any, "The objects to discard.").piped()],
             "None",
         ),
         true,

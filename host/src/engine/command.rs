@@ -88,6 +88,46 @@ pub fn parameter(name: &str, ty: ParameterType, help: &str) -> ParameterInfo {
     }
 }
 
+/// Chained adjustments of a built-in's parameter (its single parameter set).
+pub trait ParameterExt {
+    /// Binds positionally at `position`.
+    fn at(self, position: u32) -> Self;
+    /// Must be given.
+    fn required(self) -> Self;
+    /// Takes pipeline objects by value.
+    fn piped(self) -> Self;
+}
+
+impl ParameterExt for ParameterInfo {
+    fn at(mut self, position: u32) -> Self {
+        self.sets
+            .iter_mut()
+            .for_each(|m| m.position = Some(position));
+        self
+    }
+    fn required(mut self) -> Self {
+        self.sets.iter_mut().for_each(|m| m.mandatory = true);
+        self
+    }
+    fn piped(mut self) -> Self {
+        self.sets.iter_mut().for_each(|m| m.from_pipeline = true);
+        self
+    }
+}
+
+/// The objects a command received: the pipeline input (all of it, for a collecting
+/// command), else the value of the parameter `name`, arrays enumerated.
+pub fn input_items(args: &BoundArguments, input: Option<&Value>, name: &str) -> Vec<Value> {
+    match input {
+        Some(v) => v.clone().into_items(),
+        None => args
+            .get(name)
+            .cloned()
+            .map(Value::into_items)
+            .unwrap_or_default(),
+    }
+}
+
 /// Metadata of a command with one parameter set.
 pub fn command_info(
     name: &str,
