@@ -26,7 +26,7 @@ fn info() -> CmdletInfo {
         ],
         vec![example(
             "Export as DER for Windows, PEM for Linux",
-            "$cert = Get-Item Cert:\\LocalMachine\\My\\5F98EBBFE735CDDAE00E33E0FD69050EF9220254\nExport-Certificate -Cert $cert -FilePath server.cer\nExport-Certificate -Cert $cert -FilePath server.pem -Type PEM",
+            "$cert = New-SelfSignedCertificate -DnsName backup01.tech.local\nExport-Certificate -Cert $cert -FilePath server.cer\nExport-Certificate -Cert $cert -FilePath server.pem -Type PEM",
             "Writes the public certificate in both encodings.",
         )],
         "None",

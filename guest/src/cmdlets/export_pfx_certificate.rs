@@ -29,7 +29,7 @@ fn info() -> CmdletInfo {
         ],
         vec![example(
             "Export a stored certificate",
-            "$mypwd = ConvertTo-SecureString -String '1234' -Force -AsPlainText\nGet-ChildItem -Path Cert:\\LocalMachine\\My\\5F98EBBFE735CDDAE00E33E0FD69050EF9220254 | Export-PfxCertificate -FilePath mypfx.pfx -Password $mypwd",
+            "$cert = New-SelfSignedCertificate -DnsName backup01.tech.local\n$mypwd = ConvertTo-SecureString -String '1234' -Force -AsPlainText\nGet-ChildItem -Path \"Cert:\\LocalMachine\\My\\$($cert.Thumbprint)\" | Export-PfxCertificate -FilePath mypfx.pfx -Password $mypwd",
             "Exports the certificate with that thumbprint and its key to mypfx.pfx.",
         )],
         "None",

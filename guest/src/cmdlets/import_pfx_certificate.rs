@@ -39,7 +39,7 @@ fn info() -> CmdletInfo {
         ],
         vec![example(
             "Import a PFX file",
-            "$mypwd = ConvertTo-SecureString -String '1234' -Force -AsPlainText\nImport-PfxCertificate -FilePath mypfx.pfx -CertStoreLocation Cert:\\LocalMachine\\My -Password $mypwd",
+            "$mypwd = ConvertTo-SecureString -String '1234' -Force -AsPlainText\nNew-SelfSignedCertificate -DnsName backup01.tech.local | Export-PfxCertificate -FilePath mypfx.pfx -Password $mypwd\nImport-PfxCertificate -FilePath mypfx.pfx -CertStoreLocation Cert:\\LocalMachine\\WebHosting -Password $mypwd",
             "Imports the certificate and key from mypfx.pfx into the My store.",
         )],
         "X509Certificate2",

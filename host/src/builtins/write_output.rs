@@ -28,16 +28,21 @@ impl Command for WriteOutput {
     fn info(&self) -> &CmdletInfo {
         &self.0
     }
+    fn takes_remaining_arguments(&self) -> bool {
+        true
+    }
     fn invoke(
         &self,
         _session: &mut Session,
         args: &BoundArguments,
         input: Option<&Value>,
     ) -> CommandResult {
-        Ok(match (args.get("InputObject"), input) {
+        let mut out = match (args.get("InputObject"), input) {
             (Some(v), _) => v.clone().into_items(),
             (None, Some(v)) => vec![v.clone()],
             (None, None) => Vec::new(),
-        })
+        };
+        out.extend(args.remaining.iter().cloned());
+        Ok(out)
     }
 }

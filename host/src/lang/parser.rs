@@ -904,11 +904,67 @@ impl<'a> Parser<'a> {
                 "Unexpected token '{c}' in expression or statement."
             ))),
             None => Err(self.error("Missing an argument.")),
-            _ => {
-                let word = self.bareword();
-                Ok(number_literal(&word).unwrap_or(Expr::String(word)))
+            _ => self.argument_word(),
+        }
+    }
+
+    /// A bareword argument, with quoted strings and `{...}` attached to it kept as part
+    /// of the same argument: `appid="{GUID}"` and `appid={GUID}` (netsh) are one word.
+    fn argument_word(&mut self) -> Result<Expr, ParseError> {
+        let mut parts: Vec<StringPart> = Vec::new();
+        let mut literal = String::new();
+        let mut quoted = false;
+        loop {
+            match self.peek() {
+                Some('{') if !literal.is_empty() || !parts.is_empty() => {
+                    let start = self.pos;
+                    let mut depth = 0;
+                    while let Some(c) = self.bump() {
+                        literal.push(c);
+                        match c {
+                            '{' => depth += 1,
+                            '}' => {
+                                depth -= 1;
+                                if depth == 0 {
+                                    break;
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                    if depth != 0 {
+                        return Err(ParseError::at(
+                            self.src,
+                            start,
+                            "Missing closing '}' in the argument.",
+                        ));
+                    }
+                }
+                Some('\'' | '"') if !literal.is_empty() || !parts.is_empty() => {
+                    quoted = true;
+                    if !literal.is_empty() {
+                        parts.push(StringPart::Literal(std::mem::take(&mut literal)));
+                    }
+                    match self.primary()? {
+                        Expr::String(text) => parts.push(StringPart::Literal(text)),
+                        Expr::Expandable(inner) => parts.extend(inner),
+                        _ => {}
+                    }
+                }
+                Some(c) if !ends_bareword(c) => {
+                    self.bump();
+                    literal.push(c);
+                }
+                _ => break,
             }
         }
+        if !quoted {
+            return Ok(number_literal(&literal).unwrap_or(Expr::String(literal)));
+        }
+        if !literal.is_empty() {
+            parts.push(StringPart::Literal(literal));
+        }
+        Ok(Expr::Expandable(parts))
     }
 
     // ----- expressions (lowest precedence first) ------------------------------------
