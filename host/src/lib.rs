@@ -15,4 +15,5 @@ pub mod format;
 pub mod lang;
 pub mod paths;
 pub mod plugin;
+pub mod repl;
 pub mod store;

@@ -6,7 +6,7 @@ use certhost::engine::{Session, SessionOptions, Value};
 use certhost::format::Formatter;
 use certhost::plugin::{Runtime, RuntimeConfig, Services};
 use certhost::store::Database;
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
@@ -110,31 +110,21 @@ fn run_text(
     }
 }
 
-/// A line-at-a-time prompt (line editing and completion come with the full shell).
+/// The prompt: line editing, history and completion on a terminal; plain lines (one
+/// statement each) when stdin is a pipe.
 fn interactive(session: &mut Session, out: &mut Formatter, terminal: bool) -> ExitCode {
-    let stdin = std::io::stdin();
-    let mut line = String::new();
-    loop {
-        if terminal {
-            print!("PS certhost> ");
-            let _ = std::io::stdout().flush();
-        }
-        line.clear();
-        match stdin.read_line(&mut line) {
-            Ok(0) | Err(_) => break,
-            Ok(_) => {
-                let text = line.trim();
-                if text.eq_ignore_ascii_case("exit") {
-                    break;
-                }
-                let _ = run_text(session, out, text, true);
-                out.flush_table();
-            }
-        }
+    if terminal {
+        let history = certhost::paths::state_dir().join("history");
+        let ok = certhost::repl::run(session, out, &history);
+        return if ok {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        };
     }
-    if session.last_success {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
+    let mut text = String::new();
+    if std::io::stdin().read_to_string(&mut text).is_err() {
+        return ExitCode::from(1);
     }
+    run_text(session, out, &text, true)
 }

@@ -218,14 +218,17 @@ pub fn bind_with(
         .map(|p| p.name.as_str())
         .collect();
     if !missing.is_empty() {
-        return Err(error(
-            info,
-            "MissingMandatoryParameter",
-            format!(
-                "Cannot process command because of one or more missing mandatory parameters: {}.",
-                missing.join(" ")
-            ),
-        ));
+        return Err(CommandError {
+            target: Some(missing.join(" ")),
+            ..error(
+                info,
+                "MissingMandatoryParameter",
+                format!(
+                    "Cannot process command because of one or more missing mandatory parameters: {}.",
+                    missing.join(" ")
+                ),
+            )
+        });
     }
     Ok(bound)
 }

@@ -267,6 +267,70 @@ impl Session {
             .unwrap_or(Value::Null)
     }
 
+    /// Asks on the console for the values of missing mandatory parameters (passwords
+    /// without echo), as PowerShell does in an interactive session.
+    fn prompt_for(
+        &mut self,
+        info: &super::command::CmdletInfo,
+        missing: &[String],
+    ) -> Flow<Vec<RawArgument>> {
+        use std::io::BufRead;
+        let _ = writeln!(
+            self.console,
+            "\ncmdlet {} at command pipeline position 1\nSupply values for the following parameters:",
+            info.name
+        );
+        let mut raw = Vec::new();
+        for name in missing {
+            let secret = info
+                .parameters
+                .iter()
+                .any(|p| &p.name == name && p.type_ == super::command::ParameterType::SecureText);
+            let _ = write!(self.console, "{name}: ");
+            let _ = self.console.flush();
+            let echo_off = secret
+                && std::process::Command::new("stty")
+                    .arg("-echo")
+                    .stdin(std::process::Stdio::inherit())
+                    .status()
+                    .is_ok_and(|s| s.success());
+            let mut line = String::new();
+            let read = std::io::stdin().lock().read_line(&mut line);
+            if echo_off {
+                let _ = std::process::Command::new("stty")
+                    .arg("echo")
+                    .stdin(std::process::Stdio::inherit())
+                    .status();
+                let _ = writeln!(self.console);
+            }
+            if read.is_err() || line.is_empty() {
+                return Err(script_error(format!(
+                    "No value was given for the mandatory parameter '{name}'."
+                )));
+            }
+            raw.push(RawArgument::Named {
+                name: name.clone(),
+                value: Some(Value::String(
+                    line.trim_end_matches(['\n', '\r']).to_string(),
+                )),
+            });
+        }
+        Ok(raw)
+    }
+
+    /// Names of the variables in scope (for completion), sorted.
+    pub fn variable_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .scopes
+            .iter()
+            .flat_map(|s| s.keys().filter(|k| !k.starts_with("env:")).cloned())
+            .collect();
+        names.extend(["true", "false", "null"].map(String::from));
+        names.sort();
+        names.dedup();
+        names
+    }
+
     pub fn push_scope(&mut self) {
         self.scopes.push(HashMap::new());
     }
@@ -850,16 +914,31 @@ impl Session {
         let mut out = Vec::new();
         let one =
             |session: &mut Session, input: Option<&Value>, out: &mut Vec<Value>| -> Flow<()> {
-                let bound = bind_with(
-                    command.info(),
-                    &raw,
-                    if command.collects_input() {
-                        None
-                    } else {
-                        input
-                    },
-                    command.takes_remaining_arguments(),
-                )
+                let piped = if command.collects_input() {
+                    None
+                } else {
+                    input
+                };
+                let remaining = command.takes_remaining_arguments();
+                let bound = match bind_with(command.info(), &raw, piped, remaining) {
+                    // An interactive session asks for missing mandatory parameters.
+                    Err(e)
+                        if e.error_id == "MissingMandatoryParameter"
+                            && !session.options.non_interactive =>
+                    {
+                        let missing: Vec<String> = e
+                            .target
+                            .clone()
+                            .unwrap_or_default()
+                            .split(' ')
+                            .map(str::to_string)
+                            .collect();
+                        let mut raw = raw.clone();
+                        raw.extend(session.prompt_for(command.info(), &missing)?);
+                        bind_with(command.info(), &raw, piped, remaining)
+                    }
+                    other => other,
+                }
                 .map_err(Self::binding_failed)?;
                 match command.invoke(session, &bound, input) {
                     Ok(values) => {
