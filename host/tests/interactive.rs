@@ -7,19 +7,40 @@ use common::*;
 
 fn session(sb: &Sandbox, lines: &[&str]) -> String {
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/tools/pty_run.py");
-    let mut args = vec![script.to_str().unwrap().to_string(), env!("CARGO_BIN_EXE_certhost").to_string(), "--".to_string()];
+    let mut args = vec![
+        script.to_str().unwrap().to_string(),
+        env!("CARGO_BIN_EXE_certhost").to_string(),
+        "--".to_string(),
+    ];
     args.extend(lines.iter().map(|l| l.to_string()));
-    let out = std::process::Command::new("python3").args(&args).current_dir(sb.dir.path()).env("CERTHOST_HOME", sb.home()).output().unwrap();
+    let out = std::process::Command::new("python3")
+        .args(&args)
+        .current_dir(sb.dir.path())
+        .env("CERTHOST_HOME", sb.home())
+        .output()
+        .unwrap();
     let raw = String::from_utf8_lossy(&out.stdout).replace('\r', "");
     // Drop the terminal's control sequences (cursor moves, bracketed paste).
-    regex::Regex::new(r"\x1b\[[0-9;?]*[A-Za-z]").unwrap().replace_all(&raw, "").into_owned()
+    regex::Regex::new(r"\x1b\[[0-9;?]*[A-Za-z]")
+        .unwrap()
+        .replace_all(&raw, "")
+        .into_owned()
 }
 
 #[test]
 fn the_prompt_continues_blocks_and_completes() {
     let sb = Sandbox::new();
     sb.run("Write-Output warm").ok();
-    let screen = session(&sb, &["if ($true) {", "'inside block'", "}", "$mypassword = 41", "$mypassw\\t + 1"]);
+    let screen = session(
+        &sb,
+        &[
+            "if ($true) {",
+            "'inside block'",
+            "}",
+            "$mypassword = 41",
+            "$mypassw\\t + 1",
+        ],
+    );
     assert!(screen.contains(">> "), "{screen}");
     assert!(screen.contains("inside block\n"), "{screen}");
     // `$mypassw` alone is $null, so 42 shows that Tab completed it to `$mypassword`.
@@ -31,11 +52,36 @@ fn the_prompt_continues_blocks_and_completes() {
 fn missing_mandatory_parameters_are_asked_for_and_passwords_not_echoed() {
     let sb = Sandbox::new();
     sb.run("Write-Output warm").ok();
-    let screen = session(&sb, &["New-SelfSignedCertificate -DnsName p.tech.local -KeyAlgorithm ECDSA_nistP256 | Export-PfxCertificate", "out.pfx", "Typed-Secret-1"]);
-    assert!(screen.contains("Supply values for the following parameters:"), "{screen}");
-    assert!(!screen.contains("Typed-Secret-1"), "the password was echoed: {screen}");
+    let screen = session(
+        &sb,
+        &[
+            "New-SelfSignedCertificate -DnsName p.tech.local -KeyAlgorithm ECDSA_nistP256 | Export-PfxCertificate",
+            "out.pfx",
+            "Typed-Secret-1",
+        ],
+    );
+    assert!(
+        screen.contains("Supply values for the following parameters:"),
+        "{screen}"
+    );
+    assert!(
+        !screen.contains("Typed-Secret-1"),
+        "the password was echoed: {screen}"
+    );
     let pfx = sb.path("out.pfx");
-    let out = tool("openssl", &["pkcs12", "-in", pfx.to_str().unwrap(), "-passin", "env:PFX_PASSWORD", "-legacy", "-nokeys"], Some("Typed-Secret-1"));
+    let out = tool(
+        "openssl",
+        &[
+            "pkcs12",
+            "-in",
+            pfx.to_str().unwrap(),
+            "-passin",
+            "env:PFX_PASSWORD",
+            "-legacy",
+            "-nokeys",
+        ],
+        Some("Typed-Secret-1"),
+    );
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(out.stdout.contains("CN = p.tech.local"), "{}", out.stdout);
 }

@@ -1,6 +1,6 @@
 //! `Export-Certificate`: write a certificate (never its key) to a file.
 
-use super::meta::{ParamExt, cmdlet, example, param};
+use super::meta::{ParamExt, changes_state, cmdlet, example, param};
 use super::objects::{certificate_parameter, required_certificate};
 use super::{Cmdlet, error};
 use crate::args::Args;
@@ -12,7 +12,7 @@ use crate::bindings::exports::certhost::plugin::cmdlets::{
 pub const CMDLET: Cmdlet = Cmdlet { info, run };
 
 fn info() -> CmdletInfo {
-    cmdlet(
+    changes_state(cmdlet(
         "Export-Certificate",
         "Exports a certificate, without its private key, to a file.",
         "Writes the certificate as DER (-Type CERT, the default, as on Windows) or PEM (-Type PEM, a certhost extension for Linux tools).",
@@ -30,7 +30,7 @@ fn info() -> CmdletInfo {
             "Writes the public certificate in both encodings.",
         )],
         "None",
-    )
+    ))
 }
 
 fn run(args: &Args, _input: Option<Value>) -> Result<Vec<Value>, CmdletError> {

@@ -1,6 +1,6 @@
 //! `Export-PfxCertificate`: write a certificate, its key and chain to a PFX file.
 
-use super::meta::{ParamExt, cmdlet, example, param};
+use super::meta::{ParamExt, changes_state, cmdlet, example, param};
 use super::objects::{certificate_parameter, load_entry, required_certificate};
 use super::{Cmdlet, error};
 use crate::args::Args;
@@ -14,7 +14,7 @@ use certhost_core::pkcs12::{DEFAULT_ITERATIONS, PfxProfile, write_pfx};
 pub const CMDLET: Cmdlet = Cmdlet { info, run };
 
 fn info() -> CmdletInfo {
-    cmdlet(
+    changes_state(cmdlet(
         "Export-PfxCertificate",
         "Exports a certificate with its private key to a password-protected PFX file.",
         "Writes the certificate, its private key and (with -ChainOption BuildChain, the default) the chain it was imported with. -CryptoAlgorithmOption TripleDES_SHA1 (the default, as on Windows) is read by every Windows version; AES256_SHA256 is what OpenSSL 3 writes. The file is created readable by its owner only.",
@@ -33,7 +33,7 @@ fn info() -> CmdletInfo {
             "Exports the certificate with that thumbprint and its key to mypfx.pfx.",
         )],
         "None",
-    )
+    ))
 }
 
 fn run(args: &Args, _input: Option<Value>) -> Result<Vec<Value>, CmdletError> {

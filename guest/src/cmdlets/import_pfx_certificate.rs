@@ -1,6 +1,6 @@
 //! `Import-PfxCertificate`: read a PFX file into a certificate store, all or nothing.
 
-use super::meta::{ParamExt, cmdlet, example, param};
+use super::meta::{ParamExt, changes_state, cmdlet, example, param};
 use super::objects::{certificate_object, parse_store_location};
 use super::{Cmdlet, error};
 use crate::args::Args;
@@ -14,7 +14,7 @@ use crate::host_primitives::HostPrimitives;
 pub const CMDLET: Cmdlet = Cmdlet { info, run };
 
 fn info() -> CmdletInfo {
-    cmdlet(
+    changes_state(cmdlet(
         "Import-PfxCertificate",
         "Imports certificates and private keys from a PFX file into a certificate store.",
         "Reads a PFX (PKCS#12) file made by Windows, OpenSSL, NSS, GnuTLS, Java keytool or others and adds its certificates to the store in one transaction: a wrong password or a damaged file changes nothing. The certificate that matches each private key is stored with that key and the file's other certificates as its chain. Returns the certificates that have private keys (or all, for a file without keys).",
@@ -43,7 +43,7 @@ fn info() -> CmdletInfo {
             "Imports the certificate and key from mypfx.pfx into the My store.",
         )],
         "X509Certificate2",
-    )
+    ))
 }
 
 fn run(args: &Args, _input: Option<Value>) -> Result<Vec<Value>, CmdletError> {

@@ -89,5 +89,12 @@ pub fn cmdlet(
         default_parameter_set: ALL_SETS.into(),
         examples,
         output_type: output_type.into(),
+        changes_state: false,
     }
+}
+
+/// Marks a cmdlet as changing state (it gets -WhatIf and -Confirm).
+pub fn changes_state(mut info: CmdletInfo) -> CmdletInfo {
+    info.changes_state = true;
+    info
 }

@@ -1,6 +1,6 @@
 //! `New-SelfSignedCertificate`: generate a key and self-signed certificate, store both.
 
-use super::meta::{ParamExt, cmdlet, example, param};
+use super::meta::{ParamExt, changes_state, cmdlet, example, param};
 use super::objects::{certificate_object, parse_store_location};
 use super::{Cmdlet, error};
 use crate::args::Args;
@@ -17,7 +17,7 @@ pub const CMDLET: Cmdlet = Cmdlet { info, run };
 const DEFAULT_STORE: &str = "Cert:\\LocalMachine\\My";
 
 fn info() -> CmdletInfo {
-    cmdlet(
+    changes_state(cmdlet(
         "New-SelfSignedCertificate",
         "Creates a self-signed certificate and its private key in a certificate store.",
         "Generates a key (RSA 2048 unless told otherwise) and a self-signed certificate valid for one year from ten minutes ago, with key usage DigitalSignature and KeyEncipherment and EKU server and client authentication, stores both in -CertStoreLocation, and returns the certificate. The first -DnsName becomes the subject CN when -Subject is not given.",
@@ -56,7 +56,7 @@ fn info() -> CmdletInfo {
             ),
         ],
         "X509Certificate2",
-    )
+    ))
 }
 
 fn key_usage(name: &str) -> Result<Option<KeyUsage>, CmdletError> {

@@ -398,6 +398,7 @@ mod tests {
             default_parameter_set: ALL_SETS.into(),
             examples: vec![],
             output_type: String::new(),
+            changes_state: false,
         }
     }
 

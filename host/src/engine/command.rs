@@ -146,6 +146,7 @@ pub fn command_info(
         default_parameter_set: ALL_SETS.into(),
         examples: Vec::new(),
         output_type: output_type.into(),
+        changes_state: false,
     }
 }
 

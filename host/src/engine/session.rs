@@ -117,6 +117,9 @@ const COMMON_PARAMETERS: &[(&str, &[&str])] = &[
     ("OutVariable", &["ov"]),
 ];
 
+/// Offered to cmdlets that change state.
+const SHOULD_PROCESS_PARAMETERS: &[(&str, &[&str])] = &[("WhatIf", &["wi"]), ("Confirm", &["cf"])];
+
 pub struct Session {
     scopes: Vec<HashMap<String, Value>>,
     commands: HashMap<String, Rc<dyn Command>>,
@@ -265,6 +268,57 @@ impl Session {
             .find_map(|s| s.get(&key))
             .cloned()
             .unwrap_or(Value::Null)
+    }
+
+    /// `-WhatIf` (describe the operation, do nothing) and `-Confirm` (ask first).
+    fn should_process(
+        &mut self,
+        info: &super::command::CmdletInfo,
+        bound: &super::binder::BoundArguments,
+        input: Option<&Value>,
+        common: &CommonParameters,
+    ) -> Flow<bool> {
+        let flag = |name: &str| common.iter().any(|(n, v)| n == name && v.is_truthy());
+        let target = ["FilePath", "Path", "Subject", "DnsName", "Name"]
+            .iter()
+            .find_map(|p| bound.get(p).map(Value::to_text))
+            .or_else(|| match input {
+                Some(Value::Certificate(c)) => {
+                    Some(format!("{} ({})", c.info.subject, c.info.thumbprint))
+                }
+                Some(v) => Some(v.to_text()),
+                None => None,
+            })
+            .unwrap_or_default();
+        let operation = format!(
+            "Performing the operation \"{}\" on target \"{target}\".",
+            info.name
+        );
+        if flag("WhatIf") {
+            let _ = writeln!(self.console, "What if: {operation}");
+            return Ok(false);
+        }
+        if flag("Confirm") {
+            if self.options.non_interactive {
+                return Err(script_error(format!(
+                    "{}: -Confirm needs an interactive session; run without -Confirm (or with -Confirm:$false) in scripts.",
+                    info.name
+                )));
+            }
+            use std::io::BufRead;
+            let _ = write!(
+                self.console,
+                "\nConfirm\nAre you sure you want to perform this action?\n{operation}\n[Y] Yes  [N] No  (default is \"Y\"): "
+            );
+            let _ = self.console.flush();
+            let mut answer = String::new();
+            let _ = std::io::stdin().lock().read_line(&mut answer);
+            return Ok(matches!(
+                answer.trim().to_ascii_lowercase().as_str(),
+                "" | "y" | "yes"
+            ));
+        }
+        Ok(true)
     }
 
     /// Asks on the console for the values of missing mandatory parameters (passwords
@@ -843,8 +897,16 @@ impl Session {
         while let Some(arg) = args.next() {
             match arg {
                 CommandArgument::Parameter { name, value, .. } => {
+                    let should_process = command.info().changes_state
+                        && ["whatif", "wi", "confirm", "cf"]
+                            .contains(&name.to_ascii_lowercase().as_str());
                     let common_name = COMMON_PARAMETERS
                         .iter()
+                        .chain(if should_process {
+                            SHOULD_PROCESS_PARAMETERS
+                        } else {
+                            &[]
+                        })
                         .find(|(n, aliases)| {
                             n.eq_ignore_ascii_case(name)
                                 || aliases.iter().any(|a| a.eq_ignore_ascii_case(name))
@@ -853,7 +915,13 @@ impl Session {
                     if let Some(common_name) = common_name.filter(|n| !declared(n)) {
                         let v = match value {
                             Some(e) => self.expr(e)?,
-                            None if matches!(common_name, "Verbose" | "Debug") => Value::Bool(true),
+                            None if matches!(
+                                common_name,
+                                "Verbose" | "Debug" | "WhatIf" | "Confirm"
+                            ) =>
+                            {
+                                Value::Bool(true)
+                            }
                             None => match args.next() {
                                 Some(CommandArgument::Value(e)) => self.expr(e)?,
                                 _ => {
@@ -940,6 +1008,11 @@ impl Session {
                     other => other,
                 }
                 .map_err(Self::binding_failed)?;
+                if command.info().changes_state
+                    && !session.should_process(command.info(), &bound, input, &common)?
+                {
+                    return Ok(());
+                }
                 match command.invoke(session, &bound, input) {
                     Ok(values) => {
                         out.extend(values.into_iter().flat_map(Value::into_items));

@@ -25,6 +25,7 @@ fn info(name: &str, synopsis: &str) -> CmdletInfo {
         default_parameter_set: "__AllParameterSets".into(),
         examples: Vec::new(),
         output_type: "None".into(),
+        changes_state: false,
     }
 }
 

@@ -1,0 +1,9 @@
+# -WhatIf describes what a state-changing cmdlet would do and changes nothing;
+# -Confirm:$false runs it without asking; read-only cmdlets have no -WhatIf.
+New-SelfSignedCertificate -DnsName whatif.tech.local -WhatIf
+(Get-ChildItem Cert:\LocalMachine\My | Measure-Object).Count
+$cert = New-SelfSignedCertificate -DnsName whatif.tech.local -KeyAlgorithm ECDSA_nistP256 -Confirm:$false
+(Get-ChildItem Cert:\LocalMachine\My | Measure-Object).Count
+$cert | Export-PfxCertificate -FilePath whatif.pfx -Password 'x' -WhatIf
+Test-Path whatif.pfx
+Get-ChildItem Cert:\LocalMachine\My -WhatIf
