@@ -56,7 +56,12 @@ fn run(cli: &cli::Cli) -> Result<ExitCode, String> {
     };
     let mut session =
         Session::new(host, options, Box::new(std::io::stderr())).map_err(|e| e.to_string())?;
-    let mut out = Formatter::new(Box::new(std::io::stdout()));
+    // On a terminal, tables fit its width; piped output is never cut.
+    let width = std::io::stdout()
+        .is_terminal()
+        .then(certhost::format::table::terminal_width)
+        .flatten();
+    let mut out = Formatter::new(Box::new(std::io::stdout())).with_width(width);
 
     let code = match cli.mode() {
         Mode::Command(text) => run_text(&mut session, &mut out, &text, true),

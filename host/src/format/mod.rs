@@ -17,6 +17,8 @@ pub struct Formatter {
     /// Objects waiting to be shown as one table (same properties, at most four).
     pending: Vec<Value>,
     pending_columns: Vec<String>,
+    /// Terminal width tables are fitted to (`None`: no limit, as when piped).
+    width: Option<usize>,
 }
 
 /// Objects with more properties than this show as a list, as in PowerShell.
@@ -25,12 +27,19 @@ const MAX_TABLE_COLUMNS: usize = 4;
 const THUMBPRINT_WIDTH: usize = 40;
 
 impl Formatter {
+    /// Fits tables to `width` columns (the terminal's).
+    pub fn with_width(mut self, width: Option<usize>) -> Self {
+        self.width = width;
+        self
+    }
+
     pub fn new(out: Box<dyn Write>) -> Self {
         Formatter {
             out,
             table: None,
             pending: Vec::new(),
             pending_columns: Vec::new(),
+            width: None,
         }
     }
 
@@ -61,10 +70,17 @@ impl Formatter {
                     writeln!(self.out, "{:<THUMBPRINT_WIDTH$}  -------", "----------")?;
                     self.table = Some(parent);
                 }
+                let subject = match self.width {
+                    Some(w) => table::fit(
+                        &c.info.subject,
+                        w.saturating_sub(THUMBPRINT_WIDTH + 2).max(10),
+                    ),
+                    None => c.info.subject.clone(),
+                };
                 writeln!(
                     self.out,
-                    "{:<THUMBPRINT_WIDTH$}  {}",
-                    c.info.thumbprint, c.info.subject
+                    "{:<THUMBPRINT_WIDTH$}  {subject}",
+                    c.info.thumbprint
                 )
             }
             Value::Null => Ok(()),
@@ -131,7 +147,7 @@ impl Formatter {
             let _ = write!(
                 self.out,
                 "\n{}\n",
-                table::render_table(&rows, &self.pending_columns)
+                table::render_table_fitted(&rows, &self.pending_columns, self.width)
             );
         }
     }

@@ -23,8 +23,33 @@ fn is_numeric(v: &Value) -> bool {
     matches!(v, Value::Int(_) | Value::Float(_))
 }
 
+/// Columns of the terminal on stdout (`$COLUMNS` first), when it is one.
+pub fn terminal_width() -> Option<usize> {
+    if let Some(n) = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()) {
+        return Some(n);
+    }
+    // SAFETY: TIOCGWINSZ only writes a `winsize` into `ws`, which lives on this stack
+    // frame; on failure (not a terminal) it returns -1 and `ws` is ignored.
+    let ws = unsafe {
+        let mut ws: libc::winsize = std::mem::zeroed();
+        (libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut ws) == 0).then_some(ws)
+    };
+    ws.map(|ws| usize::from(ws.ws_col)).filter(|c| *c > 0)
+}
+
+/// Shortens `text` to `width` characters, ending in `…` when cut (as PowerShell 7 does).
+pub fn fit(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
 /// A table of `rows` with the given columns: header, dashes, rows; numbers right-aligned.
-pub fn render_table(rows: &[Value], columns: &[String]) -> String {
+/// With a terminal `width`, the last column is shortened to fit.
+pub fn render_table_fitted(rows: &[Value], columns: &[String], width: Option<usize>) -> String {
     let cells: Vec<Vec<(String, bool)>> = rows
         .iter()
         .map(|r| {
@@ -38,7 +63,7 @@ pub fn render_table(rows: &[Value], columns: &[String]) -> String {
                 .collect()
         })
         .collect();
-    let widths: Vec<usize> = columns
+    let mut widths: Vec<usize> = columns
         .iter()
         .enumerate()
         .map(|(i, c)| {
@@ -48,6 +73,23 @@ pub fn render_table(rows: &[Value], columns: &[String]) -> String {
                 .max()
                 .unwrap_or(0)
                 .max(c.chars().count())
+        })
+        .collect();
+    if let (Some(total), Some(last)) = (width, widths.len().checked_sub(1)) {
+        let others: usize = widths[..last].iter().map(|w| w + 1).sum();
+        widths[last] = widths[last].min(
+            total
+                .saturating_sub(others + 1)
+                .max(columns[last].chars().count()),
+        );
+    }
+    let cells: Vec<Vec<(String, bool)>> = cells
+        .into_iter()
+        .map(|r| {
+            r.into_iter()
+                .enumerate()
+                .map(|(i, (t, n))| (fit(&t, widths[i]), n))
+                .collect()
         })
         .collect();
     let numeric: Vec<bool> = (0..columns.len())
@@ -81,6 +123,11 @@ pub fn render_table(rows: &[Value], columns: &[String]) -> String {
         out.push('\n');
     }
     out
+}
+
+/// [`render_table_fitted`] without a width limit.
+pub fn render_table(rows: &[Value], columns: &[String]) -> String {
+    render_table_fitted(rows, columns, None)
 }
 
 /// `Name : Value` lines for one object, names padded to the longest.
@@ -122,4 +169,28 @@ pub fn resolve_properties(value: &Value, wanted: &[String]) -> Vec<String> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_last_column_is_cut_to_the_width() {
+        let rows = vec![Value::object(
+            "T",
+            vec![
+                ("Name".into(), Value::String("backup01".into())),
+                (
+                    "Subject".into(),
+                    Value::String("CN=a-very-long-subject-name.tech.local".into()),
+                ),
+            ],
+        )];
+        let cols = vec!["Name".to_string(), "Subject".to_string()];
+        let table = render_table_fitted(&rows, &cols, Some(30));
+        assert!(table.lines().all(|l| l.chars().count() <= 30), "{table}");
+        assert!(table.contains("backup01 CN=a-very-long-subj…"), "{table}");
+        assert!(render_table(&rows, &cols).contains("CN=a-very-long-subject-name.tech.local"));
+    }
 }
