@@ -20,7 +20,7 @@ fn scripts(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 fn normalise(text: &str, sandbox: &Path) -> String {
-    let re = regex::Regex::new(r"\b[0-9A-F]{40}\b").unwrap();
+    let re = regex::Regex::new(r"\b[0-9A-Fa-f]{40}\b").unwrap();
     re.replace_all(
         &text.replace(&sandbox.display().to_string(), "<SANDBOX>"),
         "<THUMBPRINT>",

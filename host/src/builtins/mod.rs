@@ -2,6 +2,7 @@
 
 mod cert_drive;
 mod json;
+mod netsh;
 mod objects;
 mod secure_string;
 mod shell;
@@ -38,6 +39,7 @@ pub fn all() -> Vec<Rc<dyn Command>> {
         Rc::new(utility::get_command()),
         Rc::new(json::convert_to_json()),
         Rc::new(json::convert_from_json()),
+        Rc::new(netsh::Netsh::new()),
         Rc::new(shell::import_module()),
         Rc::new(shell::get_help()),
         Rc::new(shell::get_member()),

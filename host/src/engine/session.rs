@@ -444,6 +444,19 @@ impl Session {
         };
     }
 
+    /// A native command's exit status: `$LASTEXITCODE`, and `$?` false when non-zero.
+    pub fn set_native_exit_code(&mut self, code: i32) {
+        self.scopes[0].insert("lastexitcode".into(), Value::Int(i64::from(code)));
+        if code != 0 {
+            self.statement_failed = true;
+        }
+    }
+
+    /// The real cause behind a native command's cryptic error, on the error stream.
+    pub fn warn_cause(&mut self, cause: &str) {
+        let _ = writeln!(self.errors, "certhost: {cause}");
+    }
+
     /// Writes a warning line (`WARNING: ...`, yellow on a terminal).
     pub fn warn(&mut self, message: &str) {
         let _ = if self.options.color {

@@ -908,8 +908,9 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// A bareword argument, with quoted strings and `{...}` attached to it kept as part
-    /// of the same argument: `appid="{GUID}"` and `appid={GUID}` (netsh) are one word.
+    /// A bareword argument, with quoted strings, `{...}` and variables attached to it kept
+    /// as part of the same argument: `appid="{GUID}"`, `appid={GUID}` and
+    /// `certhash=$hash` (netsh) are one word each.
     fn argument_word(&mut self) -> Result<Expr, ParseError> {
         let mut parts: Vec<StringPart> = Vec::new();
         let mut literal = String::new();
@@ -938,6 +939,27 @@ impl<'a> Parser<'a> {
                             start,
                             "Missing closing '}' in the argument.",
                         ));
+                    }
+                }
+                // `certhash=$hash` and `name=$($x.Name)`: variables expand inside a word.
+                Some('$')
+                    if (!literal.is_empty() || !parts.is_empty())
+                        && self
+                            .peek2()
+                            .is_some_and(|c| is_ident(c) || matches!(c, '{' | '(')) =>
+                {
+                    quoted = true;
+                    if !literal.is_empty() {
+                        parts.push(StringPart::Literal(std::mem::take(&mut literal)));
+                    }
+                    if self.peek2() == Some('(') {
+                        self.bump();
+                        self.bump();
+                        let script = self.script(Some(')'))?;
+                        self.expect_close(')', "Missing closing ')' in subexpression.")?;
+                        parts.push(StringPart::SubExpression(script));
+                    } else {
+                        parts.push(StringPart::Variable(self.variable_name()?));
                     }
                 }
                 Some('\'' | '"') if !literal.is_empty() || !parts.is_empty() => {
