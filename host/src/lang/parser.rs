@@ -782,22 +782,8 @@ impl<'a> Parser<'a> {
         let start = self.pos;
         let name =
             match self.peek() {
-                Some('\'' | '"') => match self.arg_primary()? {
-                    Expr::String(s) => s,
-                    Expr::Expandable(parts)
-                        if parts.iter().all(|p| matches!(p, StringPart::Literal(_))) =>
-                    {
-                        parts
-                            .into_iter()
-                            .map(|p| {
-                                if let StringPart::Literal(s) = p {
-                                    s
-                                } else {
-                                    String::new()
-                                }
-                            })
-                            .collect()
-                    }
+                Some('\'' | '"') => match literal_text(self.arg_primary()?) {
+                    Some(s) => s,
                     _ => return Err(self.error(
                         "A command name in double quotes with variables needs '&' and parentheses.",
                     )),
@@ -1573,22 +1559,8 @@ impl<'a> Parser<'a> {
                 ));
             }
             let key = match self.peek() {
-                Some('\'' | '"') => match self.primary()? {
-                    Expr::String(s) => s,
-                    Expr::Expandable(parts)
-                        if parts.iter().all(|p| matches!(p, StringPart::Literal(_))) =>
-                    {
-                        parts
-                            .into_iter()
-                            .map(|p| {
-                                if let StringPart::Literal(s) = p {
-                                    s
-                                } else {
-                                    String::new()
-                                }
-                            })
-                            .collect()
-                    }
+                Some('\'' | '"') => match literal_text(self.primary()?) {
+                    Some(s) => s,
                     _ => {
                         return Err(
                             self.error("A hash key in double quotes cannot contain variables.")
@@ -1624,6 +1596,22 @@ impl<'a> Parser<'a> {
             };
             entries.push((key, value));
         }
+    }
+}
+
+/// The text of a string literal without variables (`'x'` or `"x"`), for command
+/// names and hash keys, which cannot be computed.
+fn literal_text(expr: Expr) -> Option<String> {
+    match expr {
+        Expr::String(s) => Some(s),
+        Expr::Expandable(parts) => parts
+            .into_iter()
+            .map(|p| match p {
+                StringPart::Literal(s) => Some(s),
+                _ => None,
+            })
+            .collect(),
+        _ => None,
     }
 }
 
