@@ -6,7 +6,7 @@ use crate::engine::command::{
     CommandError, ParameterExt, ParameterType as T, command_info, input_items, parameter, type_name,
 };
 use crate::engine::{SecureString, Value};
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::Write;
 use std::path::PathBuf;
 use std::rc::Rc;
 
@@ -239,31 +239,12 @@ pub fn read_host() -> Builtin {
                 .map(|p| format!("{p}: "))
                 .unwrap_or_default();
             let secure = args.switch("AsSecureString");
-            let _ = write!(session.console, "{prompt}");
-            let _ = session.console.flush();
-            let mut line = String::new();
-            let stdin = std::io::stdin();
-            // On a terminal a secure read turns echo off for the duration (stty), so the
-            // password is not shown.
-            let echo_off = secure
-                && stdin.is_terminal()
-                && std::process::Command::new("stty")
-                    .arg("-echo")
-                    .stdin(std::process::Stdio::inherit())
-                    .status()
-                    .is_ok_and(|s| s.success());
-            let read = stdin.lock().read_line(&mut line);
-            if echo_off {
-                let _ = std::process::Command::new("stty")
-                    .arg("echo")
-                    .stdin(std::process::Stdio::inherit())
-                    .status();
-                let _ = writeln!(session.console);
-            }
-            read.map_err(|e| {
-                CommandError::new("Read-Host", "ReadError", "ReadHostFailed", e.to_string())
-            })?;
-            let text = line.trim_end_matches(['\n', '\r']).to_string();
+            let text = session
+                .read_console_line(&prompt, secure)
+                .map_err(|e| {
+                    CommandError::new("Read-Host", "ReadError", "ReadHostFailed", e.to_string())
+                })?
+                .unwrap_or_default();
             Ok(vec![if secure {
                 Value::SecureString(SecureString::new(text))
             } else {

@@ -328,7 +328,6 @@ impl Session {
         info: &super::command::CmdletInfo,
         missing: &[String],
     ) -> Flow<Vec<RawArgument>> {
-        use std::io::BufRead;
         let _ = writeln!(
             self.console,
             "\ncmdlet {} at command pipeline position 1\nSupply values for the following parameters:",
@@ -340,36 +339,46 @@ impl Session {
                 .parameters
                 .iter()
                 .any(|p| &p.name == name && p.type_ == super::command::ParameterType::SecureText);
-            let _ = write!(self.console, "{name}: ");
-            let _ = self.console.flush();
-            let echo_off = secret
-                && std::process::Command::new("stty")
-                    .arg("-echo")
-                    .stdin(std::process::Stdio::inherit())
-                    .status()
-                    .is_ok_and(|s| s.success());
-            let mut line = String::new();
-            let read = std::io::stdin().lock().read_line(&mut line);
-            if echo_off {
-                let _ = std::process::Command::new("stty")
-                    .arg("echo")
-                    .stdin(std::process::Stdio::inherit())
-                    .status();
-                let _ = writeln!(self.console);
-            }
-            if read.is_err() || line.is_empty() {
+            let Ok(Some(line)) = self.read_console_line(&format!("{name}: "), secret) else {
                 return Err(script_error(format!(
                     "No value was given for the mandatory parameter '{name}'."
                 )));
-            }
+            };
             raw.push(RawArgument::Named {
                 name: name.clone(),
-                value: Some(Value::String(
-                    line.trim_end_matches(['\n', '\r']).to_string(),
-                )),
+                value: Some(Value::String(line)),
             });
         }
         Ok(raw)
+    }
+
+    /// Shows `prompt` and reads one line from stdin, without its line ending; `None` at
+    /// end of input. A `secret` read on a terminal turns echo off meanwhile (stty), so a
+    /// password is not shown.
+    pub fn read_console_line(
+        &mut self,
+        prompt: &str,
+        secret: bool,
+    ) -> std::io::Result<Option<String>> {
+        use std::io::{BufRead, IsTerminal};
+        let _ = write!(self.console, "{prompt}");
+        let _ = self.console.flush();
+        let stdin = std::io::stdin();
+        let stty = |setting: &str| {
+            std::process::Command::new("stty")
+                .arg(setting)
+                .stdin(std::process::Stdio::inherit())
+                .status()
+                .is_ok_and(|s| s.success())
+        };
+        let echo_off = secret && stdin.is_terminal() && stty("-echo");
+        let mut line = String::new();
+        let read = stdin.lock().read_line(&mut line);
+        if echo_off {
+            stty("echo");
+            let _ = writeln!(self.console);
+        }
+        Ok((read? > 0).then(|| line.trim_end_matches(['\n', '\r']).to_string()))
     }
 
     /// Names of the variables in scope (for completion), sorted.
