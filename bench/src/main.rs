@@ -102,10 +102,10 @@ fn main() {
 
     let runtime = Runtime::new(RuntimeConfig::new(home.join("cache"))).expect("runtime");
     let plugin = runtime.load_builtin().expect("component");
-    let services = Services {
-        database: Arc::new(Mutex::new(Database::open(&home).expect("db"))),
-        cwd: dir.path().to_path_buf(),
-    };
+    let services = Services::new(
+        Arc::new(Mutex::new(Database::open(&home).expect("db"))),
+        dir.path().to_path_buf(),
+    );
     let api = runtime
         .certificates(&plugin, &services)
         .expect("certificates export");

@@ -48,6 +48,11 @@ impl Args {
         }
     }
 
+    /// A switch parameter: present (and not `-Name:$false`).
+    pub fn switch(&self, name: &str) -> bool {
+        matches!(self.get(name), Some(Value::Boolean(true)))
+    }
+
     pub fn certificate(&self, name: &str) -> Option<&CertificateObject> {
         match self.get(name)? {
             Value::Certificate(c) => Some(c),

@@ -12,6 +12,7 @@ pub mod builtins;
 pub mod cli;
 pub mod engine;
 pub mod format;
+pub mod identity;
 pub mod lang;
 pub mod paths;
 pub mod plugin;

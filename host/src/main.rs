@@ -40,10 +40,7 @@ fn run(cli: &cli::Cli) -> Result<ExitCode, String> {
     let plugin = runtime.load_builtin().map_err(|e| e.to_string())?;
     let cwd =
         std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
-    let services = Services {
-        database: Arc::new(Mutex::new(database)),
-        cwd,
-    };
+    let services = Services::new(Arc::new(Mutex::new(database)), cwd);
     let stdin_is_terminal = std::io::stdin().is_terminal();
     let options = SessionOptions {
         non_interactive: cli.non_interactive || !stdin_is_terminal,

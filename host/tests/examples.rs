@@ -12,12 +12,12 @@ fn every_cmdlet_example_runs_without_error() {
     let dir = tempfile::tempdir().unwrap();
     let runtime = Runtime::new(RuntimeConfig::new(dir.path().join("cache"))).unwrap();
     let plugin = runtime.load_builtin().unwrap();
-    let services = Services {
-        database: Arc::new(Mutex::new(
+    let services = Services::new(
+        Arc::new(Mutex::new(
             Database::open(&dir.path().join("home")).unwrap(),
         )),
-        cwd: dir.path().to_path_buf(),
-    };
+        dir.path().to_path_buf(),
+    );
     let mut examples: Vec<(String, String)> = runtime
         .list_cmdlets(&plugin, &services)
         .unwrap()

@@ -15,10 +15,7 @@ fn setup(dir: &Path) -> (Runtime, Services) {
     let db = Database::open(&dir.join("home")).unwrap();
     (
         runtime,
-        Services {
-            database: Arc::new(Mutex::new(db)),
-            cwd: dir.to_path_buf(),
-        },
+        Services::new(Arc::new(Mutex::new(db)), dir.to_path_buf()),
     )
 }
 

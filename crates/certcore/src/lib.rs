@@ -19,6 +19,7 @@
 //! assert_eq!(info.thumbprint.len(), 40);
 //! ```
 
+pub mod bundle;
 pub mod dn;
 pub mod error;
 pub mod generate;
@@ -26,6 +27,7 @@ pub mod inspect;
 pub mod keys;
 pub mod pem;
 pub mod pkcs12;
-mod verify;
+pub mod validate;
+pub mod verify;
 
 pub use error::{CertError, Result};

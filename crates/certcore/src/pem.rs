@@ -64,7 +64,8 @@ pub fn pem_blocks(data: &[u8]) -> Result<Vec<PemBlock>> {
     Ok(blocks)
 }
 
-fn is_pem(data: &[u8]) -> bool {
+/// The data holds PEM blocks (rather than DER).
+pub fn is_pem(data: &[u8]) -> bool {
     data.windows(11).any(|w| w == b"-----BEGIN ")
 }
 

@@ -58,3 +58,15 @@ where
         .verify(message, &sig)
         .is_ok()
 }
+
+/// True when the DER certificate `cert` names `issuer`'s subject as its issuer and its
+/// signature verifies with `issuer`'s key.
+pub fn issued_by(cert: &[u8], issuer: &[u8]) -> bool {
+    let (Ok((_, cert)), Ok((_, issuer))) = (
+        x509_parser::parse_x509_certificate(cert),
+        x509_parser::parse_x509_certificate(issuer),
+    ) else {
+        return false;
+    };
+    cert.issuer().as_raw() == issuer.subject().as_raw() && signed_by(&cert, &issuer)
+}

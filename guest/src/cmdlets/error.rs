@@ -51,6 +51,8 @@ pub fn from_store(e: StoreError, target: Option<&str>) -> CmdletError {
         StoreError::NotFound(m) => (ErrorCategory::ObjectNotFound, "NotFound", m),
         StoreError::AlreadyExists(m) => (ErrorCategory::ResourceExists, "AlreadyExists", m),
         StoreError::Storage(m) => (ErrorCategory::WriteError, "StorageFailed", m),
+        StoreError::InUse(m) => (ErrorCategory::ResourceBusy, "CertificateInUse", m),
+        StoreError::NotServable(m) => (ErrorCategory::InvalidData, "CertificateNotServable", m),
     };
     new(category, id, message, target)
 }

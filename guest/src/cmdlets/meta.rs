@@ -32,6 +32,9 @@ pub trait ParamExt {
     fn by_property_name(self) -> Self;
     fn aliases(self, names: &[&str]) -> Self;
     fn values(self, names: &[&str]) -> Self;
+    /// Puts the parameter in these named sets (`(set, mandatory)`) instead of all sets,
+    /// keeping its position and pipeline flags.
+    fn in_sets(self, sets: &[(&str, bool)]) -> Self;
 }
 
 impl ParamExt for ParameterInfo {
@@ -59,6 +62,19 @@ impl ParamExt for ParameterInfo {
     }
     fn values(mut self, names: &[&str]) -> Self {
         self.accepted_values = names.iter().map(|s| s.to_string()).collect();
+        self
+    }
+    fn in_sets(mut self, sets: &[(&str, bool)]) -> Self {
+        // Invariant: `param` creates every parameter with one membership.
+        let template = self.sets[0].clone();
+        self.sets = sets
+            .iter()
+            .map(|(name, mandatory)| ParameterSetMembership {
+                set_name: name.to_string(),
+                mandatory: *mandatory,
+                ..template.clone()
+            })
+            .collect();
         self
     }
 }
@@ -96,5 +112,17 @@ pub fn cmdlet(
 /// Marks a cmdlet as changing state (it gets -WhatIf and -Confirm).
 pub fn changes_state(mut info: CmdletInfo) -> CmdletInfo {
     info.changes_state = true;
+    info
+}
+
+/// Sets the parameter set used when the arguments fit several.
+pub fn default_set(mut info: CmdletInfo, set: &str) -> CmdletInfo {
+    info.default_parameter_set = set.into();
+    info
+}
+
+/// Adds aliases (the originals' names) to a cmdlet.
+pub fn aliased(mut info: CmdletInfo, aliases: &[&str]) -> CmdletInfo {
+    info.aliases = aliases.iter().map(|s| s.to_string()).collect();
     info
 }

@@ -1,13 +1,19 @@
 //! The cmdlets this component provides: one file each (metadata + behaviour), plus the
 //! helpers they share.
 
+mod backup_server;
+mod cloud_gateway;
+mod enterprise_manager;
 pub mod error;
 mod export_certificate;
 mod export_pfx_certificate;
+mod import_certificate;
 mod import_pfx_certificate;
 pub mod meta;
 mod new_self_signed_certificate;
 pub mod objects;
+mod slots;
+mod test_certificate;
 
 use crate::args::Args;
 use crate::bindings::exports::certhost::plugin::cmdlets::{CmdletError, CmdletInfo, Value};
@@ -25,5 +31,16 @@ pub fn all() -> &'static [Cmdlet] {
         import_pfx_certificate::CMDLET,
         export_pfx_certificate::CMDLET,
         export_certificate::CMDLET,
+        import_certificate::CMDLET,
+        test_certificate::CMDLET,
+        backup_server::GET,
+        backup_server::ADD,
+        backup_server::GENERATE,
+        backup_server::TEST,
+        cloud_gateway::GENERATE,
+        cloud_gateway::GET,
+        cloud_gateway::ADD,
+        enterprise_manager::GET,
+        enterprise_manager::SET,
     ]
 }

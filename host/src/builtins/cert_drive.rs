@@ -67,6 +67,93 @@ pub fn parse_cert_path(path: &str) -> Option<Result<CertPath, String>> {
     })
 }
 
+/// `path` made absolute against the current `Cert:` location (`..`, `.` and `\`
+/// understood); a `Cert:` path or any path outside the drive is returned as it is.
+pub fn absolute_path(session: &Session, path: &str) -> String {
+    let Some(base) = &session.cert_location else {
+        return path.to_string();
+    };
+    if parse_cert_path(path).is_some() {
+        return path.to_string();
+    }
+    let normalized = path.replace('/', "\\");
+    let mut parts: Vec<String> = if normalized.starts_with('\\') {
+        Vec::new()
+    } else {
+        base[5..]
+            .split('\\')
+            .filter(|p| !p.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    for part in normalized.split('\\').filter(|p| !p.is_empty()) {
+        match part {
+            "." => {}
+            ".." => {
+                parts.pop();
+            }
+            other => parts.push(other.to_string()),
+        }
+    }
+    format!("Cert:\\{}", parts.join("\\"))
+}
+
+/// Get-ChildItem's `Cert:` filters (its dynamic parameters on Windows).
+struct Filters {
+    dns_name: Option<String>,
+    eku: Vec<String>,
+    server_auth: bool,
+    expiring_before: Option<i64>,
+}
+
+const SERVER_AUTH_OID: &str = "1.3.6.1.5.5.7.3.1";
+
+impl Filters {
+    fn from_args(args: &BoundArguments) -> Self {
+        Filters {
+            dns_name: args.text("DnsName"),
+            eku: args
+                .get("EKU")
+                .cloned()
+                .map(Value::into_items)
+                .unwrap_or_default()
+                .iter()
+                .map(Value::to_text)
+                .collect(),
+            server_auth: args.switch("SSLServerAuthentication"),
+            expiring_before: args.get("ExpiringInDays").map(|v| {
+                let days = match v {
+                    Value::Int(d) => *d,
+                    other => other.to_text().parse().unwrap_or(0),
+                };
+                crate::engine::methods::now() + days * 86_400
+            }),
+        }
+    }
+
+    fn keeps(&self, value: &Value) -> bool {
+        let Value::Certificate(c) = value else {
+            return true;
+        };
+        let info = &c.info;
+        let has_eku = |wanted: &str| {
+            info.extended_key_usages.iter().any(|e| {
+                e.oid == wanted
+                    || crate::engine::operators::wildcard_match(wanted, &e.friendly_name, false)
+            })
+        };
+        self.dns_name.as_ref().is_none_or(|pattern| {
+            info.dns_names
+                .iter()
+                .any(|n| crate::engine::operators::wildcard_match(pattern, n, false))
+        }) && self.eku.iter().all(|e| has_eku(e))
+            && (!self.server_auth || has_eku(SERVER_AUTH_OID))
+            && self
+                .expiring_before
+                .is_none_or(|limit| info.not_after <= limit)
+    }
+}
+
 fn path_info(name: &str, aliases: &[&str], synopsis: &str, mandatory: bool) -> CmdletInfo {
     let mut path = parameter(
         "Path",
@@ -139,11 +226,11 @@ fn certificate_object(
     })))
 }
 
-fn storage_error(command: &str, e: impl std::fmt::Display) -> CommandError {
+pub(super) fn storage_error(command: &str, e: impl std::fmt::Display) -> CommandError {
     CommandError::new(command, "ReadError", "StoreReadFailed", e.to_string())
 }
 
-fn resolve(
+pub(super) fn resolve(
     session: &Session,
     command: &str,
     path: &str,
@@ -225,13 +312,36 @@ pub struct CertDriveCommand {
 impl CertDriveCommand {
     /// `Get-ChildItem` (`gci`, `dir`, `ls`).
     pub fn get_child_item() -> Self {
-        CertDriveCommand {
-            info: path_info(
-                "Get-ChildItem",
-                &["gci", "dir", "ls"],
-                "Gets the items in a location: the certificates of a Cert: store.",
-                false,
+        let mut info = path_info(
+            "Get-ChildItem",
+            &["gci", "dir", "ls"],
+            "Gets the items in a location: the certificates of a Cert: store.",
+            false,
+        );
+        info.parameters.extend([
+            parameter(
+                "DnsName",
+                ParameterType::Text,
+                "Certificates with a matching DNS name (wildcards allowed).",
             ),
+            parameter(
+                "EKU",
+                ParameterType::TextList,
+                "Certificates with all these extended key usages (names, wildcards, or OIDs).",
+            ),
+            parameter(
+                "SSLServerAuthentication",
+                ParameterType::Switch,
+                "Certificates usable for TLS server authentication.",
+            ),
+            parameter(
+                "ExpiringInDays",
+                ParameterType::Integer,
+                "Certificates that expire within this many days, expired ones included (0: expired).",
+            ),
+        ]);
+        CertDriveCommand {
+            info,
             list_children: true,
         }
     }
@@ -260,13 +370,19 @@ impl Command for CertDriveCommand {
         args: &BoundArguments,
         _input: Option<&Value>,
     ) -> CommandResult {
-        let path = args.text("Path").unwrap_or_else(|| "Cert:\\".into());
-        Ok(resolve(
-            session,
-            &self.info.name,
-            &path,
-            self.list_children,
-        )?)
+        let path = match args.text("Path") {
+            Some(p) => absolute_path(session, &p),
+            None => session
+                .cert_location
+                .clone()
+                .unwrap_or_else(|| "Cert:\\".into()),
+        };
+        let items = resolve(session, &self.info.name, &path, self.list_children)?;
+        if !self.list_children {
+            return Ok(items);
+        }
+        let filters = Filters::from_args(args);
+        Ok(items.into_iter().filter(|v| filters.keeps(v)).collect())
     }
 }
 

@@ -1,11 +1,14 @@
 //! Commands the host implements itself: the `Cert:` drive provider and small utilities.
 
 mod cert_drive;
+mod cert_items;
 mod json;
 mod netsh;
 mod objects;
 mod secure_string;
+mod server_state;
 mod shell;
+mod ssl_binding;
 pub mod utility;
 mod write_output;
 
@@ -13,12 +16,16 @@ use crate::engine::Command;
 use std::rc::Rc;
 
 pub use cert_drive::{CertPath, parse_cert_path};
+pub use netsh::REST_API_APP_ID;
 
 /// Every built-in command.
 pub fn all() -> Vec<Rc<dyn Command>> {
     vec![
         Rc::new(cert_drive::CertDriveCommand::get_child_item()),
         Rc::new(cert_drive::CertDriveCommand::get_item()),
+        Rc::new(cert_items::remove_item()),
+        Rc::new(cert_items::set_location()),
+        Rc::new(cert_items::get_location()),
         Rc::new(secure_string::ConvertToSecureString::new()),
         Rc::new(write_output::WriteOutput::new()),
         Rc::new(objects::WhereObject::new()),
@@ -40,6 +47,15 @@ pub fn all() -> Vec<Rc<dyn Command>> {
         Rc::new(json::convert_to_json()),
         Rc::new(json::convert_from_json()),
         Rc::new(netsh::Netsh::new()),
+        Rc::new(ssl_binding::get()),
+        Rc::new(server_state::get_server_identity()),
+        Rc::new(server_state::set_server_identity_command()),
+        Rc::new(server_state::get_trusted_peer()),
+        Rc::new(server_state::add_trusted_peer()),
+        Rc::new(server_state::remove_trusted_peer()),
+        Rc::new(ssl_binding::add()),
+        Rc::new(ssl_binding::set()),
+        Rc::new(ssl_binding::remove()),
         Rc::new(shell::import_module()),
         Rc::new(shell::get_help()),
         Rc::new(shell::get_member()),

@@ -53,7 +53,7 @@ fn failed(verb: &str, code: u32, cause: impl Into<String>) -> Failure {
     }
 }
 
-fn valid_ipport(text: &str) -> bool {
+pub(super) fn valid_ipport(text: &str) -> bool {
     let Some((host, port)) = text.rsplit_once(':') else {
         return false;
     };
@@ -64,7 +64,7 @@ fn valid_ipport(text: &str) -> bool {
     port.parse::<u16>().is_ok_and(|p| p > 0) && host.parse::<std::net::IpAddr>().is_ok()
 }
 
-fn valid_hostnameport(text: &str) -> bool {
+pub(super) fn valid_hostnameport(text: &str) -> bool {
     let Some((host, port)) = text.rsplit_once(':') else {
         return false;
     };
@@ -75,7 +75,7 @@ fn valid_hostnameport(text: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
 }
 
-fn valid_guid(text: &str) -> bool {
+pub(super) fn valid_guid(text: &str) -> bool {
     let inner = text
         .strip_prefix('{')
         .and_then(|t| t.strip_suffix('}'))
@@ -250,30 +250,6 @@ fn run(session: &mut Session, words: &[String]) -> Result<String, Failure> {
                     .unwrap_or(true),
             };
             let verb_past = if verb == "add" { "added" } else { "updated" };
-            match db.get_certificate(&store_name, &hash) {
-                Ok(Some(c)) if c.private_key.is_some() => {}
-                Ok(Some(_)) => {
-                    return Err(failed(
-                        &verb,
-                        1312,
-                        format!(
-                            "certificate {} in store {store_name} has no private key; import it from a PFX that includes the key",
-                            hash.to_ascii_lowercase()
-                        ),
-                    ));
-                }
-                Ok(None) => {
-                    return Err(failed(
-                        &verb,
-                        1312,
-                        format!(
-                            "certificate {} is not in store {store_name}",
-                            hash.to_ascii_lowercase()
-                        ),
-                    ));
-                }
-                Err(err) => return Err(incorrect(err.to_string())),
-            }
             let result = if verb == "add" {
                 db.add_binding(&binding)
             } else {
@@ -282,6 +258,9 @@ fn run(session: &mut Session, words: &[String]) -> Result<String, Failure> {
             result.map_err(|err| match err {
                 BindingError::AlreadyExists(_) => failed("add", 183, format!("{e} is already bound; 'netsh http update sslcert' replaces the certificate without a gap")),
                 BindingError::NotFound(_) => failed("update", 2, format!("{e} is not bound; use 'netsh http add sslcert'")),
+                cause @ (BindingError::CertificateNotInStore { .. } | BindingError::NoPrivateKey { .. }) => {
+                    failed(&verb, 1312, cause.to_string())
+                }
                 other => incorrect(other.to_string()),
             })?;
             Ok(format!("\nSSL Certificate successfully {verb_past}\n\n"))

@@ -200,14 +200,7 @@ pub fn write_verbose() -> Builtin {
         ),
         false,
         |session, args, _| {
-            if session
-                .variable("VerbosePreference")
-                .to_text()
-                .eq_ignore_ascii_case("Continue")
-            {
-                let message = args.text("Message").unwrap_or_default();
-                let _ = writeln!(session.console, "VERBOSE: {message}");
-            }
+            session.verbose(&args.text("Message").unwrap_or_default());
             Ok(Vec::new())
         },
     )

@@ -285,6 +285,11 @@ fn candidate_sets(info: &CmdletInfo, bound: &BoundArguments) -> Result<Vec<Strin
         .flat_map(|p| p.sets.iter().map(|m| m.set_name.clone()))
         .filter(|s| s != ALL_SETS)
         .collect();
+    // A declared default set holds no parameter of its own when it means "none of the
+    // others" (Get-BackupServerCertificate with no arguments).
+    if info.default_parameter_set != ALL_SETS {
+        sets.push(info.default_parameter_set.clone());
+    }
     sets.sort();
     sets.dedup();
     if sets.is_empty() {

@@ -4,7 +4,7 @@
 use super::binder::BoundArguments;
 use super::command::{CmdletInfo, Command, CommandError, CommandResult};
 use super::session::Session;
-use super::value::{SecureString, Value};
+use super::value::{PsObject, SecureString, Value};
 use crate::plugin::{Plugin, wit};
 use std::rc::Rc;
 
@@ -24,8 +24,41 @@ pub fn to_wit(value: &Value) -> wit::Value {
         Value::DateTime(t) => wit::Value::Datetime(*t),
         Value::SecureString(s) => wit::Value::SecureText(s.reveal().to_string()),
         Value::Certificate(c) => wit::Value::Certificate((**c).clone()),
+        Value::Object(o) => wit::Value::Object(wit::CustomObject {
+            type_name: o.type_name.clone(),
+            properties: o
+                .properties
+                .iter()
+                .map(|(name, v)| wit::Property {
+                    name: name.clone(),
+                    value: scalar_to_wit(v),
+                })
+                .collect(),
+        }),
         Value::Array(items) => wit::Value::TextList(items.iter().map(Value::to_text).collect()),
         other => wit::Value::Text(other.to_text()),
+    }
+}
+
+fn scalar_to_wit(value: &Value) -> wit::Scalar {
+    match value {
+        Value::Null => wit::Scalar::Null,
+        Value::Bool(b) => wit::Scalar::Boolean(*b),
+        Value::Int(i) => wit::Scalar::Integer(*i),
+        Value::DateTime(t) => wit::Scalar::Datetime(*t),
+        Value::Array(items) => wit::Scalar::TextList(items.iter().map(Value::to_text).collect()),
+        other => wit::Scalar::Text(other.to_text()),
+    }
+}
+
+fn scalar_from_wit(value: wit::Scalar) -> Value {
+    match value {
+        wit::Scalar::Null => Value::Null,
+        wit::Scalar::Boolean(b) => Value::Bool(b),
+        wit::Scalar::Integer(i) => Value::Int(i),
+        wit::Scalar::Text(s) => Value::String(s),
+        wit::Scalar::TextList(l) => Value::Array(l.into_iter().map(Value::String).collect()),
+        wit::Scalar::Datetime(t) => Value::DateTime(t),
     }
 }
 
@@ -40,6 +73,14 @@ pub fn from_wit(value: wit::Value) -> Value {
         wit::Value::Datetime(t) => Value::DateTime(t),
         wit::Value::SecureText(s) => Value::SecureString(SecureString::new(s)),
         wit::Value::Certificate(c) => Value::Certificate(Rc::new(c)),
+        wit::Value::Object(o) => Value::Object(Rc::new(PsObject {
+            type_name: o.type_name,
+            properties: o
+                .properties
+                .into_iter()
+                .map(|p| (p.name, scalar_from_wit(p.value)))
+                .collect(),
+        })),
     }
 }
 
@@ -54,6 +95,8 @@ fn category_name(c: wit::ErrorCategory) -> &'static str {
         wit::ErrorCategory::PermissionDenied => "PermissionDenied",
         wit::ErrorCategory::WriteError => "WriteError",
         wit::ErrorCategory::ReadError => "ReadError",
+        wit::ErrorCategory::ResourceBusy => "ResourceBusy",
+        wit::ErrorCategory::InvalidOperation => "InvalidOperation",
     }
 }
 
@@ -77,13 +120,17 @@ impl Command for ComponentCommand {
             .collect();
         let input = input.map(to_wit);
         let host = session.host();
-        match host.runtime.invoke_cmdlet(
+        let result = host.runtime.invoke_cmdlet(
             &self.plugin,
             &host.services,
             &self.info.name,
             &arguments,
             input.as_ref(),
-        ) {
+        );
+        for message in host.services.take_messages() {
+            session.show_message(message);
+        }
+        match result {
             Ok(Ok(values)) => Ok(values.into_iter().map(from_wit).collect()),
             Ok(Err(e)) => Err(CommandError {
                 command: self.info.name.clone(),

@@ -132,6 +132,8 @@ pub struct Session {
     errors: Box<dyn Write>,
     /// Where `Write-Host` and `Write-Warning` write (the console).
     pub console: Box<dyn Write>,
+    /// The current location when `Set-Location` moved into the `Cert:` drive.
+    pub cert_location: Option<String>,
 }
 
 impl Session {
@@ -151,6 +153,7 @@ impl Session {
             statement_failed: false,
             errors,
             console: Box::new(std::io::stdout()),
+            cert_location: None,
         };
         for command in crate::builtins::all() {
             session.register(command);
@@ -464,6 +467,38 @@ impl Session {
     /// The real cause behind a native command's cryptic error, on the error stream.
     pub fn warn_cause(&mut self, cause: &str) {
         let _ = writeln!(self.errors, "certhost: {cause}");
+    }
+
+    /// Shows a message a component wrote: a warning (unless `$WarningPreference` is
+    /// SilentlyContinue), a verbose line, or a `What if:` line.
+    pub fn show_message(&mut self, message: crate::plugin::Message) {
+        use crate::plugin::Message;
+        match message {
+            Message::Warning(text) => {
+                if !self
+                    .variable("WarningPreference")
+                    .to_text()
+                    .eq_ignore_ascii_case("SilentlyContinue")
+                {
+                    self.warn(&text);
+                }
+            }
+            Message::Verbose(text) => self.verbose(&text),
+            Message::WhatIf(text) => {
+                let _ = writeln!(self.console, "What if: {text}");
+            }
+        }
+    }
+
+    /// Writes `VERBOSE: ...` when `$VerbosePreference` is Continue.
+    pub fn verbose(&mut self, message: &str) {
+        if self
+            .variable("VerbosePreference")
+            .to_text()
+            .eq_ignore_ascii_case("Continue")
+        {
+            let _ = writeln!(self.console, "VERBOSE: {message}");
+        }
     }
 
     /// Writes a warning line (`WARNING: ...`, yellow on a terminal).
@@ -1044,18 +1079,30 @@ impl Session {
                     Err(other) => Err(other),
                 }
             };
-        match input {
-            None => one(self, None, &mut out)?,
+        // -Verbose on one command sets $VerbosePreference for that command only.
+        let saved_verbose = common.iter().find(|(n, _)| n == "Verbose").map(|(_, on)| {
+            let saved = self.variable("VerbosePreference");
+            let preference = if on.is_truthy() {
+                "Continue"
+            } else {
+                "SilentlyContinue"
+            };
+            self.set_variable("VerbosePreference", Value::String(preference.into()));
+            saved
+        });
+        let result = match input {
+            None => one(self, None, &mut out),
             Some(items) if command.collects_input() => {
-                one(self, Some(&Value::Array(items)), &mut out)?
+                one(self, Some(&Value::Array(items)), &mut out)
             }
-            Some(items) => {
-                for item in &items {
-                    one(self, Some(item), &mut out)?;
-                }
-            }
+            Some(items) => items
+                .iter()
+                .try_for_each(|item| one(self, Some(item), &mut out)),
+        };
+        if let Some(saved) = saved_verbose {
+            self.set_variable("VerbosePreference", saved);
         }
-        Ok(out)
+        result.map(|()| out)
     }
 
     pub fn pipeline(&mut self, pipeline: &Pipeline) -> Flow<Vec<Value>> {

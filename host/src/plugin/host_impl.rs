@@ -9,23 +9,27 @@ use std::path::PathBuf;
 /// Largest file a component may read (PFX and PEM files are kilobytes).
 const MAX_READ_BYTES: u64 = 16 * 1024 * 1024;
 
-fn store_error(e: StoreError) -> types::StoreError {
+pub(super) fn store_error(e: StoreError) -> types::StoreError {
     match e {
         StoreError::InvalidStoreName(_) => types::StoreError::InvalidStore(e.to_string()),
+        StoreError::InUse { .. } => types::StoreError::InUse(e.to_string()),
         other => types::StoreError::Storage(other.to_string()),
     }
 }
 
-fn binding_error(e: BindingError) -> types::StoreError {
+pub(super) fn binding_error(e: BindingError) -> types::StoreError {
     match e {
         BindingError::AlreadyExists(_) => types::StoreError::AlreadyExists(e.to_string()),
         BindingError::NotFound(_) => types::StoreError::NotFound(e.to_string()),
+        BindingError::CertificateNotInStore { .. } | BindingError::NoPrivateKey { .. } => {
+            types::StoreError::NotServable(e.to_string())
+        }
         BindingError::Store(s) => store_error(s),
     }
 }
 
 impl HostState {
-    fn database(&self) -> std::sync::MutexGuard<'_, crate::store::Database> {
+    pub(super) fn database(&self) -> std::sync::MutexGuard<'_, crate::store::Database> {
         // A poisoned lock means another thread panicked mid-call; the database itself is
         // transactional, so its state is still consistent and we go on using it.
         self.services
@@ -221,6 +225,20 @@ impl host::Host for HostState {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs() as i64)
             .unwrap_or(0)
+    }
+
+    fn write_message(&mut self, level: host::MessageLevel, text: String) {
+        use super::state::Message;
+        let message = match level {
+            host::MessageLevel::Warning => Message::Warning(text),
+            host::MessageLevel::Verbose => Message::Verbose(text),
+            host::MessageLevel::WhatIf => Message::WhatIf(text),
+        };
+        self.services
+            .messages
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(message);
     }
 }
 

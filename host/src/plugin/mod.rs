@@ -9,6 +9,7 @@ mod bindings;
 mod cache;
 mod host_impl;
 mod limits;
+mod server_impl;
 mod state;
 
 pub use bindings::certhost::plugin::types::{CertError, CertificateEntry, CertificateInfo, Eku};
@@ -17,7 +18,8 @@ pub use bindings::exports::certhost::plugin::certificates::{
 };
 pub use bindings::exports::certhost::plugin::cmdlets as wit;
 pub use host_impl::io_reason;
-pub use state::Services;
+pub use server_impl::{REST_API_ENDPOINT, default_rest_binding};
+pub use state::{Message, Services};
 
 use bindings::exports::certhost::plugin::{certificates, cmdlets};
 use sha2::{Digest, Sha256};

@@ -15,6 +15,31 @@ pub struct Services {
     pub database: Arc<Mutex<Database>>,
     /// Relative paths in `files` calls resolve against this.
     pub cwd: PathBuf,
+    /// Messages components wrote (`host.write-message`), for the shell to show.
+    pub messages: Arc<Mutex<Vec<Message>>>,
+}
+
+impl Services {
+    pub fn new(database: Arc<Mutex<Database>>, cwd: PathBuf) -> Self {
+        Services {
+            database,
+            cwd,
+            messages: Arc::default(),
+        }
+    }
+
+    /// The messages written since the last call, oldest first.
+    pub fn take_messages(&self) -> Vec<Message> {
+        std::mem::take(&mut *self.messages.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+}
+
+/// A message a component wrote for the user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Message {
+    Warning(String),
+    Verbose(String),
+    WhatIf(String),
 }
 
 pub struct HostState {

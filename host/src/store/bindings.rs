@@ -1,7 +1,7 @@
 //! TLS bindings (ip:port or hostname:port → certificate), as `netsh http sslcert` keeps them.
 
-use super::{Database, StoreError, now};
-use rusqlite::{OptionalExtension, params};
+use super::{Database, StoreError, canonical_store_name, now};
+use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
 /// One binding.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,6 +24,12 @@ pub enum BindingError {
     AlreadyExists(String),
     #[error("{0} is not bound")]
     NotFound(String),
+    #[error("certificate {thumbprint} is not in store {store}")]
+    CertificateNotInStore { thumbprint: String, store: String },
+    #[error(
+        "certificate {thumbprint} in store {store} has no private key; import it from a PFX (or a key file) that includes the key"
+    )]
+    NoPrivateKey { thumbprint: String, store: String },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -71,21 +77,32 @@ impl Database {
             .optional()?)
     }
 
-    /// Adds a binding; fails when the endpoint is bound.
+    /// Adds a binding; fails when the endpoint is bound or the certificate is not in its
+    /// store with a private key (checked in the same transaction).
     pub fn add_binding(&mut self, b: &Binding) -> Result<(), BindingError> {
-        let n = self.conn.execute(
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        check_servable(&tx, &b.store_name, &b.certificate_hash)?;
+        let n = tx.execute(
             &format!("INSERT INTO bindings ({COLUMNS}, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING"),
             params![b.endpoint, b.sni, b.certificate_hash, b.app_id, b.store_name, b.client_certificate_negotiation, b.verify_client_certificate_revocation, now()],
         )?;
         if n == 0 {
             return Err(BindingError::AlreadyExists(b.endpoint.clone()));
         }
+        tx.commit()?;
         Ok(())
     }
 
-    /// Replaces a binding in place; fails when the endpoint is not bound.
+    /// Replaces a binding in place; fails when the endpoint is not bound or the
+    /// certificate cannot serve it.
     pub fn update_binding(&mut self, b: &Binding) -> Result<(), BindingError> {
-        let n = self.conn.execute(
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        check_servable(&tx, &b.store_name, &b.certificate_hash)?;
+        let n = tx.execute(
             "UPDATE bindings SET sni = ?2, certificate_hash = ?3, app_id = ?4, store_name = ?5,
                  client_cert_negotiation = ?6, verify_revocation = ?7, updated_at = ?8 WHERE endpoint = ?1",
             params![b.endpoint, b.sni, b.certificate_hash, b.app_id, b.store_name, b.client_certificate_negotiation, b.verify_client_certificate_revocation, now()],
@@ -93,6 +110,7 @@ impl Database {
         if n == 0 {
             return Err(BindingError::NotFound(b.endpoint.clone()));
         }
+        tx.commit()?;
         Ok(())
     }
 
@@ -105,5 +123,32 @@ impl Database {
             return Err(BindingError::NotFound(endpoint.to_string()));
         }
         Ok(())
+    }
+}
+
+/// The certificate `thumbprint` is in `store` with a private key, so it can serve TLS.
+pub(super) fn check_servable(
+    conn: &rusqlite::Connection,
+    store: &str,
+    thumbprint: &str,
+) -> Result<(), BindingError> {
+    let canonical = canonical_store_name(store)?;
+    let has_key: Option<bool> = conn
+        .query_row(
+            "SELECT private_key IS NOT NULL FROM certificates WHERE store = ?1 AND thumbprint = ?2",
+            params![canonical, thumbprint.to_ascii_uppercase()],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match has_key {
+        Some(true) => Ok(()),
+        Some(false) => Err(BindingError::NoPrivateKey {
+            thumbprint: thumbprint.to_ascii_uppercase(),
+            store: store.to_string(),
+        }),
+        None => Err(BindingError::CertificateNotInStore {
+            thumbprint: thumbprint.to_ascii_uppercase(),
+            store: store.to_string(),
+        }),
     }
 }

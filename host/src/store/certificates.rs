@@ -109,45 +109,33 @@ impl Database {
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut thumbprints = Vec::with_capacity(entries.len());
         for entry in entries {
-            let thumb = thumbprint(&entry.certificate);
-            tx.execute(
-                "INSERT INTO certificates (store, thumbprint, der, private_key, friendly_name, added_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                 ON CONFLICT (store, thumbprint) DO UPDATE SET
-                   private_key = COALESCE(excluded.private_key, certificates.private_key),
-                   friendly_name = CASE WHEN excluded.friendly_name = '' THEN certificates.friendly_name
-                                        ELSE excluded.friendly_name END",
-                params![store, thumb, entry.certificate, entry.private_key, entry.friendly_name, now()],
-            )?;
-            if !entry.chain.is_empty() {
-                tx.execute(
-                    "DELETE FROM chain_certificates WHERE store = ?1 AND thumbprint = ?2",
-                    params![store, thumb],
-                )?;
-                for (position, der) in entry.chain.iter().enumerate() {
-                    tx.execute(
-                        "INSERT INTO chain_certificates (store, thumbprint, position, der) VALUES (?1, ?2, ?3, ?4)",
-                        params![store, thumb, position as i64, der],
-                    )?;
-                }
-            }
-            thumbprints.push(thumb);
+            thumbprints.push(insert_entry(&tx, &store, entry)?);
         }
         tx.commit()?;
         Ok(thumbprints)
     }
 
-    /// Removes a certificate with its key and chain. Returns whether it existed.
+    /// Removes a certificate with its key and chain. Returns whether it existed. A
+    /// certificate that a binding or slot uses is refused (`StoreError::InUse`).
     pub fn remove_certificate(
         &mut self,
         store: &str,
         thumbprint: &str,
     ) -> Result<bool, StoreError> {
         let store = canonical_store_name(store)?;
-        let n = self.conn.execute(
+        let thumbprint = thumbprint.trim().to_ascii_uppercase();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let uses = super::slots::certificate_uses(&tx, &store, &thumbprint)?;
+        if !uses.is_empty() {
+            return Err(StoreError::InUse { thumbprint, uses });
+        }
+        let n = tx.execute(
             "DELETE FROM certificates WHERE store = ?1 AND thumbprint = ?2",
-            params![store, thumbprint.trim().to_ascii_uppercase()],
+            params![store, thumbprint],
         )?;
+        tx.commit()?;
         Ok(n > 0)
     }
 
@@ -161,4 +149,43 @@ impl Database {
             .collect::<Result<_, _>>()?;
         Ok(names)
     }
+}
+
+/// Inserts or updates one entry inside a transaction; returns its thumbprint. An existing
+/// thumbprint keeps its key, friendly name and chain unless the entry brings new ones.
+pub(super) fn insert_entry(
+    tx: &rusqlite::Transaction<'_>,
+    store: &str,
+    entry: &NewEntry,
+) -> Result<String, StoreError> {
+    let thumb = thumbprint(&entry.certificate);
+    tx.execute(
+        "INSERT INTO certificates (store, thumbprint, der, private_key, friendly_name, added_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (store, thumbprint) DO UPDATE SET
+           private_key = COALESCE(excluded.private_key, certificates.private_key),
+           friendly_name = CASE WHEN excluded.friendly_name = '' THEN certificates.friendly_name
+                                ELSE excluded.friendly_name END",
+        params![
+            store,
+            thumb,
+            entry.certificate,
+            entry.private_key,
+            entry.friendly_name,
+            now()
+        ],
+    )?;
+    if !entry.chain.is_empty() {
+        tx.execute(
+            "DELETE FROM chain_certificates WHERE store = ?1 AND thumbprint = ?2",
+            params![store, thumb],
+        )?;
+        for (position, der) in entry.chain.iter().enumerate() {
+            tx.execute(
+                "INSERT INTO chain_certificates (store, thumbprint, position, der) VALUES (?1, ?2, ?3, ?4)",
+                params![store, thumb, position as i64, der],
+            )?;
+        }
+    }
+    Ok(thumb)
 }

@@ -12,10 +12,18 @@
 
 mod bindings;
 mod certificates;
+mod peers;
 mod schema;
+mod settings;
+mod slots;
 
 pub use bindings::{Binding, BindingError};
-pub use certificates::{NewEntry, StoredCertificate};
+pub use certificates::{NewEntry, StoredCertificate, thumbprint};
+pub use peers::TrustedPeer;
+pub use slots::{
+    Assignment, AssignmentPlan, BACKUP_SERVER_SLOT, SLOTS, SlotAssignment, SlotError,
+    canonical_slot,
+};
 
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
@@ -37,6 +45,14 @@ pub enum StoreError {
     Open {
         path: PathBuf,
         source: rusqlite::Error,
+    },
+    #[error(
+        "certificate {thumbprint} is in use ({}); point those at another certificate first",
+        uses.join(", ")
+    )]
+    InUse {
+        thumbprint: String,
+        uses: Vec<String>,
     },
     #[error("the certhost database failed: {0}")]
     Sql(#[from] rusqlite::Error),

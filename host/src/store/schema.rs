@@ -4,7 +4,8 @@ use super::StoreError;
 use rusqlite::Connection;
 use std::path::Path;
 
-const SCHEMA_VERSION: i64 = 1;
+/// 1: stores and bindings. 2: certificate slots, settings and trusted peers.
+const SCHEMA_VERSION: i64 = 2;
 
 /// How long a writer waits for another process's transaction before giving up.
 const BUSY_TIMEOUT_MS: u32 = 30_000;
@@ -36,6 +37,25 @@ CREATE TABLE IF NOT EXISTS bindings (
     client_cert_negotiation INTEGER NOT NULL,
     verify_revocation       INTEGER NOT NULL,
     updated_at              INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS slots (
+    name                    TEXT    NOT NULL PRIMARY KEY COLLATE NOCASE,
+    store                   TEXT    NOT NULL,
+    thumbprint              TEXT    NOT NULL,
+    automatically_generated INTEGER NOT NULL,
+    assigned_at             INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS settings (
+    name  TEXT NOT NULL PRIMARY KEY COLLATE NOCASE,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS trusted_peers (
+    name              TEXT    NOT NULL PRIMARY KEY COLLATE NOCASE,
+    address           TEXT    NOT NULL,
+    der               BLOB    NOT NULL,
+    thumbprint        TEXT    NOT NULL,
+    pinned_thumbprint TEXT    NOT NULL,
+    added_at          INTEGER NOT NULL
 );
 ";
 

@@ -1,0 +1,91 @@
+//! `Import-Certificate`: certificates without keys (a CA root, an intermediate, a peer's
+//! certificate) from a DER or PEM file into a store.
+
+use super::meta::{ParamExt, changes_state, cmdlet, example, param};
+use super::objects::{certificate_object, parse_store_location};
+use super::{Cmdlet, error};
+use crate::args::Args;
+use crate::bindings::certhost::plugin::types::CertificateEntry;
+use crate::bindings::certhost::plugin::{files, store};
+use crate::bindings::exports::certhost::plugin::cmdlets::{
+    CmdletError, CmdletInfo, ParameterType as T, Value,
+};
+use crate::convert::cert_error;
+
+pub const CMDLET: Cmdlet = Cmdlet { info, run };
+
+fn info() -> CmdletInfo {
+    changes_state(cmdlet(
+        "Import-Certificate",
+        "Imports certificates (without private keys) from a file into a certificate store.",
+        "Reads a DER (.cer/.crt) file or a PEM file with one or more certificates and adds them all to the store in one transaction. A file with a private key is refused: use Import-PfxCertificate or Add-BackupServerCertificate -CertificatePath -PrivateKeyPath for keys.",
+        vec![
+            param("FilePath", T::Text, "Path of the certificate file.")
+                .mandatory()
+                .position(0)
+                .by_property_name()
+                .aliases(&["FullName", "Path"]),
+            param(
+                "CertStoreLocation",
+                T::Text,
+                "Store to import into (default Cert:\\LocalMachine\\My).",
+            )
+            .position(1),
+        ],
+        vec![example(
+            "Trust a root CA",
+            "Import-Certificate -FilePath ./root-ca.cer -CertStoreLocation Cert:\\LocalMachine\\Root",
+            "Adds the CA certificate to the Root store.",
+        )],
+        "X509Certificate2",
+    ))
+}
+
+fn run(args: &Args, _input: Option<Value>) -> Result<Vec<Value>, CmdletError> {
+    let path = args.text("FilePath").unwrap_or_default();
+    let location = parse_store_location(
+        &args
+            .text("CertStoreLocation")
+            .unwrap_or_else(|| "Cert:\\LocalMachine\\My".into()),
+    )?;
+    let data = files::read_file(&path).map_err(|e| error::file(&path, e, false))?;
+    if data.starts_with(b"\x30\x82") && certhost_core::pem::parse_certificates(&data).is_err() {
+        return Err(error::invalid_argument(
+            "UnsupportedFileType",
+            format!(
+                "'{path}' is not a DER certificate; PKCS#7 (.p7b) and SST files are not supported: convert with 'openssl pkcs7 -print_certs -in file.p7b -out file.pem'"
+            ),
+        ));
+    }
+    if certhost_core::pem::is_pem(&data)
+        && certhost_core::pem::pem_blocks(&data)
+            .is_ok_and(|blocks| blocks.iter().any(|b| b.label.ends_with("PRIVATE KEY")))
+    {
+        return Err(error::invalid_argument(
+            "PrivateKeyInCertificateFile",
+            format!(
+                "'{path}' holds a private key; Import-Certificate imports certificates only: use Import-PfxCertificate, or Add-BackupServerCertificate -CertificatePath -PrivateKeyPath"
+            ),
+        ));
+    }
+    let certificates = certhost_core::pem::parse_certificates(&data)
+        .map_err(|e| error::from_cert(cert_error(e), Some(&path)))?;
+    let entries: Vec<CertificateEntry> = certificates
+        .into_iter()
+        .map(|der| CertificateEntry {
+            certificate: der,
+            private_key: None,
+            friendly_name: String::new(),
+            chain: Vec::new(),
+        })
+        .collect();
+    store::add_certificates(&location.store, &entries)
+        .map_err(|e| error::from_store(e, Some(&path)))?;
+    entries
+        .into_iter()
+        .map(|e| {
+            certificate_object(e.certificate, Some(&location), false, String::new())
+                .map(Value::Certificate)
+        })
+        .collect()
+}

@@ -1,0 +1,198 @@
+//! `Remove-Item`, `Set-Location` and `Get-Location` on the `Cert:` drive.
+
+use super::cert_drive::{CertPath, absolute_path, parse_cert_path, resolve, storage_error};
+use super::utility::Builtin;
+use crate::engine::Value;
+use crate::engine::command::{
+    CommandError, CommandResult, ParameterExt, ParameterType as T, command_info, parameter,
+};
+use crate::store::StoreError;
+
+fn path_parameter(help: &str) -> crate::engine::command::ParameterInfo {
+    let mut path = parameter("Path", T::Text, help).at(0);
+    path.aliases = vec!["PSPath".into(), "LiteralPath".into()];
+    path.sets[0].from_pipeline_by_property_name = true;
+    path
+}
+
+/// `Remove-Item Cert:\LocalMachine\My\<thumbprint> [-DeleteKey]`, or certificates piped.
+pub fn remove_item() -> Builtin {
+    let mut info = command_info(
+        "Remove-Item",
+        &["ri", "rm", "del"],
+        "Deletes a certificate (and its private key) from a Cert: store.",
+        "Removes the certificate at a Cert: path, or each certificate piped in, with its private key and chain. A certificate that a binding or a certificate slot uses is refused, with what uses it: re-point those first (Add-BackupServerCertificate, Set-SslBinding), so nothing is left serving a deleted certificate.",
+        vec![
+            path_parameter("Cert:\\LocalMachine\\<Store>\\<Thumbprint>."),
+            parameter(
+                "DeleteKey",
+                T::Switch,
+                "Accepted for compatibility: the private key is always deleted with its certificate.",
+            ),
+            parameter("Force", T::Switch, "Accepted for compatibility."),
+        ],
+        "None",
+    );
+    info.changes_state = true;
+    Builtin::new(info, false, |session, args, input| {
+        let path = match (input, args.text("Path")) {
+            (Some(Value::Certificate(c)), _) => match (&c.location, &c.store) {
+                (Some(l), Some(s)) => format!("Cert:\\{l}\\{s}\\{}", c.info.thumbprint),
+                _ => {
+                    return Err(CommandError::new(
+                        "Remove-Item",
+                        "InvalidArgument",
+                        "CertificateNotInStore",
+                        format!("certificate {} is not in a store", c.info.thumbprint),
+                    )
+                    .into());
+                }
+            },
+            (_, Some(p)) => absolute_path(session, &p),
+            (Some(other), None) => absolute_path(session, &other.to_text()),
+            (None, None) => {
+                return Err(CommandError::new(
+                    "Remove-Item",
+                    "InvalidArgument",
+                    "PathRequired",
+                    "give the Cert: path of the certificate to remove",
+                )
+                .into());
+            }
+        };
+        let not_found = |message: String| {
+            CommandError::new("Remove-Item", "ObjectNotFound", "PathNotFound", message)
+        };
+        let (store, thumbprint) = match parse_cert_path(&path) {
+            Some(Ok(CertPath::Item {
+                store, thumbprint, ..
+            })) => (store, thumbprint),
+            Some(Ok(_)) => {
+                return Err(CommandError::new(
+                    "Remove-Item",
+                    "InvalidOperation",
+                    "NotACertificate",
+                    format!("'{path}' is a location or store, not a certificate; certhost removes certificates only"),
+                )
+                .into());
+            }
+            Some(Err(message)) => return Err(not_found(message).into()),
+            None => {
+                return Err(CommandError::new(
+                    "Remove-Item",
+                    "NotImplemented",
+                    "ProviderNotSupported",
+                    format!("'{path}' is not a Cert: path; certhost's Remove-Item removes certificates (Cert:\\LocalMachine\\My\\<thumbprint>)"),
+                )
+                .into());
+            }
+        };
+        let host = session.host();
+        let mut db = host
+            .services
+            .database
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        match db.remove_certificate(&store, &thumbprint) {
+            Ok(true) => Ok(Vec::new()),
+            Ok(false) => Err(not_found(format!(
+                "Cannot find path '{path}' because it does not exist."
+            ))
+            .into()),
+            Err(e @ StoreError::InUse { .. }) => Err(CommandError::new(
+                "Remove-Item",
+                "ResourceBusy",
+                "CertificateInUse",
+                e.to_string(),
+            )
+            .into()),
+            Err(e) => Err(storage_error("Remove-Item", e).into()),
+        }
+    })
+}
+
+/// `Set-Location` (`cd`, `sl`) into the `Cert:` drive.
+pub fn set_location() -> Builtin {
+    Builtin::new(
+        command_info(
+            "Set-Location",
+            &["cd", "sl", "chdir"],
+            "Sets the current location in the Cert: drive.",
+            "Moves into Cert:\\, a location (Cert:\\LocalMachine) or a store (Cert:\\LocalMachine\\My); relative paths and .. work. Get-ChildItem, Get-Item and Remove-Item then take paths relative to it. Filesystem paths keep resolving against the directory certhost started in.",
+            vec![path_parameter("The Cert: location to move to.")],
+            "None",
+        ),
+        false,
+        |session, args, _| {
+            let path = absolute_path(
+                session,
+                &args.text("Path").unwrap_or_else(|| "Cert:\\".into()),
+            );
+            match parse_cert_path(&path) {
+                Some(Ok(CertPath::Item { .. })) => Err(CommandError::new(
+                    "Set-Location",
+                    "InvalidArgument",
+                    "NotAContainer",
+                    format!("'{path}' is a certificate, not a location"),
+                )
+                .into()),
+                Some(Ok(_)) => {
+                    // Validates the location (an unknown one is an error).
+                    resolve(session, "Set-Location", &path, false)?;
+                    let normalized = path.trim().replace('/', "\\");
+                    let trimmed = normalized.trim_end_matches('\\');
+                    session.cert_location = Some(if trimmed.len() <= 5 {
+                        "Cert:\\".into()
+                    } else {
+                        format!("Cert:{}", &trimmed[5..])
+                    });
+                    Ok(Vec::new())
+                }
+                Some(Err(message)) => Err(CommandError::new(
+                    "Set-Location",
+                    "ObjectNotFound",
+                    "PathNotFound",
+                    message,
+                )
+                .into()),
+                None => {
+                    session.cert_location = None;
+                    let cwd = session.host().services.cwd.clone();
+                    let target = cwd.join(&path);
+                    if target.canonicalize().ok() == cwd.canonicalize().ok() {
+                        Ok(Vec::new())
+                    } else {
+                        Err(CommandError::new(
+                            "Set-Location",
+                            "NotImplemented",
+                            "FileSystemLocationUnsupported",
+                            format!("certhost does not change its filesystem directory ('{path}'); relative file paths resolve against {}", cwd.display()),
+                        )
+                        .into())
+                    }
+                }
+            }
+        },
+    )
+}
+
+/// `Get-Location` (`pwd`, `gl`).
+pub fn get_location() -> Builtin {
+    Builtin::new(
+        command_info(
+            "Get-Location",
+            &["pwd", "gl"],
+            "Gets the current location.",
+            "The Cert: location after Set-Location into the drive, else the working directory.",
+            Vec::new(),
+            "String",
+        ),
+        false,
+        |session, _, _| -> CommandResult {
+            Ok(vec![Value::String(match &session.cert_location {
+                Some(l) => l.clone(),
+                None => session.host().services.cwd.display().to_string(),
+            })])
+        },
+    )
+}

@@ -1,0 +1,261 @@
+//! `Get-`/`Set-ServerIdentity` (the names and addresses certificates are made and
+//! checked for) and `Get-`/`Add-`/`Remove-TrustedPeer` (the trust list).
+
+use super::utility::Builtin;
+use crate::engine::command::{
+    CommandError, ParameterExt, ParameterType as T, command_info, parameter,
+};
+use crate::engine::{Session, Value};
+use crate::identity::{IdentityChange, server_identity, set_server_identity};
+use crate::store::{BACKUP_SERVER_SLOT, Database, TrustedPeer};
+
+fn with_database<R>(session: &Session, f: impl FnOnce(&mut Database) -> R) -> R {
+    let host = session.host();
+    let mut db = host
+        .services
+        .database
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    f(&mut db)
+}
+
+fn storage(command: &str, e: impl std::fmt::Display) -> CommandError {
+    CommandError::new(command, "WriteError", "StorageFailed", e.to_string())
+}
+
+fn texts(v: &[String]) -> Value {
+    Value::Array(v.iter().cloned().map(Value::String).collect())
+}
+
+pub fn get_server_identity() -> Builtin {
+    Builtin::new(
+        command_info(
+            "Get-ServerIdentity",
+            &[],
+            "Gets the names and addresses this server's certificates are made and checked for.",
+            "Fqdn, ShortName and IPAddress: each detected from the machine (host name, /etc/hosts, interfaces without loopback) unless set with Set-ServerIdentity; Explicit lists the ones that were set.",
+            Vec::new(),
+            "ServerIdentity",
+        ),
+        false,
+        |session, _, _| {
+            let id = with_database(session, |db| server_identity(db))
+                .map_err(|e| storage("Get-ServerIdentity", e))?;
+            Ok(vec![Value::object(
+                "ServerIdentity",
+                vec![
+                    ("Fqdn".into(), Value::String(id.fqdn)),
+                    ("ShortName".into(), Value::String(id.short_name)),
+                    ("IPAddress".into(), texts(&id.ip_addresses)),
+                    (
+                        "Explicit".into(),
+                        Value::Array(
+                            id.explicit
+                                .iter()
+                                .map(|s| Value::String(s.to_string()))
+                                .collect(),
+                        ),
+                    ),
+                ],
+            )])
+        },
+    )
+}
+
+pub fn set_server_identity_command() -> Builtin {
+    let mut info = command_info(
+        "Set-ServerIdentity",
+        &[],
+        "Sets the names and addresses of this server (for new certificates and their checks).",
+        "Sets any of -Fqdn, -ShortName (default: the FQDN's first label) and -IPAddress; -Reset goes back to detection. Values are checked first: nothing is stored when one is bad.",
+        vec![
+            parameter(
+                "Fqdn",
+                T::Text,
+                "Fully qualified domain name (backup01.tech.local).",
+            ),
+            parameter("ShortName", T::Text, "Short (NetBIOS-style) name."),
+            parameter("IPAddress", T::TextList, "The server's addresses."),
+            parameter(
+                "Reset",
+                T::Switch,
+                "Forget the values set and detect them again.",
+            ),
+        ],
+        "None",
+    );
+    info.changes_state = true;
+    Builtin::new(info, false, |session, args, _| {
+        let change = IdentityChange {
+            fqdn: args.text("Fqdn"),
+            short_name: args.text("ShortName"),
+            ip_addresses: args
+                .get("IPAddress")
+                .cloned()
+                .map(|v| v.into_items().iter().map(Value::to_text).collect()),
+            reset: args.switch("Reset"),
+        };
+        with_database(session, |db| set_server_identity(db, change)).map_err(|e| {
+            CommandError::new(
+                "Set-ServerIdentity",
+                "InvalidArgument",
+                "InvalidIdentity",
+                e.to_string(),
+            )
+        })?;
+        Ok(Vec::new())
+    })
+}
+
+fn peer_object(p: &TrustedPeer) -> Value {
+    Value::object(
+        "TrustedPeer",
+        vec![
+            ("Name".into(), Value::String(p.name.clone())),
+            ("Address".into(), Value::String(p.address.clone())),
+            ("Thumbprint".into(), Value::String(p.thumbprint.clone())),
+            (
+                "PinnedThumbprint".into(),
+                Value::String(p.pinned_thumbprint.clone()),
+            ),
+            ("AddedAt".into(), Value::DateTime(p.added_at)),
+        ],
+    )
+}
+
+fn name_parameter(mandatory: bool) -> crate::engine::command::ParameterInfo {
+    let mut p = parameter("Name", T::Text, "The peer's name.").at(0);
+    p.sets[0].from_pipeline_by_property_name = true;
+    if mandatory { p.required() } else { p }
+}
+
+pub fn get_trusted_peer() -> Builtin {
+    Builtin::new(
+        command_info(
+            "Get-TrustedPeer",
+            &[],
+            "Gets the trust list: remote appliances this server trusts.",
+            "Each peer has Name, Address, Thumbprint (its certificate), PinnedThumbprint (this server's certificate it trusts) and AddedAt. Wildcards in -Name.",
+            vec![name_parameter(false)],
+            "TrustedPeer",
+        ),
+        false,
+        |session, args, _| {
+            let peers = with_database(session, |db| db.list_peers())
+                .map_err(|e| storage("Get-TrustedPeer", e))?;
+            let pattern = args.text("Name").unwrap_or_else(|| "*".into());
+            Ok(peers
+                .iter()
+                .filter(|p| crate::engine::operators::wildcard_match(&pattern, &p.name, false))
+                .map(peer_object)
+                .collect())
+        },
+    )
+}
+
+pub fn add_trusted_peer() -> Builtin {
+    let mut info = command_info(
+        "Add-TrustedPeer",
+        &[],
+        "Trusts a remote appliance's certificate (or updates a peer of the same name).",
+        "Records the peer's certificate and which certificate of this server it trusts (-PinnedThumbprint, default the backup server certificate in use). When the backup server certificate is rotated, Add-BackupServerCertificate warns about every peer that pinned the old one.",
+        vec![
+            name_parameter(true),
+            parameter("Address", T::Text, "host:port of the peer.").required(),
+            {
+                let mut c = parameter("Certificate", T::Certificate, "The peer's certificate.")
+                    .required()
+                    .piped();
+                c.aliases = vec!["Cert".into()];
+                c
+            },
+            parameter(
+                "PinnedThumbprint",
+                T::Text,
+                "Thumbprint of this server's certificate the peer trusts (default: the one in use).",
+            ),
+        ],
+        "TrustedPeer",
+    );
+    info.changes_state = true;
+    Builtin::new(info, false, |session, args, input| {
+        let command = "Add-TrustedPeer";
+        let cert = match (args.get("Certificate"), input) {
+            (Some(Value::Certificate(c)), _) | (None, Some(Value::Certificate(c))) => c.clone(),
+            _ => {
+                return Err(CommandError::new(
+                    command,
+                    "InvalidArgument",
+                    "CertificateRequired",
+                    "give the peer's certificate with -Certificate",
+                )
+                .into());
+            }
+        };
+        let name = args.text("Name").unwrap_or_default();
+        let address = args.text("Address").unwrap_or_default();
+        let pinned = match args.text("PinnedThumbprint") {
+            Some(t) => t.trim().to_ascii_uppercase(),
+            None => with_database(session, |db| db.get_slot(BACKUP_SERVER_SLOT))
+                .map_err(|e| storage(command, e))?
+                .map(|s| s.thumbprint)
+                .ok_or_else(|| CommandError::new(command, "InvalidOperation", "NoServerCertificate", "this server has no backup server certificate yet; run Get-BackupServerCertificate first, or give -PinnedThumbprint"))?,
+        };
+        if pinned.len() != 40 || !pinned.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err(CommandError::new(
+                command,
+                "InvalidArgument",
+                "InvalidThumbprint",
+                format!("'{pinned}' is not a thumbprint (40 hexadecimal digits)"),
+            )
+            .into());
+        }
+        if name.trim().is_empty() {
+            return Err(CommandError::new(
+                command,
+                "InvalidArgument",
+                "InvalidName",
+                "give the peer a -Name",
+            )
+            .into());
+        }
+        let peers = with_database(session, |db| {
+            db.put_peer(name.trim(), address.trim(), &cert.der, &pinned)?;
+            db.list_peers()
+        })
+        .map_err(|e| storage(command, e))?;
+        Ok(peers
+            .iter()
+            .filter(|p| p.name.eq_ignore_ascii_case(name.trim()))
+            .map(peer_object)
+            .collect())
+    })
+}
+
+pub fn remove_trusted_peer() -> Builtin {
+    let mut info = command_info(
+        "Remove-TrustedPeer",
+        &[],
+        "Removes a peer from the trust list.",
+        "Stops trusting the peer of -Name (or each peer piped in).",
+        vec![name_parameter(true)],
+        "None",
+    );
+    info.changes_state = true;
+    Builtin::new(info, false, |session, args, _| {
+        let name = args.text("Name").unwrap_or_default();
+        let removed = with_database(session, |db| db.remove_peer(&name))
+            .map_err(|e| storage("Remove-TrustedPeer", e))?;
+        if removed {
+            Ok(Vec::new())
+        } else {
+            Err(CommandError::new(
+                "Remove-TrustedPeer",
+                "ObjectNotFound",
+                "PeerNotFound",
+                format!("no trusted peer is named '{name}'; Get-TrustedPeer lists them"),
+            )
+            .into())
+        }
+    })
+}

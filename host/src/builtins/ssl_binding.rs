@@ -1,0 +1,330 @@
+//! `Get-`, `Add-`, `Set-` and `Remove-SslBinding`: the `netsh http sslcert` bindings as
+//! PowerShell-style cmdlets returning objects, with errors that name the cause.
+
+use super::netsh::{REST_API_APP_ID, valid_guid, valid_hostnameport, valid_ipport};
+use super::utility::Builtin;
+use crate::engine::binder::BoundArguments;
+use crate::engine::command::{
+    CmdletInfo, CommandError, ParameterExt, ParameterInfo, ParameterType as T, command_info,
+    parameter,
+};
+use crate::engine::{Session, Value};
+use crate::store::{Binding, BindingError};
+
+const NOUN: &str = "SslBinding";
+
+fn binding_object(b: &Binding) -> Value {
+    Value::object(
+        NOUN,
+        vec![
+            ("Endpoint".into(), Value::String(b.endpoint.clone())),
+            (
+                "CertificateHash".into(),
+                Value::String(b.certificate_hash.clone()),
+            ),
+            ("AppId".into(), Value::String(b.app_id.clone())),
+            ("StoreName".into(), Value::String(b.store_name.clone())),
+            ("Sni".into(), Value::Bool(b.sni)),
+            (
+                "NegotiateClientCertificate".into(),
+                Value::Bool(b.client_certificate_negotiation),
+            ),
+            (
+                "VerifyClientCertificateRevocation".into(),
+                Value::Bool(b.verify_client_certificate_revocation),
+            ),
+        ],
+    )
+}
+
+fn fail(command: &str, category: &str, id: &str, message: String) -> CommandError {
+    CommandError::new(command, category, id, message)
+}
+
+fn endpoint_parameter(mandatory: bool) -> ParameterInfo {
+    let mut p = parameter(
+        "Endpoint",
+        T::Text,
+        "ip:port (0.0.0.0:9419, [::]:443) or hostname:port for an SNI binding.",
+    )
+    .at(0);
+    p.aliases = vec!["IPPort".into(), "HostnamePort".into()];
+    p.sets[0].from_pipeline_by_property_name = true;
+    if mandatory { p.required() } else { p }
+}
+
+/// `(endpoint, sni)` from what the user wrote, or why it is not an endpoint.
+fn parse_endpoint(command: &str, text: &str) -> Result<(String, bool), CommandError> {
+    let text = text.trim();
+    if valid_ipport(text) {
+        Ok((text.to_string(), false))
+    } else if valid_hostnameport(text) {
+        Ok((text.to_ascii_lowercase(), true))
+    } else {
+        Err(fail(
+            command,
+            "InvalidArgument",
+            "InvalidEndpoint",
+            format!(
+                "'{text}' is not ip:port or hostname:port (for example 0.0.0.0:9419, [::]:443 or api.tech.local:443)"
+            ),
+        ))
+    }
+}
+
+fn change_parameters() -> Vec<ParameterInfo> {
+    let mut certificate = parameter(
+        "Certificate",
+        T::Certificate,
+        "The certificate to serve (its thumbprint and store are used).",
+    )
+    .piped();
+    certificate.aliases = vec!["Cert".into()];
+    let mut hash = parameter(
+        "CertificateHash",
+        T::Text,
+        "Thumbprint of the certificate to serve (40 hex digits).",
+    );
+    hash.aliases = vec!["Thumbprint".into(), "CertHash".into()];
+    hash.sets[0].from_pipeline_by_property_name = true;
+    vec![
+        certificate,
+        hash,
+        parameter(
+            "AppId",
+            T::Text,
+            "Application id, a GUID in braces (default: the REST API's).",
+        ),
+        parameter(
+            "StoreName",
+            T::Text,
+            "Store of the certificate (default My).",
+        ),
+        parameter(
+            "NegotiateClientCertificate",
+            T::Switch,
+            "Ask clients for a certificate.",
+        ),
+    ]
+}
+
+/// The binding an Add or Set asks for, checked; `existing` supplies what Set leaves out.
+fn requested(
+    command: &str,
+    args: &BoundArguments,
+    input: Option<&Value>,
+    existing: Option<&Binding>,
+) -> Result<Binding, CommandError> {
+    let (endpoint, sni) = parse_endpoint(command, &args.text("Endpoint").unwrap_or_default())?;
+    let certificate = match (args.get("Certificate"), input) {
+        (Some(Value::Certificate(c)), _) | (None, Some(Value::Certificate(c))) => Some(c.clone()),
+        _ => None,
+    };
+    let (hash, cert_store) = match (&certificate, args.text("CertificateHash")) {
+        (Some(c), _) => (c.info.thumbprint.clone(), c.store.clone()),
+        (None, Some(h)) => (h.trim().to_ascii_uppercase(), None),
+        (None, None) => match existing {
+            Some(e) => (e.certificate_hash.clone(), None),
+            None => {
+                return Err(fail(
+                    command,
+                    "InvalidArgument",
+                    "CertificateRequired",
+                    "give -Certificate (or pipe one) or -CertificateHash".into(),
+                ));
+            }
+        },
+    };
+    if hash.len() != 40 || !hash.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(fail(
+            command,
+            "InvalidArgument",
+            "InvalidCertificateHash",
+            format!("'{hash}' is not a thumbprint: give the 40 hexadecimal digits"),
+        ));
+    }
+    let app_id = args
+        .text("AppId")
+        .or_else(|| existing.map(|e| e.app_id.clone()))
+        .unwrap_or_else(|| REST_API_APP_ID.into());
+    let app_id = if app_id.starts_with('{') {
+        app_id
+    } else {
+        format!("{{{app_id}}}")
+    };
+    if !valid_guid(&app_id) {
+        return Err(fail(
+            command,
+            "InvalidArgument",
+            "InvalidAppId",
+            format!("'{app_id}' is not a GUID such as {REST_API_APP_ID}"),
+        ));
+    }
+    let store_name = args
+        .text("StoreName")
+        .or(cert_store)
+        .or_else(|| existing.map(|e| e.store_name.clone()))
+        .unwrap_or_else(|| "My".into())
+        .to_ascii_uppercase();
+    Ok(Binding {
+        endpoint,
+        sni,
+        certificate_hash: hash,
+        app_id,
+        store_name,
+        client_certificate_negotiation: match args.get("NegotiateClientCertificate") {
+            Some(v) => v.is_truthy(),
+            None => existing.is_some_and(|e| e.client_certificate_negotiation),
+        },
+        verify_client_certificate_revocation: existing
+            .map(|e| e.verify_client_certificate_revocation)
+            .unwrap_or(true),
+    })
+}
+
+fn binding_error(command: &str, e: BindingError) -> CommandError {
+    let (category, id, message) = match &e {
+        BindingError::AlreadyExists(endpoint) => (
+            "ResourceExists",
+            "BindingExists",
+            format!(
+                "{endpoint} is already bound; Set-SslBinding replaces its certificate without a gap"
+            ),
+        ),
+        BindingError::NotFound(endpoint) => (
+            "ObjectNotFound",
+            "BindingNotFound",
+            format!(
+                "{endpoint} is not bound; Get-SslBinding lists the bindings, Add-SslBinding adds one"
+            ),
+        ),
+        BindingError::CertificateNotInStore { .. } | BindingError::NoPrivateKey { .. } => {
+            ("InvalidData", "CertificateNotServable", e.to_string())
+        }
+        BindingError::Store(_) => ("WriteError", "StorageFailed", e.to_string()),
+    };
+    fail(command, category, id, message)
+}
+
+fn with_database<R>(session: &Session, f: impl FnOnce(&mut crate::store::Database) -> R) -> R {
+    let host = session.host();
+    let mut db = host
+        .services
+        .database
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    f(&mut db)
+}
+
+fn changing(mut info: CmdletInfo) -> CmdletInfo {
+    info.changes_state = true;
+    info
+}
+
+pub fn get() -> Builtin {
+    Builtin::new(
+        command_info(
+            "Get-SslBinding",
+            &[],
+            "Gets the TLS bindings (netsh http show sslcert) as objects.",
+            "Returns every binding, or the one of -Endpoint. Each has Endpoint, CertificateHash, AppId, StoreName, Sni, NegotiateClientCertificate and VerifyClientCertificateRevocation.",
+            vec![endpoint_parameter(false)],
+            NOUN,
+        ),
+        false,
+        |session, args, _| {
+            let command = "Get-SslBinding";
+            match args.text("Endpoint") {
+                Some(text) => {
+                    let (endpoint, _) = parse_endpoint(command, &text)?;
+                    let found = with_database(session, |db| db.get_binding(&endpoint))
+                        .map_err(|e| fail(command, "ReadError", "StorageFailed", e.to_string()))?;
+                    match found {
+                        Some(b) => Ok(vec![binding_object(&b)]),
+                        None => {
+                            Err(binding_error(command, BindingError::NotFound(endpoint)).into())
+                        }
+                    }
+                }
+                None => Ok(with_database(session, |db| db.list_bindings())
+                    .map_err(|e| fail(command, "ReadError", "StorageFailed", e.to_string()))?
+                    .iter()
+                    .map(binding_object)
+                    .collect()),
+            }
+        },
+    )
+}
+
+pub fn add() -> Builtin {
+    let mut parameters = vec![endpoint_parameter(true)];
+    parameters.extend(change_parameters());
+    Builtin::new(
+        changing(command_info(
+            "Add-SslBinding",
+            &[],
+            "Binds an endpoint to a certificate (netsh http add sslcert).",
+            "The certificate must be in its store with a private key (checked in the same transaction as the change). The app id defaults to the backup server REST API's. An endpoint that is bound already is refused: Set-SslBinding replaces in place.",
+            parameters,
+            NOUN,
+        )),
+        false,
+        |session, args, input| {
+            let command = "Add-SslBinding";
+            let binding = requested(command, args, input, None)?;
+            with_database(session, |db| db.add_binding(&binding))
+                .map_err(|e| binding_error(command, e))?;
+            Ok(vec![binding_object(&binding)])
+        },
+    )
+}
+
+pub fn set() -> Builtin {
+    let mut parameters = vec![endpoint_parameter(true)];
+    parameters.extend(change_parameters());
+    Builtin::new(
+        changing(command_info(
+            "Set-SslBinding",
+            &[],
+            "Changes a binding in place (netsh http update sslcert): no moment without a certificate.",
+            "Replaces the certificate (and optionally the app id or store) of a bound endpoint in one transaction; what is not given is kept.",
+            parameters,
+            NOUN,
+        )),
+        false,
+        |session, args, input| {
+            let command = "Set-SslBinding";
+            let (endpoint, _) =
+                parse_endpoint(command, &args.text("Endpoint").unwrap_or_default())?;
+            let existing = with_database(session, |db| db.get_binding(&endpoint))
+                .map_err(|e| fail(command, "ReadError", "StorageFailed", e.to_string()))?
+                .ok_or_else(|| binding_error(command, BindingError::NotFound(endpoint.clone())))?;
+            let binding = requested(command, args, input, Some(&existing))?;
+            with_database(session, |db| db.update_binding(&binding))
+                .map_err(|e| binding_error(command, e))?;
+            Ok(vec![binding_object(&binding)])
+        },
+    )
+}
+
+pub fn remove() -> Builtin {
+    Builtin::new(
+        changing(command_info(
+            "Remove-SslBinding",
+            &[],
+            "Removes a binding (netsh http delete sslcert).",
+            "Removes the binding of -Endpoint (or of each binding object piped in).",
+            vec![endpoint_parameter(true)],
+            "None",
+        )),
+        false,
+        |session, args, _| {
+            let command = "Remove-SslBinding";
+            let (endpoint, _) =
+                parse_endpoint(command, &args.text("Endpoint").unwrap_or_default())?;
+            with_database(session, |db| db.remove_binding(&endpoint))
+                .map_err(|e| binding_error(command, e))?;
+            Ok(Vec::new())
+        },
+    )
+}
