@@ -1,8 +1,9 @@
 //! Golden tests: every `tests/scripts/**/*.ps1` runs through the real binary
 //! (`certhost -NonInteractive -File`, in a fresh state directory) and its stdout,
 //! stderr and exit code must equal the `.stdout`, `.stderr` and `.exit` files beside it.
-//! Thumbprints (40 hex digits) are shown as `<THUMBPRINT>`. Set `CERTHOST_BLESS=1` to
-//! rewrite the expected files from the actual output.
+//! Thumbprints (40 hex digits) are shown as `<THUMBPRINT>`. The test PKI
+//! (`tests/fixtures/tech-local`) is copied into each sandbox as `certs/`. Set `CERTHOST_BLESS=1` to rewrite the expected
+//! files from the actual output.
 
 mod common;
 use common::*;
@@ -16,6 +17,16 @@ fn scripts(dir: &Path, out: &mut Vec<PathBuf>) {
         } else if path.extension().is_some_and(|e| e == "ps1") {
             out.push(path);
         }
+    }
+}
+
+/// Copies the test PKI (`tests/fixtures/tech-local`) into the sandbox as `certs/`.
+fn copy_fixtures(sandbox: &Path) {
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/tech-local");
+    let target = sandbox.join("certs");
+    std::fs::create_dir_all(&target).unwrap();
+    for entry in std::fs::read_dir(source).unwrap().flatten() {
+        std::fs::copy(entry.path(), target.join(entry.file_name())).unwrap();
     }
 }
 
@@ -41,6 +52,7 @@ fn every_script_matches_its_expected_output() {
         let sb = Sandbox::new();
         let local = sb.path("script.ps1");
         std::fs::copy(script, &local).unwrap();
+        copy_fixtures(sb.dir.path());
         let run = run_of(
             sb.command()
                 .args(["-NonInteractive", "-File", "script.ps1"])
@@ -73,4 +85,53 @@ fn every_script_matches_its_expected_output() {
         failures.len(),
         failures.join("\n\n")
     );
+}
+
+/// The first `powershell` block of a markdown page.
+fn first_powershell_block(markdown: &str) -> Option<String> {
+    let start = markdown.find("```powershell\n")? + "```powershell\n".len();
+    let end = markdown[start..].find("```")? + start;
+    Some(markdown[start..end].to_string())
+}
+
+#[test]
+fn every_workflow_page_shows_its_golden_script() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut pages = 0;
+    for entry in std::fs::read_dir(root.join("docs/workflows"))
+        .unwrap()
+        .flatten()
+    {
+        let page = entry.path();
+        let name = page.file_stem().unwrap().to_string_lossy().to_string();
+        if name == "README" {
+            continue;
+        }
+        let markdown = std::fs::read_to_string(&page).unwrap();
+        let script = root.join(format!("tests/scripts/workflows/{name}.ps1"));
+        let expected = std::fs::read_to_string(&script).unwrap_or_else(|_| {
+            panic!(
+                "{} has no golden script {}",
+                page.display(),
+                script.display()
+            )
+        });
+        assert_eq!(
+            first_powershell_block(&markdown).as_deref(),
+            Some(expected.as_str()),
+            "{} must show {} exactly",
+            page.display(),
+            script.display()
+        );
+        for ext in ["stdout", "stderr"] {
+            let output = std::fs::read_to_string(script.with_extension(ext)).unwrap();
+            assert!(
+                markdown.contains(&output),
+                "{} must show the current {ext} of its script",
+                page.display()
+            );
+        }
+        pages += 1;
+    }
+    assert!(pages >= 6, "{pages} workflow pages");
 }

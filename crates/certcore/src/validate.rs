@@ -166,7 +166,7 @@ fn check_key(info: &CertificateInfo, role: Role) -> Finding {
                 "KeyAlgorithm",
                 Status::Fail,
                 format!(
-                    "{alg}: ECC keys are not supported for this certificate, as in the originals; use RSA {MIN_RSA_BITS} or larger (or -Force if every client accepts ECDSA)"
+                    "{alg}: ECC keys are not supported for this certificate, as in the originals; use RSA {MIN_RSA_BITS} or larger"
                 ),
                 true,
             ),

@@ -153,13 +153,8 @@ fn add_info() -> CmdletInfo {
                 vec![
                     example(
                         "Assign a certificate from the store",
-                        "$certificate = Get-BackupServerCertificate -FromStore | Where FriendlyName -eq 'ABC'\nAdd-BackupServerCertificate -Certificate $certificate",
-                        "Makes the certificate named ABC the backup server certificate.",
-                    ),
-                    example(
-                        "Assign a certificate and key from files",
-                        "Add-BackupServerCertificate -CertificatePath /etc/certs/backup01.crt -PrivateKeyPath /etc/certs/backup01.key",
-                        "Stores the certificate with its key in Cert:\\LocalMachine\\My and assigns it.",
+                        "Generate-BackupServerCertificate -Name 'ABC' | Out-Null\n$certificate = Get-BackupServerCertificate -FromStore | Where FriendlyName -eq 'ABC'\nAdd-BackupServerCertificate -Certificate $certificate",
+                        "Makes the certificate named ABC the backup server certificate. With -CertificatePath and -PrivateKeyPath it takes a .crt/.pem and .key pair instead.",
                     ),
                     example(
                         "See the plan first",

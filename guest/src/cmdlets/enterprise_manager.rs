@@ -96,9 +96,9 @@ fn set_info() -> CmdletInfo {
             parameters,
             vec![
                 example(
-                    "Upload a PEM bundle for the Web UI",
-                    "Set-EnterpriseManagerCertificate -Role WebUI -Path /etc/certs/em-web.pem",
-                    "Installs the leaf with its key and keeps the intermediates.",
+                    "Upload a PFX for the Web UI",
+                    "$password = ConvertTo-SecureString -String 'Passw0rd!' -Force -AsPlainText\nGenerate-BackupServerCertificate -Name 'web' | Export-PfxCertificate -FilePath em-web.pfx -Password $password | Out-Null\nSet-EnterpriseManagerCertificate -Role WebUI -Path em-web.pfx -Password $password",
+                    "Installs the certificate with its key. A PEM with one key, its certificate and intermediates works the same way: the intermediates go to the CA store.",
                 ),
                 example(
                     "Generate a new Server certificate",

@@ -34,7 +34,7 @@ fn info() -> CmdletInfo {
         ],
         vec![example(
             "Trust a root CA",
-            "Import-Certificate -FilePath ./root-ca.cer -CertStoreLocation Cert:\\LocalMachine\\Root",
+            "New-SelfSignedCertificate -DnsName ca.tech.local | Export-Certificate -FilePath root-ca.cer | Out-Null\nImport-Certificate -FilePath ./root-ca.cer -CertStoreLocation Cert:\\LocalMachine\\Root",
             "Adds the CA certificate to the Root store.",
         )],
         "X509Certificate2",

@@ -112,13 +112,14 @@ pub fn generate_for_server(r: &ServerCertificateRequest) -> Result<CertificateEn
     let now = host::now();
     let mut request = GenerateRequest::server_default(now);
     request.not_after = now + r.validity_days * 86_400;
+    // An explicit subject names a public endpoint (a cloud gateway): only that name goes
+    // in the SAN, not the server's internal names and addresses.
     let mut names = Vec::new();
-    if let Some(subject) = &r.subject
-        && !subject.contains('=')
-    {
-        names.push(subject.trim().to_string());
+    match &r.subject {
+        Some(subject) if !subject.contains('=') => names.push(subject.trim().to_string()),
+        Some(_) => {}
+        None => names.extend([id.fqdn.clone(), id.short_name.clone()]),
     }
-    names.extend([id.fqdn.clone(), id.short_name.clone()]);
     names.dedup();
     request.subject = Some(match &r.subject {
         Some(s) if s.contains('=') => s.clone(),
@@ -126,7 +127,9 @@ pub fn generate_for_server(r: &ServerCertificateRequest) -> Result<CertificateEn
         None => format!("CN={}", id.fqdn),
     });
     request.dns_names = names;
-    request.ip_addresses = id.ip_addresses;
+    if r.subject.is_none() {
+        request.ip_addresses = id.ip_addresses;
+    }
     request.extended_key_usages = vec![ExtendedKeyUsage::ServerAuth, ExtendedKeyUsage::ClientAuth];
     let made = generate_self_signed(&request, &HostPrimitives)
         .map_err(|e| error::from_cert(cert_error(e), None))?;
@@ -285,7 +288,7 @@ pub fn assign(
             .map(|f| format!("{}: {}", f.check, f.reason))
             .collect();
         let hint = if blocking.iter().all(|f| f.overridable) {
-            " (use -Force to accept this)"
+            " (use -Force to accept this if every client supports it)"
         } else {
             ""
         };

@@ -44,8 +44,8 @@ fn info() -> CmdletInfo {
         ],
         vec![example(
             "Check store certificates for a host name",
-            "Get-ChildItem -Path Cert:\\LocalMachine\\My | Test-Certificate -Policy SSL -DNSName 'dns=contoso.com' -AllowUntrustedRoot",
-            "True for each certificate valid now for contoso.com.",
+            "New-SelfSignedCertificate -DnsName contoso.com | Out-Null\nGet-ChildItem -Path Cert:\\LocalMachine\\My -DnsName contoso.com | Test-Certificate -Policy SSL -DNSName 'dns=contoso.com' -AllowUntrustedRoot",
+            "True for each certificate valid now for contoso.com (self-signed roots accepted).",
         )],
         "Boolean",
     )
