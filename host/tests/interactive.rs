@@ -85,3 +85,34 @@ fn missing_mandatory_parameters_are_asked_for_and_passwords_not_echoed() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(out.stdout.contains("CN = p.tech.local"), "{}", out.stdout);
 }
+
+#[test]
+fn the_documented_read_host_password_example_assigns_a_key_pair() {
+    let sb = Sandbox::new();
+    let pki = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/tech-local");
+    std::fs::create_dir_all(sb.path("certs")).unwrap();
+    for f in ["TechCompany.crt", "TechCompany-encrypted.key"] {
+        std::fs::copy(pki.join(f), sb.path("certs").join(f)).unwrap();
+    }
+    sb.run("Set-ServerIdentity -Fqdn backup01.tech.local -IPAddress 10.0.0.5")
+        .ok();
+    // The line of the originals' documentation, with Linux paths.
+    let screen = session(
+        &sb,
+        &[
+            "Add-VBRBackupServerCertificate -CertificatePath \"certs/TechCompany.crt\" -PrivateKeyPath \"certs/TechCompany-encrypted.key\" -Password (Read-Host -AsSecureString \"Enter certificate password\") | Format-List Subject",
+            "KeyPassw0rd",
+        ],
+    );
+    assert!(screen.contains("Enter certificate password"), "{screen}");
+    assert!(
+        !screen.contains("KeyPassw0rd"),
+        "the password was echoed:\n{screen}"
+    );
+    assert!(
+        screen.contains("CN=backup01.tech.local, O=Tech"),
+        "{screen}"
+    );
+    let current = sb.run("(Get-BackupServerCertificate).Subject").ok();
+    assert_eq!(current.stdout.trim(), "CN=backup01.tech.local, O=Tech");
+}

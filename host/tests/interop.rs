@@ -258,3 +258,68 @@ fn every_sample_imports_through_the_cli_with_openssls_leaf() {
         assert_eq!(thumbprints(&shown.stdout), vec![imported[0].clone()]);
     }
 }
+
+#[test]
+fn backup_server_certificates_match_the_originals_defaults_for_openssl() {
+    let sb = Sandbox::new();
+    sb.run("Set-ServerIdentity -Fqdn backup01.tech.local -IPAddress 10.0.0.5")
+        .ok();
+    let out = sb
+        .run("$c = Generate-BackupServerCertificate -Name 'Main'; $c | Add-BackupServerCertificate | Out-Null; $c | Export-Certificate -FilePath bs.pem -Type CERT | Out-Null; $c.Thumbprint")
+        .ok();
+    let pem = sb.path("bs.pem");
+    let text = tool(
+        "openssl",
+        &[
+            "x509",
+            "-in",
+            pem.to_str().unwrap(),
+            "-inform",
+            "DER",
+            "-noout",
+            "-text",
+        ],
+        None,
+    );
+    assert_eq!(text.code, 0, "{}", text.stderr);
+    for expected in [
+        "Public-Key: (2048 bit)",
+        "Subject: CN = backup01.tech.local",
+        "DNS:backup01.tech.local, DNS:backup01, IP Address:10.0.0.5",
+        "TLS Web Server Authentication",
+        "CA:FALSE",
+    ] {
+        assert!(
+            text.stdout.contains(expected),
+            "missing {expected}:\n{}",
+            text.stdout
+        );
+    }
+    // Ten years: openssl's -checkend says it is valid in 9.9 years, not in 10.1.
+    let checkend = |years: f64| {
+        let seconds = ((years * 365.0 * 86400.0) as i64).to_string();
+        tool(
+            "openssl",
+            &[
+                "x509",
+                "-in",
+                pem.to_str().unwrap(),
+                "-inform",
+                "DER",
+                "-noout",
+                "-checkend",
+                &seconds,
+            ],
+            None,
+        )
+        .code
+    };
+    assert_eq!(checkend(9.9), 0);
+    assert_ne!(checkend(10.1), 0);
+    assert_eq!(openssl_thumbprint(&pem, true), out.stdout.trim());
+    // The REST binding serves it (the server makes it real; here the table).
+    let bound = sb
+        .run("(Get-SslBinding -Endpoint 0.0.0.0:9419).CertificateHash")
+        .ok();
+    assert_eq!(bound.stdout.trim(), out.stdout.trim());
+}

@@ -89,8 +89,7 @@ impl server::Host for HostState {
             friendly_name: request.entry.friendly_name,
             chain: request.entry.chain,
         };
-        let default_binding =
-            (request.only_if_unset && slot == BACKUP_SERVER_SLOT).then(default_rest_binding);
+        let default_binding = (slot == BACKUP_SERVER_SLOT).then(default_rest_binding);
         self.database()
             .assign_certificate(&Assignment {
                 slot,

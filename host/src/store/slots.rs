@@ -51,7 +51,8 @@ pub struct Assignment<'a> {
     pub automatically_generated: bool,
     /// Only fill an empty slot (first use); an occupied slot is left as it is.
     pub only_if_unset: bool,
-    /// Bound in the same transaction when its endpoint is free (first use).
+    /// Bound in the same transaction when the slot was empty and its endpoint is free
+    /// (the first certificate of the backup server gets the REST API endpoint).
     pub default_binding: Option<Binding>,
 }
 
@@ -187,7 +188,8 @@ impl Database {
         }
         let thumbprint = insert_entry(&tx, &store, a.entry)?;
         check_servable(&tx, &store, &thumbprint)?;
-        let result = plan(&tx, current.map(|c| c.thumbprint), &thumbprint)?;
+        let first_assignment = current.is_none();
+        let mut result = plan(&tx, current.map(|c| c.thumbprint), &thumbprint)?;
         tx.execute(
             "INSERT INTO slots (name, store, thumbprint, automatically_generated, assigned_at)
              VALUES (?1, ?2, ?3, ?4, ?5)
@@ -201,13 +203,16 @@ impl Database {
                 params![endpoint, thumbprint, store.to_ascii_uppercase(), now()],
             )?;
         }
-        if let Some(binding) = &a.default_binding {
-            tx.execute(
+        if let Some(binding) = a.default_binding.as_ref().filter(|_| first_assignment) {
+            let added = tx.execute(
                 "INSERT INTO bindings (endpoint, sni, certificate_hash, app_id, store_name, client_cert_negotiation, verify_revocation, updated_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING",
                 params![binding.endpoint, binding.sni, thumbprint, binding.app_id, store.to_ascii_uppercase(),
                         binding.client_certificate_negotiation, binding.verify_client_certificate_revocation, now()],
             )?;
+            if added > 0 {
+                result.rebound_endpoints.push(binding.endpoint.clone());
+            }
         }
         tx.commit()?;
         Ok(result)
