@@ -17,4 +17,5 @@ pub mod lang;
 pub mod paths;
 pub mod plugin;
 pub mod repl;
+pub mod serve;
 pub mod store;

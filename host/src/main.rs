@@ -16,7 +16,11 @@ fn main() -> ExitCode {
             "certhost: internal error: {info}. Please report this; no stored state was changed by the failed step."
         );
     }));
-    let cli = match cli::parse(std::env::args_os().skip(1)) {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    if args.first().is_some_and(|a| a == "serve") {
+        return serve(&args[1..]);
+    }
+    let cli = match cli::parse(args) {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
@@ -129,4 +133,56 @@ fn interactive(session: &mut Session, out: &mut Formatter, terminal: bool) -> Ex
         return ExitCode::from(1);
     }
     run_text(session, out, &text, true)
+}
+
+const SERVE_HELP: &str = "Usage: certhost serve [--access-token-seconds N] [--upload-limit-bytes N]
+
+Serves the HTTPS REST API on every binding of the store (netsh http show sslcert,
+Get-SslBinding), each with its certificate. Certificate and binding changes are picked up
+without a restart. Stop with Ctrl+C or SIGTERM. State: $CERTHOST_HOME.
+
+  --access-token-seconds N   lifetime of access tokens (default 900)
+  --upload-limit-bytes N     largest certificate upload (default 1048576)";
+
+/// `certhost serve [options]`.
+fn serve(args: &[std::ffi::OsString]) -> ExitCode {
+    let mut options = certhost::serve::ServeOptions {
+        state_dir: certhost::paths::state_dir(),
+        access_token_lifetime: std::time::Duration::from_secs(
+            certhost::serve::auth::ACCESS_TOKEN_SECONDS,
+        ),
+        upload_limit: certhost::serve::DEFAULT_UPLOAD_LIMIT,
+    };
+    let mut words = args.iter().map(|a| a.to_string_lossy().into_owned());
+    while let Some(word) = words.next() {
+        let mut number = |name: &str| -> Result<u64, String> {
+            words
+                .next()
+                .and_then(|v| v.parse().ok())
+                .ok_or_else(|| format!("{name} needs a number"))
+        };
+        let parsed = match word.as_str() {
+            "-h" | "--help" => {
+                println!("{SERVE_HELP}");
+                return ExitCode::SUCCESS;
+            }
+            "--access-token-seconds" => number(&word)
+                .map(|n| options.access_token_lifetime = std::time::Duration::from_secs(n)),
+            "--upload-limit-bytes" => {
+                number(&word).map(|n| options.upload_limit = n.try_into().unwrap_or(usize::MAX))
+            }
+            other => Err(format!("unknown option '{other}'")),
+        };
+        if let Err(message) = parsed {
+            eprintln!("certhost serve: {message}\n\n{SERVE_HELP}");
+            return ExitCode::from(64);
+        }
+    }
+    match certhost::serve::run(options) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("certhost serve: {message}");
+            ExitCode::from(1)
+        }
+    }
 }

@@ -137,8 +137,14 @@ fn add_info() -> CmdletInfo {
             .in_sets(&[("Path", true)]),
         param("PrivateKeyPath", T::Text, "The .key file with its private key (PKCS#8, PKCS#1 or SEC1; encrypted PKCS#8 with -Password).")
             .in_sets(&[("Path", true)]),
-        param("Password", T::SecureText, "Password of an encrypted private key file.")
-            .in_sets(&[("Path", false)]),
+        param(
+            "Path",
+            T::Text,
+            "A PFX (or a PEM with exactly one key, its certificate and any intermediates) to upload and assign.",
+        )
+        .in_sets(&[("Upload", true)]),
+        param("Password", T::SecureText, "Password of the PFX, or of an encrypted private key file.")
+            .in_sets(&[("Path", false), ("Upload", false)]),
         param("Name", T::Text, "Obsolete: generate a self-signed certificate with this friendly name and assign it.")
             .in_sets(&[("Name", true)]),
     ];
@@ -191,9 +197,12 @@ fn add(args: &Args, input: Option<Value>) -> Result<Vec<Value>, CmdletError> {
             &HostPrimitives,
         )
         .map_err(|e| error::from_cert(cert_error(e), Some(&cert_path)))?;
-        if !args.switch("WhatIf") {
-            slots::store_intermediates(&keyed.chain)?;
-        }
+        (slots::keyed_entry(keyed, None), false)
+    } else if let Some(path) = args.text("Path") {
+        let data = files::read_file(&path).map_err(|e| error::file(&path, e, false))?;
+        let password = args.text("Password").unwrap_or_default();
+        let keyed = certhost_core::bundle::from_upload(&data, &password, &HostPrimitives)
+            .map_err(|e| error::from_cert(cert_error(e), Some(&path)))?;
         (slots::keyed_entry(keyed, None), false)
     } else if let Some(name) = args.text("Name") {
         slots::warn(
@@ -208,7 +217,7 @@ fn add(args: &Args, input: Option<Value>) -> Result<Vec<Value>, CmdletError> {
     } else {
         return Err(error::invalid_argument(
             "CertificateRequired",
-            "give -Certificate (or pipe one), -CertificatePath with -PrivateKeyPath, or -Name",
+            "give -Certificate (or pipe one), -CertificatePath with -PrivateKeyPath, -Path, or -Name",
         ));
     };
     Ok(

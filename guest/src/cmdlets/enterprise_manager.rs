@@ -126,9 +126,6 @@ fn set(args: &Args, input: Option<Value>) -> Result<Vec<Value>, CmdletError> {
         let password = args.text("Password").unwrap_or_default();
         let keyed = certhost_core::bundle::from_upload(&data, &password, &HostPrimitives)
             .map_err(|e| error::from_cert(cert_error(e), Some(&path)))?;
-        if !args.switch("WhatIf") {
-            slots::store_intermediates(&keyed.chain)?;
-        }
         (slots::keyed_entry(keyed, args.text("FriendlyName")), false)
     } else if args.switch("Generate") {
         let entry = slots::generate_for_server(&ServerCertificateRequest {

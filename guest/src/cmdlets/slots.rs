@@ -337,6 +337,7 @@ pub fn assign(
         return Ok(None);
     }
     let store_name = SERVER_STORE.to_string();
+    let intermediates = entry.chain.clone();
     let plan = server::assign_certificate(&server::Assignment {
         slot: slot.name.into(),
         store: store_name.clone(),
@@ -352,6 +353,9 @@ pub fn assign(
         );
     }
     warn_pinned(&plan.pinned_by, plan.previous.as_deref(), &thumbprint);
+    // The chain is stored with the certificate; a copy in the CA store makes the
+    // intermediates available to chain building (Test-Certificate) as on Windows.
+    store_intermediates(&intermediates)?;
     load(&store_name, &thumbprint)
 }
 
@@ -385,7 +389,7 @@ pub fn entry_for(cert: &CertificateObject) -> Result<CertificateEntry, CmdletErr
 }
 
 /// Keeps an upload's intermediates in the CA store too (they stay the leaf's chain).
-pub fn store_intermediates(chain: &[Vec<u8>]) -> Result<(), CmdletError> {
+fn store_intermediates(chain: &[Vec<u8>]) -> Result<(), CmdletError> {
     if chain.is_empty() {
         return Ok(());
     }

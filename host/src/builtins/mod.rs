@@ -1,5 +1,6 @@
 //! Commands the host implements itself: the `Cert:` drive provider and small utilities.
 
+mod accounts;
 mod cert_drive;
 mod cert_items;
 mod json;
@@ -48,6 +49,9 @@ pub fn all() -> Vec<Rc<dyn Command>> {
         Rc::new(json::convert_from_json()),
         Rc::new(netsh::Netsh::new()),
         Rc::new(ssl_binding::get()),
+        Rc::new(accounts::new_api_account()),
+        Rc::new(accounts::get_api_account()),
+        Rc::new(accounts::remove_api_account()),
         Rc::new(server_state::get_server_identity()),
         Rc::new(server_state::set_server_identity_command()),
         Rc::new(server_state::get_trusted_peer()),

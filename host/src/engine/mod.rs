@@ -5,7 +5,7 @@ pub mod binder;
 pub mod certificate;
 pub mod command;
 pub mod component;
-mod convert;
+pub mod convert;
 pub mod function;
 pub mod methods;
 pub mod operators;

@@ -28,10 +28,19 @@ fn plan_to_wit(p: AssignmentPlan) -> server::AssignmentPlan {
     }
 }
 
+/// Where the first backup server certificate is bound: `$CERTHOST_REST_ENDPOINT` when it
+/// is a valid ip:port, else the originals' `0.0.0.0:9419`.
+pub fn rest_endpoint() -> String {
+    std::env::var("CERTHOST_REST_ENDPOINT")
+        .ok()
+        .filter(|e| e.parse::<std::net::SocketAddr>().is_ok())
+        .unwrap_or_else(|| REST_API_ENDPOINT.into())
+}
+
 /// The REST API binding made on first use of the backup server slot.
 pub fn default_rest_binding() -> Binding {
     Binding {
-        endpoint: REST_API_ENDPOINT.into(),
+        endpoint: rest_endpoint(),
         sni: false,
         certificate_hash: String::new(),
         app_id: REST_API_APP_ID.into(),

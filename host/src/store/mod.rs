@@ -10,6 +10,7 @@
 //! with the database file 0600 (SQLite gives its WAL and shared-memory files the same
 //! mode). Private keys are stored as PKCS#8 DER protected by those permissions.
 
+mod accounts;
 mod bindings;
 mod certificates;
 mod peers;
@@ -17,6 +18,7 @@ mod schema;
 mod settings;
 mod slots;
 
+pub use accounts::Account;
 pub use bindings::{Binding, BindingError};
 pub use certificates::{NewEntry, StoredCertificate, thumbprint};
 pub use peers::TrustedPeer;

@@ -4,8 +4,9 @@ use super::StoreError;
 use rusqlite::Connection;
 use std::path::Path;
 
-/// 1: stores and bindings. 2: certificate slots, settings and trusted peers.
-const SCHEMA_VERSION: i64 = 2;
+/// 1: stores and bindings. 2: certificate slots, settings and trusted peers. 3: REST API
+/// accounts.
+const SCHEMA_VERSION: i64 = 3;
 
 /// How long a writer waits for another process's transaction before giving up.
 const BUSY_TIMEOUT_MS: u32 = 30_000;
@@ -56,6 +57,11 @@ CREATE TABLE IF NOT EXISTS trusted_peers (
     thumbprint        TEXT    NOT NULL,
     pinned_thumbprint TEXT    NOT NULL,
     added_at          INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS accounts (
+    name          TEXT    NOT NULL PRIMARY KEY COLLATE NOCASE,
+    password_hash TEXT    NOT NULL,
+    created_at    INTEGER NOT NULL
 );
 ";
 

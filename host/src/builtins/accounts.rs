@@ -1,0 +1,150 @@
+//! `New-`, `Get-` and `Remove-ApiAccount`: the administrator accounts of the REST API
+//! (`certhost serve`). Passwords are stored as Argon2id hashes only.
+
+use super::utility::Builtin;
+use crate::engine::command::{
+    CommandError, ParameterExt, ParameterType as T, command_info, parameter,
+};
+use crate::engine::{Session, Value};
+use crate::serve::auth::hash_password;
+use crate::store::Database;
+
+fn with_database<R>(session: &Session, f: impl FnOnce(&mut Database) -> R) -> R {
+    let host = session.host();
+    let mut db = host
+        .services
+        .database
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    f(&mut db)
+}
+
+fn failed(command: &str, e: impl std::fmt::Display) -> CommandError {
+    CommandError::new(command, "WriteError", "StorageFailed", e.to_string())
+}
+
+fn user_parameter() -> crate::engine::command::ParameterInfo {
+    let mut p = parameter("UserName", T::Text, "The account name.")
+        .at(0)
+        .required();
+    p.aliases = vec!["Name".into()];
+    p.sets[0].from_pipeline_by_property_name = true;
+    p
+}
+
+pub fn new_api_account() -> Builtin {
+    let mut info = command_info(
+        "New-ApiAccount",
+        &[],
+        "Creates a REST API administrator account (or, with -Force, sets a new password).",
+        "The password (at least 8 characters; asked for without echo when not given) is stored as an Argon2id hash. Accounts sign in with POST /api/oauth2/token (or /api/v1/token), grant_type=password.",
+        vec![
+            user_parameter(),
+            parameter("Password", T::SecureText, "The password.").required(),
+            parameter(
+                "Force",
+                T::Switch,
+                "Replace the password of an existing account.",
+            ),
+        ],
+        "ApiAccount",
+    );
+    info.changes_state = true;
+    Builtin::new(info, false, |session, args, _| {
+        let command = "New-ApiAccount";
+        let name = args.text("UserName").unwrap_or_default().trim().to_string();
+        if name.is_empty() || name.chars().any(|c| c.is_control() || c == ':') {
+            return Err(CommandError::new(
+                command,
+                "InvalidArgument",
+                "InvalidUserName",
+                "give a user name without control characters or ':'",
+            )
+            .into());
+        }
+        let password = match args.get("Password") {
+            Some(Value::SecureString(s)) => s.reveal().to_string(),
+            Some(other) => other.to_text(),
+            None => String::new(),
+        };
+        let exists = with_database(session, |db| db.account_password_hash(&name))
+            .map_err(|e| failed(command, e))?
+            .is_some();
+        if exists && !args.switch("Force") {
+            return Err(CommandError::new(
+                command,
+                "ResourceExists",
+                "AccountExists",
+                format!("account '{name}' exists; add -Force to set a new password"),
+            )
+            .into());
+        }
+        let hash = hash_password(&password).map_err(|e| {
+            CommandError::new(command, "InvalidArgument", "WeakPassword", e.to_string())
+        })?;
+        with_database(session, |db| db.put_account(&name, &hash))
+            .map_err(|e| failed(command, e))?;
+        Ok(vec![Value::object(
+            "ApiAccount",
+            vec![("UserName".into(), Value::String(name))],
+        )])
+    })
+}
+
+pub fn get_api_account() -> Builtin {
+    Builtin::new(
+        command_info(
+            "Get-ApiAccount",
+            &[],
+            "Lists the REST API administrator accounts.",
+            "UserName and Created for each account (never the password or its hash).",
+            Vec::new(),
+            "ApiAccount",
+        ),
+        false,
+        |session, _, _| {
+            let accounts = with_database(session, |db| db.list_accounts())
+                .map_err(|e| failed("Get-ApiAccount", e))?;
+            Ok(accounts
+                .into_iter()
+                .map(|a| {
+                    Value::object(
+                        "ApiAccount",
+                        vec![
+                            ("UserName".into(), Value::String(a.name)),
+                            ("Created".into(), Value::DateTime(a.created_at)),
+                        ],
+                    )
+                })
+                .collect())
+        },
+    )
+}
+
+pub fn remove_api_account() -> Builtin {
+    let mut info = command_info(
+        "Remove-ApiAccount",
+        &[],
+        "Removes a REST API administrator account.",
+        "Its tokens stop working when they expire (at most 15 minutes), or at once after a server restart.",
+        vec![user_parameter()],
+        "None",
+    );
+    info.changes_state = true;
+    Builtin::new(info, false, |session, args, _| {
+        let name = args.text("UserName").unwrap_or_default();
+        let removed = with_database(session, |db| db.remove_account(&name))
+            .map_err(|e| failed("Remove-ApiAccount", e))?;
+        if removed {
+            Ok(Vec::new())
+        } else {
+            Err(CommandError::new(
+                "Remove-ApiAccount",
+                "ObjectNotFound",
+                "AccountNotFound",
+                format!("no account is named '{name}'"),
+            )
+            .into())
+        }
+    })
+}

@@ -1,0 +1,172 @@
+//! What the server serves: for each binding, a TLS configuration with its certificate,
+//! rebuilt from the database whenever it changes. Configurations are cached by
+//! thumbprint, so an unchanged certificate keeps its session-resumption state.
+
+use crate::store::{Binding, Database, StoreError};
+use rustls::ServerConfig;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use std::collections::{BTreeSet, HashMap};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
+
+/// One binding made servable.
+struct Served {
+    config: Arc<ServerConfig>,
+}
+
+/// The bindings and their TLS configurations at one moment.
+#[derive(Default)]
+pub struct Catalog {
+    /// ip:port bindings.
+    by_address: HashMap<SocketAddr, Served>,
+    /// hostname:port (SNI) bindings, hostname lowercase.
+    by_name: HashMap<(String, u16), Served>,
+    /// Thumbprint per endpoint, for logs.
+    pub serving: Vec<(String, String)>,
+    /// Bindings that could not be loaded, with the reason.
+    pub broken: Vec<(String, String)>,
+}
+
+fn unspecified(ip: IpAddr) -> bool {
+    ip.is_unspecified()
+}
+
+/// `0.0.0.0:9419`, `[::]:443`.
+pub fn parse_ip_endpoint(endpoint: &str) -> Option<SocketAddr> {
+    endpoint.parse().ok()
+}
+
+/// `host.example.com:443` → (`host.example.com`, 443).
+fn parse_name_endpoint(endpoint: &str) -> Option<(String, u16)> {
+    let (host, port) = endpoint.rsplit_once(':')?;
+    Some((host.to_ascii_lowercase(), port.parse().ok()?))
+}
+
+/// A TLS 1.2/1.3 server configuration for a certificate, its chain and key.
+pub fn server_config(
+    certificate: &[u8],
+    chain: &[Vec<u8>],
+    private_key: &[u8],
+) -> Result<Arc<ServerConfig>, String> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let certs: Vec<CertificateDer<'static>> = std::iter::once(certificate)
+        .chain(chain.iter().map(Vec::as_slice))
+        .map(|c| CertificateDer::from(c.to_vec()))
+        .collect();
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(private_key.to_vec()));
+    let mut config = ServerConfig::builder_with_provider(provider)
+        .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
+        .map_err(|e| e.to_string())?
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .map_err(|e| format!("the certificate and key cannot serve TLS: {e}"))?;
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(Arc::new(config))
+}
+
+impl Catalog {
+    /// Reads every binding and its certificate. `cache` keeps configurations by
+    /// thumbprint across reloads.
+    pub fn load(
+        db: &Database,
+        cache: &mut HashMap<String, Arc<ServerConfig>>,
+    ) -> Result<Catalog, StoreError> {
+        let mut catalog = Catalog::default();
+        let mut used = BTreeSet::new();
+        for b in db.list_bindings()? {
+            match Self::config_for(db, &b, cache) {
+                Ok(config) => {
+                    used.insert(b.certificate_hash.clone());
+                    let served = Served { config };
+                    if b.sni {
+                        if let Some(key) = parse_name_endpoint(&b.endpoint) {
+                            catalog.by_name.insert(key, served);
+                        }
+                    } else if let Some(addr) = parse_ip_endpoint(&b.endpoint) {
+                        catalog.by_address.insert(addr, served);
+                    }
+                    catalog
+                        .serving
+                        .push((b.endpoint.clone(), b.certificate_hash.clone()));
+                }
+                Err(reason) => catalog.broken.push((b.endpoint.clone(), reason)),
+            }
+        }
+        cache.retain(|thumbprint, _| used.contains(thumbprint));
+        Ok(catalog)
+    }
+
+    fn config_for(
+        db: &Database,
+        b: &Binding,
+        cache: &mut HashMap<String, Arc<ServerConfig>>,
+    ) -> Result<Arc<ServerConfig>, String> {
+        if let Some(config) = cache.get(&b.certificate_hash) {
+            return Ok(config.clone());
+        }
+        let stored = db
+            .get_certificate(&b.store_name, &b.certificate_hash)
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| {
+                format!(
+                    "certificate {} is not in store {}",
+                    b.certificate_hash, b.store_name
+                )
+            })?;
+        let key = stored
+            .private_key
+            .as_deref()
+            .ok_or_else(|| format!("certificate {} has no private key", b.certificate_hash))?;
+        let config = server_config(&stored.certificate, &stored.chain, key)?;
+        cache.insert(b.certificate_hash.clone(), config.clone());
+        Ok(config)
+    }
+
+    /// The addresses to listen on: every ip:port binding, and 0.0.0.0:port for SNI
+    /// bindings. A specific address is dropped when a wildcard covers its port.
+    pub fn listen_addresses(&self) -> BTreeSet<SocketAddr> {
+        let mut all: BTreeSet<SocketAddr> = self.by_address.keys().copied().collect();
+        for (_, port) in self.by_name.keys() {
+            all.insert(SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), *port));
+        }
+        let wildcard_v4: BTreeSet<u16> = all
+            .iter()
+            .filter(|a| a.is_ipv4() && unspecified(a.ip()))
+            .map(|a| a.port())
+            .collect();
+        all.into_iter()
+            .filter(|a| unspecified(a.ip()) || !(a.is_ipv4() && wildcard_v4.contains(&a.port())))
+            .collect()
+    }
+
+    /// The configuration for a connection to `local` that asked for `server_name`:
+    /// the SNI binding, else the exact ip:port binding, else the wildcard one.
+    pub fn lookup(
+        &self,
+        local: SocketAddr,
+        server_name: Option<&str>,
+    ) -> Option<Arc<ServerConfig>> {
+        let port = local.port();
+        if let Some(name) = server_name
+            && let Some(s) = self.by_name.get(&(name.to_ascii_lowercase(), port))
+        {
+            return Some(s.config.clone());
+        }
+        let ip = match local.ip() {
+            IpAddr::V6(v6) => v6
+                .to_ipv4_mapped()
+                .map(IpAddr::V4)
+                .unwrap_or(IpAddr::V6(v6)),
+            v4 => v4,
+        };
+        let candidates = [
+            SocketAddr::new(ip, port),
+            SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), port),
+            SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), port),
+        ];
+        candidates
+            .iter()
+            .find_map(|a| self.by_address.get(a))
+            .map(|s| s.config.clone())
+    }
+}

@@ -1,0 +1,293 @@
+//! `certhost serve`: the HTTPS REST API on every binding of the store, with each
+//! binding's certificate. Changes to certificates and bindings, from the API or from
+//! `certhost` in another process, reach new handshakes within a quarter of a second;
+//! connections in flight finish on the certificate they started with; listeners open
+//! and close as bindings come and go. Nothing restarts.
+
+mod api;
+pub mod auth;
+mod catalog;
+mod model;
+mod remote;
+mod worker;
+
+use catalog::Catalog;
+use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+use tokio::io::AsyncWriteExt;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{Notify, watch};
+
+/// How often the database is checked for changes made by other processes.
+const POLL_INTERVAL: Duration = Duration::from_millis(250);
+/// Longest wait for a client's first bytes and TLS handshake.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default largest upload (a PFX is a few KiB).
+pub const DEFAULT_UPLOAD_LIMIT: usize = 1024 * 1024;
+
+/// Writes a timestamped line to the server log (stderr). Never given secrets.
+pub fn log(message: &str) {
+    eprintln!(
+        "{} certhost serve: {message}",
+        model::timestamp(crate::engine::methods::now())
+    );
+}
+
+/// Asks the listener loop to reload now, and lets the caller wait until it has.
+#[derive(Clone)]
+pub struct Reload {
+    ask: Arc<Notify>,
+    done: watch::Receiver<u64>,
+}
+
+impl Reload {
+    /// Reloads and waits (up to `limit`) until new handshakes use the new state.
+    pub async fn now_and_wait(&self, limit: Duration) {
+        let mut done = self.done.clone();
+        let before = *done.borrow_and_update();
+        self.ask.notify_one();
+        let _ = tokio::time::timeout(limit, done.wait_for(|g| *g > before)).await;
+    }
+}
+
+/// How `certhost serve` runs.
+pub struct ServeOptions {
+    pub state_dir: PathBuf,
+    pub access_token_lifetime: Duration,
+    pub upload_limit: usize,
+}
+
+type SharedCatalog = Arc<RwLock<Arc<Catalog>>>;
+
+/// Runs the server until SIGINT or SIGTERM.
+pub fn run(options: ServeOptions) -> Result<(), String> {
+    let worker = worker::Worker::start(&options.state_dir)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    runtime.block_on(serve(options, worker))
+}
+
+async fn serve(options: ServeOptions, worker: worker::Worker) -> Result<(), String> {
+    let open = || crate::store::Database::open(&options.state_dir).map_err(|e| e.to_string());
+    let db = open()?;
+    if db.list_bindings().map_err(|e| e.to_string())?.is_empty() {
+        // First run: the backup server certificate and its REST binding, as after an
+        // installation of the originals.
+        match worker
+            .invoke("Get-BackupServerCertificate", Vec::new())
+            .await
+        {
+            Ok(Ok(_)) => log(
+                "no bindings: made the default backup server certificate and its REST API binding",
+            ),
+            Ok(Err(e)) => log(&format!(
+                "cannot make the default certificate: {}",
+                e.message
+            )),
+            Err(e) => log(&format!("cannot make the default certificate: {e}")),
+        }
+    }
+    if db.list_accounts().map_err(|e| e.to_string())?.is_empty() {
+        log(
+            "no REST API account yet: create one with  certhost -c \"New-ApiAccount -UserName admin\"",
+        );
+    }
+    let (done_tx, done_rx) = watch::channel(0u64);
+    let reload = Reload {
+        ask: Arc::new(Notify::new()),
+        done: done_rx,
+    };
+    let app = Arc::new(api::App::new(
+        auth::Auth::new(options.access_token_lifetime),
+        worker,
+        open()?,
+        options.state_dir.clone(),
+        options.upload_limit,
+        reload.clone(),
+    ));
+    let router = api::router(app);
+    let catalog: SharedCatalog = Arc::default();
+    let watcher = tokio::spawn(watch_state(
+        db,
+        catalog,
+        router,
+        reload.ask.clone(),
+        done_tx,
+    ));
+    shutdown_signal().await;
+    watcher.abort();
+    log("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let mut terminate =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = async {
+            match terminate.as_mut() {
+                Some(t) => { t.recv().await; }
+                None => std::future::pending::<()>().await,
+            }
+        } => {}
+    }
+}
+
+/// Reloads the catalog when the database changes (or when asked), and opens and closes
+/// listeners to match the bindings.
+async fn watch_state(
+    db: crate::store::Database,
+    catalog: SharedCatalog,
+    router: axum::Router,
+    ask: Arc<Notify>,
+    done: watch::Sender<u64>,
+) {
+    let mut listeners: BTreeMap<SocketAddr, tokio::task::JoinHandle<()>> = BTreeMap::new();
+    let mut cache = HashMap::new();
+    let mut last_version = None;
+    let mut generation = 0u64;
+    let mut reported: Vec<String> = Vec::new();
+    loop {
+        let version = db.data_version().ok();
+        let wanted = listeners.len() != catalog_addresses(&catalog).len();
+        if version != last_version || last_version.is_none() || wanted {
+            last_version = version;
+            match Catalog::load(&db, &mut cache) {
+                Ok(next) => {
+                    let mut lines: Vec<String> = next
+                        .serving
+                        .iter()
+                        .map(|(e, t)| format!("serving {e} with {t}"))
+                        .chain(
+                            next.broken
+                                .iter()
+                                .map(|(e, r)| format!("cannot serve {e}: {r}")),
+                        )
+                        .collect();
+                    lines.sort();
+                    for line in lines.iter().filter(|l| !reported.contains(l)) {
+                        log(line);
+                    }
+                    reported = lines;
+                    *catalog.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(next);
+                }
+                Err(e) => log(&format!("cannot read the bindings: {e}")),
+            }
+            reconcile(&mut listeners, &catalog, &router).await;
+        }
+        generation += 1;
+        let _ = done.send(generation);
+        tokio::select! {
+            _ = tokio::time::sleep(POLL_INTERVAL) => {}
+            _ = ask.notified() => { last_version = None; }
+        }
+    }
+}
+
+fn catalog_addresses(catalog: &SharedCatalog) -> std::collections::BTreeSet<SocketAddr> {
+    catalog
+        .read()
+        .unwrap_or_else(|p| p.into_inner())
+        .listen_addresses()
+}
+
+/// Opens listeners for new addresses (retrying ones that failed) and closes the others.
+/// Closing a listener leaves its accepted connections running.
+async fn reconcile(
+    listeners: &mut BTreeMap<SocketAddr, tokio::task::JoinHandle<()>>,
+    catalog: &SharedCatalog,
+    router: &axum::Router,
+) {
+    let wanted = catalog_addresses(catalog);
+    listeners.retain(|addr, task| {
+        let keep = wanted.contains(addr) && !task.is_finished();
+        if !keep {
+            task.abort();
+            if !wanted.contains(addr) {
+                log(&format!("closed {addr}"));
+            }
+        }
+        keep
+    });
+    for addr in wanted {
+        if listeners.contains_key(&addr) {
+            continue;
+        }
+        match TcpListener::bind(addr).await {
+            Ok(listener) => {
+                log(&format!("listening on https://{addr}"));
+                listeners.insert(
+                    addr,
+                    tokio::spawn(accept_loop(listener, catalog.clone(), router.clone())),
+                );
+            }
+            Err(e) => log(&format!("cannot listen on {addr}: {e} (retrying)")),
+        }
+    }
+}
+
+async fn accept_loop(listener: TcpListener, catalog: SharedCatalog, router: axum::Router) {
+    loop {
+        match listener.accept().await {
+            Ok((tcp, _peer)) => {
+                let local = tcp.local_addr().ok();
+                if let Some(local) = local {
+                    tokio::spawn(connection(tcp, local, catalog.clone(), router.clone()));
+                }
+            }
+            Err(e) => {
+                log(&format!("accept failed: {e}"));
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+}
+
+/// The answer to a plain-HTTP request on a TLS port: no API, just where to go.
+const PLAINTEXT_REFUSAL: &[u8] = b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nConnection: close\r\nContent-Length: 48\r\n\r\nThis port speaks HTTPS only: use https:// here.\n";
+
+async fn connection(
+    mut tcp: TcpStream,
+    local: SocketAddr,
+    catalog: SharedCatalog,
+    router: axum::Router,
+) {
+    let _ = tcp.set_nodelay(true);
+    let mut first = [0u8; 1];
+    match tokio::time::timeout(HANDSHAKE_TIMEOUT, tcp.peek(&mut first)).await {
+        Ok(Ok(1)) => {}
+        _ => return,
+    }
+    // A TLS connection starts with a handshake record (0x16); anything else is not TLS.
+    if first[0] != 0x16 {
+        let _ = tcp.write_all(PLAINTEXT_REFUSAL).await;
+        let _ = tcp.shutdown().await;
+        return;
+    }
+    let acceptor = tokio_rustls::LazyConfigAcceptor::new(rustls::server::Acceptor::default(), tcp);
+    let Ok(Ok(start)) = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor).await else {
+        return;
+    };
+    let server_name = start.client_hello().server_name().map(str::to_string);
+    let config = catalog
+        .read()
+        .unwrap_or_else(|p| p.into_inner())
+        .lookup(local, server_name.as_deref());
+    let Some(config) = config else {
+        return;
+    };
+    let Ok(Ok(tls)) = tokio::time::timeout(HANDSHAKE_TIMEOUT, start.into_stream(config)).await
+    else {
+        return;
+    };
+    let service = hyper_util::service::TowerToHyperService::new(router);
+    let _ = hyper::server::conn::http1::Builder::new()
+        .serve_connection(hyper_util::rt::TokioIo::new(tls), service)
+        .await;
+}
