@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what certhost's build and tests need on a fresh Debian machine with rustup:
 # the wasm32-wasip2 Rust target, and the independent tools the tests check against
-# (openssl, Java keytool, Python cryptography). Safe to run again.
+# (openssl, curl, Java keytool, Python cryptography and requests). Safe to run again.
 set -euo pipefail
 
 if ! rustup target list --installed | grep -qx wasm32-wasip2; then
@@ -11,6 +11,7 @@ fi
 
 missing=()
 command -v openssl >/dev/null || missing+=(openssl)
+command -v curl >/dev/null || missing+=(curl)
 command -v keytool >/dev/null || missing+=(openjdk-17-jre-headless)
 command -v python3 >/dev/null || missing+=(python3 python3-pip)
 if [ ${#missing[@]} -gt 0 ]; then
@@ -20,7 +21,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
 fi
 
-if ! python3 -c 'import cryptography' 2>/dev/null; then
-  echo "setup: installing Python cryptography"
-  python3 -m pip install --quiet cryptography
-fi
+for module in cryptography requests; do
+  if ! python3 -c "import $module" 2>/dev/null; then
+    echo "setup: installing Python $module"
+    python3 -m pip install --quiet "$module"
+  fi
+done

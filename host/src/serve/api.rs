@@ -392,6 +392,15 @@ async fn upload(
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> ApiResult {
     authenticate(&app, &headers)?;
+    // Refuse an oversized upload from its Content-Length, before reading any of it (a
+    // client that sent `Expect: 100-continue` then never sends the body).
+    let declared = headers
+        .get("content-length")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > app.upload_limit) {
+        return Err(too_large(app.upload_limit));
+    }
     let mut multipart = multipart.map_err(|e| {
         ApiError::bad_request(
             "BadMultipart",
@@ -405,15 +414,7 @@ async fn upload(
             Ok(Some(f)) => f,
             Ok(None) => break,
             Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                return Err(ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "UnexpectedContent",
-                    "UploadTooLarge",
-                    format!(
-                        "the upload is larger than {} KiB; a PFX is a few KiB",
-                        app.upload_limit / 1024
-                    ),
-                ));
+                return Err(too_large(app.upload_limit));
             }
             Err(e) => {
                 return Err(ApiError::bad_request(
@@ -426,15 +427,7 @@ async fn upload(
         let file_name = field.file_name().map(str::to_string);
         let bytes = field.bytes().await.map_err(|e| {
             if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "UnexpectedContent",
-                    "UploadTooLarge",
-                    format!(
-                        "the upload is larger than {} KiB; a PFX is a few KiB",
-                        app.upload_limit / 1024
-                    ),
-                )
+                too_large(app.upload_limit)
             } else {
                 ApiError::bad_request(
                     "BadMultipart",
@@ -492,6 +485,18 @@ async fn upload(
         "certificate uploaded as {file_name} is now the backup server certificate"
     ));
     Ok(StatusCode::ACCEPTED.into_response())
+}
+
+fn too_large(limit: usize) -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "UnexpectedContent",
+        "UploadTooLarge",
+        format!(
+            "the upload is larger than {} KiB; a PFX is a few KiB",
+            limit / 1024
+        ),
+    )
 }
 
 /// Writes an upload where only this user can read it, for the component to read.

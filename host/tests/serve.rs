@@ -1,0 +1,745 @@
+//! `certhost serve` with real clients: curl (--cacert, --pinnedpubkey), Python requests,
+//! openssl s_client. Each test runs its own server on a free loopback port.
+
+mod common;
+use common::*;
+use std::net::TcpStream;
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+const PASSWORD: &str = "Sup3r-secret!";
+const VERSION: &str = "x-api-version: 1.0-rev0";
+
+struct Server {
+    sb: Sandbox,
+    port: u16,
+    child: Child,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn wait_for_port(port: u16, open: bool) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() == open {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!(
+        "port {port} did not become {}",
+        if open { "open" } else { "closed" }
+    );
+}
+
+impl Server {
+    fn start(extra: &[&str]) -> Server {
+        let sb = Sandbox::new();
+        let port = free_port();
+        let pki =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/tech-local");
+        for f in ["backup01.pfx", "ca.crt", "leaf.crt", "TechCompany.key"] {
+            std::fs::copy(pki.join(f), sb.path(f)).unwrap();
+        }
+        let setup = format!(
+            "Set-ServerIdentity -Fqdn backup01.tech.local -IPAddress 127.0.0.1; \
+             New-ApiAccount -UserName admin -Password '{PASSWORD}' | Out-Null; \
+             Get-BackupServerCertificate | Export-Certificate -FilePath old.pem -Type PEM | Out-Null"
+        );
+        run_of(
+            sb.command()
+                .env("CERTHOST_REST_ENDPOINT", format!("127.0.0.1:{port}"))
+                .args(["-NonInteractive", "-Command", &setup])
+                .output()
+                .unwrap(),
+        )
+        .ok();
+        let log = std::fs::File::create(sb.path("serve.log")).unwrap();
+        let child = sb
+            .command()
+            .arg("serve")
+            .args(extra)
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        wait_for_port(port, true);
+        Server { sb, port, child }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("https://backup01.tech.local:{}{path}", self.port)
+    }
+
+    fn resolve(&self) -> String {
+        format!("backup01.tech.local:{}:127.0.0.1", self.port)
+    }
+
+    /// curl with the name resolved to loopback; returns (status, body).
+    fn curl(&self, args: &[&str]) -> (u16, String) {
+        let resolve = self.resolve();
+        let mut all = vec![
+            "-s",
+            "-S",
+            "--resolve",
+            resolve.as_str(),
+            "-w",
+            "\n%{http_code}",
+        ];
+        all.extend_from_slice(args);
+        let out = run_of(
+            std::process::Command::new("curl")
+                .args(&all)
+                .current_dir(self.sb.dir.path())
+                .output()
+                .unwrap(),
+        );
+        assert_eq!(out.code, 0, "curl {args:?}: {}", out.stderr);
+        let (body, status) = out.stdout.rsplit_once('\n').unwrap();
+        (status.trim().parse().unwrap(), body.to_string())
+    }
+
+    fn token(&self) -> String {
+        let (status, body) = self.curl(&[
+            "-k",
+            "-H",
+            VERSION,
+            "-d",
+            "grant_type=password",
+            "-d",
+            "username=admin",
+            "--data-urlencode",
+            &format!("password={PASSWORD}"),
+            &self.url("/api/oauth2/token"),
+        ]);
+        assert_eq!(status, 200, "{body}");
+        json(&body)["access_token"].as_str().unwrap().to_string()
+    }
+
+    /// SHA-1 thumbprint of the certificate the server presents (openssl s_client).
+    fn presented(&self, server_name: Option<&str>, port: u16) -> String {
+        let connect = format!("127.0.0.1:{port}");
+        let mut args = vec!["s_client", "-connect", connect.as_str()];
+        if let Some(n) = server_name {
+            args.extend(["-servername", n]);
+        }
+        let mut child = std::process::Command::new("openssl")
+            .args(&args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        drop(child.stdin.take());
+        let out = child.wait_with_output().unwrap();
+        let pem = self.sb.path("presented.pem");
+        std::fs::write(&pem, &out.stdout).unwrap();
+        openssl_thumbprint(&pem, false)
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.sb.path("serve.log")).unwrap()
+    }
+}
+
+fn json(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+fn leaf_thumbprint(sb: &Sandbox) -> String {
+    openssl_thumbprint(&sb.path("leaf.crt"), false)
+}
+
+#[test]
+fn seed_003_upload_swaps_the_certificate_without_a_restart() {
+    let s = Server::start(&[]);
+    let pid = s.child.id();
+    let old = openssl_thumbprint(&s.sb.path("old.pem"), false);
+    assert_eq!(s.presented(None, s.port), old);
+    // The old self-signed certificate verifies against itself.
+    let (status, body) = s.curl(&[
+        "--cacert",
+        "old.pem",
+        "-H",
+        VERSION,
+        &s.url("/api/v1/serverCertificate"),
+    ]);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(json(&body)["thumbprint"], old);
+    let token = s.token();
+    let bearer = format!("Authorization: Bearer {token}");
+    // Seed 003's request.
+    let (status, body) = s.curl(&[
+        "--cacert",
+        "old.pem",
+        "-X",
+        "POST",
+        "-H",
+        &bearer,
+        "-H",
+        VERSION,
+        "-F",
+        "certificateFile=@backup01.pfx;type=application/x-pkcs12",
+        "-F",
+        "certificatePassword=Passw0rd!",
+        &s.url("/api/v1/settings/certificates/upload"),
+    ]);
+    assert_eq!((status, body.as_str()), (202, ""));
+    // The next handshake presents the new certificate, which verifies with its CA.
+    let new = leaf_thumbprint(&s.sb);
+    assert_eq!(s.presented(None, s.port), new);
+    let (status, body) = s.curl(&[
+        "--cacert",
+        "ca.crt",
+        "-H",
+        VERSION,
+        &s.url("/api/v1/serverCertificate"),
+    ]);
+    assert_eq!(status, 200);
+    let model = json(&body);
+    assert_eq!(model["thumbprint"], new);
+    assert_eq!(model["keyAlgorithm"], "RSA-PKCS1-KeyEx");
+    assert_eq!(model["keySize"], "2048");
+    assert_eq!(model["issuedBy"], "Tech Local Root CA");
+    let (_, body) = s.curl(&[
+        "--cacert",
+        "ca.crt",
+        "-H",
+        VERSION,
+        "-H",
+        &bearer,
+        &s.url("/api/v1/settings/certificates"),
+    ]);
+    assert_eq!(json(&body)["data"][0]["automaticallyGenerated"], false);
+    // The same process: no restart. No secret in responses or the log.
+    assert_eq!(s.child.id(), pid);
+    let log = s.log();
+    for secret in ["Passw0rd!", PASSWORD, "PRIVATE KEY", token.as_str()] {
+        assert!(!log.contains(secret), "the log shows {secret}:\n{log}");
+    }
+}
+
+#[test]
+fn auth_version_and_plaintext_are_refused_clearly() {
+    let s = Server::start(&["--access-token-seconds", "1"]);
+    let url = s.url("/api/v1/settings/certificates");
+    let (status, body) = s.curl(&["-k", "-H", VERSION, &url]);
+    assert_eq!(
+        (status, json(&body)["errorCode"].clone()),
+        (401, "AccessDenied".into())
+    );
+    let (status, body) = s.curl(&[
+        "-k",
+        "-H",
+        VERSION,
+        "-H",
+        "Authorization: Bearer nonsense",
+        &url,
+    ]);
+    assert_eq!(
+        (status, json(&body)["errorCode"].clone()),
+        (401, "InvalidToken".into())
+    );
+    let token = s.token();
+    std::thread::sleep(Duration::from_millis(1500));
+    let (status, body) = s.curl(&[
+        "-k",
+        "-H",
+        VERSION,
+        "-H",
+        &format!("Authorization: Bearer {token}"),
+        &url,
+    ]);
+    assert_eq!(
+        (status, json(&body)["errorCode"].clone()),
+        (401, "ExpiredToken".into())
+    );
+    // Without or with an unknown x-api-version: 400 with both originals' fields.
+    let (status, body) = s.curl(&["-k", &s.url("/api/v1/serverCertificate")]);
+    let error = json(&body);
+    assert_eq!(status, 400);
+    for field in [
+        "errorCode",
+        "message",
+        "title",
+        "status",
+        "details",
+        "resourceId",
+    ] {
+        assert!(error.get(field).is_some(), "{field} missing: {body}");
+    }
+    assert!(error["message"].as_str().unwrap().contains("x-api-version"));
+    let (status, _) = s.curl(&[
+        "-k",
+        "-H",
+        "x-api-version: 9.9-rev0",
+        &s.url("/api/v1/serverCertificate"),
+    ]);
+    assert_eq!(status, 400);
+    let (status, _) = s.curl(&[
+        "-k",
+        "-H",
+        "x-api-version: 1.1-rev2",
+        &s.url("/api/v1/serverCertificate"),
+    ]);
+    assert_eq!(status, 200);
+    // Plain HTTP on the port gets no API response.
+    let (status, body) = s.curl(&[
+        "-H",
+        VERSION,
+        &format!("http://127.0.0.1:{}/api/v1/serverCertificate", s.port),
+    ]);
+    assert_eq!(status, 400);
+    assert!(
+        !body.contains("thumbprint") && body.contains("HTTPS only"),
+        "{body}"
+    );
+    // Refresh tokens are single use; logout revokes.
+    let (_, body) = s.curl(&[
+        "-k",
+        "-H",
+        VERSION,
+        "-d",
+        "grant_type=password",
+        "-d",
+        "username=admin",
+        "--data-urlencode",
+        &format!("password={PASSWORD}"),
+        &s.url("/api/v1/token"),
+    ]);
+    let refresh = json(&body)["refresh_token"].as_str().unwrap().to_string();
+    let form = format!("refresh_token={refresh}");
+    let (status, body) = s.curl(&[
+        "-k",
+        "-H",
+        VERSION,
+        "-d",
+        "grant_type=refresh_token",
+        "-d",
+        &form,
+        &s.url("/api/oauth2/token"),
+    ]);
+    assert_eq!(status, 200, "{body}");
+    let fresh = json(&body)["access_token"].as_str().unwrap().to_string();
+    let (status, _) = s.curl(&[
+        "-k",
+        "-H",
+        VERSION,
+        "-d",
+        "grant_type=refresh_token",
+        "-d",
+        &form,
+        &s.url("/api/oauth2/token"),
+    ]);
+    assert_eq!(status, 401, "a refresh token works once");
+    let bearer = format!("Authorization: Bearer {fresh}");
+    let (status, _) = s.curl(&[
+        "-k",
+        "-X",
+        "DELETE",
+        "-H",
+        VERSION,
+        "-H",
+        &bearer,
+        &s.url("/api/v1/token"),
+    ]);
+    assert_eq!(status, 204);
+    let (status, _) = s.curl(&["-k", "-H", VERSION, "-H", &bearer, &url]);
+    assert_eq!(status, 401);
+    // Wrong passwords are refused, more slowly each time.
+    let wrong = |s: &Server| {
+        let started = Instant::now();
+        let (status, _) = s.curl(&[
+            "-k",
+            "-H",
+            VERSION,
+            "-d",
+            "grant_type=password",
+            "-d",
+            "username=admin",
+            "-d",
+            "password=wrong-guess",
+            &s.url("/api/oauth2/token"),
+        ]);
+        assert_eq!(status, 401);
+        started.elapsed()
+    };
+    let first = wrong(&s);
+    for _ in 0..3 {
+        wrong(&s);
+    }
+    let fifth = wrong(&s);
+    // After four failures the fifth answer waits 800 ms.
+    assert!(
+        fifth >= first + Duration::from_millis(600),
+        "{first:?} then {fifth:?}"
+    );
+    assert!(!s.log().contains("wrong-guess"));
+}
+
+#[test]
+fn bad_uploads_are_specific_400s_and_change_nothing() {
+    let s = Server::start(&[]);
+    let old = openssl_thumbprint(&s.sb.path("old.pem"), false);
+    let bearer = format!("Authorization: Bearer {}", s.token());
+    // Files to upload: a PFX without key, an expired one, a PEM named .pfx, a big one.
+    let no_key = s.sb.path("nokey.pfx");
+    let out = tool(
+        "openssl",
+        &[
+            "pkcs12",
+            "-export",
+            "-nokeys",
+            "-in",
+            s.sb.path("leaf.crt").to_str().unwrap(),
+            "-out",
+            no_key.to_str().unwrap(),
+            "-passout",
+            "env:PFX_PASSWORD",
+        ],
+        Some("pw123456"),
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    run_of(s.sb.command().args(["-NonInteractive", "-Command",
+        "New-SelfSignedCertificate -DnsName backup01.tech.local -NotBefore ([datetime]'2020-01-01') -NotAfter ([datetime]'2021-01-01') | Export-PfxCertificate -FilePath expired.pfx -Password pw123456 | Out-Null"]).output().unwrap()).ok();
+    std::fs::copy(s.sb.path("ca.crt"), s.sb.path("pem.pfx")).unwrap();
+    std::fs::write(s.sb.path("big.pfx"), vec![0x30u8; 2 * 1024 * 1024]).unwrap();
+    let cases: &[(&[&str], u16, &str)] = &[
+        (
+            &[
+                "-F",
+                "certificateFile=@backup01.pfx",
+                "-F",
+                "certificatePassword=wrong",
+            ],
+            400,
+            "wrong password",
+        ),
+        (
+            &["-F", "certificateFile=@backup01.pfx"],
+            400,
+            "certificatePassword",
+        ),
+        (
+            &["-F", "certificatePassword=Passw0rd!"],
+            400,
+            "certificateFile",
+        ),
+        (
+            &[
+                "-F",
+                "certificateFile=@ca.crt",
+                "-F",
+                "certificatePassword=x",
+            ],
+            400,
+            ".pfx or .p12",
+        ),
+        (
+            &[
+                "-F",
+                "certificateFile=@pem.pfx",
+                "-F",
+                "certificatePassword=x",
+            ],
+            400,
+            "PKCS#12",
+        ),
+        (
+            &[
+                "-F",
+                "certificateFile=@nokey.pfx",
+                "-F",
+                "certificatePassword=pw123456",
+            ],
+            400,
+            "no private key",
+        ),
+        (
+            &[
+                "-F",
+                "certificateFile=@expired.pfx",
+                "-F",
+                "certificatePassword=pw123456",
+            ],
+            400,
+            "expired",
+        ),
+        (
+            &[
+                "-F",
+                "certificateFile=@big.pfx",
+                "-F",
+                "certificatePassword=x",
+            ],
+            413,
+            "larger than",
+        ),
+        (
+            &["-H", "Content-Type: application/json", "-d", "{}"],
+            400,
+            "multipart",
+        ),
+    ];
+    let url = s.url("/api/v1/settings/certificates/upload");
+    for (args, expected_status, expected_text) in cases {
+        let mut all: Vec<&str> = vec!["-k", "-X", "POST", "-H", &bearer, "-H", VERSION];
+        all.extend_from_slice(args);
+        all.push(&url);
+        let (status, body) = s.curl(&all);
+        assert_eq!(status, *expected_status, "{args:?}: {body}");
+        let error = json(&body);
+        assert!(
+            error["message"].as_str().unwrap().contains(expected_text),
+            "{args:?}: {body}"
+        );
+        assert!(
+            !body.contains("Passw0rd!") && !body.contains("pw123456"),
+            "{body}"
+        );
+        assert_eq!(
+            s.presented(None, s.port),
+            old,
+            "{args:?} changed the served certificate"
+        );
+    }
+    let current = run_of(
+        s.sb.command()
+            .args([
+                "-NonInteractive",
+                "-Command",
+                "(Get-BackupServerCertificate).Thumbprint",
+            ])
+            .output()
+            .unwrap(),
+    )
+    .ok();
+    assert_eq!(current.stdout.trim(), old);
+}
+
+#[test]
+fn python_requests_and_a_pinned_key_see_the_server() {
+    let s = Server::start(&[]);
+    // --pinnedpubkey with the SHA-256 of the served key (computed by openssl).
+    let old_pem = s.sb.path("old.pem");
+    let pin = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("openssl x509 -in {} -pubkey -noout | openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64", old_pem.display()))
+        .output()
+        .unwrap();
+    let pin = format!("sha256//{}", String::from_utf8_lossy(&pin.stdout).trim());
+    let (status, _) = s.curl(&[
+        "-k",
+        "--pinnedpubkey",
+        &pin,
+        "-H",
+        VERSION,
+        &s.url("/api/v1/serverCertificate"),
+    ]);
+    assert_eq!(status, 200);
+    let wrong = "sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+    let out = tool(
+        "curl",
+        &[
+            "-s",
+            "-k",
+            "--resolve",
+            &s.resolve(),
+            "--pinnedpubkey",
+            wrong,
+            "-H",
+            VERSION,
+            &s.url("/api/v1/serverCertificate"),
+        ],
+        None,
+    );
+    assert_ne!(out.code, 0, "a wrong pin must fail");
+    let script = format!(
+        "import requests\nr = requests.get('https://127.0.0.1:{port}/api/v1/serverCertificate', headers={{'x-api-version': '1.1-rev0'}}, verify=False)\nprint(r.status_code, r.json()['issuedTo'])\n",
+        port = s.port
+    );
+    let out = tool("python3", &["-W", "ignore", "-c", &script], None);
+    assert_eq!(
+        out.stdout.trim(),
+        "200 backup01.tech.local",
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn bindings_changed_by_another_process_are_served_within_a_second() {
+    let s = Server::start(&[]);
+    let port = free_port();
+    let run = |script: &str| {
+        run_of(
+            s.sb.command()
+                .args(["-NonInteractive", "-Command", script])
+                .output()
+                .unwrap(),
+        )
+        .ok()
+        .stdout
+    };
+    let first = run(&format!(
+        "$c = New-SelfSignedCertificate -DnsName extra.tech.local; Add-SslBinding -Endpoint 127.0.0.1:{port} -Certificate $c | Out-Null; $c.Thumbprint"
+    ));
+    let started = Instant::now();
+    wait_for_port(port, true);
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(s.presented(None, port), first.trim());
+    let second = run(&format!(
+        "$c = New-SelfSignedCertificate -DnsName extra.tech.local; Set-SslBinding -Endpoint 127.0.0.1:{port} -Certificate $c | Out-Null; $c.Thumbprint"
+    ));
+    let started = Instant::now();
+    while s.presented(None, port) != second.trim() {
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "the new certificate took over a second"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // SNI: a hostname:port binding on the same port answers for its name only.
+    let sni = run(&format!(
+        "$c = New-SelfSignedCertificate -DnsName sni.tech.local; Add-SslBinding -Endpoint sni.tech.local:{port} -Certificate $c | Out-Null; $c.Thumbprint"
+    ));
+    std::thread::sleep(Duration::from_millis(600));
+    assert_eq!(s.presented(Some("sni.tech.local"), port), sni.trim());
+    assert_eq!(s.presented(Some("other.tech.local"), port), second.trim());
+    run(&format!(
+        "Remove-SslBinding -Endpoint 127.0.0.1:{port}; Remove-SslBinding -Endpoint sni.tech.local:{port}"
+    ));
+    wait_for_port(port, false);
+}
+
+#[test]
+fn connection_certificate_fetches_a_remote_servers_certificate() {
+    let s = Server::start(&[]);
+    let old = openssl_thumbprint(&s.sb.path("old.pem"), false);
+    let bearer = format!("Authorization: Bearer {}", s.token());
+    let body = format!(
+        "{{\"serverName\":\"127.0.0.1\",\"port\":{},\"type\":\"LinuxHost\"}}",
+        s.port
+    );
+    let (status, answer) = s.curl(&[
+        "-k",
+        "-H",
+        VERSION,
+        "-H",
+        &bearer,
+        "-H",
+        "Content-Type: application/json",
+        "-d",
+        &body,
+        &s.url("/api/v1/connectionCertificate"),
+    ]);
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(json(&answer)["fingerprint"], old);
+    assert_eq!(json(&answer)["certificate"]["thumbprint"], old);
+    let closed = free_port();
+    let body = format!("{{\"serverName\":\"127.0.0.1\",\"port\":{closed}}}");
+    let (status, answer) = s.curl(&[
+        "-k",
+        "-H",
+        VERSION,
+        "-H",
+        &bearer,
+        "-H",
+        "Content-Type: application/json",
+        "-d",
+        &body,
+        &s.url("/api/v1/connectionCertificate"),
+    ]);
+    assert_eq!(status, 502, "{answer}");
+    assert!(
+        json(&answer)["message"]
+            .as_str()
+            .unwrap()
+            .contains(&closed.to_string())
+    );
+}
+
+#[test]
+fn swaps_under_load_fail_no_request() {
+    let s = Server::start(&[]);
+    let bearer = format!("Authorization: Bearer {}", s.token());
+    // Four Python clients, each request on a new TLS connection, for the whole test.
+    let script = format!(
+        r#"
+import requests, threading, time, sys, urllib3
+urllib3.disable_warnings()
+stop = time.time() + 6
+ok = fail = 0
+seen = set()
+lock = threading.Lock()
+def client():
+    global ok, fail
+    while time.time() < stop:
+        try:
+            with requests.Session() as session:
+                r = session.get('https://127.0.0.1:{port}/api/v1/serverCertificate', headers={{'x-api-version': '1.0-rev0'}}, verify=False, timeout=5)
+            with lock:
+                if r.status_code == 200: ok += 1; seen.add(r.json()['thumbprint'])
+                else: fail += 1
+        except Exception as e:
+            with lock: fail += 1
+            print(e, file=sys.stderr)
+threads = [threading.Thread(target=client) for _ in range(4)]
+[t.start() for t in threads]; [t.join() for t in threads]
+print(ok, fail, len(seen))
+"#,
+        port = s.port
+    );
+    let load = std::process::Command::new("python3")
+        .args(["-c", &script])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    for i in 0..3 {
+        let (status, body) = s.curl(&[
+            "-k",
+            "-H",
+            VERSION,
+            "-H",
+            &bearer,
+            "-H",
+            "Content-Type: application/json",
+            "-d",
+            &format!("{{\"validBy\": \"{}-01-01T00:00:00\"}}", 2030 + i),
+            &s.url("/api/v1/settings/certificates/regenerate"),
+        ]);
+        assert_eq!(status, 202, "{body}");
+        std::thread::sleep(Duration::from_millis(1000));
+    }
+    let out = run_of(load.wait_with_output().unwrap());
+    let numbers: Vec<u64> = out
+        .stdout
+        .split_whitespace()
+        .map(|n| n.parse().unwrap())
+        .collect();
+    let [ok, failed, distinct] = numbers[..] else {
+        panic!("{}", out.stdout)
+    };
+    assert_eq!(failed, 0, "{}", out.stderr);
+    assert!(ok > 20, "{ok} requests");
+    assert!(distinct >= 3, "saw {distinct} certificates");
+}
