@@ -743,3 +743,158 @@ print(ok, fail, len(seen))
     assert!(ok > 20, "{ok} requests");
     assert!(distinct >= 3, "saw {distinct} certificates");
 }
+
+/// The schema a `$ref` names, or the schema itself.
+fn resolve<'a>(doc: &'a serde_json::Value, schema: &'a serde_json::Value) -> &'a serde_json::Value {
+    match schema.get("$ref").and_then(|r| r.as_str()) {
+        Some(r) => doc
+            .pointer(&r[1..])
+            .unwrap_or_else(|| panic!("dangling {r}")),
+        None => schema,
+    }
+}
+
+/// The response body has the documented required fields.
+fn check_body(doc: &serde_json::Value, response: &serde_json::Value, body: &str, what: &str) {
+    let Some(schema) = response.pointer("/content/application~1json/schema") else {
+        assert!(
+            body.is_empty(),
+            "{what}: documented without a body, got {body}"
+        );
+        return;
+    };
+    let schema = resolve(doc, schema);
+    let value = json(body);
+    for field in schema["required"].as_array().into_iter().flatten() {
+        let field = field.as_str().unwrap();
+        assert!(
+            value.get(field).is_some(),
+            "{what}: '{field}' missing from {body}"
+        );
+    }
+}
+
+#[test]
+fn every_route_of_the_openapi_document_answers_as_documented() {
+    let s = Server::start(&[]);
+    let doc: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/openapi.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let token = s.token();
+    let bearer = format!("Authorization: Bearer {token}");
+    let self_body = format!("{{\"serverName\":\"127.0.0.1\",\"port\":{}}}", s.port);
+    let password = format!("password={PASSWORD}");
+    let mut operations: Vec<(String, String, serde_json::Value)> = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            operations.push((path.clone(), method.to_ascii_uppercase(), op.clone()));
+        }
+    }
+    // Sign-outs last: they revoke the token the others use.
+    operations.sort_by_key(|(path, method, _)| {
+        (path.contains("logout") || method == "DELETE", path.clone())
+    });
+    assert!(operations.len() >= 9, "{} operations", operations.len());
+    for (path, method, op) in &operations {
+        let url = s.url(path);
+        let what = format!("{method} {path}");
+        let secured = op
+            .get("security")
+            .is_none_or(|s| !s.as_array().unwrap().is_empty());
+        // The success case, with what each operation needs.
+        let mut args: Vec<String> = vec![
+            "-k".into(),
+            "-X".into(),
+            method.clone(),
+            "-H".into(),
+            VERSION.into(),
+        ];
+        if secured {
+            // A sign-out spends its token: each gets a fresh one.
+            let signs_out = path.contains("logout") || method == "DELETE";
+            let header = if signs_out {
+                format!("Authorization: Bearer {}", s.token())
+            } else {
+                bearer.clone()
+            };
+            args.extend(["-H".into(), header]);
+        }
+        let body_args: Vec<String> = match path.as_str() {
+            p if p.ends_with("token") && method == "POST" => vec![
+                "-d".into(),
+                "grant_type=password".into(),
+                "-d".into(),
+                "username=admin".into(),
+                "--data-urlencode".into(),
+                password.clone(),
+            ],
+            p if p.ends_with("upload") => vec![
+                "-F".into(),
+                "certificateFile=@backup01.pfx".into(),
+                "-F".into(),
+                "certificatePassword=Passw0rd!".into(),
+            ],
+            p if p.ends_with("regenerate") => vec![
+                "-H".into(),
+                "Content-Type: application/json".into(),
+                "-d".into(),
+                "{\"validBy\":\"2030-01-01T00:00:00\"}".into(),
+            ],
+            p if p.ends_with("connectionCertificate") => vec![
+                "-H".into(),
+                "Content-Type: application/json".into(),
+                "-d".into(),
+                self_body.clone(),
+            ],
+            _ => Vec::new(),
+        };
+        args.extend(body_args.iter().cloned());
+        args.push(url.clone());
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (status, body) = s.curl(&refs);
+        let documented = &op["responses"][status.to_string()];
+        assert!(
+            documented.is_object(),
+            "{what}: status {status} is not documented ({body})"
+        );
+        assert!(
+            status < 300,
+            "{what}: expected success, got {status}: {body}"
+        );
+        check_body(&doc, documented, &body, &what);
+        // Without x-api-version: the documented 400.
+        let mut bare: Vec<&str> = vec!["-k", "-X", method.as_str()];
+        bare.push(&url);
+        let (status, body) = s.curl(&bare);
+        assert_eq!(status, 400, "{what} without x-api-version: {body}");
+        check_body(&doc, &op["responses"]["400"], &body, &what);
+        // Without a token, a secured route: the documented 401.
+        if secured {
+            let (status, body) = s.curl(&["-k", "-X", method.as_str(), "-H", VERSION, &url]);
+            assert_eq!(status, 401, "{what} without a token: {body}");
+            check_body(&doc, &op["responses"]["401"], &body, &what);
+        }
+    }
+    // What is not documented does not exist.
+    let (status, body) = s.curl(&["-k", "-H", VERSION, &s.url("/api/v1/jobs")]);
+    assert_eq!(status, 404);
+    check_body(
+        &doc,
+        &serde_json::json!({"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}),
+        &body,
+        "unknown route",
+    );
+    let (status, _) = s.curl(&[
+        "-k",
+        "-X",
+        "PUT",
+        "-H",
+        VERSION,
+        &s.url("/api/v1/serverCertificate"),
+    ]);
+    assert_eq!(status, 405);
+}
