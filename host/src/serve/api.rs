@@ -265,31 +265,28 @@ async fn logout(State(app): Shared, headers: HeaderMap) -> ApiResult {
 
 /// The backup server certificate's model (cached by thumbprint).
 async fn current_model(app: &App) -> Result<(Value, bool), ApiError> {
-    let (slot, stored) = {
-        let db = app.db();
-        let slot = db.get_slot(BACKUP_SERVER_SLOT).map_err(|e| {
-            super::log(&format!("slot lookup failed: {e}"));
-            ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "ServiceUnavailable",
-                "StorageFailed",
-                "the certificate store cannot be read",
-            )
-        })?;
-        let Some(slot) = slot else {
-            return Err(ApiError::new(
-                StatusCode::NOT_FOUND,
-                "NotFound",
-                "NoServerCertificate",
-                "this server has no backup server certificate yet",
-            ));
-        };
-        let stored = db
-            .get_certificate(&slot.store, &slot.thumbprint)
-            .ok()
-            .flatten();
-        (slot, stored)
+    let storage_failed = |e: &dyn std::fmt::Display| {
+        super::log(&format!("certificate lookup failed: {e}"));
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "ServiceUnavailable",
+            "StorageFailed",
+            "the certificate store cannot be read",
+        )
     };
+    let missing = |message: &str| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "NotFound",
+            "NoServerCertificate",
+            message.to_string(),
+        )
+    };
+    let slot = app
+        .db()
+        .get_slot(BACKUP_SERVER_SLOT)
+        .map_err(|e| storage_failed(&e))?
+        .ok_or_else(|| missing("this server has no backup server certificate yet"))?;
     let cached = app
         .model_cache
         .lock()
@@ -300,14 +297,11 @@ async fn current_model(app: &App) -> Result<(Value, bool), ApiError> {
     {
         return Ok((model, slot.automatically_generated));
     }
-    let stored = stored.ok_or_else(|| {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "NotFound",
-            "NoServerCertificate",
-            "the backup server certificate is missing from the store",
-        )
-    })?;
+    let stored = app
+        .db()
+        .get_certificate(&slot.store, &slot.thumbprint)
+        .map_err(|e| storage_failed(&e))?
+        .ok_or_else(|| missing("the backup server certificate is missing from the store"))?;
     let info = app
         .worker
         .inspect(stored.certificate)
