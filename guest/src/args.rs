@@ -53,6 +53,18 @@ impl Args {
         matches!(self.get(name), Some(Value::Boolean(true)))
     }
 
+    /// The certificate parameter `name`, else the certificate piped in.
+    pub fn certificate_or_piped<'a>(
+        &'a self,
+        name: &str,
+        input: &'a Option<Value>,
+    ) -> Option<&'a CertificateObject> {
+        self.certificate(name).or(match input {
+            Some(Value::Certificate(c)) => Some(c),
+            _ => None,
+        })
+    }
+
     pub fn certificate(&self, name: &str) -> Option<&CertificateObject> {
         match self.get(name)? {
             Value::Certificate(c) => Some(c),

@@ -177,12 +177,7 @@ fn add_info() -> CmdletInfo {
 }
 
 fn add(args: &Args, input: Option<Value>) -> Result<Vec<Value>, CmdletError> {
-    let piped = match input {
-        Some(Value::Certificate(c)) => Some(c),
-        _ => None,
-    };
-    let (entry, generated) = if let Some(cert) = args.certificate("Certificate").or(piped.as_ref())
-    {
+    let (entry, generated) = if let Some(cert) = args.certificate_or_piped("Certificate", &input) {
         (slots::entry_for(cert)?, false)
     } else if let Some(cert_path) = args.text("CertificatePath") {
         let key_path = args.text("PrivateKeyPath").unwrap_or_default();
@@ -292,11 +287,7 @@ fn test_info() -> CmdletInfo {
 }
 
 fn test(args: &Args, input: Option<Value>) -> Result<Vec<Value>, CmdletError> {
-    let piped = match input {
-        Some(Value::Certificate(c)) => Some(c),
-        _ => None,
-    };
-    let cert = match args.certificate("Certificate").or(piped.as_ref()) {
+    let cert = match args.certificate_or_piped("Certificate", &input) {
         Some(c) => c.clone(),
         None => slots::current(&BACKUP_SERVER)?.ok_or_else(|| {
             error::invalid_argument(

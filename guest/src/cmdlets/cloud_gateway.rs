@@ -130,13 +130,8 @@ fn add_info() -> CmdletInfo {
 }
 
 fn add(args: &Args, input: Option<Value>) -> Result<Vec<Value>, CmdletError> {
-    let piped = match input {
-        Some(Value::Certificate(c)) => Some(c),
-        _ => None,
-    };
     let cert = args
-        .certificate("Certificate")
-        .or(piped.as_ref())
+        .certificate_or_piped("Certificate", &input)
         .ok_or_else(|| {
             error::invalid_argument("CertificateRequired", "give -Certificate or pipe one")
         })?;

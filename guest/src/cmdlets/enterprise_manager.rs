@@ -114,12 +114,7 @@ fn set_info() -> CmdletInfo {
 
 fn set(args: &Args, input: Option<Value>) -> Result<Vec<Value>, CmdletError> {
     let role = args.text("Role").unwrap_or_else(|| "Server".into());
-    let piped = match input {
-        Some(Value::Certificate(c)) => Some(c),
-        _ => None,
-    };
-    let (entry, generated) = if let Some(cert) = args.certificate("Certificate").or(piped.as_ref())
-    {
+    let (entry, generated) = if let Some(cert) = args.certificate_or_piped("Certificate", &input) {
         (slots::entry_for(cert)?, false)
     } else if let Some(path) = args.text("Path") {
         let data = files::read_file(&path).map_err(|e| error::file(&path, e, false))?;

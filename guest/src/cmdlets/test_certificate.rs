@@ -139,11 +139,7 @@ fn failure(args: &Args, cert: &CertificateObject) -> Result<Option<String>, Cmdl
 }
 
 fn run(args: &Args, input: Option<Value>) -> Result<Vec<Value>, CmdletError> {
-    let piped = match input {
-        Some(Value::Certificate(c)) => Some(c),
-        _ => None,
-    };
-    let cert = match piped.as_ref() {
+    let cert = match args.certificate_or_piped("Cert", &input) {
         Some(c) => c,
         None => required_certificate(args)?,
     };

@@ -2,22 +2,12 @@
 //! (`certhost serve`). Passwords are stored as Argon2id hashes only.
 
 use super::utility::Builtin;
+use super::with_database;
+use crate::engine::Value;
 use crate::engine::command::{
     CommandError, ParameterExt, ParameterType as T, command_info, parameter,
 };
-use crate::engine::{Session, Value};
 use crate::serve::auth::hash_password;
-use crate::store::Database;
-
-fn with_database<R>(session: &Session, f: impl FnOnce(&mut Database) -> R) -> R {
-    let host = session.host();
-    let mut db = host
-        .services
-        .database
-        .lock()
-        .unwrap_or_else(|p| p.into_inner());
-    f(&mut db)
-}
 
 fn failed(command: &str, e: impl std::fmt::Display) -> CommandError {
     CommandError::new(command, "WriteError", "StorageFailed", e.to_string())

@@ -87,13 +87,7 @@ pub fn remove_item() -> Builtin {
                 .into());
             }
         };
-        let host = session.host();
-        let mut db = host
-            .services
-            .database
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
-        match db.remove_certificate(&store, &thumbprint) {
+        match super::with_database(session, |db| db.remove_certificate(&store, &thumbprint)) {
             Ok(true) => Ok(Vec::new()),
             Ok(false) => Err(not_found(format!(
                 "Cannot find path '{path}' because it does not exist."

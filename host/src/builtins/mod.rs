@@ -13,8 +13,21 @@ mod ssl_binding;
 pub mod utility;
 mod write_output;
 
-use crate::engine::Command;
+use crate::engine::{Command, Session};
+use crate::store::Database;
 use std::rc::Rc;
+
+/// Runs `f` with the session's database (a poisoned lock is taken over: SQLite keeps
+/// the data consistent whatever the thread that panicked was doing).
+pub(crate) fn with_database<R>(session: &Session, f: impl FnOnce(&mut Database) -> R) -> R {
+    let host = session.host();
+    let mut db = host
+        .services
+        .database
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    f(&mut db)
+}
 
 pub use cert_drive::{CertPath, parse_cert_path};
 pub use netsh::REST_API_APP_ID;

@@ -2,22 +2,13 @@
 //! checked for) and `Get-`/`Add-`/`Remove-TrustedPeer` (the trust list).
 
 use super::utility::Builtin;
+use super::with_database;
+use crate::engine::Value;
 use crate::engine::command::{
     CommandError, ParameterExt, ParameterType as T, command_info, parameter,
 };
-use crate::engine::{Session, Value};
 use crate::identity::{IdentityChange, server_identity, set_server_identity};
-use crate::store::{BACKUP_SERVER_SLOT, Database, TrustedPeer};
-
-fn with_database<R>(session: &Session, f: impl FnOnce(&mut Database) -> R) -> R {
-    let host = session.host();
-    let mut db = host
-        .services
-        .database
-        .lock()
-        .unwrap_or_else(|p| p.into_inner());
-    f(&mut db)
-}
+use crate::store::{BACKUP_SERVER_SLOT, TrustedPeer};
 
 fn storage(command: &str, e: impl std::fmt::Display) -> CommandError {
     CommandError::new(command, "WriteError", "StorageFailed", e.to_string())

@@ -3,12 +3,13 @@
 
 use super::netsh::{REST_API_APP_ID, valid_guid, valid_hostnameport, valid_ipport};
 use super::utility::Builtin;
+use super::with_database;
+use crate::engine::Value;
 use crate::engine::binder::BoundArguments;
 use crate::engine::command::{
     CmdletInfo, CommandError, ParameterExt, ParameterInfo, ParameterType as T, command_info,
     parameter,
 };
-use crate::engine::{Session, Value};
 use crate::store::{Binding, BindingError};
 
 const NOUN: &str = "SslBinding";
@@ -204,16 +205,6 @@ fn binding_error(command: &str, e: BindingError) -> CommandError {
         BindingError::Store(_) => ("WriteError", "StorageFailed", e.to_string()),
     };
     fail(command, category, id, message)
-}
-
-fn with_database<R>(session: &Session, f: impl FnOnce(&mut crate::store::Database) -> R) -> R {
-    let host = session.host();
-    let mut db = host
-        .services
-        .database
-        .lock()
-        .unwrap_or_else(|p| p.into_inner());
-    f(&mut db)
 }
 
 fn changing(mut info: CmdletInfo) -> CmdletInfo {
