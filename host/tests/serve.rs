@@ -388,6 +388,32 @@ fn auth_version_and_plaintext_are_refused_clearly() {
         "{first:?} then {fifth:?}"
     );
     assert!(!s.log().contains("wrong-guess"));
+    // Removing the account ends its tokens at once.
+    let token = s.token();
+    run_of(
+        s.sb.command()
+            .args([
+                "-NonInteractive",
+                "-Command",
+                "Remove-ApiAccount -UserName admin",
+            ])
+            .output()
+            .unwrap(),
+    )
+    .ok();
+    let (status, body) = s.curl(&[
+        "-k",
+        "-H",
+        VERSION,
+        "-H",
+        &format!("Authorization: Bearer {token}"),
+        &url,
+    ]);
+    assert_eq!(
+        (status, json(&body)["details"].clone()),
+        (401, "AccountRemoved".into()),
+        "{body}"
+    );
 }
 
 #[test]

@@ -116,7 +116,7 @@ pub fn remove_api_account() -> Builtin {
         "Remove-ApiAccount",
         &[],
         "Removes a REST API administrator account.",
-        "Its tokens stop working when they expire (at most 15 minutes), or at once after a server restart.",
+        "Its tokens stop working at once: the server checks the account on every request.",
         vec![user_parameter()],
         "None",
     );

@@ -144,14 +144,37 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 
 /// The user of the request's bearer token, or 401.
 fn authenticate(app: &App, headers: &HeaderMap) -> Result<String, ApiError> {
-    app.auth.check(bearer(headers)).map_err(|problem| {
+    let user = app.auth.check(bearer(headers)).map_err(|problem| {
         let (code, message) = match problem {
             TokenProblem::Missing => ("AccessDenied", "authentication required: send 'Authorization: Bearer <access_token>' (POST /api/oauth2/token gives one)"),
             TokenProblem::Invalid => ("InvalidToken", "the access token is not valid; sign in again"),
             TokenProblem::Expired => ("ExpiredToken", "the access token has expired; use the refresh token or sign in again"),
         };
         ApiError::new(StatusCode::UNAUTHORIZED, code, code, message)
-    })
+    })?;
+    if account_exists(app, &user) {
+        Ok(user)
+    } else {
+        Err(account_removed())
+    }
+}
+
+/// Whether the account still exists (a removed account's tokens stop working at once).
+fn account_exists(app: &App, user: &str) -> bool {
+    app.db()
+        .account_password_hash(user)
+        .ok()
+        .flatten()
+        .is_some()
+}
+
+fn account_removed() -> ApiError {
+    ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        "InvalidToken",
+        "AccountRemoved",
+        "the account of this token no longer exists",
+    )
 }
 
 fn component_failed(e: PluginError) -> ApiError {
@@ -164,7 +187,7 @@ fn component_failed(e: PluginError) -> ApiError {
     )
 }
 
-fn tokens_response(app: &App, tokens: super::auth::Tokens) -> Response {
+fn tokens_response(tokens: super::auth::Tokens) -> Response {
     let issued = now();
     let body = json!({
         "access_token": tokens.access_token,
@@ -174,7 +197,6 @@ fn tokens_response(app: &App, tokens: super::auth::Tokens) -> Response {
         ".issued": timestamp(issued),
         ".expires": timestamp(issued + tokens.expires_in as i64),
     });
-    let _ = app;
     (StatusCode::OK, axum::Json(body)).into_response()
 }
 
@@ -224,7 +246,7 @@ async fn token(
                 ));
             }
             app.auth.record_success(user);
-            Ok(tokens_response(&app, app.auth.issue(user)))
+            Ok(tokens_response(app.auth.issue(user)))
         }
         Some("refresh_token") => {
             let Some(refresh) = form.get("refresh_token") else {
@@ -234,7 +256,7 @@ async fn token(
                 ));
             };
             match app.auth.refresh(refresh) {
-                Some(tokens) => Ok(tokens_response(&app, tokens)),
+                Some(tokens) => Ok(tokens_response(tokens)),
                 None => Err(ApiError::new(
                     StatusCode::UNAUTHORIZED,
                     "InvalidToken",
