@@ -2,27 +2,47 @@
 //! output layout, messages and error codes as Windows, persisted in the bindings table.
 //! Each of Windows' cryptic errors gets a second line naming the real cause.
 
-use crate::engine::binder::BoundArguments;
-use crate::engine::command::{CmdletInfo, Command, CommandResult, command_info};
+use super::utility::Builtin;
+use crate::engine::command::command_info;
 use crate::engine::{Session, Value};
 use crate::store::{Binding, BindingError};
 
 /// The backup server REST API's application id (domain reference §3).
 pub const REST_API_APP_ID: &str = "{284175c4-aa3e-4c6f-a2dd-5a4c80552eb9}";
 
-pub struct Netsh(CmdletInfo);
-
-impl Netsh {
-    pub fn new() -> Self {
-        Netsh(command_info(
+/// `netsh` (`netsh.exe`): takes its words as remaining arguments.
+pub fn netsh() -> Builtin {
+    Builtin::new(
+        command_info(
             "netsh",
             &["netsh.exe"],
             "Manages ip:port TLS certificate bindings (netsh http ... sslcert).",
             "netsh http add|update|delete|show sslcert ipport=IP:PORT|hostnameport=NAME:PORT certhash=<40 hex> appid={GUID} [certstorename=MY] [clientcertnegotiation=enable|disable] [verifyclientcertrevocation=enable|disable]",
             Vec::new(),
             "String",
-        ))
-    }
+        ),
+        false,
+        |session, args, _input| {
+            let words: Vec<String> = args.remaining.iter().map(Value::to_text).collect();
+            let (text, code) = match run(session, &words) {
+                Ok(text) => (text, 0),
+                Err(f) => {
+                    if let Some(cause) = &f.cause {
+                        session.warn_cause(cause);
+                    }
+                    (f.lines.join("\n") + "\n", 1)
+                }
+            };
+            session.set_native_exit_code(code);
+            Ok(text
+                .strip_suffix('\n')
+                .unwrap_or(&text)
+                .split('\n')
+                .map(|l| Value::String(l.to_string()))
+                .collect())
+        },
+    )
+    .taking_remaining_arguments()
 }
 
 /// A netsh failure: Windows' two lines, and certhost's explanation.
@@ -268,38 +288,5 @@ fn run(session: &mut Session, words: &[String]) -> Result<String, Failure> {
         other => Err(incorrect(format!(
             "'{other}' is not add, update, delete or show"
         ))),
-    }
-}
-
-impl Command for Netsh {
-    fn info(&self) -> &CmdletInfo {
-        &self.0
-    }
-    fn takes_remaining_arguments(&self) -> bool {
-        true
-    }
-    fn invoke(
-        &self,
-        session: &mut Session,
-        args: &BoundArguments,
-        _input: Option<&Value>,
-    ) -> CommandResult {
-        let words: Vec<String> = args.remaining.iter().map(Value::to_text).collect();
-        let (text, code) = match run(session, &words) {
-            Ok(text) => (text, 0),
-            Err(f) => {
-                if let Some(cause) = &f.cause {
-                    session.warn_cause(cause);
-                }
-                (f.lines.join("\n") + "\n", 1)
-            }
-        };
-        session.set_native_exit_code(code);
-        Ok(text
-            .strip_suffix('\n')
-            .unwrap_or(&text)
-            .split('\n')
-            .map(|l| Value::String(l.to_string()))
-            .collect())
     }
 }

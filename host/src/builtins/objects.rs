@@ -1,10 +1,11 @@
 //! Pipeline cmdlets over objects: `Where-Object`, `ForEach-Object`, `Select-Object`,
 //! `Sort-Object`, `Measure-Object`, `Group-Object`.
 
+use super::utility::Builtin;
 use crate::engine::binder::BoundArguments;
 use crate::engine::command::{
-    CmdletInfo, Command, CommandError, CommandResult, ParameterExt, ParameterInfo,
-    ParameterType as T, command_info, input_items, parameter,
+    CommandError, ParameterExt, ParameterInfo, ParameterType as T, command_info, input_items,
+    parameter,
 };
 use crate::engine::operators::{self, equals, order};
 use crate::engine::session::script_error;
@@ -62,60 +63,46 @@ const WHERE_OPERATORS: &[(&str, Comparison, bool)] = &[
 ];
 
 /// `Where-Object` (`where`, `?`).
-pub struct WhereObject(CmdletInfo);
-
-impl WhereObject {
-    pub fn new() -> Self {
-        let mut params = vec![
-            parameter(
-                "Property",
-                T::Any,
-                "A script block filter, or the property to compare.",
-            )
-            .at(0),
-            parameter("Value", T::Any, "The value to compare the property with.").at(1),
-            parameter(
-                "FilterScript",
-                T::Any,
-                "A script block that returns $true for objects to keep.",
-            ),
-            input_object(),
-        ];
-        params.extend(
-            WHERE_OPERATORS
-                .iter()
-                .map(|(n, _, _)| parameter(n, T::Switch, "Comparison operator.")),
-        );
-        WhereObject(command_info(
+pub fn where_object() -> Builtin {
+    let mut params = vec![
+        parameter(
+            "Property",
+            T::Any,
+            "A script block filter, or the property to compare.",
+        )
+        .at(0),
+        parameter("Value", T::Any, "The value to compare the property with.").at(1),
+        parameter(
+            "FilterScript",
+            T::Any,
+            "A script block that returns $true for objects to keep.",
+        ),
+        input_object(),
+    ];
+    params.extend(
+        WHERE_OPERATORS
+            .iter()
+            .map(|(n, _, _)| parameter(n, T::Switch, "Comparison operator.")),
+    );
+    Builtin::new(
+        command_info(
             "Where-Object",
             &["where", "?"],
             "Selects objects from a collection based on their property values.",
             "Keeps the objects for which the script block returns true, or whose property compares as asked (Where Name -eq 'x').",
             params,
             "Object",
-        ))
-    }
-}
-
-impl Command for WhereObject {
-    fn info(&self) -> &CmdletInfo {
-        &self.0
-    }
-    fn invoke(
-        &self,
-        session: &mut Session,
-        args: &BoundArguments,
-        input: Option<&Value>,
-    ) -> CommandResult {
-        let Some(item) = input.cloned().or_else(|| args.get("InputObject").cloned()) else {
-            return Ok(Vec::new());
-        };
-        let filter = args.get("FilterScript").or_else(|| {
-            args.get("Property")
-                .filter(|p| matches!(p, Value::ScriptBlock(_)))
-        });
-        let keep =
-            match filter {
+        ),
+        false,
+        |session, args, input| {
+            let Some(item) = input.cloned().or_else(|| args.get("InputObject").cloned()) else {
+                return Ok(Vec::new());
+            };
+            let filter = args.get("FilterScript").or_else(|| {
+                args.get("Property")
+                    .filter(|p| matches!(p, Value::ScriptBlock(_)))
+            });
+            let keep = match filter {
                 Some(Value::ScriptBlock(b)) => crate::engine::session::collapse(
                     session.invoke_block(b, Some(item.clone()), Vec::new(), false)?,
                 )
@@ -143,16 +130,15 @@ impl Command for WhereObject {
                     }
                 }
             };
-        Ok(if keep { vec![item] } else { Vec::new() })
-    }
+            Ok(if keep { vec![item] } else { Vec::new() })
+        },
+    )
 }
 
 /// `ForEach-Object` (`foreach`, `%`).
-pub struct ForEachObject(CmdletInfo);
-
-impl ForEachObject {
-    pub fn new() -> Self {
-        ForEachObject(command_info(
+pub fn for_each_object() -> Builtin {
+    Builtin::new(
+        command_info(
             "ForEach-Object",
             &["foreach", "%"],
             "Performs an operation against each item in a collection of input objects.",
@@ -169,64 +155,49 @@ impl ForEachObject {
                 input_object(),
             ],
             "Object",
-        ))
-    }
-}
-
-impl Command for ForEachObject {
-    fn info(&self) -> &CmdletInfo {
-        &self.0
-    }
-    fn collects_input(&self) -> bool {
-        true
-    }
-    fn invoke(
-        &self,
-        session: &mut Session,
-        args: &BoundArguments,
-        input: Option<&Value>,
-    ) -> CommandResult {
-        let mut out = Vec::new();
-        if let Some(Value::ScriptBlock(b)) = args.get("Begin") {
-            out.extend(session.invoke_block(b, None, Vec::new(), false)?);
-        }
-        let items = match input {
-            Some(_) => input_items(args, input, "InputObject"),
-            None => args
-                .get("InputObject")
-                .map(|v| v.clone().into_items())
-                .unwrap_or_else(|| vec![Value::Null]),
-        };
-        match args.get("Process") {
-            Some(Value::ScriptBlock(b)) => {
-                for item in items {
-                    match session.invoke_block(b, Some(item), Vec::new(), false) {
-                        Ok(values) => out.extend(values),
-                        Err(crate::engine::session::Interrupt::Continue) => {}
-                        Err(crate::engine::session::Interrupt::Break) => break,
-                        Err(other) => return Err(other),
+        ),
+        true,
+        |session, args, input| {
+            let mut out = Vec::new();
+            if let Some(Value::ScriptBlock(b)) = args.get("Begin") {
+                out.extend(session.invoke_block(b, None, Vec::new(), false)?);
+            }
+            let items = match input {
+                Some(_) => input_items(args, input, "InputObject"),
+                None => args
+                    .get("InputObject")
+                    .map(|v| v.clone().into_items())
+                    .unwrap_or_else(|| vec![Value::Null]),
+            };
+            match args.get("Process") {
+                Some(Value::ScriptBlock(b)) => {
+                    for item in items {
+                        match session.invoke_block(b, Some(item), Vec::new(), false) {
+                            Ok(values) => out.extend(values),
+                            Err(crate::engine::session::Interrupt::Continue) => {}
+                            Err(crate::engine::session::Interrupt::Break) => break,
+                            Err(other) => return Err(other),
+                        }
                     }
                 }
+                Some(name) => {
+                    let name = name.to_text();
+                    out.extend(items.iter().filter_map(|i| i.property(&name)));
+                }
+                None => {}
             }
-            Some(name) => {
-                let name = name.to_text();
-                out.extend(items.iter().filter_map(|i| i.property(&name)));
+            if let Some(Value::ScriptBlock(b)) = args.get("End") {
+                out.extend(session.invoke_block(b, None, Vec::new(), false)?);
             }
-            None => {}
-        }
-        if let Some(Value::ScriptBlock(b)) = args.get("End") {
-            out.extend(session.invoke_block(b, None, Vec::new(), false)?);
-        }
-        Ok(out)
-    }
+            Ok(out)
+        },
+    )
 }
 
 /// `Select-Object` (`select`).
-pub struct SelectObject(CmdletInfo);
-
-impl SelectObject {
-    pub fn new() -> Self {
-        SelectObject(command_info(
+pub fn select_object() -> Builtin {
+    Builtin::new(
+        command_info(
             "Select-Object",
             &["select"],
             "Selects objects or object properties.",
@@ -245,8 +216,78 @@ impl SelectObject {
                 input_object(),
             ],
             "PSCustomObject",
-        ))
-    }
+        ),
+        true,
+        |session, args, input| {
+            let mut items = input_items(args, input, "InputObject");
+            if let Some(n) = count(args, "Skip") {
+                items = items.into_iter().skip(n).collect();
+            }
+            if let Some(n) = count(args, "First") {
+                items.truncate(n);
+            }
+            if let Some(n) = count(args, "Last") {
+                let start = items.len().saturating_sub(n);
+                items = items.split_off(start);
+            }
+            let mut out = Vec::new();
+            let wanted = args
+                .get("Property")
+                .map(|p| p.clone().into_items())
+                .unwrap_or_default();
+            for item in items {
+                let value = if let Some(expand) = args.text("ExpandProperty") {
+                    match item.property(&expand) {
+                        Some(v) => v,
+                        None => {
+                            return Err(CommandError::new(
+                                "Select-Object",
+                                "InvalidArgument",
+                                "ExpandPropertyNotFound",
+                                format!("Property \"{expand}\" cannot be found."),
+                            )
+                            .into());
+                        }
+                    }
+                } else if wanted.is_empty() {
+                    item
+                } else {
+                    let mut props = Vec::new();
+                    for w in &wanted {
+                        match w {
+                            Value::Hashtable(_) => {
+                                let name = w
+                                    .property("Name")
+                                    .or_else(|| w.property("n"))
+                                    .or_else(|| w.property("Label"))
+                                    .or_else(|| w.property("l"))
+                                    .map(|v| v.to_text())
+                                    .unwrap_or_default();
+                                props.push((name, key_of(session, w, &item)?));
+                            }
+                            name => {
+                                for p in crate::format::table::resolve_properties(
+                                    &item,
+                                    &[name.to_text()],
+                                ) {
+                                    props.push((
+                                        p.clone(),
+                                        item.property(&p).unwrap_or(Value::Null),
+                                    ));
+                                }
+                            }
+                        }
+                    }
+                    Value::object("Selected", props)
+                };
+                if args.switch("Unique") && out.iter().any(|o: &Value| equals(o, &value, false)) {
+                    continue;
+                }
+                out.push(value);
+            }
+            Ok(out)
+        },
+    )
 }
 
 fn count(args: &BoundArguments, name: &str) -> Option<usize> {
@@ -256,91 +297,10 @@ fn count(args: &BoundArguments, name: &str) -> Option<usize> {
     }
 }
 
-impl Command for SelectObject {
-    fn info(&self) -> &CmdletInfo {
-        &self.0
-    }
-    fn collects_input(&self) -> bool {
-        true
-    }
-    fn invoke(
-        &self,
-        session: &mut Session,
-        args: &BoundArguments,
-        input: Option<&Value>,
-    ) -> CommandResult {
-        let mut items = input_items(args, input, "InputObject");
-        if let Some(n) = count(args, "Skip") {
-            items = items.into_iter().skip(n).collect();
-        }
-        if let Some(n) = count(args, "First") {
-            items.truncate(n);
-        }
-        if let Some(n) = count(args, "Last") {
-            let start = items.len().saturating_sub(n);
-            items = items.split_off(start);
-        }
-        let mut out = Vec::new();
-        let wanted = args
-            .get("Property")
-            .map(|p| p.clone().into_items())
-            .unwrap_or_default();
-        for item in items {
-            let value = if let Some(expand) = args.text("ExpandProperty") {
-                match item.property(&expand) {
-                    Some(v) => v,
-                    None => {
-                        return Err(CommandError::new(
-                            "Select-Object",
-                            "InvalidArgument",
-                            "ExpandPropertyNotFound",
-                            format!("Property \"{expand}\" cannot be found."),
-                        )
-                        .into());
-                    }
-                }
-            } else if wanted.is_empty() {
-                item
-            } else {
-                let mut props = Vec::new();
-                for w in &wanted {
-                    match w {
-                        Value::Hashtable(_) => {
-                            let name = w
-                                .property("Name")
-                                .or_else(|| w.property("n"))
-                                .or_else(|| w.property("Label"))
-                                .or_else(|| w.property("l"))
-                                .map(|v| v.to_text())
-                                .unwrap_or_default();
-                            props.push((name, key_of(session, w, &item)?));
-                        }
-                        name => {
-                            for p in
-                                crate::format::table::resolve_properties(&item, &[name.to_text()])
-                            {
-                                props.push((p.clone(), item.property(&p).unwrap_or(Value::Null)));
-                            }
-                        }
-                    }
-                }
-                Value::object("Selected", props)
-            };
-            if args.switch("Unique") && out.iter().any(|o: &Value| equals(o, &value, false)) {
-                continue;
-            }
-            out.push(value);
-        }
-        Ok(out)
-    }
-}
-
 /// `Sort-Object` (`sort`).
-pub struct SortObject(CmdletInfo);
-
-impl SortObject {
-    pub fn new() -> Self {
-        SortObject(command_info(
+pub fn sort_object() -> Builtin {
+    Builtin::new(
+        command_info(
             "Sort-Object",
             &["sort"],
             "Sorts objects by property values.",
@@ -357,66 +317,51 @@ impl SortObject {
                 input_object(),
             ],
             "Object",
-        ))
-    }
-}
-
-impl Command for SortObject {
-    fn info(&self) -> &CmdletInfo {
-        &self.0
-    }
-    fn collects_input(&self) -> bool {
-        true
-    }
-    fn invoke(
-        &self,
-        session: &mut Session,
-        args: &BoundArguments,
-        input: Option<&Value>,
-    ) -> CommandResult {
-        let items = input_items(args, input, "InputObject");
-        let keys: Vec<Value> = args
-            .get("Property")
-            .map(|p| p.clone().into_items())
-            .unwrap_or_default();
-        let mut keyed = Vec::new();
-        for item in items {
-            let k: Vec<Value> = if keys.is_empty() {
-                vec![item.clone()]
-            } else {
-                keys.iter()
-                    .map(|k| key_of(session, k, &item))
-                    .collect::<Result<_, _>>()?
-            };
-            keyed.push((k, item));
-        }
-        keyed.sort_by(|(a, _), (b, _)| {
-            a.iter()
-                .zip(b)
-                .map(|(x, y)| order(x, y, false).unwrap_or(Ordering::Equal))
-                .find(|o| *o != Ordering::Equal)
-                .unwrap_or(Ordering::Equal)
-        });
-        if args.switch("Descending") {
-            keyed.reverse();
-        }
-        let mut out: Vec<Value> = Vec::new();
-        for (_, item) in keyed {
-            if args.switch("Unique") && out.iter().any(|o| equals(o, &item, false)) {
-                continue;
+        ),
+        true,
+        |session, args, input| {
+            let items = input_items(args, input, "InputObject");
+            let keys: Vec<Value> = args
+                .get("Property")
+                .map(|p| p.clone().into_items())
+                .unwrap_or_default();
+            let mut keyed = Vec::new();
+            for item in items {
+                let k: Vec<Value> = if keys.is_empty() {
+                    vec![item.clone()]
+                } else {
+                    keys.iter()
+                        .map(|k| key_of(session, k, &item))
+                        .collect::<Result<_, _>>()?
+                };
+                keyed.push((k, item));
             }
-            out.push(item);
-        }
-        Ok(out)
-    }
+            keyed.sort_by(|(a, _), (b, _)| {
+                a.iter()
+                    .zip(b)
+                    .map(|(x, y)| order(x, y, false).unwrap_or(Ordering::Equal))
+                    .find(|o| *o != Ordering::Equal)
+                    .unwrap_or(Ordering::Equal)
+            });
+            if args.switch("Descending") {
+                keyed.reverse();
+            }
+            let mut out: Vec<Value> = Vec::new();
+            for (_, item) in keyed {
+                if args.switch("Unique") && out.iter().any(|o| equals(o, &item, false)) {
+                    continue;
+                }
+                out.push(item);
+            }
+            Ok(out)
+        },
+    )
 }
 
 /// `Measure-Object` (`measure`).
-pub struct MeasureObject(CmdletInfo);
-
-impl MeasureObject {
-    pub fn new() -> Self {
-        MeasureObject(command_info(
+pub fn measure_object() -> Builtin {
+    Builtin::new(
+        command_info(
             "Measure-Object",
             &["measure"],
             "Calculates the numeric properties of objects.",
@@ -430,112 +375,97 @@ impl MeasureObject {
                 input_object(),
             ],
             "GenericMeasureInfo",
-        ))
-    }
-}
-
-impl Command for MeasureObject {
-    fn info(&self) -> &CmdletInfo {
-        &self.0
-    }
-    fn collects_input(&self) -> bool {
-        true
-    }
-    fn invoke(
-        &self,
-        _session: &mut Session,
-        args: &BoundArguments,
-        input: Option<&Value>,
-    ) -> CommandResult {
-        let property = args.text("Property");
-        let values: Vec<Value> = input_items(args, input, "InputObject")
-            .into_iter()
-            .map(|v| match &property {
-                Some(p) => v.property(p).unwrap_or(Value::Null),
-                None => v,
-            })
-            .collect();
-        let numbers: Vec<f64> = values
-            .iter()
-            .map(|v| {
-                operators::to_number(v).map(|n| match n {
-                    operators::Number::Int(i) => i as f64,
-                    operators::Number::Float(f) => f,
+        ),
+        true,
+        |_session, args, input| {
+            let property = args.text("Property");
+            let values: Vec<Value> = input_items(args, input, "InputObject")
+                .into_iter()
+                .map(|v| match &property {
+                    Some(p) => v.property(p).unwrap_or(Value::Null),
+                    None => v,
                 })
-            })
-            .collect::<Option<_>>()
-            .ok_or_else(|| {
-                CommandError::new(
-                    "Measure-Object",
-                    "InvalidArgument",
-                    "NonNumericInput",
-                    "Input object is not numeric; measure a numeric property with -Property.",
-                )
-            })
-            .or_else(|e| {
-                if args.switch("Sum")
-                    || args.switch("Average")
-                    || args.switch("Maximum")
-                    || args.switch("Minimum")
-                {
-                    Err(e)
+                .collect();
+            let numbers: Vec<f64> = values
+                .iter()
+                .map(|v| {
+                    operators::to_number(v).map(|n| match n {
+                        operators::Number::Int(i) => i as f64,
+                        operators::Number::Float(f) => f,
+                    })
+                })
+                .collect::<Option<_>>()
+                .ok_or_else(|| {
+                    CommandError::new(
+                        "Measure-Object",
+                        "InvalidArgument",
+                        "NonNumericInput",
+                        "Input object is not numeric; measure a numeric property with -Property.",
+                    )
+                })
+                .or_else(|e| {
+                    if args.switch("Sum")
+                        || args.switch("Average")
+                        || args.switch("Maximum")
+                        || args.switch("Minimum")
+                    {
+                        Err(e)
+                    } else {
+                        Ok(Vec::new())
+                    }
+                })?;
+            let number = |f: f64| {
+                if f.fract() == 0.0 && f.abs() < 9e15 {
+                    Value::Int(f as i64)
                 } else {
-                    Ok(Vec::new())
+                    Value::Float(f)
                 }
-            })?;
-        let number = |f: f64| {
-            if f.fract() == 0.0 && f.abs() < 9e15 {
-                Value::Int(f as i64)
-            } else {
-                Value::Float(f)
-            }
-        };
-        let stat = |on: bool, f: &dyn Fn() -> Option<f64>| {
-            if on {
-                f().map(number).unwrap_or(Value::Null)
-            } else {
-                Value::Null
-            }
-        };
-        let sum: f64 = numbers.iter().sum();
-        Ok(vec![Value::object(
-            "GenericMeasureInfo",
-            vec![
-                ("Count".into(), Value::Int(values.len() as i64)),
-                (
-                    "Average".into(),
-                    stat(args.switch("Average"), &|| {
-                        (!numbers.is_empty()).then(|| sum / numbers.len() as f64)
-                    }),
-                ),
-                ("Sum".into(), stat(args.switch("Sum"), &|| Some(sum))),
-                (
-                    "Maximum".into(),
-                    stat(args.switch("Maximum"), &|| {
-                        numbers.iter().cloned().reduce(f64::max)
-                    }),
-                ),
-                (
-                    "Minimum".into(),
-                    stat(args.switch("Minimum"), &|| {
-                        numbers.iter().cloned().reduce(f64::min)
-                    }),
-                ),
-                (
-                    "Property".into(),
-                    property.map(Value::String).unwrap_or(Value::Null),
-                ),
-            ],
-        )])
-    }
+            };
+            let stat = |on: bool, f: &dyn Fn() -> Option<f64>| {
+                if on {
+                    f().map(number).unwrap_or(Value::Null)
+                } else {
+                    Value::Null
+                }
+            };
+            let sum: f64 = numbers.iter().sum();
+            Ok(vec![Value::object(
+                "GenericMeasureInfo",
+                vec![
+                    ("Count".into(), Value::Int(values.len() as i64)),
+                    (
+                        "Average".into(),
+                        stat(args.switch("Average"), &|| {
+                            (!numbers.is_empty()).then(|| sum / numbers.len() as f64)
+                        }),
+                    ),
+                    ("Sum".into(), stat(args.switch("Sum"), &|| Some(sum))),
+                    (
+                        "Maximum".into(),
+                        stat(args.switch("Maximum"), &|| {
+                            numbers.iter().cloned().reduce(f64::max)
+                        }),
+                    ),
+                    (
+                        "Minimum".into(),
+                        stat(args.switch("Minimum"), &|| {
+                            numbers.iter().cloned().reduce(f64::min)
+                        }),
+                    ),
+                    (
+                        "Property".into(),
+                        property.map(Value::String).unwrap_or(Value::Null),
+                    ),
+                ],
+            )])
+        },
+    )
 }
 
 /// `Group-Object` (`group`).
-pub struct GroupObject(CmdletInfo);
-
-impl GroupObject {
-    pub fn new() -> Self {
-        GroupObject(command_info(
+pub fn group_object() -> Builtin {
+    Builtin::new(
+        command_info(
             "Group-Object",
             &["group"],
             "Groups objects that contain the same value for specified properties.",
@@ -545,48 +475,35 @@ impl GroupObject {
                 input_object(),
             ],
             "GroupInfo",
-        ))
-    }
-}
-
-impl Command for GroupObject {
-    fn info(&self) -> &CmdletInfo {
-        &self.0
-    }
-    fn collects_input(&self) -> bool {
-        true
-    }
-    fn invoke(
-        &self,
-        session: &mut Session,
-        args: &BoundArguments,
-        input: Option<&Value>,
-    ) -> CommandResult {
-        let key = args.get("Property").cloned().unwrap_or(Value::Null);
-        let mut groups: Vec<(Value, Vec<Value>)> = Vec::new();
-        for item in input_items(args, input, "InputObject") {
-            let k = if matches!(key, Value::Null) {
-                item.clone()
-            } else {
-                key_of(session, &key, &item)?
-            };
-            match groups.iter_mut().find(|(g, _)| equals(g, &k, false)) {
-                Some((_, members)) => members.push(item),
-                None => groups.push((k, vec![item])),
+        ),
+        true,
+        |session, args, input| {
+            let key = args.get("Property").cloned().unwrap_or(Value::Null);
+            let mut groups: Vec<(Value, Vec<Value>)> = Vec::new();
+            for item in input_items(args, input, "InputObject") {
+                let k = if matches!(key, Value::Null) {
+                    item.clone()
+                } else {
+                    key_of(session, &key, &item)?
+                };
+                match groups.iter_mut().find(|(g, _)| equals(g, &k, false)) {
+                    Some((_, members)) => members.push(item),
+                    None => groups.push((k, vec![item])),
+                }
             }
-        }
-        Ok(groups
-            .into_iter()
-            .map(|(k, members)| {
-                Value::object(
-                    "GroupInfo",
-                    vec![
-                        ("Count".into(), Value::Int(members.len() as i64)),
-                        ("Name".into(), Value::String(k.to_text())),
-                        ("Group".into(), Value::Array(members)),
-                    ],
-                )
-            })
-            .collect())
-    }
+            Ok(groups
+                .into_iter()
+                .map(|(k, members)| {
+                    Value::object(
+                        "GroupInfo",
+                        vec![
+                            ("Count".into(), Value::Int(members.len() as i64)),
+                            ("Name".into(), Value::String(k.to_text())),
+                            ("Group".into(), Value::Array(members)),
+                        ],
+                    )
+                })
+                .collect())
+        },
+    )
 }

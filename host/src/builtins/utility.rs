@@ -52,18 +52,17 @@ impl Builtin {
             run,
         }
     }
-}
 
-fn builtin(
-    info: CmdletInfo,
-    collects: bool,
-    run: fn(&mut Session, &BoundArguments, Option<&Value>) -> CommandResult,
-) -> Builtin {
-    Builtin::new(info, collects, run)
+    /// Keeps extra positional arguments in `BoundArguments::remaining` (as a native
+    /// command receives its words).
+    pub fn taking_remaining_arguments(mut self) -> Self {
+        self.remaining = true;
+        self
+    }
 }
 
 pub fn get_date() -> Builtin {
-    builtin(
+    Builtin::new(
         command_info(
             "Get-Date",
             &[],
@@ -92,7 +91,7 @@ pub fn get_date() -> Builtin {
 pub fn write_host() -> Builtin {
     let mut object = parameter("Object", T::Any, "What to write.").at(0);
     object.sets[0].from_pipeline = true;
-    let mut command = builtin(
+    let mut command = Builtin::new(
         command_info(
             "Write-Host",
             &[],
@@ -137,7 +136,7 @@ pub fn write_host() -> Builtin {
 }
 
 pub fn write_error() -> Builtin {
-    builtin(
+    Builtin::new(
         command_info(
             "Write-Error",
             &[],
@@ -171,7 +170,7 @@ pub fn write_error() -> Builtin {
 }
 
 pub fn write_warning() -> Builtin {
-    builtin(
+    Builtin::new(
         command_info(
             "Write-Warning",
             &[],
@@ -189,7 +188,7 @@ pub fn write_warning() -> Builtin {
 }
 
 pub fn write_verbose() -> Builtin {
-    builtin(
+    Builtin::new(
         command_info(
             "Write-Verbose",
             &[],
@@ -248,7 +247,7 @@ fn default_properties(item: &Value) -> Vec<String> {
 }
 
 pub fn format_list() -> Builtin {
-    builtin(
+    Builtin::new(
         command_info(
             "Format-List",
             &["fl"],
@@ -283,7 +282,7 @@ pub fn format_list() -> Builtin {
 }
 
 pub fn format_table() -> Builtin {
-    builtin(
+    Builtin::new(
         command_info(
             "Format-Table",
             &["ft"],
@@ -316,7 +315,7 @@ pub fn format_table() -> Builtin {
 }
 
 pub fn out_string() -> Builtin {
-    builtin(
+    Builtin::new(
         command_info(
             "Out-String",
             &[],
@@ -334,7 +333,7 @@ pub fn out_string() -> Builtin {
 }
 
 pub fn get_command() -> Builtin {
-    builtin(
+    Builtin::new(
         command_info(
             "Get-Command",
             &["gcm"],
@@ -383,7 +382,7 @@ pub fn get_command() -> Builtin {
 }
 
 pub fn out_null() -> Builtin {
-    builtin(
+    Builtin::new(
         command_info(
             "Out-Null",
             &[],
