@@ -1,5 +1,5 @@
 //! Builds the certificate component (guest/) and the test component
-//! (tests/components/runaway) for wasm32-wasip2 from source, in a target directory of
+//! (tests/components/runaway, tests/components/hostile) for wasm32-wasip2 from source, in a target directory of
 //! their own, and tells the host crate where they are.
 
 use sha2::{Digest, Sha256};
@@ -48,7 +48,7 @@ fn main() {
         &cargo,
         &root,
         &portable_dir,
-        &["certhost-guest", "certhost-runaway"],
+        &["certhost-guest", "certhost-runaway", "certhost-hostile"],
         None,
     );
     // The build the host embeds: the same source with the wide-arithmetic proposal
@@ -82,6 +82,10 @@ fn main() {
     println!(
         "cargo:rustc-env=CERTHOST_RUNAWAY_WASM={}",
         portable.join("certhost_runaway.wasm").display()
+    );
+    println!(
+        "cargo:rustc-env=CERTHOST_HOSTILE_WASM={}",
+        portable.join("certhost_hostile.wasm").display()
     );
 }
 

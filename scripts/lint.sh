@@ -4,4 +4,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo fmt --all -- --check
 cargo clippy --release --locked --all-targets -- -D warnings
-cargo clippy --release --locked -p certhost-guest -p certhost-runaway --target wasm32-wasip2 -- -D warnings
+cargo clippy --release --locked -p certhost-guest -p certhost-runaway -p certhost-hostile --target wasm32-wasip2 -- -D warnings

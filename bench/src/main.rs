@@ -4,7 +4,7 @@
 //! Usage: `cargo run --release -p certhost-bench -- [--runs N]` (default 21 runs).
 
 use certhost::plugin::{
-    GenerateRequest, KeyAlgorithm, PfxProfile, Runtime, RuntimeConfig, Services,
+    GenerateRequest, Grants, KeyAlgorithm, PfxProfile, Runtime, RuntimeConfig, Services,
 };
 use certhost::store::Database;
 use certhost_primitives::Software;
@@ -101,10 +101,11 @@ fn main() {
     );
 
     let runtime = Runtime::new(RuntimeConfig::new(home.join("cache"))).expect("runtime");
-    let plugin = runtime.load_builtin().expect("component");
+    let plugin = runtime.load_builtin(Grants::shell()).expect("component");
     let services = Services::new(
         Arc::new(Mutex::new(Database::open(&home).expect("db"))),
         dir.path().to_path_buf(),
+        home.clone(),
     );
     let api = runtime
         .certificates(&plugin, &services)

@@ -16,6 +16,14 @@ fn digest(d: Digest) -> host::Digest {
     }
 }
 
+/// The host's refusal in the core's error type.
+fn host_error(e: host::PrimitiveError) -> PrimitiveError {
+    match e {
+        host::PrimitiveError::Invalid(m) => PrimitiveError::Host(m),
+        host::PrimitiveError::PermissionDenied(d) => PrimitiveError::Host(d.message),
+    }
+}
+
 fn length(len: usize) -> Result<u32, PrimitiveError> {
     u32::try_from(len).map_err(|_| PrimitiveError::Length(len))
 }
@@ -31,8 +39,7 @@ impl Primitives for HostPrimitives {
     ) -> Result<Vec<u8>, PrimitiveError> {
         // The host enforces the same bounds; check here to report them precisely.
         certhost_primitives::Software.check_bounds(iterations, len)?;
-        host::pbkdf2_hmac(digest(d), password, salt, iterations, length(len)?)
-            .map_err(PrimitiveError::Host)
+        host::pbkdf2_hmac(digest(d), password, salt, iterations, length(len)?).map_err(host_error)
     }
 
     fn pkcs12_kdf(
@@ -51,13 +58,13 @@ impl Primitives for HostPrimitives {
             Pkcs12Purpose::Mac => host::Pkcs12Purpose::Mac,
         };
         host::pkcs12_kdf(digest(d), password, salt, purpose, iterations, length(len)?)
-            .map_err(PrimitiveError::Host)
+            .map_err(host_error)
     }
 
     fn generate_rsa_key(&self, bits: u32) -> Result<Vec<u8>, PrimitiveError> {
         if !certhost_primitives::RSA_KEY_SIZES.contains(&bits) {
             return Err(PrimitiveError::RsaKeySize(bits));
         }
-        host::generate_rsa_key(bits).map_err(PrimitiveError::Host)
+        host::generate_rsa_key(bits).map_err(host_error)
     }
 }

@@ -12,6 +12,7 @@ mod args;
 mod cmdlets;
 mod convert;
 mod host_primitives;
+mod slot_api;
 
 use bindings::certhost::plugin::types::{CertError, CertificateEntry, CertificateInfo};
 use bindings::exports::certhost::plugin::certificates::{self, GenerateRequest, PfxProfile};
@@ -99,6 +100,7 @@ impl bindings::exports::certhost::plugin::cmdlets::Guest for Component {
 
     fn invoke(
         name: String,
+        _parameter_set: String,
         arguments: Vec<Argument>,
         input: Option<Value>,
     ) -> Result<Vec<Value>, CmdletError> {

@@ -10,6 +10,7 @@
 
 pub mod builtins;
 pub mod cli;
+pub mod clock;
 pub mod engine;
 pub mod format;
 pub mod identity;

@@ -4,7 +4,7 @@ use certhost::cli::{self, Mode};
 use certhost::engine::session::{HostContext, Outcome};
 use certhost::engine::{Session, SessionOptions, Value};
 use certhost::format::Formatter;
-use certhost::plugin::{Runtime, RuntimeConfig, Services};
+use certhost::plugin::{Grants, Runtime, RuntimeConfig, Services};
 use certhost::store::Database;
 use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
@@ -41,10 +41,12 @@ fn run(cli: &cli::Cli) -> Result<ExitCode, String> {
     let database = Database::open(&state_dir).map_err(|e| e.to_string())?;
     let runtime =
         Runtime::new(RuntimeConfig::new(state_dir.join("cache"))).map_err(|e| e.to_string())?;
-    let plugin = runtime.load_builtin().map_err(|e| e.to_string())?;
+    let plugin = runtime
+        .load_builtin(Grants::shell())
+        .map_err(|e| e.to_string())?;
     let cwd =
         std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
-    let services = Services::new(Arc::new(Mutex::new(database)), cwd);
+    let services = Services::new(Arc::new(Mutex::new(database)), cwd, state_dir.clone());
     let stdin_is_terminal = std::io::stdin().is_terminal();
     let options = SessionOptions {
         non_interactive: cli.non_interactive || !stdin_is_terminal,

@@ -1,7 +1,7 @@
 //! A component that loops forever, allocates without bound or panics is stopped with an
 //! error, and the host goes on serving calls (tests/components/runaway).
 
-use certhost::plugin::{PluginError, Runtime, RuntimeConfig, Services};
+use certhost::plugin::{CmdletCall, Grants, PluginError, Runtime, RuntimeConfig, Services};
 use certhost::store::Database;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -15,8 +15,22 @@ fn setup(dir: &Path) -> (Runtime, Services) {
     let db = Database::open(&dir.join("home")).unwrap();
     (
         runtime,
-        Services::new(Arc::new(Mutex::new(db)), dir.to_path_buf()),
+        Services::new(
+            Arc::new(Mutex::new(db)),
+            dir.to_path_buf(),
+            dir.join("home"),
+        ),
     )
+}
+
+fn call(name: &str) -> CmdletCall<'_> {
+    CmdletCall {
+        name,
+        parameter_set: "__AllParameterSets",
+        arguments: &[],
+        input: None,
+        named_paths: &[],
+    }
 }
 
 #[test]
@@ -24,7 +38,7 @@ fn runaway_guests_are_stopped_and_the_host_goes_on() {
     let dir = tempfile::tempdir().unwrap();
     let (runtime, services) = setup(dir.path());
     let plugin = runtime
-        .load_file(Path::new(env!("CERTHOST_RUNAWAY_WASM")))
+        .load_file(Path::new(env!("CERTHOST_RUNAWAY_WASM")), Grants::imported())
         .unwrap();
     let names: Vec<String> = runtime
         .list_cmdlets(&plugin, &services)
@@ -39,7 +53,7 @@ fn runaway_guests_are_stopped_and_the_host_goes_on() {
 
     let started = Instant::now();
     let err = runtime
-        .invoke_cmdlet(&plugin, &services, "Invoke-Spin", &[], None)
+        .invoke_cmdlet(&plugin, &services, &call("Invoke-Spin"))
         .unwrap_err();
     assert!(matches!(err, PluginError::Timeout { .. }), "{err}");
     assert!(
@@ -49,7 +63,7 @@ fn runaway_guests_are_stopped_and_the_host_goes_on() {
     assert!(err.to_string().contains("ran longer than the time limit"));
 
     let err = runtime
-        .invoke_cmdlet(&plugin, &services, "Invoke-Hog", &[], None)
+        .invoke_cmdlet(&plugin, &services, &call("Invoke-Hog"))
         .unwrap_err();
     assert!(
         matches!(err, PluginError::OutOfMemory { limit_mib: 64, .. }),
@@ -57,7 +71,7 @@ fn runaway_guests_are_stopped_and_the_host_goes_on() {
     );
 
     let err = runtime
-        .invoke_cmdlet(&plugin, &services, "Invoke-Panic", &[], None)
+        .invoke_cmdlet(&plugin, &services, &call("Invoke-Panic"))
         .unwrap_err();
     let PluginError::Trap { guest, .. } = &err else {
         panic!("{err}")
@@ -69,7 +83,7 @@ fn runaway_guests_are_stopped_and_the_host_goes_on() {
 
     // The same runtime and component still work.
     let ok = runtime
-        .invoke_cmdlet(&plugin, &services, "Invoke-Fine", &[], None)
+        .invoke_cmdlet(&plugin, &services, &call("Invoke-Fine"))
         .unwrap()
         .unwrap();
     assert_eq!(ok.len(), 1);
@@ -79,7 +93,7 @@ fn runaway_guests_are_stopped_and_the_host_goes_on() {
 fn the_certificate_component_reports_bad_input_as_typed_errors_not_traps() {
     let dir = tempfile::tempdir().unwrap();
     let (runtime, services) = setup(dir.path());
-    let plugin = runtime.load_builtin().unwrap();
+    let plugin = runtime.load_builtin(Grants::shell()).unwrap();
     let api = runtime.certificates(&plugin, &services).unwrap();
     let garbage: Vec<u8> = (0..4096u32)
         .map(|i| (i.wrapping_mul(2654435761) >> 24) as u8)
@@ -107,7 +121,7 @@ fn a_warm_start_reuses_the_precompiled_artifact_and_distrusts_loose_ones() {
     use std::os::unix::fs::{MetadataExt, PermissionsExt};
     let dir = tempfile::tempdir().unwrap();
     let (runtime, _services) = setup(dir.path());
-    runtime.load_builtin().unwrap();
+    runtime.load_builtin(Grants::shell()).unwrap();
     let cached: Vec<_> = std::fs::read_dir(dir.path().join("cache"))
         .unwrap()
         .flatten()
@@ -119,7 +133,7 @@ fn a_warm_start_reuses_the_precompiled_artifact_and_distrusts_loose_ones() {
     assert_eq!(first.permissions().mode() & 0o777, 0o600);
 
     // Loading again deserializes the same file: it is not rewritten.
-    runtime.load_builtin().unwrap();
+    runtime.load_builtin(Grants::shell()).unwrap();
     let second = std::fs::metadata(artifact).unwrap();
     assert_eq!(
         (first.ino(), first.mtime_nsec()),
@@ -128,7 +142,7 @@ fn a_warm_start_reuses_the_precompiled_artifact_and_distrusts_loose_ones() {
 
     // An artifact others could have written is not trusted: it is rebuilt, privately.
     std::fs::set_permissions(artifact, std::fs::Permissions::from_mode(0o644)).unwrap();
-    runtime.load_builtin().unwrap();
+    runtime.load_builtin(Grants::shell()).unwrap();
     let third = std::fs::metadata(artifact).unwrap();
     assert_ne!(third.ino(), first.ino(), "replaced by an atomic rename");
     assert_eq!(third.permissions().mode() & 0o777, 0o600);
@@ -138,9 +152,12 @@ fn a_warm_start_reuses_the_precompiled_artifact_and_distrusts_loose_ones() {
 fn the_portable_build_behaves_like_the_embedded_one() {
     let dir = tempfile::tempdir().unwrap();
     let (runtime, services) = setup(dir.path());
-    let embedded = runtime.load_builtin().unwrap();
+    let embedded = runtime.load_builtin(Grants::shell()).unwrap();
     let portable = runtime
-        .load_file(Path::new(env!("CERTHOST_PORTABLE_GUEST_WASM")))
+        .load_file(
+            Path::new(env!("CERTHOST_PORTABLE_GUEST_WASM")),
+            Grants::shell(),
+        )
         .unwrap();
     let names = |p| {
         runtime

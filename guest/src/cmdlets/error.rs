@@ -1,6 +1,6 @@
 //! Cmdlet errors with PowerShell's categories and stable ids.
 
-use crate::bindings::certhost::plugin::types::{CertError, StoreError};
+use crate::bindings::certhost::plugin::types::{CertError, Denied, FileError, StoreError};
 use crate::bindings::exports::certhost::plugin::cmdlets::{CmdletError, ErrorCategory};
 
 pub fn new(
@@ -53,15 +53,31 @@ pub fn from_store(e: StoreError, target: Option<&str>) -> CmdletError {
         StoreError::Storage(m) => (ErrorCategory::WriteError, "StorageFailed", m),
         StoreError::InUse(m) => (ErrorCategory::ResourceBusy, "CertificateInUse", m),
         StoreError::NotServable(m) => (ErrorCategory::InvalidData, "CertificateNotServable", m),
+        StoreError::PermissionDenied(d) => return permission_denied(d, target),
     };
     new(category, id, message, target)
 }
 
-pub fn file(path: &str, reason: String, writing: bool) -> CmdletError {
+/// A capability the host did not grant this component.
+pub fn permission_denied(d: Denied, target: Option<&str>) -> CmdletError {
+    new(
+        ErrorCategory::PermissionDenied,
+        "PermissionDenied",
+        d.message,
+        target,
+    )
+}
+
+pub fn file(path: &str, e: FileError, writing: bool) -> CmdletError {
     let (category, id) = if writing {
         (ErrorCategory::WriteError, "FileWriteFailed")
     } else {
         (ErrorCategory::ReadError, "FileReadFailed")
     };
-    new(category, id, reason, Some(path))
+    match e {
+        FileError::PermissionDenied(d) => permission_denied(d, Some(path)),
+        FileError::NotFound(m) | FileError::TooLarge(m) | FileError::Failed(m) => {
+            new(category, id, m, Some(path))
+        }
+    }
 }

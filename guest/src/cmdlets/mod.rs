@@ -12,11 +12,18 @@ mod import_pfx_certificate;
 pub mod meta;
 mod new_self_signed_certificate;
 pub mod objects;
-mod slots;
+pub mod slots;
 mod test_certificate;
 
 use crate::args::Args;
+use crate::bindings::certhost::plugin::host::{self, MessageLevel};
 use crate::bindings::exports::certhost::plugin::cmdlets::{CmdletError, CmdletInfo, Value};
+
+/// Shows a message to the user. A host that did not grant `Messages` refuses it with a
+/// typed error; the message is then not shown and the cmdlet goes on.
+pub fn message(level: MessageLevel, text: &str) {
+    let _ = host::write_message(level, text);
+}
 
 /// A cmdlet: its metadata and what it does for one input object.
 pub struct Cmdlet {

@@ -77,7 +77,7 @@ fn server_location() -> StoreLocation {
 }
 
 pub fn warn(text: &str) {
-    host::write_message(MessageLevel::Warning, text);
+    crate::cmdlets::message(MessageLevel::Warning, text);
 }
 
 fn identity() -> Result<Identity, CmdletError> {
@@ -313,7 +313,7 @@ pub fn assign(
     if options.what_if {
         let plan = server::plan_assignment(slot.name, &thumbprint)
             .map_err(|e| error::from_store(e, None))?;
-        let what_if = |t: String| host::write_message(MessageLevel::WhatIf, &t);
+        let what_if = |t: String| crate::cmdlets::message(MessageLevel::WhatIf, &t);
         match &plan.previous {
             Some(p) if *p == thumbprint => what_if(format!(
                 "{} is already {} ({}); nothing would change.",
@@ -347,7 +347,7 @@ pub fn assign(
     })
     .map_err(|e| error::from_store(e, Some(&thumbprint)))?;
     for endpoint in &plan.rebound_endpoints {
-        host::write_message(
+        crate::cmdlets::message(
             MessageLevel::Verbose,
             &format!("binding {endpoint} now serves {thumbprint}"),
         );

@@ -146,7 +146,7 @@ fn run(args: &Args, input: Option<Value>) -> Result<Vec<Value>, CmdletError> {
     let verdict = match failure(args, cert)? {
         None => true,
         Some(reason) => {
-            host::write_message(
+            crate::cmdlets::message(
                 MessageLevel::Warning,
                 &format!("{}: {reason}", cert.info.thumbprint),
             );

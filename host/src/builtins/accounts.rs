@@ -4,9 +4,7 @@
 use super::utility::Builtin;
 use super::with_database;
 use crate::engine::Value;
-use crate::engine::command::{
-    CommandError, ParameterExt, ParameterType as T, command_info, parameter,
-};
+use crate::engine::command::{CommandError, ParamExt, ParameterType as T, command_info, param};
 use crate::serve::auth::hash_password;
 
 fn failed(command: &str, e: impl std::fmt::Display) -> CommandError {
@@ -14,9 +12,9 @@ fn failed(command: &str, e: impl std::fmt::Display) -> CommandError {
 }
 
 fn user_parameter() -> crate::engine::command::ParameterInfo {
-    let mut p = parameter("UserName", T::Text, "The account name.")
-        .at(0)
-        .required();
+    let mut p = param("UserName", T::Text, "The account name.")
+        .position(0)
+        .mandatory();
     p.aliases = vec!["Name".into()];
     p.sets[0].from_pipeline_by_property_name = true;
     p
@@ -30,8 +28,8 @@ pub fn new_api_account() -> Builtin {
         "The password (at least 8 characters; asked for without echo when not given) is stored as an Argon2id hash. Accounts sign in with POST /api/oauth2/token (or /api/v1/token), grant_type=password.",
         vec![
             user_parameter(),
-            parameter("Password", T::SecureText, "The password.").required(),
-            parameter(
+            param("Password", T::SecureText, "The password.").mandatory(),
+            param(
                 "Force",
                 T::Switch,
                 "Replace the password of an existing account.",

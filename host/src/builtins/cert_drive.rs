@@ -5,7 +5,7 @@
 
 use crate::engine::binder::BoundArguments;
 use crate::engine::command::{
-    CmdletInfo, Command, CommandError, CommandResult, ParameterType, command_info, parameter,
+    CmdletInfo, Command, CommandError, CommandResult, ParameterType, command_info, param,
 };
 use crate::engine::{Session, Value};
 use crate::plugin::wit::CertificateObject;
@@ -155,7 +155,7 @@ impl Filters {
 }
 
 fn path_info(name: &str, aliases: &[&str], synopsis: &str, mandatory: bool) -> CmdletInfo {
-    let mut path = parameter(
+    let mut path = param(
         "Path",
         ParameterType::Text,
         "A Cert: path: Cert:\\LocalMachine\\My or Cert:\\LocalMachine\\My\\<thumbprint>.",
@@ -319,22 +319,22 @@ impl CertDriveCommand {
             false,
         );
         info.parameters.extend([
-            parameter(
+            param(
                 "DnsName",
                 ParameterType::Text,
                 "Certificates with a matching DNS name (wildcards allowed).",
             ),
-            parameter(
+            param(
                 "EKU",
                 ParameterType::TextList,
                 "Certificates with all these extended key usages (names, wildcards, or OIDs).",
             ),
-            parameter(
+            param(
                 "SSLServerAuthentication",
                 ParameterType::Switch,
                 "Certificates usable for TLS server authentication.",
             ),
-            parameter(
+            param(
                 "ExpiringInDays",
                 ParameterType::Integer,
                 "Certificates that expire within this many days, expired ones included (0: expired).",

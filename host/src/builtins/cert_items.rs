@@ -4,12 +4,12 @@ use super::cert_drive::{CertPath, absolute_path, parse_cert_path, resolve, stora
 use super::utility::Builtin;
 use crate::engine::Value;
 use crate::engine::command::{
-    CommandError, CommandResult, ParameterExt, ParameterType as T, command_info, parameter,
+    CommandError, CommandResult, ParamExt, ParameterType as T, command_info, param,
 };
 use crate::store::StoreError;
 
 fn path_parameter(help: &str) -> crate::engine::command::ParameterInfo {
-    let mut path = parameter("Path", T::Text, help).at(0);
+    let mut path = param("Path", T::Text, help).position(0);
     path.aliases = vec!["PSPath".into(), "LiteralPath".into()];
     path.sets[0].from_pipeline_by_property_name = true;
     path
@@ -24,12 +24,12 @@ pub fn remove_item() -> Builtin {
         "Removes the certificate at a Cert: path, or each certificate piped in, with its private key and chain. A certificate that a binding or a certificate slot uses is refused, with what uses it: re-point those first (Add-BackupServerCertificate, Set-SslBinding), so nothing is left serving a deleted certificate.",
         vec![
             path_parameter("Cert:\\LocalMachine\\<Store>\\<Thumbprint>."),
-            parameter(
+            param(
                 "DeleteKey",
                 T::Switch,
                 "Accepted for compatibility: the private key is always deleted with its certificate.",
             ),
-            parameter("Force", T::Switch, "Accepted for compatibility."),
+            param("Force", T::Switch, "Accepted for compatibility."),
         ],
         "None",
     );

@@ -5,7 +5,7 @@ use super::utility::Builtin;
 use crate::engine::binder::BoundArguments;
 use crate::engine::command::{
     CommandError, CommandResult, ParameterInfo, ParameterType as T, command_info, input_items,
-    parameter,
+    param,
 };
 use crate::engine::{Session, Value};
 use serde_json::{Map, Value as Json};
@@ -86,7 +86,7 @@ fn from_json(j: Json) -> Value {
 }
 
 fn input_param() -> ParameterInfo {
-    let mut p = parameter("InputObject", T::Any, "The objects to convert.");
+    let mut p = param("InputObject", T::Any, "The objects to convert.");
     p.sets[0].position = Some(0);
     p.sets[0].from_pipeline = true;
     p
@@ -101,8 +101,8 @@ pub fn convert_to_json() -> Builtin {
             "Objects, hashtables, arrays and certificates become JSON (two-space indentation; -Compress for one line; -Depth, default 2). Passwords become {}.",
             vec![
                 input_param(),
-                parameter("Depth", T::Integer, "How deep to descend (default 2)."),
-                parameter("Compress", T::Switch, "One line."),
+                param("Depth", T::Integer, "How deep to descend (default 2)."),
+                param("Compress", T::Switch, "One line."),
             ],
             "String",
         ),

@@ -4,6 +4,7 @@ mod accounts;
 mod cert_drive;
 mod cert_items;
 mod json;
+mod modules;
 mod netsh;
 mod objects;
 mod secure_string;
@@ -73,7 +74,8 @@ pub fn all() -> Vec<Rc<dyn Command>> {
         Rc::new(ssl_binding::add()),
         Rc::new(ssl_binding::set()),
         Rc::new(ssl_binding::remove()),
-        Rc::new(shell::import_module()),
+        Rc::new(modules::import_module()),
+        Rc::new(modules::get_module()),
         Rc::new(shell::get_help()),
         Rc::new(shell::get_member()),
         Rc::new(shell::read_host()),

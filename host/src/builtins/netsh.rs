@@ -7,8 +7,7 @@ use crate::engine::command::command_info;
 use crate::engine::{Session, Value};
 use crate::store::{Binding, BindingError};
 
-/// The backup server REST API's application id (domain reference §3).
-pub const REST_API_APP_ID: &str = "{284175c4-aa3e-4c6f-a2dd-5a4c80552eb9}";
+pub use crate::store::REST_API_APP_ID;
 
 /// `netsh` (`netsh.exe`): takes its words as remaining arguments.
 pub fn netsh() -> Builtin {

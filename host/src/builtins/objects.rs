@@ -4,8 +4,7 @@
 use super::utility::Builtin;
 use crate::engine::binder::BoundArguments;
 use crate::engine::command::{
-    CommandError, ParameterExt, ParameterInfo, ParameterType as T, command_info, input_items,
-    parameter,
+    CommandError, ParamExt, ParameterInfo, ParameterType as T, command_info, input_items, param,
 };
 use crate::engine::operators::{self, equals, order};
 use crate::engine::session::script_error;
@@ -14,7 +13,7 @@ use crate::lang::ast::Comparison;
 use std::cmp::Ordering;
 
 fn input_object() -> ParameterInfo {
-    parameter("InputObject", T::Any, "The objects to process.").piped()
+    param("InputObject", T::Any, "The objects to process.").takes_pipeline_input()
 }
 
 /// A property or script-block key of an object (`Sort-Object Name`, `{ $_.Name }`).
@@ -65,14 +64,14 @@ const WHERE_OPERATORS: &[(&str, Comparison, bool)] = &[
 /// `Where-Object` (`where`, `?`).
 pub fn where_object() -> Builtin {
     let mut params = vec![
-        parameter(
+        param(
             "Property",
             T::Any,
             "A script block filter, or the property to compare.",
         )
-        .at(0),
-        parameter("Value", T::Any, "The value to compare the property with.").at(1),
-        parameter(
+        .position(0),
+        param("Value", T::Any, "The value to compare the property with.").position(1),
+        param(
             "FilterScript",
             T::Any,
             "A script block that returns $true for objects to keep.",
@@ -82,7 +81,7 @@ pub fn where_object() -> Builtin {
     params.extend(
         WHERE_OPERATORS
             .iter()
-            .map(|(n, _, _)| parameter(n, T::Switch, "Comparison operator.")),
+            .map(|(n, _, _)| param(n, T::Switch, "Comparison operator.")),
     );
     Builtin::new(
         command_info(
@@ -144,14 +143,14 @@ pub fn for_each_object() -> Builtin {
             "Performs an operation against each item in a collection of input objects.",
             "Runs the -Process script block for each input object ($_), -Begin before the first and -End after the last; with a property name, outputs that property of each object.",
             vec![
-                parameter(
+                param(
                     "Process",
                     T::Any,
                     "Script block run for each object, or a property name.",
                 )
-                .at(0),
-                parameter("Begin", T::Any, "Script block run before the first object."),
-                parameter("End", T::Any, "Script block run after the last object."),
+                .position(0),
+                param("Begin", T::Any, "Script block run before the first object."),
+                param("End", T::Any, "Script block run after the last object."),
                 input_object(),
             ],
             "Object",
@@ -203,16 +202,16 @@ pub fn select_object() -> Builtin {
             "Selects objects or object properties.",
             "Keeps the given properties (names, wildcards, or @{Name=...; Expression={...}}), the first or last N objects, or one property's values (-ExpandProperty).",
             vec![
-                parameter("Property", T::Any, "Properties to keep.").at(0),
-                parameter(
+                param("Property", T::Any, "Properties to keep.").position(0),
+                param(
                     "ExpandProperty",
                     T::Text,
                     "Output this property's value instead of an object.",
                 ),
-                parameter("First", T::Integer, "Keep the first N objects."),
-                parameter("Last", T::Integer, "Keep the last N objects."),
-                parameter("Skip", T::Integer, "Skip the first N objects."),
-                parameter("Unique", T::Switch, "Drop duplicates."),
+                param("First", T::Integer, "Keep the first N objects."),
+                param("Last", T::Integer, "Keep the last N objects."),
+                param("Skip", T::Integer, "Skip the first N objects."),
+                param("Unique", T::Switch, "Drop duplicates."),
                 input_object(),
             ],
             "PSCustomObject",
@@ -306,14 +305,14 @@ pub fn sort_object() -> Builtin {
             "Sorts objects by property values.",
             "Sorts by the given properties or script blocks (stable), ascending unless -Descending.",
             vec![
-                parameter(
+                param(
                     "Property",
                     T::Any,
                     "Properties or script blocks to sort by.",
                 )
-                .at(0),
-                parameter("Descending", T::Switch, "Sort in descending order."),
-                parameter("Unique", T::Switch, "Drop duplicates."),
+                .position(0),
+                param("Descending", T::Switch, "Sort in descending order."),
+                param("Unique", T::Switch, "Drop duplicates."),
                 input_object(),
             ],
             "Object",
@@ -367,11 +366,11 @@ pub fn measure_object() -> Builtin {
             "Calculates the numeric properties of objects.",
             "Counts the objects and, when asked, sums, averages and finds the minimum and maximum of a property (or of the objects themselves).",
             vec![
-                parameter("Property", T::Text, "Property to measure.").at(0),
-                parameter("Sum", T::Switch, "Sum the values."),
-                parameter("Average", T::Switch, "Average the values."),
-                parameter("Maximum", T::Switch, "Largest value."),
-                parameter("Minimum", T::Switch, "Smallest value."),
+                param("Property", T::Text, "Property to measure.").position(0),
+                param("Sum", T::Switch, "Sum the values."),
+                param("Average", T::Switch, "Average the values."),
+                param("Maximum", T::Switch, "Largest value."),
+                param("Minimum", T::Switch, "Smallest value."),
                 input_object(),
             ],
             "GenericMeasureInfo",
@@ -471,7 +470,7 @@ pub fn group_object() -> Builtin {
             "Groups objects that contain the same value for specified properties.",
             "Outputs one object per distinct value, with Count, Name and the Group of objects.",
             vec![
-                parameter("Property", T::Any, "Property or script block to group by.").at(0),
+                param("Property", T::Any, "Property or script block to group by.").position(0),
                 input_object(),
             ],
             "GroupInfo",

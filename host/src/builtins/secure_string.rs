@@ -2,7 +2,7 @@
 
 use crate::engine::binder::BoundArguments;
 use crate::engine::command::{
-    CmdletInfo, Command, CommandError, CommandResult, ParameterType, command_info, parameter,
+    CmdletInfo, Command, CommandError, CommandResult, ParameterType, command_info, param,
 };
 use crate::engine::{SecureString, Session, Value};
 
@@ -10,7 +10,7 @@ pub struct ConvertToSecureString(CmdletInfo);
 
 impl ConvertToSecureString {
     pub fn new() -> Self {
-        let mut string = parameter("String", ParameterType::Text, "The plain text to protect.");
+        let mut string = param("String", ParameterType::Text, "The plain text to protect.");
         string.sets[0].position = Some(0);
         string.sets[0].mandatory = true;
         string.sets[0].from_pipeline = true;
@@ -21,12 +21,12 @@ impl ConvertToSecureString {
             "Makes a SecureString from plain text given with -AsPlainText -Force. The value never prints.",
             vec![
                 string,
-                parameter(
+                param(
                     "AsPlainText",
                     ParameterType::Switch,
                     "The input is plain text.",
                 ),
-                parameter(
+                param(
                     "Force",
                     ParameterType::Switch,
                     "Confirms that plain text is intended.",

@@ -4,9 +4,7 @@
 use super::utility::Builtin;
 use super::with_database;
 use crate::engine::Value;
-use crate::engine::command::{
-    CommandError, ParameterExt, ParameterType as T, command_info, parameter,
-};
+use crate::engine::command::{CommandError, ParamExt, ParameterType as T, command_info, param};
 use crate::identity::{IdentityChange, server_identity, set_server_identity};
 use crate::store::{BACKUP_SERVER_SLOT, TrustedPeer};
 
@@ -60,14 +58,14 @@ pub fn set_server_identity_command() -> Builtin {
         "Sets the names and addresses of this server (for new certificates and their checks).",
         "Sets any of -Fqdn, -ShortName (default: the FQDN's first label) and -IPAddress; -Reset goes back to detection. Values are checked first: nothing is stored when one is bad.",
         vec![
-            parameter(
+            param(
                 "Fqdn",
                 T::Text,
                 "Fully qualified domain name (backup01.tech.local).",
             ),
-            parameter("ShortName", T::Text, "Short (NetBIOS-style) name."),
-            parameter("IPAddress", T::TextList, "The server's addresses."),
-            parameter(
+            param("ShortName", T::Text, "Short (NetBIOS-style) name."),
+            param("IPAddress", T::TextList, "The server's addresses."),
+            param(
                 "Reset",
                 T::Switch,
                 "Forget the values set and detect them again.",
@@ -115,9 +113,9 @@ fn peer_object(p: &TrustedPeer) -> Value {
 }
 
 fn name_parameter(mandatory: bool) -> crate::engine::command::ParameterInfo {
-    let mut p = parameter("Name", T::Text, "The peer's name.").at(0);
+    let mut p = param("Name", T::Text, "The peer's name.").position(0);
     p.sets[0].from_pipeline_by_property_name = true;
-    if mandatory { p.required() } else { p }
+    if mandatory { p.mandatory() } else { p }
 }
 
 pub fn get_trusted_peer() -> Builtin {
@@ -152,15 +150,15 @@ pub fn add_trusted_peer() -> Builtin {
         "Records the peer's certificate and which certificate of this server it trusts (-PinnedThumbprint, default the backup server certificate in use). When the backup server certificate is rotated, Add-BackupServerCertificate warns about every peer that pinned the old one.",
         vec![
             name_parameter(true),
-            parameter("Address", T::Text, "host:port of the peer.").required(),
+            param("Address", T::Text, "host:port of the peer.").mandatory(),
             {
-                let mut c = parameter("Certificate", T::Certificate, "The peer's certificate.")
-                    .required()
-                    .piped();
+                let mut c = param("Certificate", T::Certificate, "The peer's certificate.")
+                    .mandatory()
+                    .takes_pipeline_input();
                 c.aliases = vec!["Cert".into()];
                 c
             },
-            parameter(
+            param(
                 "PinnedThumbprint",
                 T::Text,
                 "Thumbprint of this server's certificate the peer trusts (default: the one in use).",

@@ -1,16 +1,15 @@
-//! Shell commands: `Import-Module`, `Get-Help`, `Get-Member`, `Read-Host`, and the file
+//! Shell commands: `Get-Help`, `Get-Member`, `Read-Host`, and the file
 //! commands `Test-Path`, `Get-Content`, `Set-Content`, `Out-File`.
 
 use super::utility::Builtin;
 use crate::engine::command::{
-    CommandError, ParameterExt, ParameterType as T, command_info, input_items, parameter, type_name,
+    CommandError, ParamExt, ParameterType as T, command_info, input_items, param, type_name,
 };
 use crate::engine::{SecureString, Value};
 use std::io::Write;
 use std::path::PathBuf;
-use std::rc::Rc;
 
-fn resolve(session: &crate::engine::Session, path: &str) -> PathBuf {
+pub(super) fn resolve(session: &crate::engine::Session, path: &str) -> PathBuf {
     let p = PathBuf::from(path);
     if p.is_absolute() {
         p
@@ -37,46 +36,6 @@ fn io_error(command: &str, path: &str, e: &std::io::Error, writing: bool) -> Com
     )
 }
 
-pub fn import_module() -> Builtin {
-    Builtin::new(
-        command_info(
-            "Import-Module",
-            &["ipmo"],
-            "Adds the cmdlets of a WebAssembly component to the session.",
-            "Loads a component (.wasm) that exports certhost:plugin/cmdlets and registers its cmdlets; the component runs sandboxed like the certificate component.",
-            vec![
-                parameter("Name", T::Text, "Path of the .wasm component.")
-                    .at(0)
-                    .required(),
-            ],
-            "None",
-        ),
-        false,
-        |session, args, _| {
-            let name = args.text("Name").unwrap_or_default();
-            let path = resolve(session, &name);
-            let host = session.host();
-            let plugin = host.runtime.load_file(&path).map_err(|e| {
-                CommandError::new(
-                    "Import-Module",
-                    "ResourceUnavailable",
-                    "Modules_ModuleNotFound",
-                    e.to_string(),
-                )
-            })?;
-            session.import_plugin(Rc::new(plugin)).map_err(|e| {
-                CommandError::new(
-                    "Import-Module",
-                    "InvalidOperation",
-                    "Modules_ImportFailed",
-                    e.to_string(),
-                )
-            })?;
-            Ok(Vec::new())
-        },
-    )
-}
-
 pub fn get_help() -> Builtin {
     Builtin::new(
         command_info(
@@ -85,9 +44,9 @@ pub fn get_help() -> Builtin {
             "Displays information about commands.",
             "Shows a command's synopsis, syntax, description, parameters and examples, from its metadata (the component's, for component cmdlets).",
             vec![
-                parameter("Name", T::Text, "The command.").at(0),
-                parameter("Examples", T::Switch, "Only the examples."),
-                parameter("Full", T::Switch, "Everything."),
+                param("Name", T::Text, "The command.").position(0),
+                param("Examples", T::Switch, "Only the examples."),
+                param("Full", T::Switch, "Everything."),
             ],
             "String",
         ),
@@ -173,7 +132,7 @@ pub fn get_member() -> Builtin {
             &["gm"],
             "Gets the properties of objects.",
             "Lists the type and properties of each distinct kind of input object.",
-            vec![parameter("InputObject", T::Any, "The objects.").piped()],
+            vec![param("InputObject", T::Any, "The objects.").takes_pipeline_input()],
             "MemberDefinition",
         ),
         true,
@@ -218,8 +177,8 @@ pub fn read_host() -> Builtin {
             "Reads a line of input from the console.",
             "Shows the prompt and reads a line; -AsSecureString returns a SecureString and does not echo on a terminal. Fails in a -NonInteractive session.",
             vec![
-                parameter("Prompt", T::Text, "Text shown before the input.").at(0),
-                parameter("AsSecureString", T::Switch, "Return a SecureString."),
+                param("Prompt", T::Text, "Text shown before the input.").position(0),
+                param("AsSecureString", T::Switch, "Return a SecureString."),
             ],
             "String",
         ),
@@ -261,7 +220,7 @@ pub fn test_path() -> Builtin {
             &[],
             "Determines whether a path exists.",
             "True when the file, directory or Cert: item exists.",
-            vec![parameter("Path", T::Text, "The path.").at(0).required()],
+            vec![param("Path", T::Text, "The path.").position(0).mandatory()],
             "Boolean",
         ),
         false,
@@ -299,8 +258,8 @@ pub fn get_content() -> Builtin {
             "Gets the content of a file.",
             "The file's lines, or one string with -Raw.",
             vec![
-                parameter("Path", T::Text, "The file.").at(0).required(),
-                parameter("Raw", T::Switch, "One string."),
+                param("Path", T::Text, "The file.").position(0).mandatory(),
+                param("Raw", T::Switch, "One string."),
             ],
             "String",
         ),
@@ -357,8 +316,10 @@ pub fn set_content() -> Builtin {
             "Writes content to a file, replacing it.",
             "Writes each value as a line.",
             vec![
-                parameter("Path", T::Text, "The file.").at(0).required(),
-                parameter("Value", T::Any, "The content.").at(1).piped(),
+                param("Path", T::Text, "The file.").position(0).mandatory(),
+                param("Value", T::Any, "The content.")
+                    .position(1)
+                    .takes_pipeline_input(),
             ],
             "None",
         ),
@@ -386,9 +347,11 @@ pub fn out_file() -> Builtin {
             "Sends output to a file.",
             "Writes the objects as the console shows them.",
             vec![
-                parameter("FilePath", T::Text, "The file.").at(0).required(),
-                parameter("Append", T::Switch, "Add to the end."),
-                parameter("InputObject", T::Any, "The objects.").piped(),
+                param("FilePath", T::Text, "The file.")
+                    .position(0)
+                    .mandatory(),
+                param("Append", T::Switch, "Add to the end."),
+                param("InputObject", T::Any, "The objects.").takes_pipeline_input(),
             ],
             "None",
         ),

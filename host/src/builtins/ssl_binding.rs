@@ -7,8 +7,7 @@ use super::with_database;
 use crate::engine::Value;
 use crate::engine::binder::BoundArguments;
 use crate::engine::command::{
-    CmdletInfo, CommandError, ParameterExt, ParameterInfo, ParameterType as T, command_info,
-    parameter,
+    CmdletInfo, CommandError, ParamExt, ParameterInfo, ParameterType as T, command_info, param,
 };
 use crate::store::{Binding, BindingError};
 
@@ -43,15 +42,15 @@ fn fail(command: &str, category: &str, id: &str, message: String) -> CommandErro
 }
 
 fn endpoint_parameter(mandatory: bool) -> ParameterInfo {
-    let mut p = parameter(
+    let mut p = param(
         "Endpoint",
         T::Text,
         "ip:port (0.0.0.0:9419, [::]:443) or hostname:port for an SNI binding.",
     )
-    .at(0);
+    .position(0);
     p.aliases = vec!["IPPort".into(), "HostnamePort".into()];
     p.sets[0].from_pipeline_by_property_name = true;
-    if mandatory { p.required() } else { p }
+    if mandatory { p.mandatory() } else { p }
 }
 
 /// `(endpoint, sni)` from what the user wrote, or why it is not an endpoint.
@@ -74,14 +73,14 @@ fn parse_endpoint(command: &str, text: &str) -> Result<(String, bool), CommandEr
 }
 
 fn change_parameters() -> Vec<ParameterInfo> {
-    let mut certificate = parameter(
+    let mut certificate = param(
         "Certificate",
         T::Certificate,
         "The certificate to serve (its thumbprint and store are used).",
     )
-    .piped();
+    .takes_pipeline_input();
     certificate.aliases = vec!["Cert".into()];
-    let mut hash = parameter(
+    let mut hash = param(
         "CertificateHash",
         T::Text,
         "Thumbprint of the certificate to serve (40 hex digits).",
@@ -91,17 +90,17 @@ fn change_parameters() -> Vec<ParameterInfo> {
     vec![
         certificate,
         hash,
-        parameter(
+        param(
             "AppId",
             T::Text,
             "Application id, a GUID in braces (default: the REST API's).",
         ),
-        parameter(
+        param(
             "StoreName",
             T::Text,
             "Store of the certificate (default My).",
         ),
-        parameter(
+        param(
             "NegotiateClientCertificate",
             T::Switch,
             "Ask clients for a certificate.",

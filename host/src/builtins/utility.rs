@@ -3,8 +3,8 @@
 
 use crate::engine::binder::BoundArguments;
 use crate::engine::command::{
-    CmdletInfo, Command, CommandError, CommandResult, ParameterExt, ParameterInfo,
-    ParameterType as T, command_info, input_items, parameter,
+    CmdletInfo, Command, CommandError, CommandResult, ParamExt, ParameterInfo, ParameterType as T,
+    command_info, input_items, param,
 };
 use crate::engine::{Session, Value};
 use crate::format::table::{render_list, render_table, resolve_properties};
@@ -69,8 +69,8 @@ pub fn get_date() -> Builtin {
             "Gets the current date and time.",
             "Returns the current date and time (UTC), or -Date converted; -Format returns text in a .NET format ('yyyy-MM-dd', 'o', ...).",
             vec![
-                parameter("Date", T::Datetime, "The date to return instead of now.").at(0),
-                parameter("Format", T::Text, "Return text in this .NET format."),
+                param("Date", T::Datetime, "The date to return instead of now.").position(0),
+                param("Format", T::Text, "Return text in this .NET format."),
             ],
             "DateTime",
         ),
@@ -89,7 +89,7 @@ pub fn get_date() -> Builtin {
 }
 
 pub fn write_host() -> Builtin {
-    let mut object = parameter("Object", T::Any, "What to write.").at(0);
+    let mut object = param("Object", T::Any, "What to write.").position(0);
     object.sets[0].from_pipeline = true;
     let mut command = Builtin::new(
         command_info(
@@ -99,14 +99,14 @@ pub fn write_host() -> Builtin {
             "Writes the objects, separated by spaces, to the console. -ForegroundColor and -BackgroundColor are accepted.",
             vec![
                 object,
-                parameter("NoNewline", T::Switch, "Do not end the line."),
-                parameter(
+                param("NoNewline", T::Switch, "Do not end the line."),
+                param(
                     "Separator",
                     T::Text,
                     "Text between objects (default a space).",
                 ),
-                parameter("ForegroundColor", T::Text, "Accepted for compatibility."),
-                parameter("BackgroundColor", T::Text, "Accepted for compatibility."),
+                param("ForegroundColor", T::Text, "Accepted for compatibility."),
+                param("BackgroundColor", T::Text, "Accepted for compatibility."),
             ],
             "None",
         ),
@@ -143,9 +143,9 @@ pub fn write_error() -> Builtin {
             "Writes an error.",
             "Reports a non-terminating error (it stops the script with -ErrorAction Stop or $ErrorActionPreference = 'Stop').",
             vec![
-                parameter("Message", T::Text, "The error message.").at(0),
-                parameter("Category", T::Text, "Error category."),
-                parameter("ErrorId", T::Text, "Error identifier."),
+                param("Message", T::Text, "The error message.").position(0),
+                param("Category", T::Text, "Error category."),
+                param("ErrorId", T::Text, "Error identifier."),
             ],
             "None",
         ),
@@ -176,7 +176,7 @@ pub fn write_warning() -> Builtin {
             &[],
             "Writes a warning message.",
             "Writes WARNING: <message> to the error stream.",
-            vec![parameter("Message", T::Text, "The warning.").at(0)],
+            vec![param("Message", T::Text, "The warning.").position(0)],
             "None",
         ),
         false,
@@ -194,7 +194,7 @@ pub fn write_verbose() -> Builtin {
             &[],
             "Writes a verbose message.",
             "Writes VERBOSE: <message> when $VerbosePreference is 'Continue'.",
-            vec![parameter("Message", T::Text, "The message.").at(0)],
+            vec![param("Message", T::Text, "The message.").position(0)],
             "None",
         ),
         false,
@@ -207,18 +207,18 @@ pub fn write_verbose() -> Builtin {
 
 fn format_params() -> Vec<ParameterInfo> {
     vec![
-        parameter(
+        param(
             "Property",
             T::TextList,
             "Properties to show (wildcards allowed; * for all).",
         )
-        .at(0),
-        parameter(
+        .position(0),
+        param(
             "AutoSize",
             T::Switch,
             "Accepted for compatibility (columns always fit their content).",
         ),
-        parameter("InputObject", T::Any, "The objects to format.").piped(),
+        param("InputObject", T::Any, "The objects to format.").takes_pipeline_input(),
     ]
 }
 
@@ -321,7 +321,7 @@ pub fn out_string() -> Builtin {
             &[],
             "Outputs input objects as a string.",
             "Renders the objects as the console would, as one string.",
-            vec![parameter("InputObject", T::Any, "The objects.").piped()],
+            vec![param("InputObject", T::Any, "The objects.").takes_pipeline_input()],
             "String",
         ),
         true,
@@ -339,7 +339,7 @@ pub fn get_command() -> Builtin {
             &["gcm"],
             "Gets all commands.",
             "Lists the cmdlets (from the host and its components), functions and aliases, optionally filtered by -Name (wildcards).",
-            vec![parameter("Name", T::Text, "Command name (wildcards allowed).").at(0)],
+            vec![param("Name", T::Text, "Command name (wildcards allowed).").position(0)],
             "CommandInfo",
         ),
         false,
@@ -388,7 +388,7 @@ pub fn out_null() -> Builtin {
             &[],
             "Hides the output instead of sending it down the pipeline.",
             "Discards its input.",
-            vec![parameter("InputObject", T::Any, "The objects to discard.").piped()],
+            vec![param("InputObject", T::Any, "The objects to discard.").takes_pipeline_input()],
             "None",
         ),
         true,

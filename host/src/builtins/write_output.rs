@@ -1,10 +1,10 @@
 //! `Write-Output` (`echo`, `write`): sends objects down the pipeline.
 
 use super::utility::Builtin;
-use crate::engine::command::{ParameterType, command_info, parameter};
+use crate::engine::command::{ParameterType, command_info, param};
 
 pub fn write_output() -> Builtin {
-    let mut input = parameter("InputObject", ParameterType::Any, "The objects to send.");
+    let mut input = param("InputObject", ParameterType::Any, "The objects to send.");
     input.sets[0].position = Some(0);
     input.sets[0].from_pipeline = true;
     Builtin::new(

@@ -377,15 +377,15 @@ fn bind_pipeline_object(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::command::parameter;
+    use crate::engine::command::param;
 
     fn info() -> CmdletInfo {
-        let mut file = parameter("FilePath", ParameterType::Text, "");
+        let mut file = param("FilePath", ParameterType::Text, "");
         file.sets[0].position = Some(0);
         file.sets[0].mandatory = true;
-        let mut store = parameter("CertStoreLocation", ParameterType::Text, "");
+        let mut store = param("CertStoreLocation", ParameterType::Text, "");
         store.sets[0].position = Some(1);
-        let mut alg = parameter("CryptoAlgorithmOption", ParameterType::Text, "");
+        let mut alg = param("CryptoAlgorithmOption", ParameterType::Text, "");
         alg.accepted_values = vec!["TripleDES_SHA1".into(), "AES256_SHA256".into()];
         CmdletInfo {
             name: "Test-Binder".into(),
@@ -395,9 +395,9 @@ mod tests {
             parameters: vec![
                 file,
                 store,
-                parameter("Exportable", ParameterType::Switch, ""),
-                parameter("Count", ParameterType::Integer, ""),
-                parameter("CertificatePath", ParameterType::Text, ""),
+                param("Exportable", ParameterType::Switch, ""),
+                param("Count", ParameterType::Integer, ""),
+                param("CertificatePath", ParameterType::Text, ""),
                 alg,
             ],
             default_parameter_set: ALL_SETS.into(),

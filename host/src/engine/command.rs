@@ -4,8 +4,9 @@
 use super::binder::BoundArguments;
 use super::session::{Interrupt, Session};
 use super::value::Value;
-pub use crate::plugin::wit::{
-    CmdletInfo, ErrorCategory, ParameterInfo, ParameterSetMembership, ParameterType,
+pub use certhost_cmdlet_meta::{
+    ALL_SETS, CmdletExt, CmdletInfo, Example, ParamExt, ParameterInfo, ParameterSetMembership,
+    ParameterType, example, param, type_name,
 };
 
 /// A command's failure, shown as `Command-Name: message`.
@@ -67,54 +68,6 @@ pub trait Command {
     }
 }
 
-/// The parameter set every parameter of a simple command belongs to.
-pub const ALL_SETS: &str = "__AllParameterSets";
-
-/// A parameter in all sets, optional, not positional and not from the pipeline.
-pub fn parameter(name: &str, ty: ParameterType, help: &str) -> ParameterInfo {
-    ParameterInfo {
-        name: name.into(),
-        aliases: Vec::new(),
-        type_: ty,
-        sets: vec![ParameterSetMembership {
-            set_name: ALL_SETS.into(),
-            mandatory: false,
-            position: None,
-            from_pipeline: false,
-            from_pipeline_by_property_name: false,
-        }],
-        help: help.into(),
-        accepted_values: Vec::new(),
-    }
-}
-
-/// Chained adjustments of a built-in's parameter (its single parameter set).
-pub trait ParameterExt {
-    /// Binds positionally at `position`.
-    fn at(self, position: u32) -> Self;
-    /// Must be given.
-    fn required(self) -> Self;
-    /// Takes pipeline objects by value.
-    fn piped(self) -> Self;
-}
-
-impl ParameterExt for ParameterInfo {
-    fn at(mut self, position: u32) -> Self {
-        self.sets
-            .iter_mut()
-            .for_each(|m| m.position = Some(position));
-        self
-    }
-    fn required(mut self) -> Self {
-        self.sets.iter_mut().for_each(|m| m.mandatory = true);
-        self
-    }
-    fn piped(mut self) -> Self {
-        self.sets.iter_mut().for_each(|m| m.from_pipeline = true);
-        self
-    }
-}
-
 /// The objects a command received: the pipeline input (all of it, for a collecting
 /// command), else the value of the parameter `name`, arrays enumerated.
 pub fn input_items(args: &BoundArguments, input: Option<&Value>, name: &str) -> Vec<Value> {
@@ -147,21 +100,5 @@ pub fn command_info(
         examples: Vec::new(),
         output_type: output_type.into(),
         changes_state: false,
-    }
-}
-
-/// PowerShell's .NET name of a parameter type, for messages and help.
-pub fn type_name(ty: ParameterType) -> &'static str {
-    match ty {
-        ParameterType::Switch => "System.Management.Automation.SwitchParameter",
-        ParameterType::Text => "System.String",
-        ParameterType::TextList => "System.String[]",
-        ParameterType::Integer => "System.Int32",
-        ParameterType::Datetime => "System.DateTime",
-        ParameterType::SecureText => "System.Security.SecureString",
-        ParameterType::Certificate => {
-            "System.Security.Cryptography.X509Certificates.X509Certificate2"
-        }
-        ParameterType::Any => "System.Object",
     }
 }

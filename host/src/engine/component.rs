@@ -5,7 +5,8 @@ use super::binder::BoundArguments;
 use super::command::{CmdletInfo, Command, CommandError, CommandResult};
 use super::session::Session;
 use super::value::{PsObject, SecureString, Value};
-use crate::plugin::{Plugin, wit};
+use crate::plugin::{CmdletCall, Plugin, wit};
+use std::path::PathBuf;
 use std::rc::Rc;
 
 /// One cmdlet of a loaded component.
@@ -100,6 +101,23 @@ fn category_name(c: wit::ErrorCategory) -> &'static str {
     }
 }
 
+/// The paths the user named in the command: the values of parameters whose name ends
+/// in `Path` or `File` (`-FilePath`, `-CertificatePath`, `-OutFile`). A component granted
+/// file access reaches these besides the working directory.
+fn named_paths(args: &BoundArguments) -> Vec<PathBuf> {
+    args.iter()
+        .filter(|(name, _)| {
+            let lower = name.to_ascii_lowercase();
+            lower.ends_with("path") || lower.ends_with("file")
+        })
+        .flat_map(|(_, value)| value.clone().into_items())
+        .filter_map(|v| match v {
+            Value::String(s) => Some(PathBuf::from(s)),
+            _ => None,
+        })
+        .collect()
+}
+
 impl Command for ComponentCommand {
     fn info(&self) -> &CmdletInfo {
         &self.info
@@ -119,13 +137,18 @@ impl Command for ComponentCommand {
             })
             .collect();
         let input = input.map(to_wit);
+        let named_paths = named_paths(args);
         let host = session.host();
         let result = host.runtime.invoke_cmdlet(
             &self.plugin,
             &host.services,
-            &self.info.name,
-            &arguments,
-            input.as_ref(),
+            &CmdletCall {
+                name: &self.info.name,
+                parameter_set: &args.parameter_set,
+                arguments: &arguments,
+                input: input.as_ref(),
+                named_paths: &named_paths,
+            },
         );
         for message in host.services.take_messages() {
             session.show_message(message);

@@ -74,35 +74,4 @@ pub fn to_parameter_type(value: Value, ty: ParameterType) -> Result<Value, Conve
     }
 }
 
-/// Parses the date formats admins type: `2027-01-01`, `2027-01-01T12:00:00[Z]`,
-/// `2027-01-01 12:00`, and US `1/31/2027`. Times without a zone are UTC.
-pub fn parse_datetime(text: &str) -> Option<i64> {
-    use time::macros::format_description;
-    use time::{Date, OffsetDateTime, PrimitiveDateTime};
-    let t = text.trim();
-    if let Ok(dt) = OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339) {
-        return Some(dt.unix_timestamp());
-    }
-    let t = t.trim_end_matches('Z');
-    let with_time = [
-        format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]"),
-        format_description!("[year]-[month]-[day] [hour]:[minute]:[second]"),
-        format_description!("[year]-[month]-[day]T[hour]:[minute]"),
-        format_description!("[year]-[month]-[day] [hour]:[minute]"),
-    ];
-    for f in with_time {
-        if let Ok(dt) = PrimitiveDateTime::parse(t, f) {
-            return Some(dt.assume_utc().unix_timestamp());
-        }
-    }
-    let dates = [
-        format_description!("[year]-[month]-[day]"),
-        format_description!("[month padding:none]/[day padding:none]/[year]"),
-    ];
-    for f in dates {
-        if let Ok(d) = Date::parse(t, f) {
-            return Some(d.midnight().assume_utc().unix_timestamp());
-        }
-    }
-    None
-}
+pub use crate::clock::parse_datetime;

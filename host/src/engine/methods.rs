@@ -10,9 +10,7 @@ fn utc(t: i64) -> OffsetDateTime {
 }
 
 /// The current time, unix seconds.
-pub fn now() -> i64 {
-    OffsetDateTime::now_utc().unix_timestamp()
-}
+pub use crate::clock::now;
 
 fn arg_text(args: &[Value], i: usize) -> String {
     args.get(i).map(Value::to_text).unwrap_or_default()

@@ -12,6 +12,7 @@ pub mod operators;
 pub mod session;
 pub mod value;
 
+pub use binder::BoundArguments;
 pub use command::{Command, CommandError, CommandResult};
 pub use session::{Session, SessionOptions};
-pub use value::{SecureString, Value};
+pub use value::{PsObject, SecureString, Value};

@@ -24,6 +24,13 @@ pub struct HostContext {
     pub services: Services,
 }
 
+/// A component whose cmdlets the session registered.
+pub struct LoadedModule {
+    pub plugin: Rc<Plugin>,
+    /// The names of its cmdlets.
+    pub commands: Vec<String>,
+}
+
 /// How the session was started.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SessionOptions {
@@ -123,6 +130,8 @@ const SHOULD_PROCESS_PARAMETERS: &[(&str, &[&str])] = &[("WhatIf", &["wi"]), ("C
 pub struct Session {
     scopes: Vec<HashMap<String, Value>>,
     commands: HashMap<String, Rc<dyn Command>>,
+    /// The components whose cmdlets are registered, in import order.
+    modules: Vec<LoadedModule>,
     host: Rc<HostContext>,
     pub options: SessionOptions,
     /// `$?`: whether the last statement succeeded.
@@ -147,6 +156,7 @@ impl Session {
         let mut session = Session {
             scopes: vec![HashMap::new()],
             commands: HashMap::new(),
+            modules: Vec::new(),
             host: host.clone(),
             options,
             last_success: true,
@@ -170,14 +180,23 @@ impl Session {
             .host
             .runtime
             .list_cmdlets(&plugin, &self.host.services)?;
-        let names = infos.iter().map(|i| i.name.clone()).collect();
+        let names: Vec<String> = infos.iter().map(|i| i.name.clone()).collect();
         for info in infos {
             self.register(Rc::new(ComponentCommand {
                 info,
                 plugin: plugin.clone(),
             }));
         }
+        self.modules.push(LoadedModule {
+            plugin,
+            commands: names.clone(),
+        });
         Ok(names)
+    }
+
+    /// The components loaded in this session, in import order.
+    pub fn modules(&self) -> &[LoadedModule] {
+        &self.modules
     }
 
     pub fn register(&mut self, command: Rc<dyn Command>) {

@@ -3,13 +3,15 @@
 //! Every call gets a fresh `Store` and instance (a trap poisons an instance, and an
 //! instance costs about 0.1 ms), a WASI context that grants nothing, a memory cap and an
 //! epoch deadline. A trap — timeout, memory exhausted, guest panic — becomes a
-//! [`PluginError`]; the host goes on.
+//! [`PluginError`]; the host goes on. Each loaded component carries its [`Grants`];
+//! every host import checks them (see `grants.rs` and `imports/`).
 
 mod bindings;
 mod cache;
-mod host_impl;
+pub mod grants;
+mod imports;
 mod limits;
-mod server_impl;
+mod meta;
 mod state;
 
 pub use bindings::certhost::plugin::types::{CertError, CertificateEntry, CertificateInfo, Eku};
@@ -17,11 +19,13 @@ pub use bindings::exports::certhost::plugin::certificates::{
     ExtendedKeyUsage, GenerateRequest, KeyAlgorithm, KeyUsage, PfxProfile,
 };
 pub use bindings::exports::certhost::plugin::cmdlets as wit;
-pub use host_impl::io_reason;
-pub use server_impl::{REST_API_ENDPOINT, default_rest_binding};
+pub use bindings::exports::certhost::plugin::slots::{AssignOptions, SlotCertificate};
+pub use grants::{Capability, Grants};
+pub use imports::{REST_API_ENDPOINT, default_rest_binding, io_reason};
 pub use state::{Message, Services};
 
-use bindings::exports::certhost::plugin::{certificates, cmdlets};
+use bindings::exports::certhost::plugin::{certificates, cmdlets, slots};
+use grants::Gate;
 use sha2::{Digest, Sha256};
 use state::HostState;
 use std::path::{Path, PathBuf};
@@ -93,9 +97,59 @@ pub struct Runtime {
 /// A loaded component, ready to instantiate.
 pub struct Plugin {
     name: String,
+    /// The `.wasm` file it came from (`None` for the built-in component).
+    path: Option<PathBuf>,
+    /// SHA-256 of the wasm, lowercase hex.
+    sha256: String,
+    /// What its instances may do.
+    grants: Grants,
+    /// The WIT interfaces it imports (`certhost:plugin/store@0.2.0`, ...).
+    imports: Vec<String>,
     pre: InstancePre<HostState>,
     cmdlets: cmdlets::GuestIndices,
     certificates: Option<certificates::GuestIndices>,
+    slots: Option<slots::GuestIndices>,
+}
+
+impl Plugin {
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    pub fn sha256(&self) -> &str {
+        &self.sha256
+    }
+
+    pub fn grants(&self) -> &Grants {
+        &self.grants
+    }
+
+    /// The same component with other grants (after the user answered a prompt).
+    pub fn with_grants(self, grants: Grants) -> Self {
+        Plugin { grants, ..self }
+    }
+
+    /// The WIT interfaces it imports.
+    pub fn imports(&self) -> &[String] {
+        &self.imports
+    }
+
+    /// The capabilities its imports could use that it was not granted.
+    pub fn ungranted(&self) -> Vec<(String, Capability)> {
+        let mut missing = Vec::new();
+        for interface in &self.imports {
+            for capability in Capability::for_interface(interface) {
+                if !self.grants.has(*capability) {
+                    missing.push((interface.clone(), *capability));
+                }
+            }
+        }
+        missing
+    }
 }
 
 impl Runtime {
@@ -139,13 +193,14 @@ impl Runtime {
         })
     }
 
-    /// The certificate component built into this binary.
-    pub fn load_builtin(&self) -> Result<Plugin, PluginError> {
-        self.load_bytes("certhost-guest", GUEST_WASM, GUEST_SHA256)
+    /// The certificate component built into this binary, with the grants of its use
+    /// (`Grants::shell()` in the shell, `Grants::rest_worker()` in the server).
+    pub fn load_builtin(&self, grants: Grants) -> Result<Plugin, PluginError> {
+        self.load_bytes("certhost-guest", None, GUEST_WASM, GUEST_SHA256, grants)
     }
 
-    /// A component from a `.wasm` file (`Import-Module`).
-    pub fn load_file(&self, path: &Path) -> Result<Plugin, PluginError> {
+    /// A component from a `.wasm` file (`Import-Module`), with what the user granted.
+    pub fn load_file(&self, path: &Path, grants: Grants) -> Result<Plugin, PluginError> {
         let wasm = std::fs::read(path).map_err(|e| PluginError::Load {
             path: path.display().to_string(),
             message: io_reason(&e),
@@ -155,10 +210,17 @@ impl Runtime {
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_else(|| "module".into());
-        self.load_bytes(&name, &wasm, &sha)
+        self.load_bytes(&name, Some(path.to_path_buf()), &wasm, &sha, grants)
     }
 
-    fn load_bytes(&self, name: &str, wasm: &[u8], sha256: &str) -> Result<Plugin, PluginError> {
+    fn load_bytes(
+        &self,
+        name: &str,
+        path: Option<PathBuf>,
+        wasm: &[u8],
+        sha256: &str,
+        grants: Grants,
+    ) -> Result<Plugin, PluginError> {
         let component = cache::load(&self.engine, &self.config.cache_dir, name, wasm, sha256)
             .map_err(|e| PluginError::Load {
                 path: name.into(),
@@ -174,24 +236,44 @@ impl Runtime {
             .map_err(incompatible)?;
         let cmdlets = cmdlets::GuestIndices::new(&pre).map_err(incompatible)?;
         let certificates = certificates::GuestIndices::new(&pre).ok();
+        let slots = slots::GuestIndices::new(&pre).ok();
+        let imports = component
+            .component_type()
+            .imports(&self.engine)
+            .map(|(name, _)| name.to_string())
+            .collect();
         Ok(Plugin {
             name: name.into(),
+            path,
+            sha256: sha256.into(),
+            grants,
+            imports,
             pre,
             cmdlets,
             certificates,
+            slots,
         })
     }
 
-    /// Runs `f` against a fresh instance of `plugin`, turning traps into errors.
+    /// Runs `f` against a fresh instance of `plugin`, turning traps into errors. `named`
+    /// are the paths the user named in the command, which file grants also reach.
     fn call<R>(
         &self,
         plugin: &Plugin,
         services: &Services,
+        named: &[PathBuf],
         f: impl FnOnce(&mut Store<HostState>, &Instance) -> wasmtime::Result<R>,
     ) -> Result<R, PluginError> {
+        let gate = Gate {
+            grants: plugin.grants.clone(),
+            module: plugin.name.clone(),
+            cwd: services.cwd.clone(),
+            named: named.iter().map(|p| services.cwd.join(p)).collect(),
+            protected: vec![services.state_dir.clone(), self.config.cache_dir.clone()],
+        };
         let mut store = Store::new(
             &self.engine,
-            HostState::new(services.clone(), self.config.memory_limit),
+            HostState::new(services.clone(), gate, self.config.memory_limit),
         );
         store.limiter(|s| &mut s.limiter);
         let ticks = (self.config.timeout.as_millis() / TICK.as_millis()).max(1) as u64;
@@ -233,13 +315,14 @@ impl Runtime {
         &self,
         plugin: &Plugin,
         services: &Services,
-    ) -> Result<Vec<wit::CmdletInfo>, PluginError> {
-        self.call(plugin, services, |store, instance| {
+    ) -> Result<Vec<certhost_cmdlet_meta::CmdletInfo>, PluginError> {
+        let infos = self.call(plugin, services, &[], |store, instance| {
             plugin
                 .cmdlets
                 .load(&mut *store, instance)?
                 .call_list_cmdlets(store)
-        })
+        })?;
+        Ok(infos.into_iter().map(meta::cmdlet_info).collect())
     }
 
     /// Runs one cmdlet call.
@@ -247,15 +330,37 @@ impl Runtime {
         &self,
         plugin: &Plugin,
         services: &Services,
-        name: &str,
-        arguments: &[wit::Argument],
-        input: Option<&wit::Value>,
+        call: &CmdletCall<'_>,
     ) -> Result<Result<Vec<wit::Value>, wit::CmdletError>, PluginError> {
-        self.call(plugin, services, |store, instance| {
-            plugin
-                .cmdlets
-                .load(&mut *store, instance)?
-                .call_invoke(store, name, arguments, input)
+        self.call(plugin, services, call.named_paths, |store, instance| {
+            plugin.cmdlets.load(&mut *store, instance)?.call_invoke(
+                store,
+                call.name,
+                call.parameter_set,
+                call.arguments,
+                call.input,
+            )
+        })
+    }
+
+    /// Typed slot functions of a component that exports them.
+    pub fn slots<'a>(
+        &'a self,
+        plugin: &'a Plugin,
+        services: &'a Services,
+    ) -> Result<SlotApi<'a>, PluginError> {
+        let indices = plugin
+            .slots
+            .as_ref()
+            .ok_or_else(|| PluginError::Incompatible {
+                component: plugin.name.clone(),
+                message: "it does not export certhost:plugin/slots".into(),
+            })?;
+        Ok(SlotApi {
+            runtime: self,
+            plugin,
+            services,
+            indices,
         })
     }
 
@@ -281,6 +386,75 @@ impl Runtime {
     }
 }
 
+/// One cmdlet call: the cmdlet, the parameter set the arguments were bound to, the
+/// arguments, the pipeline object, and the paths the user named (file grants reach them).
+pub struct CmdletCall<'a> {
+    pub name: &'a str,
+    pub parameter_set: &'a str,
+    pub arguments: &'a [wit::Argument],
+    pub input: Option<&'a wit::Value>,
+    pub named_paths: &'a [PathBuf],
+}
+
+/// What a slot call returns: the certificate now in the slot (none for what-if), or the
+/// component's refusal.
+pub type SlotOutcome = Result<Option<SlotCertificate>, wit::CmdletError>;
+
+/// The typed `slots` export of a component.
+pub struct SlotApi<'a> {
+    runtime: &'a Runtime,
+    plugin: &'a Plugin,
+    services: &'a Services,
+    indices: &'a slots::GuestIndices,
+}
+
+impl SlotApi<'_> {
+    fn with<R>(
+        &self,
+        f: impl FnOnce(&slots::Guest, &mut Store<HostState>) -> wasmtime::Result<R>,
+    ) -> Result<R, PluginError> {
+        self.runtime
+            .call(self.plugin, self.services, &[], |store, instance| {
+                let guest = self.indices.load(&mut *store, instance)?;
+                f(&guest, store)
+            })
+    }
+
+    pub fn current(&self, slot: &str) -> Result<SlotOutcome, PluginError> {
+        self.with(|g, s| g.call_current(s, slot))
+    }
+
+    pub fn assign_stored(
+        &self,
+        slot: &str,
+        store: &str,
+        thumbprint: &str,
+        options: AssignOptions,
+    ) -> Result<SlotOutcome, PluginError> {
+        self.with(|g, s| g.call_assign_stored(s, slot, store, thumbprint, options))
+    }
+
+    pub fn assign_upload(
+        &self,
+        slot: &str,
+        data: &[u8],
+        password: &str,
+        options: AssignOptions,
+    ) -> Result<SlotOutcome, PluginError> {
+        self.with(|g, s| g.call_assign_upload(s, slot, data, password, options))
+    }
+
+    pub fn generate(
+        &self,
+        slot: &str,
+        friendly_name: &str,
+        days: u32,
+        options: AssignOptions,
+    ) -> Result<SlotOutcome, PluginError> {
+        self.with(|g, s| g.call_generate(s, slot, friendly_name, days, options))
+    }
+}
+
 /// The typed `certificates` export of a component.
 pub struct CertificateApi<'a> {
     runtime: &'a Runtime,
@@ -295,7 +469,7 @@ impl CertificateApi<'_> {
         f: impl FnOnce(&certificates::Guest, &mut Store<HostState>) -> wasmtime::Result<R>,
     ) -> Result<R, PluginError> {
         self.runtime
-            .call(self.plugin, self.services, |store, instance| {
+            .call(self.plugin, self.services, &[], |store, instance| {
                 let guest = self.indices.load(&mut *store, instance)?;
                 f(&guest, store)
             })

@@ -1,6 +1,8 @@
 //! The per-call state a component instance sees: the WASI context (granting nothing),
-//! the memory limiter, and the host services behind the WIT imports.
+//! the memory limiter, the host services behind the WIT imports, and the gate that
+//! checks each import against the instance's grants.
 
+use super::grants::Gate;
 use super::limits::MemoryLimiter;
 use crate::store::Database;
 use std::path::PathBuf;
@@ -15,15 +17,18 @@ pub struct Services {
     pub database: Arc<Mutex<Database>>,
     /// Relative paths in `files` calls resolve against this.
     pub cwd: PathBuf,
+    /// certhost's state directory: never reachable through `files`, whatever the grant.
+    pub state_dir: PathBuf,
     /// Messages components wrote (`host.write-message`), for the shell to show.
     pub messages: Arc<Mutex<Vec<Message>>>,
 }
 
 impl Services {
-    pub fn new(database: Arc<Mutex<Database>>, cwd: PathBuf) -> Self {
+    pub fn new(database: Arc<Mutex<Database>>, cwd: PathBuf, state_dir: PathBuf) -> Self {
         Services {
             database,
             cwd,
+            state_dir,
             messages: Arc::default(),
         }
     }
@@ -47,6 +52,8 @@ pub struct HostState {
     pub(super) table: ResourceTable,
     pub(super) limiter: MemoryLimiter,
     pub(super) services: Services,
+    /// What this instance was granted, and the places its paths resolve against.
+    pub(super) gate: Gate,
     /// The guest's stderr (panic messages), kept for error reports.
     pub(super) stderr: MemoryOutputPipe,
 }
@@ -55,7 +62,7 @@ pub struct HostState {
 const STDERR_CAPACITY: usize = 4096;
 
 impl HostState {
-    pub(super) fn new(services: Services, memory_limit: usize) -> Self {
+    pub(super) fn new(services: Services, gate: Gate, memory_limit: usize) -> Self {
         let stderr = MemoryOutputPipe::new(STDERR_CAPACITY);
         // No preopened directories, no environment, no arguments, no network: the
         // builder's defaults grant nothing. stdout is discarded; stderr is captured.
@@ -67,8 +74,18 @@ impl HostState {
             table: ResourceTable::new(),
             limiter: MemoryLimiter::new(memory_limit),
             services,
+            gate,
             stderr,
         }
+    }
+
+    pub(super) fn database(&self) -> std::sync::MutexGuard<'_, Database> {
+        // A poisoned lock means another thread panicked mid-call; the database itself is
+        // transactional, so its state is still consistent and we go on using it.
+        self.services
+            .database
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
     }
 
     /// The last line the guest wrote to stderr (its panic message), if any.

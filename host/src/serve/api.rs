@@ -3,8 +3,8 @@
 
 use super::auth::{Auth, TokenProblem, verify_password};
 use super::model::{ApiError, certificate_model, timestamp};
-use super::worker::{CmdletOutcome, Worker};
-use crate::engine::methods::now;
+use super::worker::{SlotCall, Worker};
+use crate::clock::now;
 use crate::plugin::{PluginError, wit};
 use crate::store::{BACKUP_SERVER_SLOT, Database};
 use axum::Router;
@@ -16,7 +16,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -31,7 +30,6 @@ pub struct App {
     pub auth: Auth,
     pub worker: Worker,
     pub database: Mutex<Database>,
-    pub state_dir: PathBuf,
     pub upload_limit: usize,
     /// Asks the listener loop to reload now, and tells when it has.
     pub reload: super::Reload,
@@ -47,7 +45,6 @@ impl App {
         auth: Auth,
         worker: Worker,
         database: Database,
-        state_dir: PathBuf,
         upload_limit: usize,
         reload: super::Reload,
     ) -> Self {
@@ -55,7 +52,6 @@ impl App {
             auth,
             worker,
             database: Mutex::new(database),
-            state_dir,
             upload_limit,
             reload,
             model_cache: Mutex::new(None),
@@ -378,26 +374,16 @@ fn cmdlet_rejected(e: wit::CmdletError) -> ApiError {
     }
 }
 
-fn cmdlet_result(outcome: Result<CmdletOutcome, PluginError>) -> Result<Vec<wit::Value>, ApiError> {
-    outcome.map_err(component_failed)?.map_err(cmdlet_rejected)
-}
-
-/// Runs the swap and waits until the listeners serve it.
-async fn assign_and_reload(app: &App, arguments: Vec<wit::Argument>) -> Result<(), ApiError> {
-    cmdlet_result(
-        app.worker
-            .invoke("Add-BackupServerCertificate", arguments)
-            .await,
-    )?;
+/// Runs a typed slot call on the backup server slot, then waits until the listeners
+/// serve its result.
+async fn assign_and_reload(app: &App, call: SlotCall) -> Result<(), ApiError> {
+    app.worker
+        .slot(BACKUP_SERVER_SLOT, call)
+        .await
+        .map_err(component_failed)?
+        .map_err(cmdlet_rejected)?;
     app.reload.now_and_wait(Duration::from_secs(2)).await;
     Ok(())
-}
-
-fn argument(name: &str, value: wit::Value) -> wit::Argument {
-    wit::Argument {
-        name: name.into(),
-        value,
-    }
 }
 
 /// `POST /api/v1/settings/certificates/upload`: multipart `certificateFile` (.pfx/.p12)
@@ -486,17 +472,7 @@ async fn upload(
             format!("'{file_name}' does not hold PKCS#12 data"),
         ));
     }
-    let path = save_upload(&app, &data)?;
-    let result = assign_and_reload(
-        &app,
-        vec![
-            argument("Path", wit::Value::Text(path.display().to_string())),
-            argument("Password", wit::Value::SecureText(password)),
-        ],
-    )
-    .await;
-    let _ = std::fs::remove_file(&path);
-    result?;
+    assign_and_reload(&app, SlotCall::AssignUpload { data, password }).await?;
     super::log(&format!(
         "certificate uploaded as {file_name} is now the backup server certificate"
     ));
@@ -513,26 +489,6 @@ fn too_large(limit: usize) -> ApiError {
             limit / 1024
         ),
     )
-}
-
-/// Writes an upload where only this user can read it, for the component to read.
-fn save_upload(app: &App, data: &[u8]) -> Result<PathBuf, ApiError> {
-    let failed = |e: std::io::Error| {
-        super::log(&format!("cannot store an upload: {e}"));
-        ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "ServiceUnavailable",
-            "StorageFailed",
-            "the upload cannot be stored",
-        )
-    };
-    let dir = app.state_dir.join("uploads");
-    crate::paths::create_private_dir(&dir).map_err(failed)?;
-    let mut name = [0u8; 12];
-    getrandom::fill(&mut name).map_err(|e| failed(std::io::Error::other(e.to_string())))?;
-    let path = dir.join(format!("{}.pfx", hex::encode(name)));
-    crate::paths::write_atomically(&path, data, true).map_err(failed)?;
-    Ok(path)
 }
 
 /// `POST /api/v1/settings/certificates/regenerate` `{"validBy": "2027-01-01T00:00:00"}`:
@@ -552,7 +508,7 @@ async fn regenerate(
     let days = match body.get("validBy") {
         None | Some(Value::Null) => DEFAULT_VALIDITY_DAYS,
         Some(Value::String(text)) => {
-            let until = crate::engine::convert::parse_datetime(text).ok_or_else(|| {
+            let until = crate::clock::parse_datetime(text).ok_or_else(|| {
                 ApiError::bad_request(
                     "BadValidBy",
                     format!("validBy '{text}' is not a date and time such as 2027-01-01T00:00:00"),
@@ -574,29 +530,16 @@ async fn regenerate(
             ));
         }
     };
-    let generated = cmdlet_result(
-        app.worker
-            .invoke(
-                "Generate-BackupServerCertificate",
-                vec![
-                    argument("Name", wit::Value::Text("Backup Server Certificate".into())),
-                    argument("ValidForDays", wit::Value::Integer(days)),
-                ],
-            )
-            .await,
-    )?;
-    let certificate = generated
-        .into_iter()
-        .find(|v| matches!(v, wit::Value::Certificate(_)))
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "UnknownError",
-                "NothingGenerated",
-                "no certificate was generated",
-            )
-        })?;
-    assign_and_reload(&app, vec![argument("Certificate", certificate)]).await?;
+    let days = u32::try_from(days)
+        .map_err(|_| ApiError::bad_request("BadValidBy", "validBy is too far in the future"))?;
+    assign_and_reload(
+        &app,
+        SlotCall::Generate {
+            friendly_name: "Backup Server Certificate".into(),
+            days,
+        },
+    )
+    .await?;
     super::log("regenerated the backup server certificate");
     Ok(StatusCode::ACCEPTED.into_response())
 }

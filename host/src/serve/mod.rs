@@ -32,7 +32,7 @@ pub const DEFAULT_UPLOAD_LIMIT: usize = 1024 * 1024;
 pub fn log(message: &str) {
     eprintln!(
         "{} certhost serve: {message}",
-        model::timestamp(crate::engine::methods::now())
+        model::timestamp(crate::clock::now())
     );
 }
 
@@ -79,7 +79,7 @@ async fn serve(options: ServeOptions, worker: worker::Worker) -> Result<(), Stri
         // First run: the backup server certificate and its REST binding, as after an
         // installation of the originals.
         match worker
-            .invoke("Get-BackupServerCertificate", Vec::new())
+            .slot(crate::store::BACKUP_SERVER_SLOT, worker::SlotCall::Current)
             .await
         {
             Ok(Ok(_)) => log(
@@ -106,7 +106,6 @@ async fn serve(options: ServeOptions, worker: worker::Worker) -> Result<(), Stri
         auth::Auth::new(options.access_token_lifetime),
         worker,
         open()?,
-        options.state_dir.clone(),
         options.upload_limit,
         reload.clone(),
     ));

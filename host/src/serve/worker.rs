@@ -1,20 +1,31 @@
 //! The certificate component, for the async server: one thread owns the wasmtime runtime
-//! and the component, and runs calls one at a time for the request handlers.
+//! and the component (with the REST worker's grants: no files), and runs typed calls one
+//! at a time for the request handlers.
 
-use crate::plugin::{CertificateInfo, PluginError, Runtime, RuntimeConfig, Services, wit};
+use crate::plugin::{
+    AssignOptions, CertificateInfo, Grants, PluginError, Runtime, RuntimeConfig, Services,
+    SlotOutcome,
+};
 use crate::store::Database;
 use std::path::Path;
 use std::sync::{Arc, Mutex, mpsc};
 use tokio::sync::oneshot;
 
-/// A cmdlet's outcome: values, or the cmdlet's own error.
-pub type CmdletOutcome = Result<Vec<wit::Value>, wit::CmdletError>;
+/// A slot operation of the component's `slots` export.
+pub enum SlotCall {
+    /// The slot's certificate (made on first use where the slot has a default).
+    Current,
+    /// A PFX (or PEM with one key) upload, validated and assigned.
+    AssignUpload { data: Vec<u8>, password: String },
+    /// A new self-signed certificate for this server, assigned.
+    Generate { friendly_name: String, days: u32 },
+}
 
 enum Job {
-    Invoke {
-        name: String,
-        arguments: Vec<wit::Argument>,
-        reply: oneshot::Sender<Result<CmdletOutcome, PluginError>>,
+    Slot {
+        slot: &'static str,
+        call: SlotCall,
+        reply: oneshot::Sender<Result<SlotOutcome, PluginError>>,
     },
     Inspect {
         der: Vec<u8>,
@@ -36,30 +47,48 @@ fn stopped() -> PluginError {
     }
 }
 
+const ASSIGN: AssignOptions = AssignOptions {
+    force: false,
+    what_if: false,
+};
+
 impl Worker {
     /// Starts the thread: loads (or reuses the precompiled) component.
     pub fn start(state_dir: &Path) -> Result<Self, String> {
         let database = Database::open(state_dir).map_err(|e| e.to_string())?;
         let runtime =
             Runtime::new(RuntimeConfig::new(state_dir.join("cache"))).map_err(|e| e.to_string())?;
-        let plugin = runtime.load_builtin().map_err(|e| e.to_string())?;
-        let services = Services::new(Arc::new(Mutex::new(database)), state_dir.to_path_buf());
+        let plugin = runtime
+            .load_builtin(Grants::rest_worker())
+            .map_err(|e| e.to_string())?;
+        let services = Services::new(
+            Arc::new(Mutex::new(database)),
+            state_dir.to_path_buf(),
+            state_dir.to_path_buf(),
+        );
         let (jobs, queue) = mpsc::channel::<Job>();
         std::thread::Builder::new()
             .name("certhost-component".into())
             .spawn(move || {
                 for job in queue {
                     match job {
-                        Job::Invoke {
-                            name,
-                            arguments,
-                            reply,
-                        } => {
+                        Job::Slot { slot, call, reply } => {
                             let result =
-                                runtime.invoke_cmdlet(&plugin, &services, &name, &arguments, None);
+                                runtime
+                                    .slots(&plugin, &services)
+                                    .and_then(|api| match call {
+                                        SlotCall::Current => api.current(slot),
+                                        SlotCall::AssignUpload { data, password } => {
+                                            api.assign_upload(slot, &data, &password, ASSIGN)
+                                        }
+                                        SlotCall::Generate {
+                                            friendly_name,
+                                            days,
+                                        } => api.generate(slot, &friendly_name, days, ASSIGN),
+                                    });
                             for message in services.take_messages() {
                                 if let crate::plugin::Message::Warning(text) = message {
-                                    super::log(&format!("{name}: warning: {text}"));
+                                    super::log(&format!("{slot}: warning: {text}"));
                                 }
                             }
                             let _ = reply.send(result);
@@ -78,19 +107,15 @@ impl Worker {
         Ok(Worker { jobs })
     }
 
-    /// Runs a cmdlet of the component.
-    pub async fn invoke(
+    /// Runs a typed slot call of the component.
+    pub async fn slot(
         &self,
-        name: &str,
-        arguments: Vec<wit::Argument>,
-    ) -> Result<CmdletOutcome, PluginError> {
+        slot: &'static str,
+        call: SlotCall,
+    ) -> Result<SlotOutcome, PluginError> {
         let (reply, answer) = oneshot::channel();
         self.jobs
-            .send(Job::Invoke {
-                name: name.into(),
-                arguments,
-                reply,
-            })
+            .send(Job::Slot { slot, call, reply })
             .map_err(|_| stopped())?;
         answer.await.map_err(|_| stopped())?
     }

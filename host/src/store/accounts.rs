@@ -1,5 +1,5 @@
 //! Administrator accounts of the REST API: a name and an Argon2id password hash (PHC
-//! string). The hash is computed by the caller (`crate::serve::auth`).
+//! string). The hash is computed by the caller (the server's auth module).
 
 use super::{Database, StoreError, now};
 use rusqlite::{OptionalExtension, params};

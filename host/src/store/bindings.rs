@@ -3,6 +3,9 @@
 use super::{Database, StoreError, canonical_store_name, now};
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
+/// The backup server REST API's application id (domain reference §3).
+pub const REST_API_APP_ID: &str = "{284175c4-aa3e-4c6f-a2dd-5a4c80552eb9}";
+
 /// One binding.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Binding {

@@ -19,7 +19,7 @@ mod settings;
 mod slots;
 
 pub use accounts::Account;
-pub use bindings::{Binding, BindingError};
+pub use bindings::{Binding, BindingError, REST_API_APP_ID};
 pub use certificates::{NewEntry, StoredCertificate, thumbprint};
 pub use peers::TrustedPeer;
 pub use slots::{

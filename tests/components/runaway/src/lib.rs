@@ -41,6 +41,7 @@ impl Guest for Runaway {
 
     fn invoke(
         name: String,
+        _parameter_set: String,
         _arguments: Vec<Argument>,
         _input: Option<Value>,
     ) -> Result<Vec<Value>, CmdletError> {

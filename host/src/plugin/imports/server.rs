@@ -1,11 +1,11 @@
-//! The host side of the `server` import: the identity and the certificate slots.
+//! `server`: the identity and the certificate slots; every call needs `Server`.
 
-use super::bindings::certhost::plugin::{server, types};
-use super::host_impl::{binding_error, store_error};
-use super::state::HostState;
-use crate::builtins::REST_API_APP_ID;
+use super::super::bindings::certhost::plugin::{server, types};
+use super::super::state::HostState;
+use super::{binding_error, store_denied, store_error};
 use crate::store::{
-    Assignment, AssignmentPlan, BACKUP_SERVER_SLOT, Binding, NewEntry, SlotError, canonical_slot,
+    Assignment, AssignmentPlan, BACKUP_SERVER_SLOT, Binding, NewEntry, REST_API_APP_ID, SlotError,
+    canonical_slot,
 };
 
 /// The endpoint the backup server's REST API is bound to after installation.
@@ -52,6 +52,7 @@ pub fn default_rest_binding() -> Binding {
 
 impl server::Host for HostState {
     fn identity(&mut self) -> Result<server::ServerIdentity, types::StoreError> {
+        self.gate.server().map_err(store_denied)?;
         let id = crate::identity::server_identity(&self.database()).map_err(store_error)?;
         Ok(server::ServerIdentity {
             fqdn: id.fqdn,
@@ -64,6 +65,7 @@ impl server::Host for HostState {
         &mut self,
         slot: String,
     ) -> Result<Option<server::SlotAssignment>, types::StoreError> {
+        self.gate.server().map_err(store_denied)?;
         Ok(self
             .database()
             .get_slot(&slot)
@@ -81,6 +83,7 @@ impl server::Host for HostState {
         slot: String,
         thumbprint: String,
     ) -> Result<server::AssignmentPlan, types::StoreError> {
+        self.gate.server().map_err(store_denied)?;
         self.database()
             .plan_assignment(&slot, &thumbprint)
             .map(plan_to_wit)
@@ -91,6 +94,7 @@ impl server::Host for HostState {
         &mut self,
         request: server::Assignment,
     ) -> Result<server::AssignmentPlan, types::StoreError> {
+        self.gate.server().map_err(store_denied)?;
         let slot = canonical_slot(&request.slot).map_err(slot_error)?;
         let entry = NewEntry {
             certificate: request.entry.certificate,

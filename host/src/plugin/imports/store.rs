@@ -1,0 +1,79 @@
+//! `store`: certificates in the named stores. Reads need `StoreRead` and return private
+//! keys only with `PrivateKeys`; writes need `StoreWrite`.
+
+use super::super::bindings::certhost::plugin::{store, types};
+use super::super::state::HostState;
+use super::{store_denied, store_error};
+use crate::store::NewEntry;
+
+fn to_wit(c: crate::store::StoredCertificate, with_key: bool) -> store::StoredCertificate {
+    store::StoredCertificate {
+        store: c.store,
+        thumbprint: c.thumbprint,
+        entry: types::CertificateEntry {
+            certificate: c.certificate,
+            private_key: if with_key { c.private_key } else { None },
+            friendly_name: c.friendly_name,
+            chain: c.chain,
+        },
+    }
+}
+
+impl store::Host for HostState {
+    fn list_certificates(
+        &mut self,
+        store: String,
+    ) -> Result<Vec<store::StoredCertificate>, types::StoreError> {
+        let with_key = self.gate.store_read(&store).map_err(store_denied)?;
+        let list = self
+            .database()
+            .list_certificates(&store)
+            .map_err(store_error)?;
+        Ok(list.into_iter().map(|c| to_wit(c, with_key)).collect())
+    }
+
+    fn get_certificate(
+        &mut self,
+        store: String,
+        thumbprint: String,
+    ) -> Result<Option<store::StoredCertificate>, types::StoreError> {
+        let with_key = self.gate.store_read(&store).map_err(store_denied)?;
+        Ok(self
+            .database()
+            .get_certificate(&store, &thumbprint)
+            .map_err(store_error)?
+            .map(|c| to_wit(c, with_key)))
+    }
+
+    fn add_certificates(
+        &mut self,
+        store: String,
+        entries: Vec<types::CertificateEntry>,
+    ) -> Result<Vec<String>, types::StoreError> {
+        self.gate.store_write(&store).map_err(store_denied)?;
+        let entries: Vec<NewEntry> = entries
+            .into_iter()
+            .map(|e| NewEntry {
+                certificate: e.certificate,
+                private_key: e.private_key,
+                friendly_name: e.friendly_name,
+                chain: e.chain,
+            })
+            .collect();
+        self.database()
+            .add_certificates(&store, &entries)
+            .map_err(store_error)
+    }
+
+    fn remove_certificate(
+        &mut self,
+        store: String,
+        thumbprint: String,
+        _delete_key: bool,
+    ) -> Result<bool, types::StoreError> {
+        self.gate.store_write(&store).map_err(store_denied)?;
+        self.database()
+            .remove_certificate(&store, &thumbprint)
+            .map_err(store_error)
+    }
+}
