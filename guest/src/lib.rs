@@ -11,6 +11,9 @@ mod bindings {
 mod args;
 mod cmdlets;
 mod convert;
+#[cfg(test)]
+mod fake_host;
+mod host_api;
 mod host_primitives;
 mod slot_api;
 
@@ -108,8 +111,11 @@ impl bindings::exports::certhost::plugin::cmdlets::Guest for Component {
             .iter()
             .find(|c| (c.info)().name.eq_ignore_ascii_case(&name))
             .ok_or_else(|| cmdlets::error::not_found_cmdlet(&name))?;
-        (cmdlet.run)(&args::Args::new(arguments), input)
+        (cmdlet.run)(&args::Args::new(arguments), input, &host_api::Wit)
     }
 }
 
+// Exported only in the component: a native build (the cmdlets' unit tests) links no
+// component-model export names.
+#[cfg(target_arch = "wasm32")]
 bindings::export!(Component with_types_in bindings);

@@ -1,14 +1,16 @@
 //! The typed `slots` export: the slot cmdlets' validation and atomic assignment as
 //! plain calls for hosts that are not a shell (the REST API). No files, no cmdlet names.
 
-use crate::bindings::certhost::plugin::store;
+use crate::host_api::{HostApi, Wit};
+
+/// The component's host, for the export's calls.
+const HOST: &dyn HostApi = &Wit;
 use crate::bindings::certhost::plugin::types::CmdletError;
 use crate::bindings::exports::certhost::plugin::cmdlets::CertificateObject;
 use crate::bindings::exports::certhost::plugin::slots::{AssignOptions, Guest, SlotCertificate};
 use crate::cmdlets::error;
 use crate::cmdlets::slots::{self, Slot};
 use crate::convert::cert_error;
-use crate::host_primitives::HostPrimitives;
 
 /// Every slot by its host name.
 const SLOTS: [&Slot; 4] = [
@@ -57,7 +59,8 @@ fn assigned(
 
 impl Guest for crate::Component {
     fn current(name: String) -> Result<Option<SlotCertificate>, CmdletError> {
-        assigned(slots::current(slot(&name)?))
+        let host = HOST;
+        assigned(slots::current(host, slot(&name)?))
     }
 
     fn assign_stored(
@@ -66,8 +69,10 @@ impl Guest for crate::Component {
         thumbprint: String,
         o: AssignOptions,
     ) -> Result<Option<SlotCertificate>, CmdletError> {
+        let host = HOST;
         let slot = slot(&name)?;
-        let stored = store::get_certificate(&store_name, &thumbprint)
+        let stored = host
+            .get_certificate(&store_name, &thumbprint)
             .map_err(|e| error::from_store(e, Some(&thumbprint)))?
             .ok_or_else(|| {
                 error::new(
@@ -77,7 +82,7 @@ impl Guest for crate::Component {
                     Some(&thumbprint),
                 )
             })?;
-        assigned(slots::assign(slot, stored.entry, &options(&o, false)))
+        assigned(slots::assign(host, slot, stored.entry, &options(&o, false)))
     }
 
     fn assign_upload(
@@ -86,10 +91,12 @@ impl Guest for crate::Component {
         password: String,
         o: AssignOptions,
     ) -> Result<Option<SlotCertificate>, CmdletError> {
+        let host = HOST;
         let slot = slot(&name)?;
-        let keyed = certhost_core::bundle::from_upload(&data, &password, &HostPrimitives)
+        let keyed = certhost_core::bundle::from_upload(&data, &password, host.primitives())
             .map_err(|e| error::from_cert(cert_error(e), None))?;
         assigned(slots::assign(
+            host,
             slot,
             slots::keyed_entry(keyed, None),
             &options(&o, false),
@@ -103,15 +110,17 @@ impl Guest for crate::Component {
         password: Option<String>,
         o: AssignOptions,
     ) -> Result<Option<SlotCertificate>, CmdletError> {
+        let host = HOST;
         let slot = slot(&name)?;
         let keyed = certhost_core::bundle::from_files(
             &certificate,
             &private_key,
             password.as_deref(),
-            &HostPrimitives,
+            host.primitives(),
         )
         .map_err(|e| error::from_cert(cert_error(e), None))?;
         assigned(slots::assign(
+            host,
             slot,
             slots::keyed_entry(keyed, None),
             &options(&o, false),
@@ -124,12 +133,16 @@ impl Guest for crate::Component {
         days: u32,
         o: AssignOptions,
     ) -> Result<Option<SlotCertificate>, CmdletError> {
+        let host = HOST;
         let slot = slot(&name)?;
-        let entry = slots::generate_for_server(&slots::ServerCertificateRequest {
-            subject: None,
-            friendly_name,
-            validity_days: i64::from(days),
-        })?;
-        assigned(slots::assign(slot, entry, &options(&o, true)))
+        let entry = slots::generate_for_server(
+            host,
+            &slots::ServerCertificateRequest {
+                subject: None,
+                friendly_name,
+                validity_days: i64::from(days),
+            },
+        )?;
+        assigned(slots::assign(host, slot, entry, &options(&o, true)))
     }
 }

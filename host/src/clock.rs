@@ -39,3 +39,18 @@ pub fn parse_datetime(text: &str) -> Option<i64> {
     }
     None
 }
+
+/// `11/22/2026 20:52:16` (PowerShell's short form, en-US, 24-hour like `pwsh` on Linux;
+/// certhost shows times in UTC).
+pub fn datetime_short(t: i64) -> String {
+    let d = OffsetDateTime::from_unix_timestamp(t).unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    format!(
+        "{}/{}/{} {:02}:{:02}:{:02}",
+        u8::from(d.month()),
+        d.day(),
+        d.year(),
+        d.hour(),
+        d.minute(),
+        d.second()
+    )
+}

@@ -9,6 +9,7 @@
 //! - [`store`]: the persistent certificate stores and bindings (SQLite)
 
 pub mod builtins;
+pub mod certificate;
 pub mod cli;
 pub mod clock;
 pub mod engine;
@@ -19,4 +20,5 @@ pub mod paths;
 pub mod plugin;
 pub mod repl;
 pub mod serve;
+pub mod services;
 pub mod store;

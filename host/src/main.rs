@@ -1,14 +1,14 @@
 //! The `certhost` binary.
 
+use certhost::builtins;
 use certhost::cli::{self, Mode};
-use certhost::engine::session::{HostContext, Outcome};
+use certhost::engine::session::Outcome;
 use certhost::engine::{Session, SessionOptions, Value};
 use certhost::format::Formatter;
-use certhost::plugin::{Grants, Runtime, RuntimeConfig, Services};
-use certhost::store::Database;
+use certhost::services::Host;
 use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
-use std::sync::{Arc, Mutex};
+use std::rc::Rc;
 
 fn main() -> ExitCode {
     std::panic::set_hook(Box::new(|info| {
@@ -38,27 +38,23 @@ fn main() -> ExitCode {
 
 fn run(cli: &cli::Cli) -> Result<ExitCode, String> {
     let state_dir = certhost::paths::state_dir();
-    let database = Database::open(&state_dir).map_err(|e| e.to_string())?;
-    let runtime =
-        Runtime::new(RuntimeConfig::new(state_dir.join("cache"))).map_err(|e| e.to_string())?;
-    let plugin = runtime
-        .load_builtin(Grants::shell())
-        .map_err(|e| e.to_string())?;
     let cwd =
         std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
-    let services = Services::new(Arc::new(Mutex::new(database)), cwd, state_dir.clone());
+    // The composition root: the services, the command table, then the shell.
+    let host = Rc::new(Host::open(&state_dir, cwd)?);
     let stdin_is_terminal = std::io::stdin().is_terminal();
     let options = SessionOptions {
         non_interactive: cli.non_interactive || !stdin_is_terminal,
         color: std::io::stderr().is_terminal(),
     };
-    let host = HostContext {
-        runtime,
-        certificate_plugin: std::rc::Rc::new(plugin),
-        services,
-    };
-    let mut session =
-        Session::new(host, options, Box::new(std::io::stderr())).map_err(|e| e.to_string())?;
+    let mut session = Session::new(
+        host.clone(),
+        builtins::all(),
+        options,
+        Box::new(std::io::stderr()),
+    );
+    builtins::register_module(&mut session, host.certificate_plugin.clone())
+        .map_err(|e| e.to_string())?;
     // On a terminal, tables fit its width; piped output is never cut.
     let width = std::io::stdout()
         .is_terminal()

@@ -1,5 +1,6 @@
-//! Every example in every cmdlet's metadata (host built-ins and the certificate
-//! component's cmdlets) runs, as written, without an error.
+//! Every command's metadata (host built-ins and the certificate component's cmdlets)
+//! follows the rules of `certhost_cmdlet_meta::check`, and every example runs, as
+//! written, without an error; an example that declares its output prints exactly that.
 
 mod common;
 use certhost::plugin::{Grants, Runtime, RuntimeConfig, Services};
@@ -19,25 +20,26 @@ fn every_cmdlet_example_runs_without_error() {
         dir.path().to_path_buf(),
         dir.path().join("home"),
     );
-    let mut examples: Vec<(String, String)> = runtime
-        .list_cmdlets(&plugin, &services)
-        .unwrap()
-        .into_iter()
-        .flat_map(|c| {
-            c.examples
-                .into_iter()
-                .map(move |e| (c.name.clone(), e.code))
-        })
-        .collect();
-    examples.extend(certhost::builtins::all().iter().flat_map(|c| {
-        c.info()
-            .examples
+    let mut infos = runtime.list_cmdlets(&plugin, &services).unwrap();
+    infos.extend(certhost::builtins::all().iter().map(|c| c.info().clone()));
+    let broken = certhost_cmdlet_meta::check_all(&infos);
+    assert!(
+        broken.is_empty(),
+        "metadata rules broken:\n{}",
+        broken
             .iter()
-            .map(|e| (c.info().name.clone(), e.code.clone()))
+            .map(ToString::to_string)
             .collect::<Vec<_>>()
-    }));
-    assert!(examples.len() >= 5, "{} examples", examples.len());
-    for (cmdlet, code) in examples {
+            .join("\n")
+    );
+    let examples: Vec<(String, certhost_cmdlet_meta::Example)> = infos
+        .iter()
+        .flat_map(|c| c.examples.iter().map(|e| (c.name.clone(), e.clone())))
+        .filter(|(_, e)| !e.needs_console)
+        .collect();
+    assert!(examples.len() >= infos.len(), "{} examples", examples.len());
+    for (cmdlet, example) in examples {
+        let code = example.code;
         let sb = Sandbox::new();
         // The module the Import-Module examples load.
         std::fs::copy(env!("CERTHOST_HOSTILE_WASM"), sb.path("module.wasm")).unwrap();
@@ -48,5 +50,11 @@ fn every_cmdlet_example_runs_without_error() {
             "example of {cmdlet}:\n{code}\nstdout:\n{}",
             out.stdout
         );
+        if let Some(expected) = example.output {
+            assert_eq!(
+                out.stdout, expected,
+                "output of the example of {cmdlet}:\n{code}"
+            );
+        }
     }
 }

@@ -116,3 +116,50 @@ fn the_documented_read_host_password_example_assigns_a_key_pair() {
     let current = sb.run("(Get-BackupServerCertificate).Subject").ok();
     assert_eq!(current.stdout.trim(), "CN=backup01.tech.local, O=Tech");
 }
+
+#[test]
+fn import_module_asks_once_per_ungranted_capability() {
+    let sb = Sandbox::new();
+    sb.run("Write-Output warm").ok();
+    std::fs::copy(env!("CERTHOST_HOSTILE_WASM"), sb.path("hostile.wasm")).unwrap();
+    // The module imports store, bindings, files and server: six questions, in the
+    // order of its imports. Only the first is answered yes.
+    let screen = session(
+        &sb,
+        &[
+            "Import-Module ./hostile.wasm",
+            "y",
+            "n",
+            "n",
+            "",
+            "n",
+            "n",
+            "(Get-Module hostile).Grants -join ','",
+            "Get-StolenKey My",
+            "Read-AnyFile x",
+        ],
+    );
+    for capability in [
+        "StoreRead",
+        "StoreWrite",
+        "Bindings",
+        "FilesRead",
+        "FilesWrite",
+        "Server",
+    ] {
+        assert_eq!(
+            screen.matches(&format!("Grant {capability} (")).count(),
+            1,
+            "{capability}: {screen}"
+        );
+    }
+    assert!(
+        screen.contains("\nMessages,Primitives,StoreRead\n"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("certificates: 0, private keys: 0"),
+        "{screen}"
+    );
+    assert!(screen.contains("was not granted FilesRead"), "{screen}");
+}

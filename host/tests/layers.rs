@@ -13,6 +13,11 @@ struct Rule {
 
 const RULES: &[Rule] = &[
     Rule {
+        dirs: &["engine"],
+        forbidden: r"crate::(builtins|commands|format|plugin|serve|services)\b",
+        why: "the engine is the language: it is given its commands and context",
+    },
+    Rule {
         dirs: &["plugin", "store"],
         forbidden: r"crate::(builtins|commands|engine|serve|services)\b",
         why: "the component runtime and the store know nothing of the shell or the server",
@@ -28,7 +33,7 @@ const RULES: &[Rule] = &[
         why: "the server calls typed functions, never a cmdlet by name",
     },
     Rule {
-        dirs: &["commands"],
+        dirs: &["builtins", "commands"],
         forbidden: r"session\.host\(\)",
         why: "commands call services, not the session's host internals",
     },
@@ -82,10 +87,17 @@ fn the_layer_rules_hold() {
 
 #[test]
 fn a_broken_rule_is_reported() {
+    let use_plugin = "use crate::plugin::Runtime;";
+    assert_eq!(violations(&RULES[0], "engine/x.rs", use_plugin).len(), 1);
     let line = "use crate::engine::Session;";
-    assert_eq!(violations(&RULES[0], "plugin/x.rs", line).len(), 1);
-    assert_eq!(violations(&RULES[1], "serve/x.rs", line).len(), 1);
+    assert_eq!(violations(&RULES[1], "plugin/x.rs", line).len(), 1);
+    assert_eq!(violations(&RULES[2], "serve/x.rs", line).len(), 1);
     let call = r#"worker.invoke("Add-BackupServerCertificate", args)"#;
-    assert_eq!(violations(&RULES[2], "serve/api.rs", call).len(), 1);
-    assert!(violations(&RULES[0], "plugin/x.rs", "use crate::store::Database;").is_empty());
+    assert_eq!(violations(&RULES[3], "serve/api.rs", call).len(), 1);
+    assert_eq!(
+        violations(&RULES[4], "builtins/x.rs", "let h = session.host();").len(),
+        1
+    );
+    assert!(violations(&RULES[1], "plugin/x.rs", "use crate::store::Database;").is_empty());
+    assert!(violations(&RULES[0], "engine/x.rs", "use crate::lang::ast::Script;").is_empty());
 }

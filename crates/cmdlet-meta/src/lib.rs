@@ -66,6 +66,8 @@ pub struct Example {
     pub remarks: String,
     /// The exact output, when the example declares it (compared by the meta-test).
     pub output: Option<String>,
+    /// It asks at the console (`Read-Host`), so it runs only in a terminal.
+    pub needs_console: bool,
 }
 
 /// Everything the shell needs to call and document a command.
@@ -177,6 +179,15 @@ pub fn example(title: &str, code: &str, remarks: &str) -> Example {
         code: code.into(),
         remarks: remarks.into(),
         output: None,
+        needs_console: false,
+    }
+}
+
+/// An example that asks at the console, so it runs only in a terminal.
+pub fn console_example(title: &str, code: &str, remarks: &str) -> Example {
+    Example {
+        needs_console: true,
+        ..example(title, code, remarks)
     }
 }
 
@@ -218,6 +229,8 @@ pub trait CmdletExt {
     fn default_set(self, set: &str) -> Self;
     /// Other names (the originals' names, short aliases).
     fn aliased(self, aliases: &[&str]) -> Self;
+    /// Its examples.
+    fn examples(self, examples: Vec<Example>) -> Self;
 }
 
 impl CmdletExt for CmdletInfo {
@@ -231,6 +244,10 @@ impl CmdletExt for CmdletInfo {
     }
     fn aliased(mut self, aliases: &[&str]) -> Self {
         self.aliases = aliases.iter().map(|s| s.to_string()).collect();
+        self
+    }
+    fn examples(mut self, examples: Vec<Example>) -> Self {
+        self.examples = examples;
         self
     }
 }

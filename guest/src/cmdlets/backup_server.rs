@@ -8,12 +8,11 @@ use super::slots::{
 };
 use super::{Cmdlet, error};
 use crate::args::Args;
-use crate::bindings::certhost::plugin::files;
 use crate::bindings::exports::certhost::plugin::cmdlets::{
     CmdletError, CmdletInfo, ParameterType as T, Value,
 };
 use crate::convert::{cert_error, entry_from_pfx};
-use crate::host_primitives::HostPrimitives;
+use crate::host_api::HostApi;
 
 pub const GET: Cmdlet = Cmdlet {
     info: get_info,
@@ -71,17 +70,19 @@ fn get_info() -> CmdletInfo {
     )
 }
 
-fn get(args: &Args, _input: Option<Value>) -> Result<Vec<Value>, CmdletError> {
+fn get(args: &Args, _input: Option<Value>, host: &dyn HostApi) -> Result<Vec<Value>, CmdletError> {
     if args.switch("FromStore") {
-        return Ok(slots::eligible_in_store()?
+        return Ok(slots::eligible_in_store(host)?
             .into_iter()
             .map(Value::Certificate)
             .collect());
     }
     if let Some(path) = args.text("Path") {
-        let data = files::read_file(&path).map_err(|e| error::file(&path, e, false))?;
+        let data = host
+            .read_file(&path)
+            .map_err(|e| error::file(&path, e, false))?;
         let password = args.text("Password").unwrap_or_default();
-        let entries = certhost_core::pkcs12::read_pfx(&data, &password, &HostPrimitives)
+        let entries = certhost_core::pkcs12::read_pfx(&data, &password, host.primitives())
             .map_err(|e| error::from_cert(cert_error(e), Some(&path)))?;
         return entries
             .into_iter()
@@ -93,7 +94,7 @@ fn get(args: &Args, _input: Option<Value>) -> Result<Vec<Value>, CmdletError> {
             })
             .collect();
     }
-    Ok(slots::current(&BACKUP_SERVER)?
+    Ok(slots::current(host, &BACKUP_SERVER)?
         .map(Value::Certificate)
         .into_iter()
         .collect())
@@ -176,38 +177,47 @@ fn add_info() -> CmdletInfo {
     )
 }
 
-fn add(args: &Args, input: Option<Value>) -> Result<Vec<Value>, CmdletError> {
+fn add(args: &Args, input: Option<Value>, host: &dyn HostApi) -> Result<Vec<Value>, CmdletError> {
     let (entry, generated) = if let Some(cert) = args.certificate_or_piped("Certificate", &input) {
-        (slots::entry_for(cert)?, false)
+        (slots::entry_for(host, cert)?, false)
     } else if let Some(cert_path) = args.text("CertificatePath") {
         let key_path = args.text("PrivateKeyPath").unwrap_or_default();
-        let cert_data =
-            files::read_file(&cert_path).map_err(|e| error::file(&cert_path, e, false))?;
-        let key_data = files::read_file(&key_path).map_err(|e| error::file(&key_path, e, false))?;
+        let cert_data = host
+            .read_file(&cert_path)
+            .map_err(|e| error::file(&cert_path, e, false))?;
+        let key_data = host
+            .read_file(&key_path)
+            .map_err(|e| error::file(&key_path, e, false))?;
         let password = args.text("Password");
         let keyed = certhost_core::bundle::from_files(
             &cert_data,
             &key_data,
             password.as_deref(),
-            &HostPrimitives,
+            host.primitives(),
         )
         .map_err(|e| error::from_cert(cert_error(e), Some(&cert_path)))?;
         (slots::keyed_entry(keyed, None), false)
     } else if let Some(path) = args.text("Path") {
-        let data = files::read_file(&path).map_err(|e| error::file(&path, e, false))?;
+        let data = host
+            .read_file(&path)
+            .map_err(|e| error::file(&path, e, false))?;
         let password = args.text("Password").unwrap_or_default();
-        let keyed = certhost_core::bundle::from_upload(&data, &password, &HostPrimitives)
+        let keyed = certhost_core::bundle::from_upload(&data, &password, host.primitives())
             .map_err(|e| error::from_cert(cert_error(e), Some(&path)))?;
         (slots::keyed_entry(keyed, None), false)
     } else if let Some(name) = args.text("Name") {
         slots::warn(
+            host,
             "-Name is obsolete: use Generate-BackupServerCertificate -Name <name> | Add-BackupServerCertificate",
         );
-        let entry = slots::generate_for_server(&ServerCertificateRequest {
-            subject: None,
-            friendly_name: name,
-            validity_days: DEFAULT_SERVER_VALIDITY_DAYS,
-        })?;
+        let entry = slots::generate_for_server(
+            host,
+            &ServerCertificateRequest {
+                subject: None,
+                friendly_name: name,
+                validity_days: DEFAULT_SERVER_VALIDITY_DAYS,
+            },
+        )?;
         (entry, true)
     } else {
         return Err(error::invalid_argument(
@@ -215,12 +225,15 @@ fn add(args: &Args, input: Option<Value>) -> Result<Vec<Value>, CmdletError> {
             "give -Certificate (or pipe one), -CertificatePath with -PrivateKeyPath, -Path, or -Name",
         ));
     };
-    Ok(
-        slots::assign(&BACKUP_SERVER, entry, &assign_options(args, generated))?
-            .map(Value::Certificate)
-            .into_iter()
-            .collect(),
-    )
+    Ok(slots::assign(
+        host,
+        &BACKUP_SERVER,
+        entry,
+        &assign_options(args, generated),
+    )?
+    .map(Value::Certificate)
+    .into_iter()
+    .collect())
 }
 
 fn generate_info() -> CmdletInfo {
@@ -251,15 +264,24 @@ fn generate_info() -> CmdletInfo {
     )
 }
 
-fn generate(args: &Args, _input: Option<Value>) -> Result<Vec<Value>, CmdletError> {
-    let entry = slots::generate_for_server(&ServerCertificateRequest {
-        subject: None,
-        friendly_name: args.text("Name").unwrap_or_default(),
-        validity_days: args
-            .integer("ValidForDays")
-            .unwrap_or(DEFAULT_SERVER_VALIDITY_DAYS),
-    })?;
-    Ok(vec![Value::Certificate(slots::store_generated(entry)?)])
+fn generate(
+    args: &Args,
+    _input: Option<Value>,
+    host: &dyn HostApi,
+) -> Result<Vec<Value>, CmdletError> {
+    let entry = slots::generate_for_server(
+        host,
+        &ServerCertificateRequest {
+            subject: None,
+            friendly_name: args.text("Name").unwrap_or_default(),
+            validity_days: args
+                .integer("ValidForDays")
+                .unwrap_or(DEFAULT_SERVER_VALIDITY_DAYS),
+        },
+    )?;
+    Ok(vec![Value::Certificate(slots::store_generated(
+        host, entry,
+    )?)])
 }
 
 fn test_info() -> CmdletInfo {
@@ -286,10 +308,10 @@ fn test_info() -> CmdletInfo {
     )
 }
 
-fn test(args: &Args, input: Option<Value>) -> Result<Vec<Value>, CmdletError> {
+fn test(args: &Args, input: Option<Value>, host: &dyn HostApi) -> Result<Vec<Value>, CmdletError> {
     let cert = match args.certificate_or_piped("Certificate", &input) {
         Some(c) => c.clone(),
-        None => slots::current(&BACKUP_SERVER)?.ok_or_else(|| {
+        None => slots::current(host, &BACKUP_SERVER)?.ok_or_else(|| {
             error::invalid_argument(
                 "CertificateRequired",
                 "no certificate is in use; give -Certificate",
@@ -299,7 +321,7 @@ fn test(args: &Args, input: Option<Value>) -> Result<Vec<Value>, CmdletError> {
     let info = certhost_core::inspect::inspect(&cert.der)
         .map_err(|e| error::from_cert(cert_error(e), None))?;
     Ok(
-        slots::findings(&BACKUP_SERVER, &info, cert.has_private_key)?
+        slots::findings(host, &BACKUP_SERVER, &info, cert.has_private_key)?
             .iter()
             .map(slots::finding_object)
             .collect(),

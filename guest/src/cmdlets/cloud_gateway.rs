@@ -9,6 +9,7 @@ use crate::args::Args;
 use crate::bindings::exports::certhost::plugin::cmdlets::{
     CmdletError, CmdletInfo, ParameterType as T, Value,
 };
+use crate::host_api::HostApi;
 
 pub const GENERATE: Cmdlet = Cmdlet {
     info: generate_info,
@@ -56,15 +57,24 @@ fn generate_info() -> CmdletInfo {
     )
 }
 
-fn generate(args: &Args, _input: Option<Value>) -> Result<Vec<Value>, CmdletError> {
-    let entry = slots::generate_for_server(&ServerCertificateRequest {
-        subject: args.text("Subject"),
-        friendly_name: args.text("FriendlyName").unwrap_or_default(),
-        validity_days: args
-            .integer("ValidForDays")
-            .unwrap_or(DEFAULT_VALIDITY_DAYS),
-    })?;
-    Ok(vec![Value::Certificate(slots::store_generated(entry)?)])
+fn generate(
+    args: &Args,
+    _input: Option<Value>,
+    host: &dyn HostApi,
+) -> Result<Vec<Value>, CmdletError> {
+    let entry = slots::generate_for_server(
+        host,
+        &ServerCertificateRequest {
+            subject: args.text("Subject"),
+            friendly_name: args.text("FriendlyName").unwrap_or_default(),
+            validity_days: args
+                .integer("ValidForDays")
+                .unwrap_or(DEFAULT_VALIDITY_DAYS),
+        },
+    )?;
+    Ok(vec![Value::Certificate(slots::store_generated(
+        host, entry,
+    )?)])
 }
 
 fn get_info() -> CmdletInfo {
@@ -89,11 +99,11 @@ fn get_info() -> CmdletInfo {
     )
 }
 
-fn get(args: &Args, _input: Option<Value>) -> Result<Vec<Value>, CmdletError> {
+fn get(args: &Args, _input: Option<Value>, host: &dyn HostApi) -> Result<Vec<Value>, CmdletError> {
     let certs = if args.switch("FromStore") {
-        slots::eligible_in_store()?
+        slots::eligible_in_store(host)?
     } else {
-        slots::current(&CLOUD_GATEWAY)?.into_iter().collect()
+        slots::current(host, &CLOUD_GATEWAY)?.into_iter().collect()
     };
     Ok(certs.into_iter().map(Value::Certificate).collect())
 }
@@ -129,15 +139,15 @@ fn add_info() -> CmdletInfo {
     )
 }
 
-fn add(args: &Args, input: Option<Value>) -> Result<Vec<Value>, CmdletError> {
+fn add(args: &Args, input: Option<Value>, host: &dyn HostApi) -> Result<Vec<Value>, CmdletError> {
     let cert = args
         .certificate_or_piped("Certificate", &input)
         .ok_or_else(|| {
             error::invalid_argument("CertificateRequired", "give -Certificate or pipe one")
         })?;
-    let entry = slots::entry_for(cert)?;
+    let entry = slots::entry_for(host, cert)?;
     Ok(
-        slots::assign(&CLOUD_GATEWAY, entry, &assign_options(args, false))?
+        slots::assign(host, &CLOUD_GATEWAY, entry, &assign_options(args, false))?
             .map(Value::Certificate)
             .into_iter()
             .collect(),

@@ -7,12 +7,11 @@ use super::meta::{ParamExt, changes_state, cmdlet, default_set, example, param};
 use super::slots::{self, EM_SERVER, EM_WEB_UI, ServerCertificateRequest, Slot};
 use super::{Cmdlet, error};
 use crate::args::Args;
-use crate::bindings::certhost::plugin::files;
 use crate::bindings::exports::certhost::plugin::cmdlets::{
     CmdletError, CmdletInfo, ParameterType as T, Value,
 };
 use crate::convert::cert_error;
-use crate::host_primitives::HostPrimitives;
+use crate::host_api::HostApi;
 
 pub const GET: Cmdlet = Cmdlet {
     info: get_info,
@@ -52,14 +51,14 @@ fn get_info() -> CmdletInfo {
     )
 }
 
-fn get(args: &Args, _input: Option<Value>) -> Result<Vec<Value>, CmdletError> {
+fn get(args: &Args, _input: Option<Value>, host: &dyn HostApi) -> Result<Vec<Value>, CmdletError> {
     let roles: Vec<String> = match args.text("Role") {
         Some(r) => vec![r],
         None => ROLES.iter().map(|r| r.to_string()).collect(),
     };
     let mut out = Vec::new();
     for role in roles {
-        out.extend(slots::current(slot(&role))?.map(Value::Certificate));
+        out.extend(slots::current(host, slot(&role))?.map(Value::Certificate));
     }
     Ok(out)
 }
@@ -112,24 +111,29 @@ fn set_info() -> CmdletInfo {
     )
 }
 
-fn set(args: &Args, input: Option<Value>) -> Result<Vec<Value>, CmdletError> {
+fn set(args: &Args, input: Option<Value>, host: &dyn HostApi) -> Result<Vec<Value>, CmdletError> {
     let role = args.text("Role").unwrap_or_else(|| "Server".into());
     let (entry, generated) = if let Some(cert) = args.certificate_or_piped("Certificate", &input) {
-        (slots::entry_for(cert)?, false)
+        (slots::entry_for(host, cert)?, false)
     } else if let Some(path) = args.text("Path") {
-        let data = files::read_file(&path).map_err(|e| error::file(&path, e, false))?;
+        let data = host
+            .read_file(&path)
+            .map_err(|e| error::file(&path, e, false))?;
         let password = args.text("Password").unwrap_or_default();
-        let keyed = certhost_core::bundle::from_upload(&data, &password, &HostPrimitives)
+        let keyed = certhost_core::bundle::from_upload(&data, &password, host.primitives())
             .map_err(|e| error::from_cert(cert_error(e), Some(&path)))?;
         (slots::keyed_entry(keyed, args.text("FriendlyName")), false)
     } else if args.switch("Generate") {
-        let entry = slots::generate_for_server(&ServerCertificateRequest {
-            subject: None,
-            friendly_name: args
-                .text("FriendlyName")
-                .unwrap_or_else(|| format!("Enterprise Manager {role} Certificate")),
-            validity_days: slots::DEFAULT_SERVER_VALIDITY_DAYS,
-        })?;
+        let entry = slots::generate_for_server(
+            host,
+            &ServerCertificateRequest {
+                subject: None,
+                friendly_name: args
+                    .text("FriendlyName")
+                    .unwrap_or_else(|| format!("Enterprise Manager {role} Certificate")),
+                validity_days: slots::DEFAULT_SERVER_VALIDITY_DAYS,
+            },
+        )?;
         (entry, true)
     } else {
         return Err(error::invalid_argument(
@@ -138,7 +142,7 @@ fn set(args: &Args, input: Option<Value>) -> Result<Vec<Value>, CmdletError> {
         ));
     };
     Ok(
-        slots::assign(slot(&role), entry, &assign_options(args, generated))?
+        slots::assign(host, slot(&role), entry, &assign_options(args, generated))?
             .map(Value::Certificate)
             .into_iter()
             .collect(),

@@ -4,10 +4,10 @@ use super::meta::{ParamExt, changes_state, cmdlet, example, param};
 use super::objects::{certificate_parameter, required_certificate};
 use super::{Cmdlet, error};
 use crate::args::Args;
-use crate::bindings::certhost::plugin::files;
 use crate::bindings::exports::certhost::plugin::cmdlets::{
     CmdletError, CmdletInfo, ErrorCategory, ParameterType as T, Value,
 };
+use crate::host_api::HostApi;
 
 pub const CMDLET: Cmdlet = Cmdlet { info, run };
 
@@ -33,7 +33,7 @@ fn info() -> CmdletInfo {
     ))
 }
 
-fn run(args: &Args, _input: Option<Value>) -> Result<Vec<Value>, CmdletError> {
+fn run(args: &Args, _input: Option<Value>, host: &dyn HostApi) -> Result<Vec<Value>, CmdletError> {
     let path = args.text("FilePath").unwrap_or_default();
     let cert = required_certificate(args)?;
     let kind = args
@@ -52,6 +52,7 @@ fn run(args: &Args, _input: Option<Value>) -> Result<Vec<Value>, CmdletError> {
             ));
         }
     };
-    files::write_file(&path, &bytes, false).map_err(|e| error::file(&path, e, true))?;
+    host.write_file(&path, &bytes, false)
+        .map_err(|e| error::file(&path, e, true))?;
     Ok(Vec::new())
 }

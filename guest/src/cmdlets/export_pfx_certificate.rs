@@ -4,11 +4,11 @@ use super::meta::{ParamExt, changes_state, cmdlet, example, param};
 use super::objects::{certificate_parameter, load_entry, required_certificate};
 use super::{Cmdlet, error};
 use crate::args::Args;
-use crate::bindings::certhost::plugin::files;
 use crate::bindings::exports::certhost::plugin::cmdlets::{
     CmdletError, CmdletInfo, ParameterType as T, Value,
 };
 use crate::convert::cert_error;
+use crate::host_api::HostApi;
 use certhost_core::pkcs12::{DEFAULT_ITERATIONS, PfxProfile, write_pfx};
 
 pub const CMDLET: Cmdlet = Cmdlet { info, run };
@@ -36,10 +36,10 @@ fn info() -> CmdletInfo {
     ))
 }
 
-fn run(args: &Args, _input: Option<Value>) -> Result<Vec<Value>, CmdletError> {
+fn run(args: &Args, _input: Option<Value>, host: &dyn HostApi) -> Result<Vec<Value>, CmdletError> {
     let path = args.text("FilePath").unwrap_or_default();
     let cert = required_certificate(args)?;
-    let entry = load_entry(cert)?;
+    let entry = load_entry(host, cert)?;
     let include_chain = !args
         .text("ChainOption")
         .is_some_and(|c| c.eq_ignore_ascii_case("EndEntityCertOnly"));
@@ -72,6 +72,7 @@ fn run(args: &Args, _input: Option<Value>) -> Result<Vec<Value>, CmdletError> {
         iterations,
     )
     .map_err(|e| error::from_cert(cert_error(e), Some(&path)))?;
-    files::write_file(&path, &pfx, true).map_err(|e| error::file(&path, e, true))?;
+    host.write_file(&path, &pfx, true)
+        .map_err(|e| error::file(&path, e, true))?;
     Ok(Vec::new())
 }

@@ -6,11 +6,11 @@ use super::objects::{certificate_object, parse_store_location};
 use super::{Cmdlet, error};
 use crate::args::Args;
 use crate::bindings::certhost::plugin::types::CertificateEntry;
-use crate::bindings::certhost::plugin::{files, store};
 use crate::bindings::exports::certhost::plugin::cmdlets::{
     CmdletError, CmdletInfo, ParameterType as T, Value,
 };
 use crate::convert::cert_error;
+use crate::host_api::HostApi;
 
 pub const CMDLET: Cmdlet = Cmdlet { info, run };
 
@@ -41,14 +41,16 @@ fn info() -> CmdletInfo {
     ))
 }
 
-fn run(args: &Args, _input: Option<Value>) -> Result<Vec<Value>, CmdletError> {
+fn run(args: &Args, _input: Option<Value>, host: &dyn HostApi) -> Result<Vec<Value>, CmdletError> {
     let path = args.text("FilePath").unwrap_or_default();
     let location = parse_store_location(
         &args
             .text("CertStoreLocation")
             .unwrap_or_else(|| "Cert:\\LocalMachine\\My".into()),
     )?;
-    let data = files::read_file(&path).map_err(|e| error::file(&path, e, false))?;
+    let data = host
+        .read_file(&path)
+        .map_err(|e| error::file(&path, e, false))?;
     if data.starts_with(b"\x30\x82") && certhost_core::pem::parse_certificates(&data).is_err() {
         return Err(error::invalid_argument(
             "UnsupportedFileType",
@@ -79,7 +81,7 @@ fn run(args: &Args, _input: Option<Value>) -> Result<Vec<Value>, CmdletError> {
             chain: Vec::new(),
         })
         .collect();
-    store::add_certificates(&location.store, &entries)
+    host.add_certificates(&location.store, &entries)
         .map_err(|e| error::from_store(e, Some(&path)))?;
     entries
         .into_iter()

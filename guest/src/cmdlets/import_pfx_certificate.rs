@@ -4,12 +4,11 @@ use super::meta::{ParamExt, changes_state, cmdlet, example, param};
 use super::objects::{certificate_object, parse_store_location};
 use super::{Cmdlet, error};
 use crate::args::Args;
-use crate::bindings::certhost::plugin::{files, store};
 use crate::bindings::exports::certhost::plugin::cmdlets::{
     CmdletError, CmdletInfo, ParameterType as T, Value,
 };
 use crate::convert::{cert_error, entry_from_pfx};
-use crate::host_primitives::HostPrimitives;
+use crate::host_api::HostApi;
 
 pub const CMDLET: Cmdlet = Cmdlet { info, run };
 
@@ -46,21 +45,23 @@ fn info() -> CmdletInfo {
     ))
 }
 
-fn run(args: &Args, _input: Option<Value>) -> Result<Vec<Value>, CmdletError> {
+fn run(args: &Args, _input: Option<Value>, host: &dyn HostApi) -> Result<Vec<Value>, CmdletError> {
     let path = args.text("FilePath").unwrap_or_default();
     let location = parse_store_location(
         &args
             .text("CertStoreLocation")
             .unwrap_or_else(|| "Cert:\\LocalMachine\\My".into()),
     )?;
-    let data = files::read_file(&path).map_err(|e| error::file(&path, e, false))?;
+    let data = host
+        .read_file(&path)
+        .map_err(|e| error::file(&path, e, false))?;
     let password = args.text("Password").unwrap_or_default();
-    let entries: Vec<_> = certhost_core::pkcs12::read_pfx(&data, &password, &HostPrimitives)
+    let entries: Vec<_> = certhost_core::pkcs12::read_pfx(&data, &password, host.primitives())
         .map_err(|e| error::from_cert(cert_error(e), Some(&path)))?
         .into_iter()
         .map(entry_from_pfx)
         .collect();
-    store::add_certificates(&location.store, &entries)
+    host.add_certificates(&location.store, &entries)
         .map_err(|e| error::from_store(e, Some(&path)))?;
     let any_key = entries.iter().any(|e| e.private_key.is_some());
     entries

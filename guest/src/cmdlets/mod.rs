@@ -16,19 +16,16 @@ pub mod slots;
 mod test_certificate;
 
 use crate::args::Args;
-use crate::bindings::certhost::plugin::host::{self, MessageLevel};
 use crate::bindings::exports::certhost::plugin::cmdlets::{CmdletError, CmdletInfo, Value};
+use crate::host_api::HostApi;
 
-/// Shows a message to the user. A host that did not grant `Messages` refuses it with a
-/// typed error; the message is then not shown and the cmdlet goes on.
-pub fn message(level: MessageLevel, text: &str) {
-    let _ = host::write_message(level, text);
-}
+/// What a cmdlet does for one input object, with what its host offers.
+pub type Run = fn(&Args, Option<Value>, &dyn HostApi) -> Result<Vec<Value>, CmdletError>;
 
 /// A cmdlet: its metadata and what it does for one input object.
 pub struct Cmdlet {
     pub info: fn() -> CmdletInfo,
-    pub run: fn(&Args, Option<Value>) -> Result<Vec<Value>, CmdletError>,
+    pub run: Run,
 }
 
 /// Every cmdlet of the component.
@@ -51,3 +48,6 @@ pub fn all() -> &'static [Cmdlet] {
         enterprise_manager::SET,
     ]
 }
+
+#[cfg(test)]
+mod tests;

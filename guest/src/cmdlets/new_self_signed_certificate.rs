@@ -4,11 +4,11 @@ use super::meta::{ParamExt, changes_state, cmdlet, example, param};
 use super::objects::{certificate_object, parse_store_location};
 use super::{Cmdlet, error};
 use crate::args::Args;
-use crate::bindings::certhost::plugin::{host, store, types::CertificateEntry};
+use crate::bindings::certhost::plugin::types::CertificateEntry;
 use crate::bindings::exports::certhost::plugin::cmdlets::{
     CmdletError, CmdletInfo, ParameterType as T, Value,
 };
-use crate::host_primitives::HostPrimitives;
+use crate::host_api::HostApi;
 use certhost_core::generate::{ExtendedKeyUsage, GenerateRequest, KeyUsage, generate_self_signed};
 use certhost_core::keys::KeyAlgorithm;
 
@@ -121,13 +121,13 @@ fn apply_text_extension(text: &str, request: &mut GenerateRequest) -> Result<(),
     Ok(())
 }
 
-fn run(args: &Args, _input: Option<Value>) -> Result<Vec<Value>, CmdletError> {
+fn run(args: &Args, _input: Option<Value>, host: &dyn HostApi) -> Result<Vec<Value>, CmdletError> {
     let location = parse_store_location(
         &args
             .text("CertStoreLocation")
             .unwrap_or_else(|| DEFAULT_STORE.into()),
     )?;
-    let now = host::now();
+    let now = host.now();
     let mut request = GenerateRequest::server_default(now);
     request.subject = args.text("Subject");
     request.dns_names = args.texts("DnsName");
@@ -184,7 +184,7 @@ fn run(args: &Args, _input: Option<Value>) -> Result<Vec<Value>, CmdletError> {
     for ext in args.texts("TextExtension") {
         apply_text_extension(&ext, &mut request)?;
     }
-    let made = generate_self_signed(&request, &HostPrimitives)
+    let made = generate_self_signed(&request, host.primitives())
         .map_err(|e| error::from_cert(crate::convert::cert_error(e), None))?;
     let friendly_name = args.text("FriendlyName").unwrap_or_default();
     let entry = CertificateEntry {
@@ -193,7 +193,8 @@ fn run(args: &Args, _input: Option<Value>) -> Result<Vec<Value>, CmdletError> {
         friendly_name: friendly_name.clone(),
         chain: Vec::new(),
     };
-    store::add_certificates(&location.store, &[entry]).map_err(|e| error::from_store(e, None))?;
+    host.add_certificates(&location.store, &[entry])
+        .map_err(|e| error::from_store(e, None))?;
     Ok(vec![Value::Certificate(certificate_object(
         made.certificate,
         Some(&location),

@@ -3,12 +3,12 @@
 use super::error;
 use super::meta::{ParamExt, param};
 use crate::args::Args;
-use crate::bindings::certhost::plugin::store;
 use crate::bindings::certhost::plugin::types::CertificateEntry;
 use crate::bindings::exports::certhost::plugin::cmdlets::{
     CertificateObject, CmdletError, ParameterInfo, ParameterType,
 };
 use crate::convert::{cert_error, info_to_wit};
+use crate::host_api::HostApi;
 
 /// A `Cert:\<Location>\<Store>` path, split.
 pub struct StoreLocation {
@@ -70,7 +70,10 @@ pub fn certificate_object(
 
 /// The stored entry behind a certificate object (with its key and chain), or the bare
 /// certificate when it is not in a store.
-pub fn load_entry(cert: &CertificateObject) -> Result<CertificateEntry, CmdletError> {
+pub fn load_entry(
+    host: &dyn HostApi,
+    cert: &CertificateObject,
+) -> Result<CertificateEntry, CmdletError> {
     let Some(store_name) = &cert.store else {
         return Ok(CertificateEntry {
             certificate: cert.der.clone(),
@@ -80,7 +83,8 @@ pub fn load_entry(cert: &CertificateObject) -> Result<CertificateEntry, CmdletEr
         });
     };
     let thumbprint = &cert.info.thumbprint;
-    match store::get_certificate(store_name, thumbprint)
+    match host
+        .get_certificate(store_name, thumbprint)
         .map_err(|e| error::from_store(e, Some(thumbprint)))?
     {
         Some(stored) => Ok(stored.entry),

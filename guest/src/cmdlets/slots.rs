@@ -4,14 +4,14 @@
 
 use super::error;
 use super::objects::{StoreLocation, certificate_object};
-use crate::bindings::certhost::plugin::host::{self, MessageLevel};
+use crate::bindings::certhost::plugin::host::MessageLevel;
+use crate::bindings::certhost::plugin::server;
 use crate::bindings::certhost::plugin::types::CertificateEntry;
-use crate::bindings::certhost::plugin::{server, store};
 use crate::bindings::exports::certhost::plugin::cmdlets::{
     CertificateObject, CmdletError, CustomObject, ErrorCategory, Property, Scalar, Value,
 };
 use crate::convert::cert_error;
-use crate::host_primitives::HostPrimitives;
+use crate::host_api::HostApi;
 use certhost_core::generate::{ExtendedKeyUsage, GenerateRequest, generate_self_signed};
 use certhost_core::validate::{self, Finding, Identity, Role};
 
@@ -76,12 +76,12 @@ fn server_location() -> StoreLocation {
     }
 }
 
-pub fn warn(text: &str) {
-    crate::cmdlets::message(MessageLevel::Warning, text);
+pub fn warn(host: &dyn HostApi, text: &str) {
+    host.message(MessageLevel::Warning, text);
 }
 
-fn identity() -> Result<Identity, CmdletError> {
-    let id = server::identity().map_err(|e| error::from_store(e, None))?;
+fn identity(host: &dyn HostApi) -> Result<Identity, CmdletError> {
+    let id = host.identity().map_err(|e| error::from_store(e, None))?;
     Ok(Identity {
         fqdn: id.fqdn,
         short_name: id.short_name,
@@ -98,7 +98,10 @@ pub struct ServerCertificateRequest {
 
 /// A self-signed RSA 2048 certificate for this server: its FQDN, short name and
 /// addresses in the subject alternative names; EKU server and client authentication.
-pub fn generate_for_server(r: &ServerCertificateRequest) -> Result<CertificateEntry, CmdletError> {
+pub fn generate_for_server(
+    host: &dyn HostApi,
+    r: &ServerCertificateRequest,
+) -> Result<CertificateEntry, CmdletError> {
     if !(1..=36_500).contains(&r.validity_days) {
         return Err(error::invalid_argument(
             "InvalidValidity",
@@ -108,8 +111,8 @@ pub fn generate_for_server(r: &ServerCertificateRequest) -> Result<CertificateEn
             ),
         ));
     }
-    let id = identity()?;
-    let now = host::now();
+    let id = identity(host)?;
+    let now = host.now();
     let mut request = GenerateRequest::server_default(now);
     request.not_after = now + r.validity_days * 86_400;
     // An explicit subject names a public endpoint (a cloud gateway): only that name goes
@@ -131,7 +134,7 @@ pub fn generate_for_server(r: &ServerCertificateRequest) -> Result<CertificateEn
         request.ip_addresses = id.ip_addresses;
     }
     request.extended_key_usages = vec![ExtendedKeyUsage::ServerAuth, ExtendedKeyUsage::ClientAuth];
-    let made = generate_self_signed(&request, &HostPrimitives)
+    let made = generate_self_signed(&request, host.primitives())
         .map_err(|e| error::from_cert(cert_error(e), None))?;
     Ok(CertificateEntry {
         certificate: made.certificate,
@@ -142,8 +145,11 @@ pub fn generate_for_server(r: &ServerCertificateRequest) -> Result<CertificateEn
 }
 
 /// Stores a generated certificate in the server store and returns its object.
-pub fn store_generated(entry: CertificateEntry) -> Result<CertificateObject, CmdletError> {
-    store::add_certificates(SERVER_STORE, std::slice::from_ref(&entry))
+pub fn store_generated(
+    host: &dyn HostApi,
+    entry: CertificateEntry,
+) -> Result<CertificateObject, CmdletError> {
+    host.add_certificates(SERVER_STORE, std::slice::from_ref(&entry))
         .map_err(|e| error::from_store(e, None))?;
     certificate_object(
         entry.certificate,
@@ -153,9 +159,14 @@ pub fn store_generated(entry: CertificateEntry) -> Result<CertificateObject, Cmd
     )
 }
 
-fn load(store_name: &str, thumbprint: &str) -> Result<Option<CertificateObject>, CmdletError> {
-    let Some(stored) =
-        store::get_certificate(store_name, thumbprint).map_err(|e| error::from_store(e, None))?
+fn load(
+    host: &dyn HostApi,
+    store_name: &str,
+    thumbprint: &str,
+) -> Result<Option<CertificateObject>, CmdletError> {
+    let Some(stored) = host
+        .get_certificate(store_name, thumbprint)
+        .map_err(|e| error::from_store(e, None))?
     else {
         return Ok(None);
     };
@@ -174,37 +185,45 @@ fn load(store_name: &str, thumbprint: &str) -> Result<Option<CertificateObject>,
 
 /// The slot's certificate. On first use of a slot with a default, a self-signed one is
 /// made and assigned (another process doing the same at once wins or loses cleanly).
-pub fn current(slot: &Slot) -> Result<Option<CertificateObject>, CmdletError> {
-    if let Some(a) = server::get_slot(slot.name).map_err(|e| error::from_store(e, None))? {
-        return load(&a.store, &a.thumbprint);
+pub fn current(host: &dyn HostApi, slot: &Slot) -> Result<Option<CertificateObject>, CmdletError> {
+    if let Some(a) = host
+        .get_slot(slot.name)
+        .map_err(|e| error::from_store(e, None))?
+    {
+        return load(host, &a.store, &a.thumbprint);
     }
     let Some(default_name) = slot.default_name else {
         return Ok(None);
     };
-    let entry = generate_for_server(&ServerCertificateRequest {
-        subject: None,
-        friendly_name: default_name.into(),
-        validity_days: DEFAULT_SERVER_VALIDITY_DAYS,
-    })?;
-    let plan = server::assign_certificate(&server::Assignment {
-        slot: slot.name.into(),
-        store: SERVER_STORE.into(),
-        entry,
-        automatically_generated: true,
-        only_if_unset: true,
-    })
-    .map_err(|e| error::from_store(e, None))?;
-    let store_name = server::get_slot(slot.name)
+    let entry = generate_for_server(
+        host,
+        &ServerCertificateRequest {
+            subject: None,
+            friendly_name: default_name.into(),
+            validity_days: DEFAULT_SERVER_VALIDITY_DAYS,
+        },
+    )?;
+    let plan = host
+        .assign_certificate(&server::Assignment {
+            slot: slot.name.into(),
+            store: SERVER_STORE.into(),
+            entry,
+            automatically_generated: true,
+            only_if_unset: true,
+        })
+        .map_err(|e| error::from_store(e, None))?;
+    let store_name = host
+        .get_slot(slot.name)
         .map_err(|e| error::from_store(e, None))?
         .map(|a| a.store)
         .unwrap_or_else(|| SERVER_STORE.into());
-    load(&store_name, &plan.thumbprint)
+    load(host, &store_name, &plan.thumbprint)
 }
 
 /// The certificates in the server store that have a private key (the eligible ones).
-pub fn eligible_in_store() -> Result<Vec<CertificateObject>, CmdletError> {
+pub fn eligible_in_store(host: &dyn HostApi) -> Result<Vec<CertificateObject>, CmdletError> {
     let location = server_location();
-    store::list_certificates(SERVER_STORE)
+    host.list_certificates(SERVER_STORE)
         .map_err(|e| error::from_store(e, None))?
         .into_iter()
         .filter(|c| c.entry.private_key.is_some())
@@ -221,17 +240,18 @@ pub fn eligible_in_store() -> Result<Vec<CertificateObject>, CmdletError> {
 
 /// The checks of a certificate for a slot.
 pub fn findings(
+    host: &dyn HostApi,
     slot: &Slot,
     info: &certhost_core::inspect::CertificateInfo,
     has_private_key: bool,
 ) -> Result<Vec<Finding>, CmdletError> {
     let id = if slot.check_identity {
-        identity()?
+        identity(host)?
     } else {
         Identity::default()
     };
     let mut findings =
-        validate::check_server_certificate(info, has_private_key, host::now(), &id, slot.role);
+        validate::check_server_certificate(info, has_private_key, host.now(), &id, slot.role);
     if !slot.check_identity {
         findings.retain(|f| f.check != "ServerIdentity");
     }
@@ -273,6 +293,7 @@ pub struct AssignOptions {
 /// re-points the bindings that served the old certificate. Returns the certificate as
 /// now stored, or `None` for -WhatIf.
 pub fn assign(
+    host: &dyn HostApi,
     slot: &Slot,
     entry: CertificateEntry,
     options: &AssignOptions,
@@ -280,7 +301,7 @@ pub fn assign(
     let info = certhost_core::inspect::inspect(&entry.certificate)
         .map_err(|e| error::from_cert(cert_error(e), None))?;
     let has_key = entry.private_key.is_some();
-    let findings = findings(slot, &info, has_key)?;
+    let findings = findings(host, slot, &info, has_key)?;
     let blocking = validate::blocking(&findings, options.force);
     if !blocking.is_empty() {
         let reasons: Vec<String> = blocking
@@ -306,14 +327,15 @@ pub fn assign(
     }
     for f in &findings {
         if f.status != validate::Status::Pass {
-            warn(&format!("{}: {}", f.check, f.reason));
+            warn(host, &format!("{}: {}", f.check, f.reason));
         }
     }
     let thumbprint = info.thumbprint.clone();
     if options.what_if {
-        let plan = server::plan_assignment(slot.name, &thumbprint)
+        let plan = host
+            .plan_assignment(slot.name, &thumbprint)
             .map_err(|e| error::from_store(e, None))?;
-        let what_if = |t: String| crate::cmdlets::message(MessageLevel::WhatIf, &t);
+        let what_if = |t: String| host.message(MessageLevel::WhatIf, &t);
         match &plan.previous {
             Some(p) if *p == thumbprint => what_if(format!(
                 "{} is already {} ({}); nothing would change.",
@@ -333,47 +355,54 @@ pub fn assign(
                 "Re-point binding {endpoint} to {thumbprint} (no moment without a certificate)."
             ));
         }
-        warn_pinned(&plan.pinned_by, plan.previous.as_deref(), &thumbprint);
+        warn_pinned(host, &plan.pinned_by, plan.previous.as_deref(), &thumbprint);
         return Ok(None);
     }
     let store_name = SERVER_STORE.to_string();
     let intermediates = entry.chain.clone();
-    let plan = server::assign_certificate(&server::Assignment {
-        slot: slot.name.into(),
-        store: store_name.clone(),
-        entry,
-        automatically_generated: options.automatically_generated,
-        only_if_unset: false,
-    })
-    .map_err(|e| error::from_store(e, Some(&thumbprint)))?;
+    let plan = host
+        .assign_certificate(&server::Assignment {
+            slot: slot.name.into(),
+            store: store_name.clone(),
+            entry,
+            automatically_generated: options.automatically_generated,
+            only_if_unset: false,
+        })
+        .map_err(|e| error::from_store(e, Some(&thumbprint)))?;
     for endpoint in &plan.rebound_endpoints {
-        crate::cmdlets::message(
+        host.message(
             MessageLevel::Verbose,
             &format!("binding {endpoint} now serves {thumbprint}"),
         );
     }
-    warn_pinned(&plan.pinned_by, plan.previous.as_deref(), &thumbprint);
+    warn_pinned(host, &plan.pinned_by, plan.previous.as_deref(), &thumbprint);
     // The chain is stored with the certificate; a copy in the CA store makes the
     // intermediates available to chain building (Test-Certificate) as on Windows.
-    store_intermediates(&intermediates)?;
-    load(&store_name, &thumbprint)
+    store_intermediates(host, &intermediates)?;
+    load(host, &store_name, &thumbprint)
 }
 
 /// Warns that trusted peers pinned the old certificate (the manual step the originals
 /// leave to the admin, named here).
-fn warn_pinned(peers: &[String], previous: Option<&str>, new: &str) {
+fn warn_pinned(host: &dyn HostApi, peers: &[String], previous: Option<&str>, new: &str) {
     let (Some(previous), false) = (previous, peers.is_empty()) else {
         return;
     };
-    warn(&format!(
-        "{} trusted peer(s) pinned the old certificate {previous}: {}. They will refuse this server until they trust {new}: give each the new certificate (Export-Certificate), then record it with Add-TrustedPeer -Name <peer> -PinnedThumbprint {new}.",
-        peers.len(),
-        peers.join(", ")
-    ));
+    warn(
+        host,
+        &format!(
+            "{} trusted peer(s) pinned the old certificate {previous}: {}. They will refuse this server until they trust {new}: give each the new certificate (Export-Certificate), then record it with Add-TrustedPeer -Name <peer> -PinnedThumbprint {new}.",
+            peers.len(),
+            peers.join(", ")
+        ),
+    );
 }
 
 /// The stored entry behind a certificate object, with the hint an unstored one needs.
-pub fn entry_for(cert: &CertificateObject) -> Result<CertificateEntry, CmdletError> {
+pub fn entry_for(
+    host: &dyn HostApi,
+    cert: &CertificateObject,
+) -> Result<CertificateEntry, CmdletError> {
     if cert.store.is_none() {
         return Err(error::new(
             ErrorCategory::InvalidArgument,
@@ -385,11 +414,11 @@ pub fn entry_for(cert: &CertificateObject) -> Result<CertificateEntry, CmdletErr
             Some(&cert.info.thumbprint),
         ));
     }
-    super::objects::load_entry(cert)
+    super::objects::load_entry(host, cert)
 }
 
 /// Keeps an upload's intermediates in the CA store too (they stay the leaf's chain).
-fn store_intermediates(chain: &[Vec<u8>]) -> Result<(), CmdletError> {
+fn store_intermediates(host: &dyn HostApi, chain: &[Vec<u8>]) -> Result<(), CmdletError> {
     if chain.is_empty() {
         return Ok(());
     }
@@ -402,7 +431,7 @@ fn store_intermediates(chain: &[Vec<u8>]) -> Result<(), CmdletError> {
             chain: Vec::new(),
         })
         .collect();
-    store::add_certificates(INTERMEDIATE_STORE, &entries)
+    host.add_certificates(INTERMEDIATE_STORE, &entries)
         .map(|_| ())
         .map_err(|e| error::from_store(e, None))
 }

@@ -5,11 +5,11 @@ use super::meta::{ParamExt, cmdlet, example, param};
 use super::objects::{certificate_parameter, load_entry, required_certificate};
 use super::{Cmdlet, error};
 use crate::args::Args;
-use crate::bindings::certhost::plugin::host::{self, MessageLevel};
-use crate::bindings::certhost::plugin::store;
+use crate::bindings::certhost::plugin::host::MessageLevel;
 use crate::bindings::exports::certhost::plugin::cmdlets::{
     CertificateObject, CmdletError, CmdletInfo, ParameterType as T, Value,
 };
+use crate::host_api::HostApi;
 use certhost_core::verify::issued_by;
 
 pub const CMDLET: Cmdlet = Cmdlet { info, run };
@@ -51,8 +51,9 @@ fn info() -> CmdletInfo {
     )
 }
 
-fn stored_certificates(store_name: &str) -> Result<Vec<Vec<u8>>, CmdletError> {
-    Ok(store::list_certificates(store_name)
+fn stored_certificates(host: &dyn HostApi, store_name: &str) -> Result<Vec<Vec<u8>>, CmdletError> {
+    Ok(host
+        .list_certificates(store_name)
         .map_err(|e| error::from_store(e, None))?
         .into_iter()
         .map(|c| c.entry.certificate)
@@ -60,9 +61,13 @@ fn stored_certificates(store_name: &str) -> Result<Vec<Vec<u8>>, CmdletError> {
 }
 
 /// Why the certificate fails, or `None` when it passes.
-fn failure(args: &Args, cert: &CertificateObject) -> Result<Option<String>, CmdletError> {
+fn failure(
+    args: &Args,
+    cert: &CertificateObject,
+    host: &dyn HostApi,
+) -> Result<Option<String>, CmdletError> {
     let info = &cert.info;
-    let now = host::now();
+    let now = host.now();
     if now < info.not_before || now > info.not_after {
         return Ok(Some(
             "A required certificate is not within its validity period when verifying against the current system clock. (certificate not valid now)".into(),
@@ -109,10 +114,10 @@ fn failure(args: &Args, cert: &CertificateObject) -> Result<Option<String>, Cmdl
         }
     }
     // Build the chain: stored chain first, then the CA and Root stores.
-    let entry = load_entry(cert)?;
-    let roots = stored_certificates("Root")?;
+    let entry = load_entry(host, cert)?;
+    let roots = stored_certificates(host, "Root")?;
     let mut candidates = entry.chain.clone();
-    candidates.extend(stored_certificates("CA")?);
+    candidates.extend(stored_certificates(host, "CA")?);
     candidates.extend(roots.iter().cloned());
     let mut current = cert.der.clone();
     for _ in 0..MAX_CHAIN_DEPTH {
@@ -138,15 +143,15 @@ fn failure(args: &Args, cert: &CertificateObject) -> Result<Option<String>, Cmdl
     Ok(Some("The certificate chain is too long.".into()))
 }
 
-fn run(args: &Args, input: Option<Value>) -> Result<Vec<Value>, CmdletError> {
+fn run(args: &Args, input: Option<Value>, host: &dyn HostApi) -> Result<Vec<Value>, CmdletError> {
     let cert = match args.certificate_or_piped("Cert", &input) {
         Some(c) => c,
         None => required_certificate(args)?,
     };
-    let verdict = match failure(args, cert)? {
+    let verdict = match failure(args, cert, host)? {
         None => true,
         Some(reason) => {
-            crate::cmdlets::message(
+            host.message(
                 MessageLevel::Warning,
                 &format!("{}: {reason}", cert.info.thumbprint),
             );

@@ -4,7 +4,9 @@
 use super::utility::Builtin;
 use super::with_database;
 use crate::engine::Value;
-use crate::engine::command::{CommandError, ParamExt, ParameterType as T, command_info, param};
+use crate::engine::command::{
+    CmdletExt, CommandError, ParamExt, ParameterType as T, command_info, example, param,
+};
 use crate::serve::auth::hash_password;
 
 fn failed(command: &str, e: impl std::fmt::Display) -> CommandError {
@@ -36,7 +38,8 @@ pub fn new_api_account() -> Builtin {
             ),
         ],
         "ApiAccount",
-    );
+    )
+.examples(vec![example("An account for the REST API", "New-ApiAccount -UserName admin -Password 'Backup-Admin-2026'", "Only an Argon2id hash of the password is stored; without -Password it is asked for.")]);
     info.changes_state = true;
     Builtin::new(info, false, |session, args, _| {
         let command = "New-ApiAccount";
@@ -88,7 +91,12 @@ pub fn get_api_account() -> Builtin {
             "UserName and Created for each account (never the password or its hash).",
             Vec::new(),
             "ApiAccount",
-        ),
+        )
+        .examples(vec![example(
+            "The accounts",
+            "Get-ApiAccount",
+            "User names and when each was made; never a password.",
+        )]),
         false,
         |session, _, _| {
             let accounts = with_database(session, |db| db.list_accounts())
@@ -117,7 +125,8 @@ pub fn remove_api_account() -> Builtin {
         "Its tokens stop working at once: the server checks the account on every request.",
         vec![user_parameter()],
         "None",
-    );
+    )
+.examples(vec![example("Remove an account", "New-ApiAccount -UserName old -Password 'Old-Admin-2026' | Out-Null\nRemove-ApiAccount -UserName old", "Its tokens stop working at once.")]);
     info.changes_state = true;
     Builtin::new(info, false, |session, args, _| {
         let name = args.text("UserName").unwrap_or_default();

@@ -3,12 +3,13 @@
 //! certhost keeps one set of stores per state directory, so `LocalMachine` and
 //! `CurrentUser` show the same stores (objects carry the location the path named).
 
+use crate::certificate::CertificateObject;
 use crate::engine::binder::BoundArguments;
 use crate::engine::command::{
-    CmdletInfo, Command, CommandError, CommandResult, ParameterType, command_info, param,
+    CmdletExt, CmdletInfo, Command, CommandError, CommandResult, ParameterType, command_info,
+    example, param,
 };
 use crate::engine::{Session, Value};
-use crate::plugin::wit::CertificateObject;
 use crate::store::{StoredCertificate, canonical_store_name};
 use std::rc::Rc;
 
@@ -182,7 +183,7 @@ fn certificate_object(
     location: &str,
     stored: StoredCertificate,
 ) -> Result<Value, CommandError> {
-    let host = session.host();
+    let host = crate::builtins::host(session);
     let api = host
         .runtime
         .certificates(&host.certificate_plugin, &host.services)
@@ -217,7 +218,7 @@ fn certificate_object(
             )
         })?;
     Ok(Value::Certificate(Rc::new(CertificateObject {
-        info,
+        info: info.into(),
         der: stored.certificate,
         store: Some(stored.store),
         location: Some(location.to_string()),
@@ -251,7 +252,7 @@ pub(super) fn resolve(
             ));
         }
     };
-    let host = session.host();
+    let host = crate::builtins::host(session);
     let db = host
         .services
         .database
@@ -317,7 +318,12 @@ impl CertDriveCommand {
             &["gci", "dir", "ls"],
             "Gets the items in a location: the certificates of a Cert: store.",
             false,
-        );
+        )
+        .examples(vec![example(
+            "The certificates of the personal store",
+            "Get-ChildItem Cert:\\LocalMachine\\My",
+            "Lists each certificate's thumbprint and subject under its store path.",
+        )]);
         info.parameters.extend([
             param(
                 "DnsName",
@@ -354,7 +360,8 @@ impl CertDriveCommand {
                 &["gi"],
                 "Gets the item at a location: one certificate by its Cert: path.",
                 true,
-            ),
+            )
+            .examples(vec![example("One certificate by its path", "$c = New-SelfSignedCertificate -DnsName www.contoso.com\nGet-Item \"Cert:\\LocalMachine\\My\\$($c.Thumbprint)\"", "A certificate path is the store path and the thumbprint.")]),
             list_children: false,
         }
     }

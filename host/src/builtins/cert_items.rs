@@ -4,7 +4,8 @@ use super::cert_drive::{CertPath, absolute_path, parse_cert_path, resolve, stora
 use super::utility::Builtin;
 use crate::engine::Value;
 use crate::engine::command::{
-    CommandError, CommandResult, ParamExt, ParameterType as T, command_info, param,
+    CmdletExt, CommandError, CommandResult, ParamExt, ParameterType as T, command_info, example,
+    param,
 };
 use crate::store::StoreError;
 
@@ -32,7 +33,8 @@ pub fn remove_item() -> Builtin {
             param("Force", T::Switch, "Accepted for compatibility."),
         ],
         "None",
-    );
+    )
+.examples(vec![example("Delete a certificate with its key", "New-SelfSignedCertificate -DnsName old.contoso.com | Remove-Item -DeleteKey", "A certificate that a binding or slot still uses is refused, naming the uses.")]);
     info.changes_state = true;
     Builtin::new(info, false, |session, args, input| {
         let path = match (input, args.text("Path")) {
@@ -115,7 +117,8 @@ pub fn set_location() -> Builtin {
             "Moves into Cert:\\, a location (Cert:\\LocalMachine) or a store (Cert:\\LocalMachine\\My); relative paths and .. work. Get-ChildItem, Get-Item and Remove-Item then take paths relative to it. Filesystem paths keep resolving against the directory certhost started in.",
             vec![path_parameter("The Cert: location to move to.")],
             "None",
-        ),
+        )
+.examples(vec![example("Work inside a store", "Set-Location Cert:\\LocalMachine\\My\nGet-ChildItem", "Relative paths and Get-ChildItem then refer to that store.")]),
         false,
         |session, args, _| {
             let path = absolute_path(
@@ -151,7 +154,7 @@ pub fn set_location() -> Builtin {
                 .into()),
                 None => {
                     session.cert_location = None;
-                    let cwd = session.host().services.cwd.clone();
+                    let cwd = crate::builtins::host(session).services.cwd.clone();
                     let target = cwd.join(&path);
                     if target.canonicalize().ok() == cwd.canonicalize().ok() {
                         Ok(Vec::new())
@@ -180,12 +183,21 @@ pub fn get_location() -> Builtin {
             "The Cert: location after Set-Location into the drive, else the working directory.",
             Vec::new(),
             "String",
-        ),
+        )
+        .examples(vec![example(
+            "Where you are",
+            "Get-Location",
+            "The working directory, or the Cert: path after Set-Location moved there.",
+        )]),
         false,
         |session, _, _| -> CommandResult {
             Ok(vec![Value::String(match &session.cert_location {
                 Some(l) => l.clone(),
-                None => session.host().services.cwd.display().to_string(),
+                None => crate::builtins::host(session)
+                    .services
+                    .cwd
+                    .display()
+                    .to_string(),
             })])
         },
     )

@@ -4,8 +4,8 @@
 use super::utility::Builtin;
 use crate::engine::binder::BoundArguments;
 use crate::engine::command::{
-    CommandError, CommandResult, ParameterInfo, ParameterType as T, command_info, input_items,
-    param,
+    CmdletExt, CommandError, CommandResult, ParameterInfo, ParameterType as T, command_info,
+    example, input_items, param,
 };
 use crate::engine::{Session, Value};
 use serde_json::{Map, Value as Json};
@@ -105,7 +105,8 @@ pub fn convert_to_json() -> Builtin {
                 param("Compress", T::Switch, "One line."),
             ],
             "String",
-        ),
+        )
+.examples(vec![example("Certificates as JSON", "New-SelfSignedCertificate -DnsName www.contoso.com | Select-Object Subject, Thumbprint | ConvertTo-Json", "PowerShell 7's layout.")]),
         true,
         |_: &mut Session, args: &BoundArguments, input: Option<&Value>| -> CommandResult {
             let depth = match args.get("Depth") {
@@ -144,7 +145,12 @@ pub fn convert_from_json() -> Builtin {
             "JSON objects become custom objects, arrays arrays, ISO 8601 strings dates.",
             vec![input_param()],
             "PSCustomObject",
-        ),
+        )
+        .examples(vec![example(
+            "Read JSON",
+            "'{\"validBy\": \"2027-01-01\"}' | ConvertFrom-Json",
+            "An object with the JSON's properties.",
+        )]),
         true,
         |_: &mut Session, args: &BoundArguments, input: Option<&Value>| -> CommandResult {
             let text = input_items(args, input, "InputObject")

@@ -3,6 +3,7 @@
 mod accounts;
 mod cert_drive;
 mod cert_items;
+mod component;
 mod json;
 mod modules;
 mod netsh;
@@ -15,19 +16,24 @@ pub mod utility;
 mod write_output;
 
 use crate::engine::{Command, Session};
+use crate::services::Host;
 use crate::store::Database;
 use std::rc::Rc;
 
-/// Runs `f` with the session's database (a poisoned lock is taken over: SQLite keeps
-/// the data consistent whatever the thread that panicked was doing).
+pub use component::register_module;
+
+/// The services the session was made with.
+pub(crate) fn host(session: &Session) -> Rc<Host> {
+    // Invariant: every session whose commands are these built-ins is made with a
+    // `services::Host` as its context (main.rs is the one place sessions are made).
+    session
+        .context::<Host>()
+        .expect("the shell's session carries the services")
+}
+
+/// Runs `f` with the session's database.
 pub(crate) fn with_database<R>(session: &Session, f: impl FnOnce(&mut Database) -> R) -> R {
-    let host = session.host();
-    let mut db = host
-        .services
-        .database
-        .lock()
-        .unwrap_or_else(|p| p.into_inner());
-    f(&mut db)
+    f(&mut host(session).database())
 }
 
 pub use cert_drive::{CertPath, parse_cert_path};

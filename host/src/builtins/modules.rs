@@ -13,7 +13,7 @@ use crate::engine::command::{
     CommandError, ParamExt, ParameterType as T, command_info, example, param,
 };
 use crate::engine::{PsObject, Session, Value};
-use crate::plugin::{Capability, Grants, Message};
+use crate::plugin::{Capability, Grants};
 use std::rc::Rc;
 
 const IMPORT: &str = "Import-Module";
@@ -133,7 +133,7 @@ pub fn import_module() -> Builtin {
         let name = args.text("Name").unwrap_or_default();
         let path = crate::plugin::grants::real_path(&resolve(session, &name));
         let mut grants = requested_grants(session, args)?;
-        let host = session.host();
+        let host = crate::builtins::host(session);
         let mut plugin = host.runtime.load_file(&path, grants.clone()).map_err(|e| {
             CommandError::new(
                 IMPORT,
@@ -156,15 +156,15 @@ pub fn import_module() -> Builtin {
             names.dedup();
             let mut interfaces: Vec<&str> = missing.iter().map(|(i, _)| i.as_str()).collect();
             interfaces.dedup();
-            session.show_message(Message::Warning(format!(
+            session.warning(&format!(
                 "the module '{}' imports {} but was not granted {}: those calls get permission-denied. Grant them with -Allow {}",
                 plugin.name(),
                 interfaces.join(", "),
                 names.join(", "),
                 names.join(",")
-            )));
+            ));
         }
-        session.import_plugin(Rc::new(plugin)).map_err(|e| {
+        super::register_module(session, Rc::new(plugin)).map_err(|e| {
             CommandError::new(
                 IMPORT,
                 "InvalidOperation",
@@ -194,8 +194,9 @@ pub fn get_module() -> Builtin {
         let wanted = args.text("Name");
         let strings =
             |items: Vec<String>| Value::Array(items.into_iter().map(Value::String).collect());
-        Ok(session
-            .modules()
+        let host = super::host(session);
+        let modules = host.modules();
+        Ok(modules
             .iter()
             .filter(|m| {
                 wanted

@@ -3,7 +3,7 @@
 //! Each of Windows' cryptic errors gets a second line naming the real cause.
 
 use super::utility::Builtin;
-use crate::engine::command::command_info;
+use crate::engine::command::{CmdletExt, command_info, example};
 use crate::engine::{Session, Value};
 use crate::store::{Binding, BindingError};
 
@@ -19,7 +19,8 @@ pub fn netsh() -> Builtin {
             "netsh http add|update|delete|show sslcert ipport=IP:PORT|hostnameport=NAME:PORT certhash=<40 hex> appid={GUID} [certstorename=MY] [clientcertnegotiation=enable|disable] [verifyclientcertrevocation=enable|disable]",
             Vec::new(),
             "String",
-        ),
+        )
+.examples(vec![example("The TLS bindings as netsh shows them", "netsh http show sslcert", "add, update and delete sslcert change them, as on Windows.")]),
         false,
         |session, args, _input| {
             let words: Vec<String> = args.remaining.iter().map(Value::to_text).collect();
@@ -188,7 +189,7 @@ fn run(session: &mut Session, words: &[String]) -> Result<String, Failure> {
         (Some(_), Some(_)) => return Err(incorrect("give ipport or hostnameport, not both")),
         (None, None) => None,
     };
-    let host = session.host();
+    let host = crate::builtins::host(session);
     let mut db = host
         .services
         .database

@@ -4,7 +4,8 @@
 use super::utility::Builtin;
 use crate::engine::binder::BoundArguments;
 use crate::engine::command::{
-    CommandError, ParamExt, ParameterInfo, ParameterType as T, command_info, input_items, param,
+    CmdletExt, CommandError, ParamExt, ParameterInfo, ParameterType as T, command_info, example,
+    example_with_output, input_items, param,
 };
 use crate::engine::operators::{self, equals, order};
 use crate::engine::session::script_error;
@@ -91,7 +92,8 @@ pub fn where_object() -> Builtin {
             "Keeps the objects for which the script block returns true, or whose property compares as asked (Where Name -eq 'x').",
             params,
             "Object",
-        ),
+        )
+.examples(vec![example("Certificates that expire within 30 days", "Get-ChildItem Cert:\\LocalMachine\\My | Where-Object { $_.NotAfter -lt (Get-Date).AddDays(30) }", "The script block sees each certificate as $_.")]),
         false,
         |session, args, input| {
             let Some(item) = input.cloned().or_else(|| args.get("InputObject").cloned()) else {
@@ -154,7 +156,8 @@ pub fn for_each_object() -> Builtin {
                 input_object(),
             ],
             "Object",
-        ),
+        )
+.examples(vec![example_with_output("Run a block for each object", "1..3 | ForEach-Object { $_ * 2 }", "Outputs 2, 4 and 6.", "2\n4\n6\n")]),
         true,
         |session, args, input| {
             let mut out = Vec::new();
@@ -215,7 +218,8 @@ pub fn select_object() -> Builtin {
                 input_object(),
             ],
             "PSCustomObject",
-        ),
+        )
+.examples(vec![example("Some properties of each certificate", "Get-ChildItem Cert:\\LocalMachine\\My | Select-Object Subject, NotAfter", "Makes objects with only those properties.")]),
         true,
         |session, args, input| {
             let mut items = input_items(args, input, "InputObject");
@@ -316,7 +320,8 @@ pub fn sort_object() -> Builtin {
                 input_object(),
             ],
             "Object",
-        ),
+        )
+.examples(vec![example("Certificates by expiry", "Get-ChildItem Cert:\\LocalMachine\\My | Sort-Object NotAfter", "The soonest first; -Descending reverses.")]),
         true,
         |session, args, input| {
             let items = input_items(args, input, "InputObject");
@@ -374,7 +379,8 @@ pub fn measure_object() -> Builtin {
                 input_object(),
             ],
             "GenericMeasureInfo",
-        ),
+        )
+.examples(vec![example("A sum", "1..10 | Measure-Object -Sum", "Count and Sum of the numbers.")]),
         true,
         |_session, args, input| {
             let property = args.text("Property");
@@ -474,7 +480,12 @@ pub fn group_object() -> Builtin {
                 input_object(),
             ],
             "GroupInfo",
-        ),
+        )
+        .examples(vec![example(
+            "Certificates by issuer",
+            "Get-ChildItem Cert:\\LocalMachine\\My | Group-Object Issuer",
+            "One group per issuer with its count.",
+        )]),
         true,
         |session, args, input| {
             let key = args.get("Property").cloned().unwrap_or(Value::Null);

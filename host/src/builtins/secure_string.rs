@@ -2,7 +2,8 @@
 
 use crate::engine::binder::BoundArguments;
 use crate::engine::command::{
-    CmdletInfo, Command, CommandError, CommandResult, ParameterType, command_info, param,
+    CmdletExt, CmdletInfo, Command, CommandError, CommandResult, ParameterType, command_info,
+    example, param,
 };
 use crate::engine::{SecureString, Session, Value};
 
@@ -33,7 +34,8 @@ impl ConvertToSecureString {
                 ),
             ],
             "SecureString",
-        ))
+        )
+.examples(vec![example("A password for Export-PfxCertificate", "$pw = ConvertTo-SecureString -String 'P@ssw0rd' -AsPlainText -Force", "The SecureString prints as System.Security.SecureString, never as its text.")]))
     }
 }
 

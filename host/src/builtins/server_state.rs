@@ -4,7 +4,9 @@
 use super::utility::Builtin;
 use super::with_database;
 use crate::engine::Value;
-use crate::engine::command::{CommandError, ParamExt, ParameterType as T, command_info, param};
+use crate::engine::command::{
+    CmdletExt, CommandError, ParamExt, ParameterType as T, command_info, example, param,
+};
 use crate::identity::{IdentityChange, server_identity, set_server_identity};
 use crate::store::{BACKUP_SERVER_SLOT, TrustedPeer};
 
@@ -25,7 +27,8 @@ pub fn get_server_identity() -> Builtin {
             "Fqdn, ShortName and IPAddress: each detected from the machine (host name, /etc/hosts, interfaces without loopback) unless set with Set-ServerIdentity; Explicit lists the ones that were set.",
             Vec::new(),
             "ServerIdentity",
-        ),
+        )
+.examples(vec![example("The names certificates are made for", "Get-ServerIdentity", "The FQDN, short name and addresses: detected, or set with Set-ServerIdentity.")]),
         false,
         |session, _, _| {
             let id = with_database(session, |db| server_identity(db))
@@ -72,7 +75,8 @@ pub fn set_server_identity_command() -> Builtin {
             ),
         ],
         "None",
-    );
+    )
+.examples(vec![example("Set the server's names", "Set-ServerIdentity -Fqdn backup01.tech.local -ShortName backup01 -IPAddress 192.0.2.10", "-Reset detects them again.")]);
     info.changes_state = true;
     Builtin::new(info, false, |session, args, _| {
         let change = IdentityChange {
@@ -127,7 +131,8 @@ pub fn get_trusted_peer() -> Builtin {
             "Each peer has Name, Address, Thumbprint (its certificate), PinnedThumbprint (this server's certificate it trusts) and AddedAt. Wildcards in -Name.",
             vec![name_parameter(false)],
             "TrustedPeer",
-        ),
+        )
+.examples(vec![example("The trust list", "Get-TrustedPeer", "Each peer with the thumbprint it pinned.")]),
         false,
         |session, args, _| {
             let peers = with_database(session, |db| db.list_peers())
@@ -165,7 +170,8 @@ pub fn add_trusted_peer() -> Builtin {
             ),
         ],
         "TrustedPeer",
-    );
+    )
+.examples(vec![example("Trust a peer's certificate", "Get-BackupServerCertificate | Out-Null\n$peer = New-SelfSignedCertificate -DnsName backup02.tech.local\nAdd-TrustedPeer -Name backup02 -Address backup02.tech.local:9419 -Certificate $peer", "Rotations warn about peers that pinned the old certificate.")]);
     info.changes_state = true;
     Builtin::new(info, false, |session, args, input| {
         let command = "Add-TrustedPeer";
@@ -229,7 +235,8 @@ pub fn remove_trusted_peer() -> Builtin {
         "Stops trusting the peer of -Name (or each peer piped in).",
         vec![name_parameter(true)],
         "None",
-    );
+    )
+.examples(vec![example("Stop trusting a peer", "Get-BackupServerCertificate | Out-Null\n$peer = New-SelfSignedCertificate -DnsName backup02.tech.local\nAdd-TrustedPeer -Name backup02 -Address backup02.tech.local:9419 -Certificate $peer | Out-Null\nRemove-TrustedPeer -Name backup02", "The peer's certificate stays in the store.")]);
     info.changes_state = true;
     Builtin::new(info, false, |session, args, _| {
         let name = args.text("Name").unwrap_or_default();

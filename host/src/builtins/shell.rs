@@ -3,7 +3,8 @@
 
 use super::utility::Builtin;
 use crate::engine::command::{
-    CommandError, ParamExt, ParameterType as T, command_info, input_items, param, type_name,
+    CmdletExt, CommandError, ParamExt, ParameterType as T, command_info, console_example, example,
+    input_items, param, type_name,
 };
 use crate::engine::{SecureString, Value};
 use std::io::Write;
@@ -14,7 +15,7 @@ pub(super) fn resolve(session: &crate::engine::Session, path: &str) -> PathBuf {
     if p.is_absolute() {
         p
     } else {
-        session.host().services.cwd.join(p)
+        crate::builtins::host(session).services.cwd.join(p)
     }
 }
 
@@ -49,7 +50,8 @@ pub fn get_help() -> Builtin {
                 param("Full", T::Switch, "Everything."),
             ],
             "String",
-        ),
+        )
+.examples(vec![example("The examples of a command", "Get-Help New-SelfSignedCertificate -Examples", "-Full shows everything.")]),
         false,
         |session, args, _| {
             let name = args.text("Name").unwrap_or_else(|| "Get-Help".into());
@@ -134,7 +136,12 @@ pub fn get_member() -> Builtin {
             "Lists the type and properties of each distinct kind of input object.",
             vec![param("InputObject", T::Any, "The objects.").takes_pipeline_input()],
             "MemberDefinition",
-        ),
+        )
+        .examples(vec![example(
+            "The properties of a certificate",
+            "New-SelfSignedCertificate -DnsName www.contoso.com | Get-Member",
+            "Names and types of the properties.",
+        )]),
         true,
         |_, args, input| {
             let items = input_items(args, input, "InputObject");
@@ -181,7 +188,8 @@ pub fn read_host() -> Builtin {
                 param("AsSecureString", T::Switch, "Return a SecureString."),
             ],
             "String",
-        ),
+        )
+.examples(vec![console_example("Ask for a password without echo", "$pw = Read-Host -AsSecureString 'PFX password'", "Only in an interactive session; with -NonInteractive it is an error.")]),
         false,
         |session, args, _| {
             if session.options.non_interactive {
@@ -222,12 +230,17 @@ pub fn test_path() -> Builtin {
             "True when the file, directory or Cert: item exists.",
             vec![param("Path", T::Text, "The path.").position(0).mandatory()],
             "Boolean",
-        ),
+        )
+        .examples(vec![example(
+            "Whether a file exists",
+            "Test-Path ./module.wasm",
+            "True or False.",
+        )]),
         false,
         |session, args, _| {
             let path = args.text("Path").unwrap_or_default();
             if let Some(parsed) = super::parse_cert_path(&path) {
-                let host = session.host();
+                let host = crate::builtins::host(session);
                 let db = host
                     .services
                     .database
@@ -262,7 +275,12 @@ pub fn get_content() -> Builtin {
                 param("Raw", T::Switch, "One string."),
             ],
             "String",
-        ),
+        )
+        .examples(vec![example(
+            "Read a file",
+            "Set-Content notes.txt 'renew in March'\nGet-Content notes.txt",
+            "One string per line; -Raw for the whole text.",
+        )]),
         false,
         |session, args, _| {
             let path = args.text("Path").unwrap_or_default();
@@ -322,7 +340,12 @@ pub fn set_content() -> Builtin {
                     .takes_pipeline_input(),
             ],
             "None",
-        ),
+        )
+        .examples(vec![example(
+            "Write a file",
+            "Set-Content notes.txt 'renew in March'",
+            "Replaces the file's contents.",
+        )]),
         true,
         |session, args, input| {
             let values = input_items(args, input, "Value");
@@ -354,7 +377,12 @@ pub fn out_file() -> Builtin {
                 param("InputObject", T::Any, "The objects.").takes_pipeline_input(),
             ],
             "None",
-        ),
+        )
+        .examples(vec![example(
+            "Save output as text",
+            "Get-ChildItem Cert:\\LocalMachine\\My | Out-File certificates.txt",
+            "-Append adds to the file.",
+        )]),
         true,
         |session, args, input| {
             let values = input_items(args, input, "InputObject");

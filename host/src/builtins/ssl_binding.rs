@@ -7,7 +7,8 @@ use super::with_database;
 use crate::engine::Value;
 use crate::engine::binder::BoundArguments;
 use crate::engine::command::{
-    CmdletInfo, CommandError, ParamExt, ParameterInfo, ParameterType as T, command_info, param,
+    CmdletExt, CmdletInfo, CommandError, ParamExt, ParameterInfo, ParameterType as T, command_info,
+    example, param,
 };
 use crate::store::{Binding, BindingError};
 
@@ -220,7 +221,8 @@ pub fn get() -> Builtin {
             "Returns every binding, or the one of -Endpoint. Each has Endpoint, CertificateHash, AppId, StoreName, Sni, NegotiateClientCertificate and VerifyClientCertificateRevocation.",
             vec![endpoint_parameter(false)],
             NOUN,
-        ),
+        )
+.examples(vec![example("Every binding", "Get-SslBinding", "Endpoint, CertificateHash, AppId, StoreName, Sni and the flags of each.")]),
         false,
         |session, args, _| {
             let command = "Get-SslBinding";
@@ -257,7 +259,8 @@ pub fn add() -> Builtin {
             "The certificate must be in its store with a private key (checked in the same transaction as the change). The app id defaults to the backup server REST API's. An endpoint that is bound already is refused: Set-SslBinding replaces in place.",
             parameters,
             NOUN,
-        )),
+        )
+.examples(vec![example("Bind a certificate to a port", "$c = New-SelfSignedCertificate -DnsName backup01.tech.local\nAdd-SslBinding -Endpoint 0.0.0.0:8443 -Certificate $c", "An endpoint already bound is refused: Set-SslBinding replaces it.")])),
         false,
         |session, args, input| {
             let command = "Add-SslBinding";
@@ -280,7 +283,8 @@ pub fn set() -> Builtin {
             "Replaces the certificate (and optionally the app id or store) of a bound endpoint in one transaction; what is not given is kept.",
             parameters,
             NOUN,
-        )),
+        )
+.examples(vec![example("Replace a binding's certificate without a gap", "$a = New-SelfSignedCertificate -DnsName a.tech.local\n$b = New-SelfSignedCertificate -DnsName b.tech.local\nAdd-SslBinding -Endpoint 0.0.0.0:8443 -Certificate $a | Out-Null\nSet-SslBinding -Endpoint 0.0.0.0:8443 -Certificate $b", "The binding is changed in place, in one transaction.")])),
         false,
         |session, args, input| {
             let command = "Set-SslBinding";
@@ -306,7 +310,8 @@ pub fn remove() -> Builtin {
             "Removes the binding of -Endpoint (or of each binding object piped in).",
             vec![endpoint_parameter(true)],
             "None",
-        )),
+        )
+.examples(vec![example("Remove a binding", "$c = New-SelfSignedCertificate -DnsName a.tech.local\nAdd-SslBinding -Endpoint 0.0.0.0:8443 -Certificate $c | Out-Null\nRemove-SslBinding -Endpoint 0.0.0.0:8443", "certhost serve stops listening there within a second.")])),
         false,
         |session, args, _| {
             let command = "Remove-SslBinding";

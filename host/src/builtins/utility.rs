@@ -3,8 +3,8 @@
 
 use crate::engine::binder::BoundArguments;
 use crate::engine::command::{
-    CmdletInfo, Command, CommandError, CommandResult, ParamExt, ParameterInfo, ParameterType as T,
-    command_info, input_items, param,
+    CmdletExt, CmdletInfo, Command, CommandError, CommandResult, ParamExt, ParameterInfo,
+    ParameterType as T, command_info, example, example_with_output, input_items, param,
 };
 use crate::engine::{Session, Value};
 use crate::format::table::{render_list, render_table, resolve_properties};
@@ -73,7 +73,8 @@ pub fn get_date() -> Builtin {
                 param("Format", T::Text, "Return text in this .NET format."),
             ],
             "DateTime",
-        ),
+        )
+.examples(vec![example("A date 30 days ahead", "(Get-Date).AddDays(30)", "Dates are shown in UTC.")]),
         false,
         |_, args, _| {
             let t = match args.get("Date") {
@@ -109,7 +110,8 @@ pub fn write_host() -> Builtin {
                 param("BackgroundColor", T::Text, "Accepted for compatibility."),
             ],
             "None",
-        ),
+        )
+.examples(vec![example("A line to the console", "Write-Host 'Certificates checked'", "Not part of the output: it cannot be piped.")]),
         false,
         |session, args, input| {
             let mut items = args
@@ -148,7 +150,8 @@ pub fn write_error() -> Builtin {
                 param("ErrorId", T::Text, "Error identifier."),
             ],
             "None",
-        ),
+        )
+.examples(vec![example_with_output("A non-terminating error", "Write-Error 'The certificate expired' -ErrorAction SilentlyContinue\n'the script goes on'", "Without -ErrorAction the error is shown; with -ErrorAction Stop a try/catch catches it.", "the script goes on\n")]),
         false,
         |_, args, _| {
             let message = args.text("Message").unwrap_or_default();
@@ -178,10 +181,15 @@ pub fn write_warning() -> Builtin {
             "Writes WARNING: <message> to the error stream.",
             vec![param("Message", T::Text, "The warning.").position(0)],
             "None",
-        ),
+        )
+        .examples(vec![example(
+            "A warning that -WarningAction silences",
+            "Write-Warning 'The certificate expires in 12 days' -WarningAction SilentlyContinue",
+            "Without it the line WARNING: ... goes to the error stream.",
+        )]),
         false,
         |session, args, _| {
-            session.warn(&args.text("Message").unwrap_or_default());
+            session.warning(&args.text("Message").unwrap_or_default());
             Ok(Vec::new())
         },
     )
@@ -196,7 +204,12 @@ pub fn write_verbose() -> Builtin {
             "Writes VERBOSE: <message> when $VerbosePreference is 'Continue'.",
             vec![param("Message", T::Text, "The message.").position(0)],
             "None",
-        ),
+        )
+        .examples(vec![example(
+            "A line shown with -Verbose",
+            "Write-Verbose 'Checking the store'",
+            "Shown when $VerbosePreference is Continue or the command is given -Verbose.",
+        )]),
         false,
         |session, args, _| {
             session.verbose(&args.text("Message").unwrap_or_default());
@@ -255,7 +268,12 @@ pub fn format_list() -> Builtin {
             "Each object as 'Name : Value' lines; Format-List * shows every property.",
             format_params(),
             "String",
-        ),
+        )
+        .examples(vec![example(
+            "Every property of each certificate",
+            "New-SelfSignedCertificate -DnsName www.contoso.com | Format-List *",
+            "One property per line.",
+        )]),
         true,
         |_, args, input| {
             let wanted = property_list(args);
@@ -290,7 +308,12 @@ pub fn format_table() -> Builtin {
             "The objects as a table with one column per property.",
             format_params(),
             "String",
-        ),
+        )
+        .examples(vec![example(
+            "Chosen columns",
+            "Get-ChildItem Cert:\\LocalMachine\\My | Format-Table Thumbprint, NotAfter",
+            "A table fitted to the terminal width.",
+        )]),
         true,
         |_, args, input| {
             let items = input_items(args, input, "InputObject");
@@ -323,7 +346,12 @@ pub fn out_string() -> Builtin {
             "Renders the objects as the console would, as one string.",
             vec![param("InputObject", T::Any, "The objects.").takes_pipeline_input()],
             "String",
-        ),
+        )
+        .examples(vec![example(
+            "Output as text",
+            "$text = Get-ChildItem Cert:\\LocalMachine\\My | Out-String",
+            "The text the console would show.",
+        )]),
         true,
         |_, args, input| {
             let items = input_items(args, input, "InputObject");
@@ -341,7 +369,8 @@ pub fn get_command() -> Builtin {
             "Lists the cmdlets (from the host and its components), functions and aliases, optionally filtered by -Name (wildcards).",
             vec![param("Name", T::Text, "Command name (wildcards allowed).").position(0)],
             "CommandInfo",
-        ),
+        )
+.examples(vec![example("One command", "Get-Command New-SelfSignedCertificate", "Without a name, every command of the session.")]),
         false,
         |session, args, _| {
             let pattern = args.text("Name").unwrap_or_else(|| "*".into());
@@ -390,7 +419,12 @@ pub fn out_null() -> Builtin {
             "Discards its input.",
             vec![param("InputObject", T::Any, "The objects to discard.").takes_pipeline_input()],
             "None",
-        ),
+        )
+        .examples(vec![example(
+            "Discard output",
+            "New-SelfSignedCertificate -DnsName www.contoso.com | Out-Null",
+            "The certificate is made; nothing is shown.",
+        )]),
         true,
         |_, _, _| Ok(Vec::new()),
     )

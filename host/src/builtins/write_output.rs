@@ -1,7 +1,7 @@
 //! `Write-Output` (`echo`, `write`): sends objects down the pipeline.
 
 use super::utility::Builtin;
-use crate::engine::command::{ParameterType, command_info, param};
+use crate::engine::command::{CmdletExt, ParameterType, command_info, example_with_output, param};
 
 pub fn write_output() -> Builtin {
     let mut input = param("InputObject", ParameterType::Any, "The objects to send.");
@@ -15,7 +15,13 @@ pub fn write_output() -> Builtin {
             "Sends the given objects to the next command, or to the console.",
             vec![input],
             "Object",
-        ),
+        )
+        .examples(vec![example_with_output(
+            "Send objects down the pipeline",
+            "Write-Output 'one', 'two'",
+            "Each object is output on its own.",
+            "one\ntwo\n",
+        )]),
         false,
         |_session, args, input| {
             let mut out = match (args.get("InputObject"), input) {

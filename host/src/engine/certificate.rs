@@ -2,7 +2,7 @@
 //! additions), by name.
 
 use super::value::Value;
-use crate::plugin::wit::CertificateObject;
+use crate::certificate::CertificateObject;
 
 /// Property names in display order (`Format-List *`, `Get-Member`).
 pub const PROPERTY_NAMES: &[&str] = &[

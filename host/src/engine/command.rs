@@ -6,7 +6,7 @@ use super::session::{Interrupt, Session};
 use super::value::Value;
 pub use certhost_cmdlet_meta::{
     ALL_SETS, CmdletExt, CmdletInfo, Example, ParamExt, ParameterInfo, ParameterSetMembership,
-    ParameterType, example, param, type_name,
+    ParameterType, console_example, example, example_with_output, param, type_name,
 };
 
 /// A command's failure, shown as `Command-Name: message`.

@@ -319,7 +319,7 @@ pub fn static_member(type_name: &str, name: &str, args: Option<&[Value]>) -> Res
 pub fn format_datetime(t: i64, fmt: &str) -> String {
     let d = utc(t);
     let pattern = match fmt {
-        "" | "G" => return crate::format::datetime_short(t),
+        "" | "G" => return crate::clock::datetime_short(t),
         "o" | "O" => "yyyy-MM-ddTHH:mm:ss.fffffffK",
         "s" => "yyyy-MM-ddTHH:mm:ss",
         "u" => "yyyy-MM-dd HH:mm:ssZ",

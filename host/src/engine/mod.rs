@@ -4,8 +4,8 @@
 pub mod binder;
 pub mod certificate;
 pub mod command;
-pub mod component;
 pub mod convert;
+pub mod errors;
 pub mod function;
 pub mod methods;
 pub mod operators;
@@ -14,5 +14,5 @@ pub mod value;
 
 pub use binder::BoundArguments;
 pub use command::{Command, CommandError, CommandResult};
-pub use session::{Session, SessionOptions};
+pub use session::{Output, Session, SessionOptions};
 pub use value::{PsObject, SecureString, Value};

@@ -1,7 +1,7 @@
 //! Values that flow through pipelines and variables.
 
+use crate::certificate::CertificateObject;
 use crate::lang::ast::ScriptBlock;
-use crate::plugin::wit::CertificateObject;
 use std::rc::Rc;
 
 /// A custom object (`[pscustomobject]`, `Select-Object` output, error records): a type
@@ -105,7 +105,7 @@ impl Value {
             Value::Float(f) => f.to_string(),
             Value::String(s) => s.clone(),
             Value::SecureString(_) => "System.Security.SecureString".into(),
-            Value::DateTime(t) => crate::format::datetime_short(*t),
+            Value::DateTime(t) => crate::clock::datetime_short(*t),
             Value::Array(items) => items
                 .iter()
                 .map(Value::to_text)

@@ -26,6 +26,16 @@ const MAX_TABLE_COLUMNS: usize = 4;
 
 const THUMBPRINT_WIDTH: usize = 40;
 
+impl crate::engine::Output for Formatter {
+    fn write(&mut self, value: &Value) {
+        Formatter::write(self, value);
+    }
+
+    fn flush_table(&mut self) {
+        Formatter::flush_table(self);
+    }
+}
+
 impl Formatter {
     /// Fits tables to `width` columns (the terminal's).
     pub fn with_width(mut self, width: Option<usize>) -> Self {
@@ -195,20 +205,7 @@ impl Write for SharedBuffer {
     }
 }
 
-/// `11/22/2026 20:52:16` (PowerShell's short form, en-US, 24-hour like `pwsh` on Linux;
-/// certhost shows times in UTC).
-pub fn datetime_short(t: i64) -> String {
-    let d = utc(t);
-    format!(
-        "{}/{}/{} {:02}:{:02}:{:02}",
-        u8::from(d.month()),
-        d.day(),
-        d.year(),
-        d.hour(),
-        d.minute(),
-        d.second()
-    )
-}
+pub use crate::clock::datetime_short;
 
 /// `Sunday, November 22, 2026 8:52:16 PM` (how a DateTime displays by itself).
 pub fn datetime_long(t: i64) -> String {

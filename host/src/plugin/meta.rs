@@ -53,6 +53,7 @@ pub fn cmdlet_info(info: wit::CmdletInfo) -> meta::CmdletInfo {
                 code: e.code,
                 remarks: e.remarks,
                 output: None,
+                needs_console: false,
             })
             .collect(),
         output_type: info.output_type,

@@ -12,6 +12,7 @@ pub mod grants;
 mod imports;
 mod limits;
 mod meta;
+mod objects;
 mod state;
 
 pub use bindings::certhost::plugin::types::{CertError, CertificateEntry, CertificateInfo, Eku};

@@ -3,9 +3,9 @@
 
 use super::auth::{Auth, TokenProblem, verify_password};
 use super::model::{ApiError, certificate_model, timestamp};
-use super::worker::{SlotCall, Worker};
 use crate::clock::now;
 use crate::plugin::{PluginError, wit};
+use crate::services::worker::{SlotCall, Worker};
 use crate::store::{BACKUP_SERVER_SLOT, Database};
 use axum::Router;
 use axum::extract::rejection::{FormRejection, JsonRejection};

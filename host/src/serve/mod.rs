@@ -9,7 +9,7 @@ pub mod auth;
 mod catalog;
 mod model;
 mod remote;
-mod worker;
+use crate::services::worker::{SlotCall, Worker};
 
 use catalog::Catalog;
 use std::collections::{BTreeMap, HashMap};
@@ -64,7 +64,7 @@ type SharedCatalog = Arc<RwLock<Arc<Catalog>>>;
 
 /// Runs the server until SIGINT or SIGTERM.
 pub fn run(options: ServeOptions) -> Result<(), String> {
-    let worker = worker::Worker::start(&options.state_dir)?;
+    let worker = Worker::start(&options.state_dir, log)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -72,14 +72,14 @@ pub fn run(options: ServeOptions) -> Result<(), String> {
     runtime.block_on(serve(options, worker))
 }
 
-async fn serve(options: ServeOptions, worker: worker::Worker) -> Result<(), String> {
+async fn serve(options: ServeOptions, worker: Worker) -> Result<(), String> {
     let open = || crate::store::Database::open(&options.state_dir).map_err(|e| e.to_string());
     let db = open()?;
     if db.list_bindings().map_err(|e| e.to_string())?.is_empty() {
         // First run: the backup server certificate and its REST binding, as after an
         // installation of the originals.
         match worker
-            .slot(crate::store::BACKUP_SERVER_SLOT, worker::SlotCall::Current)
+            .slot(crate::store::BACKUP_SERVER_SLOT, SlotCall::Current)
             .await
         {
             Ok(Ok(_)) => log(

@@ -54,7 +54,7 @@ const ASSIGN: AssignOptions = AssignOptions {
 
 impl Worker {
     /// Starts the thread: loads (or reuses the precompiled) component.
-    pub fn start(state_dir: &Path) -> Result<Self, String> {
+    pub fn start(state_dir: &Path, log: fn(&str)) -> Result<Self, String> {
         let database = Database::open(state_dir).map_err(|e| e.to_string())?;
         let runtime =
             Runtime::new(RuntimeConfig::new(state_dir.join("cache"))).map_err(|e| e.to_string())?;
@@ -88,7 +88,7 @@ impl Worker {
                                     });
                             for message in services.take_messages() {
                                 if let crate::plugin::Message::Warning(text) = message {
-                                    super::log(&format!("{slot}: warning: {text}"));
+                                    log(&format!("{slot}: warning: {text}"));
                                 }
                             }
                             let _ = reply.send(result);

@@ -1,13 +1,34 @@
 //! Commands provided by a WebAssembly component: metadata from `list-cmdlets`, calls
 //! through `invoke`, values converted at the boundary.
 
-use super::binder::BoundArguments;
-use super::command::{CmdletInfo, Command, CommandError, CommandResult};
-use super::session::Session;
-use super::value::{PsObject, SecureString, Value};
-use crate::plugin::{CmdletCall, Plugin, wit};
+use crate::engine::BoundArguments;
+use crate::engine::command::{CmdletInfo, Command, CommandError, CommandResult};
+use crate::engine::{PsObject, SecureString, Session, Value};
+use crate::plugin::{CmdletCall, Message, Plugin, PluginError, wit};
+use crate::services::LoadedModule;
 use std::path::PathBuf;
 use std::rc::Rc;
+
+/// Registers a component's cmdlets in the session and records the module.
+pub fn register_module(
+    session: &mut Session,
+    plugin: Rc<Plugin>,
+) -> Result<Vec<String>, PluginError> {
+    let host = super::host(session);
+    let infos = host.runtime.list_cmdlets(&plugin, &host.services)?;
+    let names: Vec<String> = infos.iter().map(|i| i.name.clone()).collect();
+    for info in infos {
+        session.register(Rc::new(ComponentCommand {
+            info,
+            plugin: plugin.clone(),
+        }));
+    }
+    host.add_module(LoadedModule {
+        plugin,
+        commands: names.clone(),
+    });
+    Ok(names)
+}
 
 /// One cmdlet of a loaded component.
 pub struct ComponentCommand {
@@ -24,7 +45,7 @@ pub fn to_wit(value: &Value) -> wit::Value {
         Value::Float(f) => wit::Value::Integer(*f as i64),
         Value::DateTime(t) => wit::Value::Datetime(*t),
         Value::SecureString(s) => wit::Value::SecureText(s.reveal().to_string()),
-        Value::Certificate(c) => wit::Value::Certificate((**c).clone()),
+        Value::Certificate(c) => wit::Value::Certificate((**c).clone().into()),
         Value::Object(o) => wit::Value::Object(wit::CustomObject {
             type_name: o.type_name.clone(),
             properties: o
@@ -73,7 +94,7 @@ pub fn from_wit(value: wit::Value) -> Value {
         wit::Value::TextList(l) => Value::Array(l.into_iter().map(Value::String).collect()),
         wit::Value::Datetime(t) => Value::DateTime(t),
         wit::Value::SecureText(s) => Value::SecureString(SecureString::new(s)),
-        wit::Value::Certificate(c) => Value::Certificate(Rc::new(c)),
+        wit::Value::Certificate(c) => Value::Certificate(Rc::new(c.into())),
         wit::Value::Object(o) => Value::Object(Rc::new(PsObject {
             type_name: o.type_name,
             properties: o
@@ -138,7 +159,7 @@ impl Command for ComponentCommand {
             .collect();
         let input = input.map(to_wit);
         let named_paths = named_paths(args);
-        let host = session.host();
+        let host = super::host(session);
         let result = host.runtime.invoke_cmdlet(
             &self.plugin,
             &host.services,
@@ -151,7 +172,11 @@ impl Command for ComponentCommand {
             },
         );
         for message in host.services.take_messages() {
-            session.show_message(message);
+            match message {
+                Message::Warning(text) => session.warning(&text),
+                Message::Verbose(text) => session.verbose(&text),
+                Message::WhatIf(text) => session.what_if(&text),
+            }
         }
         match result {
             Ok(Ok(values)) => Ok(values.into_iter().map(from_wit).collect()),

@@ -1,0 +1,193 @@
+//! The cmdlets run natively against the in-memory `FakeHost`: no wasm, no database.
+
+use super::all;
+use crate::args::Args;
+use crate::bindings::exports::certhost::plugin::cmdlets::{
+    Argument, CertificateObject, CmdletError, ErrorCategory, Value,
+};
+use crate::fake_host::FakeHost;
+
+fn run(
+    host: &FakeHost,
+    name: &str,
+    arguments: &[(&str, Value)],
+) -> Result<Vec<Value>, CmdletError> {
+    let cmdlet = all()
+        .iter()
+        .find(|c| (c.info)().name == name)
+        .unwrap_or_else(|| panic!("no cmdlet {name}"));
+    let arguments = arguments
+        .iter()
+        .map(|(n, v)| Argument {
+            name: n.to_string(),
+            value: v.clone(),
+        })
+        .collect();
+    (cmdlet.run)(&Args::new(arguments), None, host)
+}
+
+fn text(s: &str) -> Value {
+    Value::Text(s.into())
+}
+
+fn certificate(values: Vec<Value>) -> CertificateObject {
+    match values.into_iter().next() {
+        Some(Value::Certificate(c)) => c,
+        other => panic!("not a certificate: {other:?}"),
+    }
+}
+
+fn new_certificate(host: &FakeHost, dns: &str) -> CertificateObject {
+    certificate(
+        run(
+            host,
+            "New-SelfSignedCertificate",
+            &[("DnsName", Value::TextList(vec![dns.into()]))],
+        )
+        .unwrap(),
+    )
+}
+
+#[test]
+fn new_self_signed_certificate_stores_the_certificate_with_its_key() {
+    let host = FakeHost::new();
+    let cert = new_certificate(&host, "www.contoso.com");
+    assert!(cert.has_private_key);
+    assert_eq!(cert.store.as_deref(), Some("My"));
+    assert_eq!(cert.info.subject, "CN=www.contoso.com");
+    assert_eq!(cert.info.dns_names, ["www.contoso.com"]);
+    let my = host.store("My");
+    assert_eq!(my.len(), 1);
+    assert_eq!(my[0].thumbprint, cert.info.thumbprint);
+    assert!(my[0].entry.private_key.is_some());
+    // Windows' default: one year from ten minutes before now.
+    assert_eq!(cert.info.not_before, crate::fake_host::NOW - 600);
+}
+
+#[test]
+fn a_pfx_export_imports_back_and_a_wrong_password_changes_nothing() {
+    let host = FakeHost::new();
+    let cert = new_certificate(&host, "backup01.tech.local");
+    run(
+        &host,
+        "Export-PfxCertificate",
+        &[
+            ("Cert", Value::Certificate(cert.clone())),
+            ("FilePath", text("backup01.pfx")),
+            ("Password", Value::SecureText("1234".into())),
+        ],
+    )
+    .unwrap();
+    assert!(host.files.borrow().contains_key("backup01.pfx"));
+
+    let wrong = run(
+        &host,
+        "Import-PfxCertificate",
+        &[
+            ("FilePath", text("backup01.pfx")),
+            ("CertStoreLocation", text("Cert:\\LocalMachine\\WebHosting")),
+            ("Password", Value::SecureText("12345".into())),
+        ],
+    )
+    .unwrap_err();
+    assert_eq!(wrong.category, ErrorCategory::SecurityError);
+    assert!(host.store("WebHosting").is_empty());
+
+    let imported = certificate(
+        run(
+            &host,
+            "Import-PfxCertificate",
+            &[
+                ("FilePath", text("backup01.pfx")),
+                ("CertStoreLocation", text("Cert:\\LocalMachine\\WebHosting")),
+                ("Password", Value::SecureText("1234".into())),
+            ],
+        )
+        .unwrap(),
+    );
+    assert_eq!(imported.info.thumbprint, cert.info.thumbprint);
+    let stored = host.store("WebHosting");
+    assert_eq!(stored.len(), 1);
+    assert!(stored[0].entry.private_key.is_some());
+}
+
+#[test]
+fn the_backup_server_certificate_is_made_on_first_use_for_the_server_identity() {
+    let host = FakeHost::new();
+    let cert = certificate(run(&host, "Get-BackupServerCertificate", &[]).unwrap());
+    assert_eq!(cert.info.subject, "CN=backup01.tech.local");
+    assert!(cert.info.dns_names.contains(&"backup01".to_string()));
+    assert_eq!(cert.info.ip_addresses, ["192.0.2.10"]);
+    assert_eq!(cert.friendly_name, "Backup Server Certificate");
+    let slot = host.slots.borrow().get("BackupServer").cloned().unwrap();
+    assert!(slot.automatically_generated);
+    assert_eq!(slot.thumbprint, cert.info.thumbprint);
+    // The same certificate the second time.
+    let again = certificate(run(&host, "Get-BackupServerCertificate", &[]).unwrap());
+    assert_eq!(again.info.thumbprint, cert.info.thumbprint);
+}
+
+#[test]
+fn what_if_describes_the_rotation_and_changes_nothing() {
+    let host = FakeHost::new();
+    let current = certificate(run(&host, "Get-BackupServerCertificate", &[]).unwrap());
+    let next = certificate(
+        run(
+            &host,
+            "Generate-BackupServerCertificate",
+            &[("Name", text("Next"))],
+        )
+        .unwrap(),
+    );
+    let out = run(
+        &host,
+        "Add-BackupServerCertificate",
+        &[
+            ("Certificate", Value::Certificate(next.clone())),
+            ("WhatIf", Value::Boolean(true)),
+        ],
+    )
+    .unwrap();
+    assert!(out.is_empty());
+    let messages = host.messages.borrow().clone();
+    assert!(
+        messages.iter().any(|(level, text)| level == "WhatIf"
+            && text.contains(&current.info.thumbprint)
+            && text.contains(&next.info.thumbprint)),
+        "{messages:?}"
+    );
+    let slot = host.slots.borrow().get("BackupServer").cloned().unwrap();
+    assert_eq!(slot.thumbprint, current.info.thumbprint);
+}
+
+#[test]
+fn a_refused_store_is_a_permission_denied_error_and_nothing_is_stored() {
+    let host = FakeHost::new();
+    host.deny_store.set(true);
+    let e = run(
+        &host,
+        "New-SelfSignedCertificate",
+        &[("DnsName", Value::TextList(vec!["a.tech.local".into()]))],
+    )
+    .unwrap_err();
+    assert_eq!(e.category, ErrorCategory::PermissionDenied);
+    assert!(e.message.contains("StoreRead"), "{}", e.message);
+    assert!(host.stores.borrow().is_empty());
+}
+
+#[test]
+fn every_cmdlet_has_an_example_and_a_unique_name() {
+    let infos: Vec<_> = all().iter().map(|c| (c.info)()).collect();
+    let mut names: Vec<String> = infos
+        .iter()
+        .flat_map(|i| {
+            std::iter::once(i.name.to_ascii_lowercase())
+                .chain(i.aliases.iter().map(|a| a.to_ascii_lowercase()))
+        })
+        .collect();
+    let count = names.len();
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), count);
+    assert!(infos.iter().all(|i| !i.examples.is_empty()));
+}

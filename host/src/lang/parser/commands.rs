@@ -1,0 +1,266 @@
+//! Pipelines and commands in command mode: names, arguments, barewords.
+
+use super::*;
+
+impl Parser<'_> {
+    pub(super) fn pipeline(&mut self) -> Result<Pipeline, ParseError> {
+        let outer = std::mem::replace(&mut self.no_comma, false);
+        let result = self.pipeline_elements();
+        self.no_comma = outer;
+        result
+    }
+
+    pub(super) fn pipeline_elements(&mut self) -> Result<Pipeline, ParseError> {
+        let start = self.pos;
+        let mut elements = vec![self.element()?];
+        loop {
+            self.skip_inline()?;
+            if !self.eat('|') {
+                break;
+            }
+            self.skip_newlines()?;
+            if matches!(self.peek(), None | Some(';' | ')' | '}' | '|')) {
+                return Err(self.error("An empty pipe element is not allowed."));
+            }
+            elements.push(self.element()?);
+        }
+        Ok(Pipeline {
+            elements,
+            span: Span {
+                start,
+                end: self.pos,
+            },
+        })
+    }
+
+    pub(super) fn element(&mut self) -> Result<PipelineElement, ParseError> {
+        match self.peek() {
+            Some(c)
+                if c.is_alphabetic()
+                    || c == '_'
+                    || (c == '.' && matches!(self.peek2(), Some('/' | '\\'))) =>
+            {
+                Ok(PipelineElement::Command(self.command()?))
+            }
+            Some('%' | '?') if self.peek2().is_none_or(|c| c.is_whitespace()) => {
+                Ok(PipelineElement::Command(self.command()?))
+            }
+            Some('&') => {
+                self.bump();
+                self.skip_inline()?;
+                Ok(PipelineElement::Command(self.command()?))
+            }
+            _ => Ok(PipelineElement::Expression(self.expression()?)),
+        }
+    }
+
+    pub(super) fn bareword(&mut self) -> String {
+        let start = self.pos;
+        while let Some(c) = self.peek() {
+            if ends_bareword(c) {
+                break;
+            }
+            self.bump();
+        }
+        self.src[start..self.pos].to_string()
+    }
+
+    pub(super) fn command(&mut self) -> Result<CommandCall, ParseError> {
+        let start = self.pos;
+        let name =
+            match self.peek() {
+                Some('\'' | '"') => match literal_text(self.arg_primary()?) {
+                    Some(s) => s,
+                    _ => return Err(self.error(
+                        "A command name in double quotes with variables needs '&' and parentheses.",
+                    )),
+                },
+                _ => self.bareword(),
+            };
+        let span = Span {
+            start,
+            end: self.pos,
+        };
+        let mut arguments = Vec::new();
+        loop {
+            self.skip_inline()?;
+            match self.peek() {
+                None | Some('\n' | ';' | '|' | ')' | '}') => break,
+                Some('-')
+                    if self
+                        .peek2()
+                        .is_some_and(|c| c.is_alphabetic() || c == '_' || c == '?') =>
+                {
+                    let pstart = self.pos;
+                    self.bump();
+                    let nstart = self.pos;
+                    while self
+                        .peek()
+                        .is_some_and(|c| is_ident(c) || c == '-' || c == '?')
+                    {
+                        self.bump();
+                    }
+                    let name = self.src[nstart..self.pos].to_string();
+                    let value = if self.eat(':') {
+                        self.skip_inline()?;
+                        Some(self.arg_value()?)
+                    } else {
+                        None
+                    };
+                    arguments.push(CommandArgument::Parameter {
+                        name,
+                        value,
+                        span: Span {
+                            start: pstart,
+                            end: self.pos,
+                        },
+                    });
+                }
+                Some('@') if self.peek2().is_some_and(is_ident) => {
+                    let sstart = self.pos;
+                    self.bump();
+                    let nstart = self.pos;
+                    while self.peek().is_some_and(is_ident) {
+                        self.bump();
+                    }
+                    let variable = self.src[nstart..self.pos].to_string();
+                    arguments.push(CommandArgument::Splat {
+                        variable,
+                        span: Span {
+                            start: sstart,
+                            end: self.pos,
+                        },
+                    });
+                }
+                Some(_) => arguments.push(CommandArgument::Value(self.arg_value()?)),
+            }
+        }
+        Ok(CommandCall {
+            name,
+            span,
+            arguments,
+        })
+    }
+
+    /// A command argument: one value or a comma list of them.
+    pub(super) fn arg_value(&mut self) -> Result<Expr, ParseError> {
+        self.comma_list(Self::arg_primary)
+    }
+
+    /// `item` or `item, item, ...` (an array); newlines may follow each comma.
+    pub(super) fn comma_list(
+        &mut self,
+        item: fn(&mut Self) -> Result<Expr, ParseError>,
+    ) -> Result<Expr, ParseError> {
+        let mut items = vec![item(self)?];
+        loop {
+            let save = self.pos;
+            self.skip_inline()?;
+            if !self.eat(',') {
+                self.pos = save;
+                break;
+            }
+            self.skip_newlines()?;
+            items.push(item(self)?);
+        }
+        Ok(if items.len() == 1 {
+            items.remove(0)
+        } else {
+            Expr::Array(items)
+        })
+    }
+
+    pub(super) fn arg_primary(&mut self) -> Result<Expr, ParseError> {
+        match self.peek() {
+            Some('\'' | '"' | '$' | '(' | '@' | '{') => self.postfix_expression(),
+            Some(c) if ends_bareword(c) => Err(self.error(format!(
+                "Unexpected token '{c}' in expression or statement."
+            ))),
+            None => Err(self.error("Missing an argument.")),
+            _ => self.argument_word(),
+        }
+    }
+
+    /// A bareword argument, with quoted strings, `{...}` and variables attached to it kept
+    /// as part of the same argument: `appid="{GUID}"`, `appid={GUID}` and
+    /// `certhash=$hash` (netsh) are one word each.
+    pub(super) fn argument_word(&mut self) -> Result<Expr, ParseError> {
+        let mut parts: Vec<StringPart> = Vec::new();
+        let mut literal = String::new();
+        let mut quoted = false;
+        loop {
+            match self.peek() {
+                Some('{') if !literal.is_empty() || !parts.is_empty() => {
+                    let start = self.pos;
+                    let mut depth = 0;
+                    while let Some(c) = self.bump() {
+                        literal.push(c);
+                        match c {
+                            '{' => depth += 1,
+                            '}' => {
+                                depth -= 1;
+                                if depth == 0 {
+                                    break;
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                    if depth != 0 {
+                        return Err(ParseError::at(
+                            self.src,
+                            start,
+                            "Missing closing '}' in the argument.",
+                        ));
+                    }
+                }
+                // `certhash=$hash` and `name=$($x.Name)`: variables expand inside a word.
+                Some('$')
+                    if (!literal.is_empty() || !parts.is_empty())
+                        && self
+                            .peek2()
+                            .is_some_and(|c| is_ident(c) || matches!(c, '{' | '(')) =>
+                {
+                    quoted = true;
+                    if !literal.is_empty() {
+                        parts.push(StringPart::Literal(std::mem::take(&mut literal)));
+                    }
+                    if self.peek2() == Some('(') {
+                        self.bump();
+                        self.bump();
+                        let script = self.script(Some(')'))?;
+                        self.expect_close(')', "Missing closing ')' in subexpression.")?;
+                        parts.push(StringPart::SubExpression(script));
+                    } else {
+                        parts.push(StringPart::Variable(self.variable_name()?));
+                    }
+                }
+                Some('\'' | '"') if !literal.is_empty() || !parts.is_empty() => {
+                    quoted = true;
+                    if !literal.is_empty() {
+                        parts.push(StringPart::Literal(std::mem::take(&mut literal)));
+                    }
+                    match self.primary()? {
+                        Expr::String(text) => parts.push(StringPart::Literal(text)),
+                        Expr::Expandable(inner) => parts.extend(inner),
+                        _ => {}
+                    }
+                }
+                Some(c) if !ends_bareword(c) => {
+                    self.bump();
+                    literal.push(c);
+                }
+                _ => break,
+            }
+        }
+        if !quoted {
+            return Ok(number_literal(&literal).unwrap_or(Expr::String(literal)));
+        }
+        if !literal.is_empty() {
+            parts.push(StringPart::Literal(literal));
+        }
+        Ok(Expr::Expandable(parts))
+    }
+
+    // ----- expressions (lowest precedence first) ------------------------------------
+}
