@@ -98,7 +98,10 @@ impl certificates::Guest for Component {
 
 impl bindings::exports::certhost::plugin::cmdlets::Guest for Component {
     fn list_cmdlets() -> Vec<CmdletInfo> {
-        cmdlets::all().iter().map(|c| (c.info)()).collect()
+        cmdlets::all()
+            .iter()
+            .map(|c| cmdlets::meta::to_wit((c.info)()))
+            .collect()
     }
 
     fn invoke(

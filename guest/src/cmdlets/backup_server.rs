@@ -2,15 +2,16 @@
 //! `VBR` names as aliases): the certificate infrastructure components reach the backup
 //! server with, its atomic rotation, and its validation.
 
-use super::meta::{ParamExt, aliased, changes_state, cmdlet, default_set, example, param};
+use super::meta::{
+    CmdletInfo, ParamExt, ParameterType as T, aliased, changes_state, cmdlet, default_set, example,
+    param,
+};
 use super::slots::{
     self, AssignOptions, BACKUP_SERVER, DEFAULT_SERVER_VALIDITY_DAYS, ServerCertificateRequest,
 };
 use super::{Cmdlet, error};
 use crate::args::Args;
-use crate::bindings::exports::certhost::plugin::cmdlets::{
-    CmdletError, CmdletInfo, ParameterType as T, Value,
-};
+use crate::bindings::exports::certhost::plugin::cmdlets::{CmdletError, Value};
 use crate::convert::{cert_error, entry_from_pfx};
 use crate::host_api::HostApi;
 
@@ -101,8 +102,7 @@ fn get(args: &Args, _input: Option<Value>, host: &dyn HostApi) -> Result<Vec<Val
 }
 
 /// `-Force`, `-WhatIf` and the rotation options every assigning cmdlet shares.
-pub fn assign_parameters() -> Vec<crate::bindings::exports::certhost::plugin::cmdlets::ParameterInfo>
-{
+pub fn assign_parameters() -> Vec<super::meta::ParameterInfo> {
     vec![
         param(
             "Force",

@@ -2,13 +2,13 @@
 //! certificate the cloud gateway presents to tenants, reached by its public name.
 
 use super::backup_server::{assign_options, assign_parameters};
-use super::meta::{ParamExt, aliased, changes_state, cmdlet, example, param};
+use super::meta::{
+    CmdletInfo, ParamExt, ParameterType as T, aliased, changes_state, cmdlet, example, param,
+};
 use super::slots::{self, CLOUD_GATEWAY, ServerCertificateRequest};
 use super::{Cmdlet, error};
 use crate::args::Args;
-use crate::bindings::exports::certhost::plugin::cmdlets::{
-    CmdletError, CmdletInfo, ParameterType as T, Value,
-};
+use crate::bindings::exports::certhost::plugin::cmdlets::{CmdletError, Value};
 use crate::host_api::HostApi;
 
 pub const GENERATE: Cmdlet = Cmdlet {

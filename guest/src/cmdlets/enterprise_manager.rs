@@ -3,13 +3,13 @@
 //! app, vSphere client plug-in). The originals set them in the web UI only.
 
 use super::backup_server::{assign_options, assign_parameters};
-use super::meta::{ParamExt, changes_state, cmdlet, default_set, example, param};
+use super::meta::{
+    CmdletInfo, ParamExt, ParameterType as T, changes_state, cmdlet, default_set, example, param,
+};
 use super::slots::{self, EM_SERVER, EM_WEB_UI, ServerCertificateRequest, Slot};
 use super::{Cmdlet, error};
 use crate::args::Args;
-use crate::bindings::exports::certhost::plugin::cmdlets::{
-    CmdletError, CmdletInfo, ParameterType as T, Value,
-};
+use crate::bindings::exports::certhost::plugin::cmdlets::{CmdletError, Value};
 use crate::convert::cert_error;
 use crate::host_api::HostApi;
 

@@ -1,12 +1,12 @@
 //! `Export-Certificate`: write a certificate (never its key) to a file.
 
-use super::meta::{ParamExt, changes_state, cmdlet, example, param};
+use super::meta::{
+    CmdletInfo, ParamExt, ParameterType as T, changes_state, cmdlet, example, param,
+};
 use super::objects::{certificate_parameter, required_certificate};
 use super::{Cmdlet, error};
 use crate::args::Args;
-use crate::bindings::exports::certhost::plugin::cmdlets::{
-    CmdletError, CmdletInfo, ErrorCategory, ParameterType as T, Value,
-};
+use crate::bindings::exports::certhost::plugin::cmdlets::{CmdletError, ErrorCategory, Value};
 use crate::host_api::HostApi;
 
 pub const CMDLET: Cmdlet = Cmdlet { info, run };

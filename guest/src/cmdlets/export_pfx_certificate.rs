@@ -1,12 +1,12 @@
 //! `Export-PfxCertificate`: write a certificate, its key and chain to a PFX file.
 
-use super::meta::{ParamExt, changes_state, cmdlet, example, param};
+use super::meta::{
+    CmdletInfo, ParamExt, ParameterType as T, changes_state, cmdlet, example, param,
+};
 use super::objects::{certificate_parameter, load_entry, required_certificate};
 use super::{Cmdlet, error};
 use crate::args::Args;
-use crate::bindings::exports::certhost::plugin::cmdlets::{
-    CmdletError, CmdletInfo, ParameterType as T, Value,
-};
+use crate::bindings::exports::certhost::plugin::cmdlets::{CmdletError, Value};
 use crate::convert::cert_error;
 use crate::host_api::HostApi;
 use certhost_core::pkcs12::{DEFAULT_ITERATIONS, PfxProfile, write_pfx};

@@ -1,14 +1,14 @@
 //! `Import-Certificate`: certificates without keys (a CA root, an intermediate, a peer's
 //! certificate) from a DER or PEM file into a store.
 
-use super::meta::{ParamExt, changes_state, cmdlet, example, param};
+use super::meta::{
+    CmdletInfo, ParamExt, ParameterType as T, changes_state, cmdlet, example, param,
+};
 use super::objects::{certificate_object, parse_store_location};
 use super::{Cmdlet, error};
 use crate::args::Args;
 use crate::bindings::certhost::plugin::types::CertificateEntry;
-use crate::bindings::exports::certhost::plugin::cmdlets::{
-    CmdletError, CmdletInfo, ParameterType as T, Value,
-};
+use crate::bindings::exports::certhost::plugin::cmdlets::{CmdletError, Value};
 use crate::convert::cert_error;
 use crate::host_api::HostApi;
 

@@ -1,12 +1,12 @@
 //! `Import-PfxCertificate`: read a PFX file into a certificate store, all or nothing.
 
-use super::meta::{ParamExt, changes_state, cmdlet, example, param};
+use super::meta::{
+    CmdletInfo, ParamExt, ParameterType as T, changes_state, cmdlet, example, param,
+};
 use super::objects::{certificate_object, parse_store_location};
 use super::{Cmdlet, error};
 use crate::args::Args;
-use crate::bindings::exports::certhost::plugin::cmdlets::{
-    CmdletError, CmdletInfo, ParameterType as T, Value,
-};
+use crate::bindings::exports::certhost::plugin::cmdlets::{CmdletError, Value};
 use crate::convert::{cert_error, entry_from_pfx};
 use crate::host_api::HostApi;
 

@@ -16,8 +16,9 @@ pub mod slots;
 mod test_certificate;
 
 use crate::args::Args;
-use crate::bindings::exports::certhost::plugin::cmdlets::{CmdletError, CmdletInfo, Value};
+use crate::bindings::exports::certhost::plugin::cmdlets::{CmdletError, Value};
 use crate::host_api::HostApi;
+use meta::CmdletInfo;
 
 /// What a cmdlet does for one input object, with what its host offers.
 pub type Run = fn(&Args, Option<Value>, &dyn HostApi) -> Result<Vec<Value>, CmdletError>;

@@ -1,13 +1,13 @@
 //! `New-SelfSignedCertificate`: generate a key and self-signed certificate, store both.
 
-use super::meta::{ParamExt, changes_state, cmdlet, example, param};
+use super::meta::{
+    CmdletInfo, ParamExt, ParameterType as T, changes_state, cmdlet, example, param,
+};
 use super::objects::{certificate_object, parse_store_location};
 use super::{Cmdlet, error};
 use crate::args::Args;
 use crate::bindings::certhost::plugin::types::CertificateEntry;
-use crate::bindings::exports::certhost::plugin::cmdlets::{
-    CmdletError, CmdletInfo, ParameterType as T, Value,
-};
+use crate::bindings::exports::certhost::plugin::cmdlets::{CmdletError, Value};
 use crate::host_api::HostApi;
 use certhost_core::generate::{ExtendedKeyUsage, GenerateRequest, KeyUsage, generate_self_signed};
 use certhost_core::keys::KeyAlgorithm;

@@ -1,12 +1,10 @@
 //! Certificate objects and store locations as the cmdlets see them.
 
 use super::error;
-use super::meta::{ParamExt, param};
+use super::meta::{ParamExt, ParameterInfo, ParameterType, param};
 use crate::args::Args;
 use crate::bindings::certhost::plugin::types::CertificateEntry;
-use crate::bindings::exports::certhost::plugin::cmdlets::{
-    CertificateObject, CmdletError, ParameterInfo, ParameterType,
-};
+use crate::bindings::exports::certhost::plugin::cmdlets::{CertificateObject, CmdletError};
 use crate::convert::{cert_error, info_to_wit};
 use crate::host_api::HostApi;
 

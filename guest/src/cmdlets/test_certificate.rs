@@ -1,14 +1,12 @@
 //! `Test-Certificate`: Windows' verdict on a certificate (True/False) under the BASE or
 //! SSL policy, with the reason as a warning when it is False.
 
-use super::meta::{ParamExt, cmdlet, example, param};
+use super::meta::{CmdletInfo, ParamExt, ParameterType as T, cmdlet, example, param};
 use super::objects::{certificate_parameter, load_entry, required_certificate};
 use super::{Cmdlet, error};
 use crate::args::Args;
 use crate::bindings::certhost::plugin::host::MessageLevel;
-use crate::bindings::exports::certhost::plugin::cmdlets::{
-    CertificateObject, CmdletError, CmdletInfo, ParameterType as T, Value,
-};
+use crate::bindings::exports::certhost::plugin::cmdlets::{CertificateObject, CmdletError, Value};
 use crate::host_api::HostApi;
 use certhost_core::verify::issued_by;
 

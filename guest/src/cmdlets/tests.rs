@@ -176,18 +176,16 @@ fn a_refused_store_is_a_permission_denied_error_and_nothing_is_stored() {
 }
 
 #[test]
-fn every_cmdlet_has_an_example_and_a_unique_name() {
+fn every_cmdlet_follows_the_metadata_rules_and_declares_no_host_only_type() {
     let infos: Vec<_> = all().iter().map(|c| (c.info)()).collect();
-    let mut names: Vec<String> = infos
-        .iter()
-        .flat_map(|i| {
-            std::iter::once(i.name.to_ascii_lowercase())
-                .chain(i.aliases.iter().map(|a| a.to_ascii_lowercase()))
-        })
-        .collect();
-    let count = names.len();
-    names.sort();
-    names.dedup();
-    assert_eq!(names.len(), count);
-    assert!(infos.iter().all(|i| !i.examples.is_empty()));
+    assert_eq!(certhost_cmdlet_meta::check_all(&infos), vec![]);
+    for info in &infos {
+        assert!(
+            info.parameters
+                .iter()
+                .all(|p| p.type_ != certhost_cmdlet_meta::ParameterType::Any),
+            "{}",
+            info.name
+        );
+    }
 }
