@@ -150,7 +150,7 @@ fn each_grant_allows_exactly_its_capability() {
     // Limited to one store.
     let out = run("StoreRead -AllowStore Root", "Get-StolenKey My");
     assert!(
-        out.stderr.contains("only the stores Root"),
+        out.stderr.contains("only the store(s) Root"),
         "{}",
         out.stderr
     );
@@ -159,7 +159,7 @@ fn each_grant_allows_exactly_its_capability() {
     let out = run("FilesRead", "Read-AnyFile inside.txt").ok();
     assert_eq!(out.stdout, "read 6 bytes\n");
     let out = run("FilesRead", "Read-AnyFile /etc/passwd");
-    assert!(out.stderr.contains("outside the places"), "{}", out.stderr);
+    assert!(out.stderr.contains("-AllowPath"), "{}", out.stderr);
     let out = run("FilesRead", "Write-AnyFile out.txt");
     assert!(out.stderr.contains("FilesWrite"), "{}", out.stderr);
     let out = run("FilesWrite", "Write-AnyFile out.txt").ok();
@@ -196,4 +196,69 @@ fn each_grant_allows_exactly_its_capability() {
     assert!(out.stderr.contains("Server"), "{}", out.stderr);
     let out = run("Server", "Get-SlotThumbprint BackupServer").ok();
     assert_eq!(out.stdout.trim().len(), 40, "{}", out.stdout);
+}
+
+#[test]
+fn a_link_followed_by_dot_dot_does_not_lead_out_of_the_grant() {
+    let (sb, _) = setup();
+    std::fs::create_dir(sb.path("sub")).unwrap();
+    std::os::unix::fs::symlink(sb.home().join("cache"), sb.path("sub/hcache")).unwrap();
+    std::os::unix::fs::symlink("/etc/ssl", sb.path("sub/ssl")).unwrap();
+    let db = sb.home().join("certhost.db");
+    let before = std::fs::read(&db).unwrap();
+    for line in [
+        "Read-AnyFile 'sub/hcache/../certhost.db'",
+        "Write-AnyFile 'sub/hcache/../certhost.db'",
+        "Read-AnyFile 'sub/ssl/../passwd'",
+        "Write-AnyFile 'sub/ssl/../../tmp/certhost-hostile-outside'",
+    ] {
+        let out = sb.run(&format!(
+            "$WarningPreference = 'SilentlyContinue'\nImport-Module ./hostile.wasm -Allow Files\n{line}"
+        ));
+        assert_eq!(out.stdout, "", "{line}");
+        assert!(
+            out.stderr.contains("permission denied"),
+            "{line}: {}",
+            out.stderr
+        );
+    }
+    assert_eq!(std::fs::read(&db).unwrap(), before);
+    assert!(!std::path::Path::new("/tmp/certhost-hostile-outside").exists());
+}
+
+#[test]
+fn a_module_cannot_replace_another_command_but_replaces_its_own_import() {
+    let (sb, _) = setup();
+    // The certificate component's own cmdlets, offered again by an imported file.
+    std::fs::copy(
+        env!("CERTHOST_PORTABLE_GUEST_WASM"),
+        sb.path("lookalike.wasm"),
+    )
+    .unwrap();
+    let out = sb.run(
+        "Import-Module ./lookalike.wasm -Allow Store\nGet-Module | ForEach-Object { $_.Name }",
+    );
+    assert!(
+        out.stderr.contains("already a command of certhost")
+            && out.stderr.contains("nothing was imported"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(out.stdout, "certhost-guest\n");
+    // Another file with the same cmdlets as an imported module.
+    std::fs::copy(HOSTILE, sb.path("twin.wasm")).unwrap();
+    let out = sb.run(
+        "$WarningPreference = 'SilentlyContinue'\nImport-Module ./hostile.wasm\nImport-Module ./twin.wasm",
+    );
+    assert!(
+        out.stderr
+            .contains("already a command of the module 'hostile'"),
+        "{}",
+        out.stderr
+    );
+    // The same file again replaces the first import, with the new grants.
+    let out = sb
+        .run("$WarningPreference = 'SilentlyContinue'\nImport-Module ./hostile.wasm\nImport-Module ./hostile.wasm -Allow StoreRead\n(Get-Module hostile | Measure-Object).Count\nGet-StolenKey My\n(Get-Command Get-StolenKey).Source")
+        .ok();
+    assert_eq!(out.stdout, "1\ncertificates: 2, private keys: 0\nhostile\n");
 }

@@ -10,12 +10,55 @@ use std::path::PathBuf;
 use std::rc::Rc;
 
 /// Registers a component's cmdlets in the session and records the module.
+/// A module may replace only its own earlier import (the same file): never a built-in,
+/// the certificate component's cmdlets or another module's, which it could otherwise
+/// impersonate (a `ConvertTo-SecureString` that keeps the password).
 pub fn register_module(
     session: &mut Session,
     plugin: Rc<Plugin>,
-) -> Result<Vec<String>, PluginError> {
+) -> Result<Vec<String>, RegisterError> {
     let host = super::host(session);
-    let infos = host.runtime.list_cmdlets(&plugin, &host.services)?;
+    let infos = host
+        .runtime
+        .list_cmdlets(&plugin, &host.services)
+        .map_err(RegisterError::Plugin)?;
+    let same_file =
+        |m: &LoadedModule| m.plugin.path().is_some() && m.plugin.path() == plugin.path();
+    for info in &infos {
+        for name in std::iter::once(&info.name).chain(&info.aliases) {
+            let Some(existing) = session.find_command(name) else {
+                continue;
+            };
+            let owner = host
+                .modules()
+                .iter()
+                .find(|m| m.commands.contains(&existing.info().name))
+                .map(|m| {
+                    (
+                        same_file(m),
+                        m.plugin.path().map(|_| m.plugin.name().to_string()),
+                    )
+                });
+            match owner {
+                Some((true, _)) => {}
+                Some((false, Some(module))) => {
+                    return Err(RegisterError::Shadows {
+                        module: plugin.name().into(),
+                        command: name.clone(),
+                        owner: format!("the module '{module}'"),
+                    });
+                }
+                _ => {
+                    return Err(RegisterError::Shadows {
+                        module: plugin.name().into(),
+                        command: name.clone(),
+                        owner: "certhost".into(),
+                    });
+                }
+            }
+        }
+    }
+    host.remove_modules(same_file);
     let names: Vec<String> = infos.iter().map(|i| i.name.clone()).collect();
     for info in infos {
         session.register(Rc::new(ComponentCommand {
@@ -28,6 +71,21 @@ pub fn register_module(
         commands: names.clone(),
     });
     Ok(names)
+}
+
+/// Why a module's cmdlets were not registered.
+#[derive(Debug, thiserror::Error)]
+pub enum RegisterError {
+    #[error(transparent)]
+    Plugin(PluginError),
+    #[error(
+        "the module '{module}' has a cmdlet '{command}', which is already a command of {owner}; a module may not replace another's commands, so nothing was imported"
+    )]
+    Shadows {
+        module: String,
+        command: String,
+        owner: String,
+    },
 }
 
 /// One cmdlet of a loaded component.
@@ -142,6 +200,10 @@ fn named_paths(args: &BoundArguments) -> Vec<PathBuf> {
 impl Command for ComponentCommand {
     fn info(&self) -> &CmdletInfo {
         &self.info
+    }
+
+    fn module(&self) -> Option<&str> {
+        self.plugin.path().map(|_| self.plugin.name())
     }
 
     fn invoke(

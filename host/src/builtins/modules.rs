@@ -57,7 +57,29 @@ fn requested_grants(
                 "-AllowPath narrows a file grant: add -Allow Files, FilesRead or FilesWrite".into(),
             ));
         }
-        grants.limit_paths(dirs.iter().map(|d| resolve(session, d)).collect());
+        let state_dir = crate::plugin::grants::real_path(&super::host(session).services.state_dir);
+        let mut resolved = Vec::new();
+        for dir in dirs.iter().flat_map(|d| d.split(',')) {
+            let dir = dir.trim();
+            if dir.is_empty() {
+                return Err(invalid(
+                    "-AllowPath got an empty directory name; give the directories the module may use".into(),
+                ));
+            }
+            let real = crate::plugin::grants::real_path(&resolve(session, dir));
+            if !real.is_dir() {
+                return Err(invalid(format!(
+                    "-AllowPath '{dir}' is not a directory; give existing directories"
+                )));
+            }
+            if real.starts_with(&state_dir) {
+                return Err(invalid(format!(
+                    "-AllowPath '{dir}' is inside certhost's state directory, which no module may use"
+                )));
+            }
+            resolved.push(real);
+        }
+        grants.limit_paths(resolved);
     }
     Ok(grants)
 }
@@ -102,7 +124,7 @@ pub fn import_module() -> Builtin {
             param(
                 "Allow",
                 T::TextList,
-                "Capabilities to grant: Store, StoreRead, StoreWrite, PrivateKeys, Files, FilesRead, FilesWrite, Bindings, Server, Primitives, Messages.",
+                "Capabilities to grant: Store, StoreRead, StoreWrite, PrivateKeys (implies StoreRead), Files, FilesRead, FilesWrite, Bindings, Server, Primitives, Messages.",
             ),
             param(
                 "AllowStore",

@@ -397,7 +397,10 @@ pub fn get_command() -> Builtin {
                                 "Version".into(),
                                 Value::String(env!("CARGO_PKG_VERSION").into()),
                             ),
-                            ("Source".into(), Value::String("certhost".into())),
+                            (
+                                "Source".into(),
+                                Value::String(c.module().unwrap_or("certhost").into()),
+                            ),
                         ],
                     ));
                 }

@@ -66,6 +66,10 @@ pub trait Command {
     fn takes_remaining_arguments(&self) -> bool {
         false
     }
+    /// The imported module the command comes from (`None`: certhost's own).
+    fn module(&self) -> Option<&str> {
+        None
+    }
 }
 
 /// The objects a command received: the pipeline input (all of it, for a collecting

@@ -350,9 +350,10 @@ impl Gate {
             Some(list) if !list.iter().any(|s| s.eq_ignore_ascii_case(store)) => Err(Denial {
                 capability: Capability::StoreRead,
                 message: format!(
-                    "permission denied: the module '{}' may use only the stores {}, not '{store}'",
+                    "permission denied: the module '{}' may use only the store(s) {}, not '{store}'. Import it with -AllowStore {},{store} to add it",
                     self.module,
-                    list.join(", ")
+                    list.join(", "),
+                    list.join(",")
                 ),
             }),
             _ => Ok(()),
@@ -408,12 +409,24 @@ impl Gate {
             self.cwd.join(requested)
         };
         let real = real_path(&full);
-        let outside = || Denial {
-            capability,
-            message: format!(
-                "permission denied: the module '{}' may not {verb} '{path}': it is outside the places it was granted (the working directory and the paths named in the command)",
-                self.module
-            ),
+        let outside = || {
+            let places = match scope {
+                PathScope::Under(dirs) => format!(
+                    "under {}",
+                    dirs.iter()
+                        .map(|d| d.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                _ => "the working directory".to_string(),
+            };
+            Denial {
+                capability,
+                message: format!(
+                    "permission denied: the module '{}' may not {verb} '{path}': it was granted files {places} and the paths given to the command's -...Path and -...File parameters only. Grant a directory with -AllowPath <directory>",
+                    self.module
+                ),
+            }
         };
         if self
             .protected
@@ -439,43 +452,57 @@ impl Gate {
                 dirs.iter().any(|d| real.starts_with(real_path(d))) || named()
             }
         };
-        if allowed { Ok(full) } else { Err(outside()) }
+        if allowed { Ok(real) } else { Err(outside()) }
     }
 }
 
-/// The path with `.` and `..` taken out and symbolic links of its existing part
-/// resolved, so that neither can lead a check astray.
+/// Symbolic links followed at most while resolving one path (as the kernel's limit).
+const MAX_LINKS: usize = 40;
+
+/// The path the kernel would reach, with no symbolic link left in it: each component
+/// resolved in turn, a link replaced by its target before any `..` that follows it is
+/// applied (so `link/..` is the link target's parent, as for `open`). Components that do
+/// not exist are kept as written. Opening the result cannot be led elsewhere by a link
+/// that existed when it was resolved.
 pub fn real_path(path: &Path) -> PathBuf {
-    let mut clean = PathBuf::new();
-    for part in path.components() {
-        match part {
-            Component::ParentDir => {
-                clean.pop();
+    let start = if path.is_absolute() {
+        PathBuf::from("/")
+    } else {
+        std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"))
+    };
+    let mut pending = Vec::new();
+    push_components(&mut pending, path);
+    let mut resolved = start;
+    let mut links = 0;
+    while let Some(part) = pending.pop() {
+        if part == ".." {
+            resolved.pop();
+            continue;
+        }
+        let candidate = resolved.join(&part);
+        let is_link =
+            std::fs::symlink_metadata(&candidate).is_ok_and(|m| m.file_type().is_symlink());
+        match std::fs::read_link(&candidate) {
+            Ok(target) if is_link && links < MAX_LINKS => {
+                links += 1;
+                if target.is_absolute() {
+                    resolved = PathBuf::from("/");
+                }
+                push_components(&mut pending, &target);
             }
-            Component::CurDir => {}
-            other => clean.push(other),
+            _ => resolved = candidate,
         }
     }
-    // The longest existing ancestor, canonicalized, with the rest appended.
-    let mut existing = clean.clone();
-    let mut rest = Vec::new();
-    loop {
-        if let Ok(real) = existing.canonicalize() {
-            let mut out = real;
-            for part in rest.iter().rev() {
-                out.push(part);
-            }
-            return out;
-        }
-        match (
-            existing.file_name().map(|n| n.to_os_string()),
-            existing.parent(),
-        ) {
-            (Some(name), Some(parent)) => {
-                rest.push(name);
-                existing = parent.to_path_buf();
-            }
-            _ => return clean,
+    resolved
+}
+
+/// Pushes a path's components in reverse, so that `pop` yields them in order.
+fn push_components(pending: &mut Vec<std::ffi::OsString>, path: &Path) {
+    for c in path.components().rev() {
+        match c {
+            Component::Normal(n) => pending.push(n.to_os_string()),
+            Component::ParentDir => pending.push("..".into()),
+            Component::CurDir | Component::RootDir | Component::Prefix(_) => {}
         }
     }
 }
@@ -553,7 +580,7 @@ mod tests {
             g.store_read("My")
                 .unwrap_err()
                 .message
-                .contains("only the stores Root")
+                .contains("-AllowStore Root,My")
         );
     }
 
@@ -565,7 +592,10 @@ mod tests {
         std::fs::create_dir_all(&cwd).unwrap();
         std::fs::create_dir_all(home.join("cache")).unwrap();
         let mut g = gate(Grants::shell(), &cwd, &home);
-        assert_eq!(g.file_read("a.pfx").unwrap(), cwd.join("a.pfx"));
+        assert_eq!(
+            g.file_read("a.pfx").unwrap(),
+            cwd.canonicalize().unwrap().join("a.pfx")
+        );
         assert!(g.file_write("sub/b.pfx").is_ok());
         assert!(g.file_read("/etc/passwd").is_err());
         assert!(g.file_read("../home/certhost.db").is_err());
@@ -581,6 +611,41 @@ mod tests {
         assert!(g.file_write("home/cache/x.cwasm").is_err());
         assert!(g.file_write("work/../home/certhost.db").is_err());
         assert!(g.file_write("work/x.pfx").is_ok());
+    }
+
+    #[test]
+    fn dot_dot_after_a_link_is_the_link_targets_parent() {
+        let dir = tempfile::tempdir().unwrap();
+        let cwd = dir.path().join("work");
+        let home = dir.path().join("home");
+        std::fs::create_dir_all(cwd.join("sub")).unwrap();
+        std::fs::create_dir_all(home.join("cache")).unwrap();
+        std::fs::create_dir_all(dir.path().join("etc/ssl")).unwrap();
+        std::os::unix::fs::symlink(home.join("cache"), cwd.join("sub/hcache")).unwrap();
+        std::os::unix::fs::symlink(dir.path().join("etc/ssl"), cwd.join("sub/ssl")).unwrap();
+        let real = |p: &Path| p.canonicalize().unwrap();
+        assert_eq!(
+            real_path(&cwd.join("sub/hcache/../certhost.db")),
+            real(&home).join("certhost.db")
+        );
+        assert_eq!(
+            real_path(&cwd.join("sub/ssl/../passwd")),
+            real(&dir.path().join("etc")).join("passwd")
+        );
+        let g = gate(Grants::shell(), &cwd, &home);
+        assert!(
+            g.file_write("sub/hcache/../certhost.db")
+                .unwrap_err()
+                .message
+                .contains("state directory")
+        );
+        assert!(g.file_read("sub/ssl/../passwd").is_err());
+        assert!(g.file_write("sub/ssl/../../home/cache/x.cwasm").is_err());
+        // A missing tail is kept as written, with `..` applied to it.
+        assert_eq!(
+            real_path(&cwd.join("new/../other.pem")),
+            real(&cwd).join("other.pem")
+        );
     }
 
     #[test]

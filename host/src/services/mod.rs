@@ -70,4 +70,9 @@ impl Host {
     pub fn add_module(&self, module: LoadedModule) {
         self.modules.borrow_mut().push(module);
     }
+
+    /// Forgets the modules `which` selects (an earlier import of a module imported again).
+    pub fn remove_modules(&self, which: impl Fn(&LoadedModule) -> bool) {
+        self.modules.borrow_mut().retain(|m| !which(m));
+    }
 }
