@@ -1,16 +1,17 @@
 //! The typed `slots` export: the slot cmdlets' validation and atomic assignment as
 //! plain calls for hosts that are not a shell (the REST API). No files, no cmdlet names.
 
-use crate::host_api::{HostApi, Wit};
-
-/// The component's host, for the export's calls.
-const HOST: &dyn HostApi = &Wit;
 use crate::bindings::certhost::plugin::types::CmdletError;
 use crate::bindings::exports::certhost::plugin::cmdlets::CertificateObject;
 use crate::bindings::exports::certhost::plugin::slots::{AssignOptions, Guest, SlotCertificate};
 use crate::cmdlets::error;
 use crate::cmdlets::slots::{self, Slot};
 use crate::convert::cert_error;
+use crate::host_api::{HostApi, Wit};
+use certhost_core::bundle::KeyedCertificate;
+
+/// The component's host, for the export's calls.
+const HOST: &dyn HostApi = &Wit;
 
 /// Every slot by its host name.
 const SLOTS: [&Slot; 4] = [
@@ -57,6 +58,21 @@ fn assigned(
     result.map(|c| c.map(slot_certificate))
 }
 
+/// Validates and assigns a certificate with its key read from uploaded bytes.
+fn assign_keyed(
+    slot: &Slot,
+    keyed: Result<KeyedCertificate, certhost_core::CertError>,
+    o: &AssignOptions,
+) -> Result<Option<SlotCertificate>, CmdletError> {
+    let keyed = keyed.map_err(|e| error::from_cert(cert_error(e), None))?;
+    assigned(slots::assign(
+        HOST,
+        slot,
+        slots::keyed_entry(keyed, None),
+        &options(o, false),
+    ))
+}
+
 impl Guest for crate::Component {
     fn current(name: String) -> Result<Option<SlotCertificate>, CmdletError> {
         let host = HOST;
@@ -91,16 +107,12 @@ impl Guest for crate::Component {
         password: String,
         o: AssignOptions,
     ) -> Result<Option<SlotCertificate>, CmdletError> {
-        let host = HOST;
         let slot = slot(&name)?;
-        let keyed = certhost_core::bundle::from_upload(&data, &password, host.primitives())
-            .map_err(|e| error::from_cert(cert_error(e), None))?;
-        assigned(slots::assign(
-            host,
+        assign_keyed(
             slot,
-            slots::keyed_entry(keyed, None),
-            &options(&o, false),
-        ))
+            certhost_core::bundle::from_upload(&data, &password, HOST.primitives()),
+            &o,
+        )
     }
 
     fn assign_pem(
@@ -110,21 +122,17 @@ impl Guest for crate::Component {
         password: Option<String>,
         o: AssignOptions,
     ) -> Result<Option<SlotCertificate>, CmdletError> {
-        let host = HOST;
         let slot = slot(&name)?;
-        let keyed = certhost_core::bundle::from_files(
-            &certificate,
-            &private_key,
-            password.as_deref(),
-            host.primitives(),
-        )
-        .map_err(|e| error::from_cert(cert_error(e), None))?;
-        assigned(slots::assign(
-            host,
+        assign_keyed(
             slot,
-            slots::keyed_entry(keyed, None),
-            &options(&o, false),
-        ))
+            certhost_core::bundle::from_files(
+                &certificate,
+                &private_key,
+                password.as_deref(),
+                HOST.primitives(),
+            ),
+            &o,
+        )
     }
 
     fn generate(

@@ -154,7 +154,7 @@ pub fn set_location() -> Builtin {
                 .into()),
                 None => {
                     session.cert_location = None;
-                    let cwd = crate::builtins::host(session).services.cwd.clone();
+                    let cwd = crate::builtins::host(session).cwd().to_path_buf();
                     let target = cwd.join(&path);
                     if target.canonicalize().ok() == cwd.canonicalize().ok() {
                         Ok(Vec::new())

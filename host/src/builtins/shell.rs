@@ -15,7 +15,7 @@ pub(super) fn resolve(session: &crate::engine::Session, path: &str) -> PathBuf {
     if p.is_absolute() {
         p
     } else {
-        crate::builtins::host(session).services.cwd.join(p)
+        crate::builtins::host(session).cwd().join(p)
     }
 }
 

@@ -425,16 +425,6 @@ impl SlotApi<'_> {
         self.with(|g, s| g.call_current(s, slot))
     }
 
-    pub fn assign_stored(
-        &self,
-        slot: &str,
-        store: &str,
-        thumbprint: &str,
-        options: AssignOptions,
-    ) -> Result<SlotOutcome, PluginError> {
-        self.with(|g, s| g.call_assign_stored(s, slot, store, thumbprint, options))
-    }
-
     pub fn assign_upload(
         &self,
         slot: &str,

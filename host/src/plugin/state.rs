@@ -33,6 +33,12 @@ impl Services {
         }
     }
 
+    /// The database. A poisoned lock means another thread panicked mid-call; the
+    /// database itself is transactional, so its state is still consistent and we go on.
+    pub fn database(&self) -> std::sync::MutexGuard<'_, Database> {
+        self.database.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     /// The messages written since the last call, oldest first.
     pub fn take_messages(&self) -> Vec<Message> {
         std::mem::take(&mut *self.messages.lock().unwrap_or_else(|p| p.into_inner()))
@@ -80,12 +86,7 @@ impl HostState {
     }
 
     pub(super) fn database(&self) -> std::sync::MutexGuard<'_, Database> {
-        // A poisoned lock means another thread panicked mid-call; the database itself is
-        // transactional, so its state is still consistent and we go on using it.
-        self.services
-            .database
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
+        self.services.database()
     }
 
     /// The last line the guest wrote to stderr (its panic message), if any.

@@ -48,13 +48,9 @@ impl Host {
         })
     }
 
-    /// The database (a poisoned lock is taken over: SQLite keeps the data consistent
-    /// whatever the thread that panicked was doing).
+    /// The database.
     pub fn database(&self) -> MutexGuard<'_, Database> {
-        self.services
-            .database
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
+        self.services.database()
     }
 
     /// The shell's working directory, which relative paths resolve against.
