@@ -10,7 +10,7 @@
 use super::shell::resolve;
 use super::utility::Builtin;
 use crate::engine::command::{
-    CommandError, ParamExt, ParameterType as T, command_info, example, param,
+    CommandError, ParamExt, ParameterType as T, command_info, example, input_items, param,
 };
 use crate::engine::{PsObject, Session, Value};
 use crate::plugin::{Capability, Grants};
@@ -22,10 +22,12 @@ fn invalid(message: String) -> CommandError {
     CommandError::new(IMPORT, "InvalidArgument", "Modules_InvalidGrant", message)
 }
 
-fn texts(value: Option<&Value>) -> Vec<String> {
-    value
-        .map(|v| v.clone().into_items().iter().map(Value::to_text).collect())
-        .unwrap_or_default()
+/// The values of a list parameter, as text.
+fn texts(args: &crate::engine::BoundArguments, name: &str) -> Vec<String> {
+    input_items(args, None, name)
+        .iter()
+        .map(Value::to_text)
+        .collect()
 }
 
 /// The grants the arguments ask for.
@@ -34,14 +36,14 @@ fn requested_grants(
     args: &crate::engine::BoundArguments,
 ) -> Result<Grants, CommandError> {
     let mut grants = Grants::imported();
-    for name in texts(args.get("Allow")) {
+    for name in texts(args, "Allow") {
         for part in name.split(',').filter(|p| !p.trim().is_empty()) {
             for capability in Capability::parse(part).map_err(|e| invalid(e.to_string()))? {
                 grants.allow(capability);
             }
         }
     }
-    let stores = texts(args.get("AllowStore"));
+    let stores = texts(args, "AllowStore");
     if !stores.is_empty() {
         if !grants.store.read && !grants.store.write {
             return Err(invalid(
@@ -50,7 +52,7 @@ fn requested_grants(
         }
         grants.limit_stores(stores);
     }
-    let dirs = texts(args.get("AllowPath"));
+    let dirs = texts(args, "AllowPath");
     if !dirs.is_empty() {
         if !grants.has(Capability::FilesRead) && !grants.has(Capability::FilesWrite) {
             return Err(invalid(
