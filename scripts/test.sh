@@ -10,6 +10,11 @@ if ! rustup target list --installed | grep -qx wasm32-wasip2; then
   exit 1
 fi
 cargo test --release --locked "$@"
+# The language against PowerShell's documented examples, per topic (host/tests/conformance.rs).
+if [ -f target/conformance-report.txt ]; then
+  echo "PowerShell documentation conformance:"
+  cat target/conformance-report.txt
+fi
 # The same certificate-core tests compiled to wasm32-wasip2, run under wasmtime.
 CARGO_TARGET_WASM32_WASIP2_RUNNER="$PWD/target/release/wasi-test-runner" \
   cargo test --release --locked --target wasm32-wasip2 -p certhost-core -p certhost-primitives "$@"

@@ -9,6 +9,7 @@
 //! - [`store`]: the persistent certificate stores and bindings (SQLite)
 
 pub mod builtins;
+pub mod cancel;
 pub mod certificate;
 pub mod cli;
 pub mod clock;

@@ -79,11 +79,8 @@ fn run(cli: &cli::Cli) -> Result<ExitCode, String> {
                     certhost::plugin::io_reason(&e)
                 )
             })?;
-            session.set_variable(
-                "args",
-                Value::Array(arguments.into_iter().map(Value::String).collect()),
-            );
-            run_text(&mut session, &mut out, &text, false)
+            let arguments: Vec<Value> = arguments.into_iter().map(Value::String).collect();
+            run_script(&mut session, &mut out, &text, arguments, false)
         }
         Mode::Interactive => interactive(&mut session, &mut out, stdin_is_terminal),
     };
@@ -91,22 +88,38 @@ fn run(cli: &cli::Cli) -> Result<ExitCode, String> {
     Ok(code)
 }
 
-/// Runs a script. `exit N` exits N; an uncaught terminating error (`throw`,
-/// `-ErrorAction Stop`) exits 1; otherwise `-Command` exits 1 when the last statement
-/// failed and `-File` exits 0, as `pwsh` does.
+/// Runs a command's text (`-Command`, stdin).
 fn run_text(
     session: &mut Session,
     out: &mut Formatter,
     text: &str,
     exit_on_last_status: bool,
 ) -> ExitCode {
-    match certhost::lang::parse(text) {
-        Ok(script) => match session.run(&script, out) {
-            Outcome::Exit(code) => ExitCode::from(u8::try_from(code & 0xff).unwrap_or(1)),
-            Outcome::Terminated => ExitCode::from(1),
-            Outcome::Completed if exit_on_last_status && !session.last_success => ExitCode::from(1),
-            Outcome::Completed => ExitCode::SUCCESS,
-        },
+    run_script(session, out, text, Vec::new(), exit_on_last_status)
+}
+
+/// Runs a script (its `param()` bound from `arguments`). `exit N` exits N; an uncaught
+/// terminating error (`throw`, `-ErrorAction Stop`) or Ctrl+C exits 1; otherwise
+/// `-Command` exits 1 when the last statement failed and `-File` exits 0, as `pwsh` does.
+fn run_script(
+    session: &mut Session,
+    out: &mut Formatter,
+    text: &str,
+    arguments: Vec<Value>,
+    exit_on_last_status: bool,
+) -> ExitCode {
+    match certhost::lang::parse_block(text) {
+        Ok(block) => {
+            certhost::cancel::install_handler();
+            match session.run_block(&block, arguments, out) {
+                Outcome::Exit(code) => ExitCode::from(u8::try_from(code & 0xff).unwrap_or(1)),
+                Outcome::Terminated | Outcome::Stopped => ExitCode::from(1),
+                Outcome::Completed if exit_on_last_status && !session.last_success => {
+                    ExitCode::from(1)
+                }
+                Outcome::Completed => ExitCode::SUCCESS,
+            }
+        }
         Err(e) => {
             eprintln!("{e}");
             ExitCode::from(1)

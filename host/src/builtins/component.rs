@@ -107,7 +107,7 @@ pub fn to_wit(value: &Value) -> wit::Value {
         Value::Object(o) => wit::Value::Object(wit::CustomObject {
             type_name: o.type_name.clone(),
             properties: o
-                .properties
+                .entries()
                 .iter()
                 .map(|(name, v)| wit::Property {
                     name: name.clone(),
@@ -155,11 +155,12 @@ pub fn from_wit(value: wit::Value) -> Value {
         wit::Value::Certificate(c) => Value::Certificate(Rc::new(c.into())),
         wit::Value::Object(o) => Value::Object(Rc::new(PsObject {
             type_name: o.type_name,
-            properties: o
-                .properties
-                .into_iter()
-                .map(|p| (p.name, scalar_from_wit(p.value)))
-                .collect(),
+            properties: std::cell::RefCell::new(
+                o.properties
+                    .into_iter()
+                    .map(|p| (p.name, scalar_from_wit(p.value)))
+                    .collect(),
+            ),
         })),
     }
 }

@@ -49,6 +49,7 @@ fn to_json(v: &Value, depth: i64) -> Json {
         ),
         Value::Hashtable(entries) => Json::Object(
             entries
+                .borrow()
                 .iter()
                 .map(|(k, v)| (k.clone(), nested(v)))
                 .collect(),

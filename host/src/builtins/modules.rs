@@ -12,7 +12,7 @@ use super::utility::Builtin;
 use crate::engine::command::{
     CommandError, ParamExt, ParameterType as T, command_info, example, input_items, param,
 };
-use crate::engine::{PsObject, Session, Value};
+use crate::engine::{Session, Value};
 use crate::plugin::{Capability, Grants};
 use std::rc::Rc;
 
@@ -229,9 +229,9 @@ pub fn get_module() -> Builtin {
             })
             .map(|m| {
                 let p = &m.plugin;
-                Value::Object(Rc::new(PsObject {
-                    type_name: "PSModuleInfo".into(),
-                    properties: vec![
+                Value::object(
+                    "PSModuleInfo",
+                    vec![
                         ("Name".into(), Value::String(p.name().into())),
                         (
                             "Path".into(),
@@ -255,7 +255,7 @@ pub fn get_module() -> Builtin {
                         ),
                         ("ExportedCommands".into(), strings(m.commands.clone())),
                     ],
-                }))
+                )
             })
             .collect())
     })

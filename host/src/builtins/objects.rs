@@ -158,12 +158,9 @@ pub fn for_each_object() -> Builtin {
             "Object",
         )
 .examples(vec![example_with_output("Run a block for each object", "1..3 | ForEach-Object { $_ * 2 }", "Outputs 2, 4 and 6.", "2\n4\n6\n")]),
-        true,
+        false,
         |session, args, input| {
             let mut out = Vec::new();
-            if let Some(Value::ScriptBlock(b)) = args.get("Begin") {
-                out.extend(session.invoke_block(b, None, Vec::new(), false)?);
-            }
             let items = match input {
                 Some(_) => input_items(args, input, "InputObject"),
                 None => args
@@ -176,8 +173,8 @@ pub fn for_each_object() -> Builtin {
                     for item in items {
                         match session.invoke_block(b, Some(item), Vec::new(), false) {
                             Ok(values) => out.extend(values),
-                            Err(crate::engine::session::Interrupt::Continue) => {}
-                            Err(crate::engine::session::Interrupt::Break) => break,
+                            Err(crate::engine::session::Interrupt::Continue(_)) => {}
+                            Err(crate::engine::session::Interrupt::Break(_)) => break,
                             Err(other) => return Err(other),
                         }
                     }
@@ -188,10 +185,17 @@ pub fn for_each_object() -> Builtin {
                 }
                 None => {}
             }
-            if let Some(Value::ScriptBlock(b)) = args.get("End") {
-                out.extend(session.invoke_block(b, None, Vec::new(), false)?);
-            }
             Ok(out)
+        },
+    )
+    .with_begin_end(
+        |session, args| match args.get("Begin") {
+            Some(Value::ScriptBlock(b)) => session.invoke_block(b, None, Vec::new(), false),
+            _ => Ok(Vec::new()),
+        },
+        |session, args| match args.get("End") {
+            Some(Value::ScriptBlock(b)) => session.invoke_block(b, None, Vec::new(), false),
+            _ => Ok(Vec::new()),
         },
     )
 }

@@ -17,7 +17,12 @@ pub struct Builtin {
     /// Extra positional arguments are kept (ValueFromRemainingArguments).
     remaining: bool,
     run: fn(&mut Session, &BoundArguments, Option<&Value>) -> CommandResult,
+    /// Work before the first and after the last input object.
+    begin_end: Option<(BeginEnd, BeginEnd)>,
 }
+
+/// A built-in's work before the first or after the last input object.
+pub type BeginEnd = fn(&mut Session, &BoundArguments) -> CommandResult;
 
 impl Command for Builtin {
     fn info(&self) -> &CmdletInfo {
@@ -37,6 +42,21 @@ impl Command for Builtin {
     ) -> CommandResult {
         (self.run)(session, args, input)
     }
+    fn has_begin_end(&self) -> bool {
+        self.begin_end.is_some()
+    }
+    fn begin(&self, session: &mut Session, args: &BoundArguments) -> CommandResult {
+        match self.begin_end {
+            Some((begin, _)) => begin(session, args),
+            None => Ok(Vec::new()),
+        }
+    }
+    fn end(&self, session: &mut Session, args: &BoundArguments) -> CommandResult {
+        match self.begin_end {
+            Some((_, end)) => end(session, args),
+            None => Ok(Vec::new()),
+        }
+    }
 }
 
 impl Builtin {
@@ -50,7 +70,14 @@ impl Builtin {
             collects,
             remaining: false,
             run,
+            begin_end: None,
         }
+    }
+
+    /// Runs `begin` before the first input object and `end` after the last.
+    pub fn with_begin_end(mut self, begin: BeginEnd, end: BeginEnd) -> Self {
+        self.begin_end = Some((begin, end));
+        self
     }
 
     /// Keeps extra positional arguments in `BoundArguments::remaining` (as a native
@@ -127,8 +154,11 @@ pub fn write_host() -> Builtin {
                 .map(Value::to_text)
                 .collect::<Vec<_>>()
                 .join(&separator);
-            let end = if args.switch("NoNewline") { "" } else { "\n" };
-            let _ = write!(session.console, "{text}{end}");
+            if args.switch("NoNewline") {
+                let _ = write!(session.console, "{text}");
+            } else {
+                session.information(&text);
+            }
             let _ = session.console.flush();
             Ok(Vec::new())
         },

@@ -113,6 +113,26 @@ pub fn bind_with(
     input: Option<&Value>,
     keep_remaining: bool,
 ) -> Result<BoundArguments, CommandError> {
+    bind_all(info, raw, input, keep_remaining, false)
+}
+
+/// Binds the arguments of a command that will get pipeline input later (a function's
+/// `begin` block runs before any): mandatory pipeline parameters may still be missing.
+pub fn bind_before_input(
+    info: &CmdletInfo,
+    raw: &[RawArgument],
+    keep_remaining: bool,
+) -> Result<BoundArguments, CommandError> {
+    bind_all(info, raw, None, keep_remaining, true)
+}
+
+fn bind_all(
+    info: &CmdletInfo,
+    raw: &[RawArgument],
+    input: Option<&Value>,
+    keep_remaining: bool,
+    input_later: bool,
+) -> Result<BoundArguments, CommandError> {
     let mut bound = BoundArguments::default();
     let mut positionals = Vec::new();
     let mut raw = raw.iter().peekable();
@@ -212,7 +232,9 @@ pub fn bind_with(
         .filter(|p| !bound.has(&p.name))
         .filter(|p| {
             p.sets.iter().any(|m| {
-                m.mandatory && (m.set_name == ALL_SETS || m.set_name == bound.parameter_set)
+                m.mandatory
+                    && (m.set_name == ALL_SETS || m.set_name == bound.parameter_set)
+                    && !(input_later && (m.from_pipeline || m.from_pipeline_by_property_name))
             })
         })
         .map(|p| p.name.as_str())

@@ -70,6 +70,23 @@ pub trait Command {
     fn module(&self) -> Option<&str> {
         None
     }
+    /// Whether the command has work before its first and after its last input object
+    /// ([`Command::begin`], [`Command::end`]).
+    fn has_begin_end(&self) -> bool {
+        false
+    }
+    /// Runs once before the first input object (`ForEach-Object -Begin`).
+    fn begin(&self, _session: &mut Session, _args: &BoundArguments) -> CommandResult {
+        Ok(Vec::new())
+    }
+    /// Runs once after the last input object (`ForEach-Object -End`).
+    fn end(&self, _session: &mut Session, _args: &BoundArguments) -> CommandResult {
+        Ok(Vec::new())
+    }
+    /// A function's or script's block: the pipeline runs its begin/process/end itself.
+    fn script_block(&self) -> Option<std::rc::Rc<crate::lang::ast::ScriptBlock>> {
+        None
+    }
 }
 
 /// The objects a command received: the pipeline input (all of it, for a collecting

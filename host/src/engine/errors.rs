@@ -28,10 +28,14 @@ pub struct RuntimeError {
 #[derive(Debug, Clone)]
 pub enum Interrupt {
     Error(Box<RuntimeError>),
-    Break,
-    Continue,
+    /// `break` (with its label, if any).
+    Break(Option<String>),
+    /// `continue` (with its label, if any).
+    Continue(Option<String>),
     Return(Vec<Value>),
     Exit(i32),
+    /// Ctrl+C: the running pipeline stops; `finally` blocks run on the way out.
+    Stopped,
 }
 
 impl From<CommandError> for Interrupt {

@@ -31,28 +31,46 @@ fn parameter_type(type_name: Option<&str>) -> ParameterType {
 
 impl FunctionCommand {
     pub fn new(name: &str, block: Rc<ScriptBlock>) -> Self {
+        let mut next_position = 0;
         let parameters = block
             .parameters
             .iter()
-            .enumerate()
-            .map(|(i, p)| {
+            .map(|p| {
                 let ty = parameter_type(p.type_name.as_deref());
+                // A simple function binds positionally in declaration order (switches
+                // excepted); an advanced one only where `Position` says.
+                let position = match p.position {
+                    Some(pos) => Some(pos),
+                    None if ty == ParameterType::Switch || p.from_remaining => None,
+                    None if block.cmdlet_binding
+                        && block.parameters.iter().any(|q| q.position.is_some()) =>
+                    {
+                        None
+                    }
+                    None => {
+                        next_position += 1;
+                        Some(next_position - 1 + 1000)
+                    }
+                };
+                let sets = if p.parameter_sets.is_empty() {
+                    vec![ALL_SETS.to_string()]
+                } else {
+                    p.parameter_sets.clone()
+                };
                 ParameterInfo {
                     name: p.name.clone(),
-                    aliases: Vec::new(),
+                    aliases: p.aliases.clone(),
                     type_: ty,
-                    sets: vec![ParameterSetMembership {
-                        set_name: ALL_SETS.into(),
-                        mandatory: p.mandatory,
-                        // Functions bind positionally in declaration order (switches excepted).
-                        position: if ty == ParameterType::Switch {
-                            None
-                        } else {
-                            Some(p.position.unwrap_or(i as u32))
-                        },
-                        from_pipeline: p.from_pipeline,
-                        from_pipeline_by_property_name: false,
-                    }],
+                    sets: sets
+                        .into_iter()
+                        .map(|set_name| ParameterSetMembership {
+                            set_name,
+                            mandatory: p.mandatory,
+                            position,
+                            from_pipeline: p.from_pipeline,
+                            from_pipeline_by_property_name: p.from_pipeline_by_property_name,
+                        })
+                        .collect(),
                     help: String::new(),
                     accepted_values: p.accepted_values.clone(),
                 }
@@ -81,6 +99,11 @@ impl Command for FunctionCommand {
         true
     }
 
+    fn script_block(&self) -> Option<Rc<ScriptBlock>> {
+        Some(self.block.clone())
+    }
+
+    /// Outside a pipeline (a direct call): the whole block once, with `input` as `$_`.
     fn invoke(
         &self,
         session: &mut Session,
@@ -89,19 +112,7 @@ impl Command for FunctionCommand {
     ) -> CommandResult {
         session.push_scope();
         let result = (|| {
-            for p in &self.block.parameters {
-                let value = match args.get(&p.name) {
-                    Some(v) => v.clone(),
-                    None => match &p.default {
-                        Some(e) => session.expr(e)?,
-                        None if parameter_type(p.type_name.as_deref()) == ParameterType::Switch => {
-                            Value::Bool(false)
-                        }
-                        None => Value::Null,
-                    },
-                };
-                session.set_variable(&p.name, value);
-            }
+            session.bind_script_parameters(&self.block, args, &Vec::new(), &self.info.name)?;
             session.invoke_block(
                 &ScriptBlock {
                     parameters: Vec::new(),

@@ -65,7 +65,8 @@ pub fn call(target: &Value, name: &str, args: &[Value]) -> Result<Value, String>
     let lower = name.to_ascii_lowercase();
     match (target, lower.as_str()) {
         (_, "tostring") if args.is_empty() => Ok(Value::String(target.to_text())),
-        (_, "gettype") => Ok(Value::String(target.type_name().to_string())),
+        (Value::Null, _) => Err("You cannot call a method on a null-valued expression.".into()),
+        (_, "gettype") => Ok(super::value::type_object(target)),
         (Value::String(s), _) => string_method(s, &lower, name, args),
         (Value::DateTime(t), "tostring") => {
             Ok(Value::String(format_datetime(*t, &arg_text(args, 0))))
@@ -106,10 +107,62 @@ pub fn call(target: &Value, name: &str, args: &[Value]) -> Result<Value, String>
                 .map(|i| i as i64)
                 .unwrap_or(-1),
         )),
+        (Value::Hashtable(table), "add") => {
+            let key = args.first().cloned().unwrap_or(Value::Null);
+            let k = key.to_text();
+            let mut entries = table.borrow_mut();
+            if entries.iter().any(|(x, _)| x.eq_ignore_ascii_case(&k)) {
+                return Err(format!(
+                    "Exception calling \"Add\" with \"2\" argument(s): \"Item has already been added. Key in dictionary: '{k}'  Key being added: '{k}'\""
+                ));
+            }
+            entries.push((k, args.get(1).cloned().unwrap_or(Value::Null)));
+            Ok(Value::Null)
+        }
+        (Value::Hashtable(table), "remove") => {
+            let k = arg_text(args, 0);
+            table
+                .borrow_mut()
+                .retain(|(x, _)| !x.eq_ignore_ascii_case(&k));
+            Ok(Value::Null)
+        }
+        (Value::Hashtable(table), "clear") => {
+            table.borrow_mut().clear();
+            Ok(Value::Null)
+        }
+        (Value::Hashtable(table), "clone") => Ok(Value::hashtable(table.borrow().clone())),
+        (Value::Hashtable(table), "containsvalue") => {
+            let wanted = args.first().cloned().unwrap_or(Value::Null);
+            Ok(Value::Bool(
+                table
+                    .borrow()
+                    .iter()
+                    .any(|(_, v)| equals(v, &wanted, false)),
+            ))
+        }
+        (Value::Hashtable(table), "getenumerator") => Ok(Value::Array(
+            table
+                .borrow()
+                .iter()
+                .map(|(k, v)| {
+                    Value::object(
+                        "DictionaryEntry",
+                        vec![
+                            ("Name".into(), Value::String(k.clone())),
+                            ("Key".into(), Value::String(k.clone())),
+                            ("Value".into(), v.clone()),
+                        ],
+                    )
+                })
+                .collect(),
+        )),
         (Value::Hashtable(entries), "containskey" | "contains") => {
             let key = arg_text(args, 0);
             Ok(Value::Bool(
-                entries.iter().any(|(k, _)| k.eq_ignore_ascii_case(&key)),
+                entries
+                    .borrow()
+                    .iter()
+                    .any(|(k, _)| k.eq_ignore_ascii_case(&key)),
             ))
         }
         (_, "equals") => Ok(Value::Bool(equals(

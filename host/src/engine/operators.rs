@@ -17,6 +17,14 @@ pub enum Number {
 }
 
 impl Number {
+    /// The number as an integer (a double rounded as .NET rounds).
+    pub fn as_int(self) -> i64 {
+        match self {
+            Number::Int(i) => i,
+            Number::Float(f) => round_half_even(f) as i64,
+        }
+    }
+
     fn f(self) -> f64 {
         match self {
             Number::Int(i) => i as f64,
@@ -125,10 +133,28 @@ pub fn binary(op: BinaryOp, left: Value, right: Value) -> Result<Value, String> 
         BinaryOp::Divide => numeric("/", &left, &right),
         BinaryOp::Remainder => numeric("%", &left, &right),
         BinaryOp::Range => {
+            if let (Value::String(a), Value::String(b)) = (&left, &right)
+                && let (Some(a), Some(b)) = (single_char(a), single_char(b))
+            {
+                let chars = |from: u32, to: u32| -> Vec<Value> {
+                    (from..=to)
+                        .filter_map(char::from_u32)
+                        .map(|c| Value::String(c.to_string()))
+                        .collect()
+                };
+                let (a, b) = (a as u32, b as u32);
+                return Ok(Value::Array(if a <= b {
+                    chars(a, b)
+                } else {
+                    let mut list = chars(b, a);
+                    list.reverse();
+                    list
+                }));
+            }
             let (Some(a), Some(b)) = (to_number(&left), to_number(&right)) else {
                 return Err("The range operator needs numbers on both sides.".into());
             };
-            let (a, b) = (a.f().round() as i64, b.f().round() as i64);
+            let (a, b) = (round_half_even(a.f()) as i64, round_half_even(b.f()) as i64);
             if (a - b).abs() > MAX_RANGE {
                 return Err(format!(
                     "The range {a}..{b} is longer than {MAX_RANGE} elements."
@@ -189,7 +215,76 @@ pub fn binary(op: BinaryOp, left: Value, right: Value) -> Result<Value, String> 
             Ok(Value::Bool(if op == BinaryOp::Is { is } else { !is }))
         }
         BinaryOp::As => Ok(cast(&right.to_text(), left).unwrap_or(Value::Null)),
+        BinaryOp::BitAnd
+        | BinaryOp::BitOr
+        | BinaryOp::BitXor
+        | BinaryOp::ShiftLeft
+        | BinaryOp::ShiftRight => bitwise(op, &left, &right),
     }
+}
+
+/// The integer in a value for a bitwise operator.
+fn to_integer(v: &Value, op: &str) -> Result<i64, String> {
+    match to_number(v) {
+        Some(Number::Int(i)) => Ok(i),
+        Some(Number::Float(f)) if f.is_finite() => Ok(round_half_even(f) as i64),
+        _ => Err(number_error(v, op)),
+    }
+}
+
+/// .NET's rounding of a double to an integer: halves go to the even neighbour.
+pub fn round_half_even(f: f64) -> f64 {
+    let r = f.round();
+    if (f - f.trunc()).abs() == 0.5 && r % 2.0 != 0.0 {
+        r - f.signum()
+    } else {
+        r
+    }
+}
+
+fn bitwise(op: BinaryOp, left: &Value, right: &Value) -> Result<Value, String> {
+    let name = match op {
+        BinaryOp::BitAnd => "-band",
+        BinaryOp::BitOr => "-bor",
+        BinaryOp::BitXor => "-bxor",
+        BinaryOp::ShiftLeft => "-shl",
+        _ => "-shr",
+    };
+    let a = to_integer(left, name)?;
+    let b = to_integer(right, name)?;
+    Ok(Value::Int(match op {
+        BinaryOp::BitAnd => a & b,
+        BinaryOp::BitOr => a | b,
+        BinaryOp::BitXor => a ^ b,
+        BinaryOp::ShiftLeft => a.wrapping_shl((b & 63) as u32),
+        _ => a.wrapping_shr((b & 63) as u32),
+    }))
+}
+
+/// `-bnot`.
+pub fn bit_not(v: &Value) -> Result<Value, String> {
+    Ok(Value::Int(!to_integer(v, "-bnot")?))
+}
+
+/// .NET's name of an integer type, for overflow messages.
+fn dotnet_integer_name(t: &str) -> &'static str {
+    match t {
+        "byte" => "an unsigned byte",
+        "sbyte" => "a signed byte",
+        "int16" | "short" => "an Int16",
+        "uint16" | "ushort" => "a UInt16",
+        "int" | "int32" => "Int32",
+        "uint32" | "uint" => "a UInt32",
+        "uint64" | "ulong" => "a UInt64",
+        _ => "Int64",
+    }
+}
+
+/// The character of a one-character string.
+fn single_char(s: &str) -> Option<char> {
+    let mut chars = s.chars();
+    let c = chars.next()?;
+    chars.next().is_none().then_some(c)
 }
 
 fn numeric(op: &str, left: &Value, right: &Value) -> Result<Value, String> {
@@ -205,8 +300,10 @@ fn add(left: Value, right: Value) -> Result<Value, String> {
             a.extend(r.into_items_keep());
             Ok(Value::Array(a))
         }
-        (Value::Hashtable(mut a), Value::Hashtable(b)) => {
-            for (k, v) in b {
+        (Value::Hashtable(a), Value::Hashtable(b)) => {
+            // `+` makes a new hashtable; neither operand changes.
+            let mut a = a.borrow().clone();
+            for (k, v) in b.borrow().iter().cloned() {
                 if a.iter().any(|(x, _)| x.eq_ignore_ascii_case(&k)) {
                     return Err(format!(
                         "Item has already been added. Key in dictionary: '{k}'"
@@ -214,7 +311,7 @@ fn add(left: Value, right: Value) -> Result<Value, String> {
                 }
                 a.push((k, v));
             }
-            Ok(Value::Hashtable(a))
+            Ok(Value::hashtable(a))
         }
         (Value::DateTime(t), Value::TimeSpan(ms)) => Ok(Value::DateTime(t + ms / 1000)),
         (Value::TimeSpan(a), Value::TimeSpan(b)) => Ok(Value::TimeSpan(a + b)),
@@ -517,10 +614,73 @@ pub fn cast(type_name: &str, value: Value) -> Result<Value, String> {
         )
     };
     Ok(match t.as_str() {
-        "int" | "int32" | "int64" | "long" => match to_number(&value) {
-            Some(n) => Value::Int(n.f().round() as i64),
-            None => return Err(fail(&value)),
+        "int"
+        | "int32"
+        | "int64"
+        | "long"
+        | "byte"
+        | "sbyte"
+        | "int16"
+        | "short"
+        | "uint16"
+        | "ushort"
+        | "uint32"
+        | "uint"
+        | "uint64"
+        | "ulong"
+        | "bigint"
+        | "numerics.biginteger" => {
+            let n = match &value {
+                Value::String(s) if s.trim().is_empty() => Some(Number::Int(0)),
+                Value::String(s) if single_char(s).is_some() && to_number(&value).is_none() => {
+                    return Err(fail(&value));
+                }
+                _ => to_number(&value),
+            };
+            let Some(n) = n else {
+                return Err(fail(&value));
+            };
+            let i = round_half_even(n.f());
+            let (min, max): (f64, f64) = match t.as_str() {
+                "byte" => (0.0, 255.0),
+                "sbyte" => (-128.0, 127.0),
+                "int16" | "short" => (-32768.0, 32767.0),
+                "uint16" | "ushort" => (0.0, 65535.0),
+                "int" | "int32" => (-2147483648.0, 2147483647.0),
+                "uint32" | "uint" => (0.0, 4294967295.0),
+                "uint64" | "ulong" => (0.0, 1.8446744073709552e19),
+                _ => (-9.223372036854776e18, 9.223372036854776e18),
+            };
+            if i < min || i > max {
+                return Err(format!(
+                    "Cannot convert value \"{}\" to type \"{type_name}\". Error: \"Value was either too large or too small for {}.\"",
+                    value.to_text(),
+                    dotnet_integer_name(&t)
+                ));
+            }
+            match n {
+                Number::Int(i) => Value::Int(i),
+                Number::Float(_) => Value::Int(i as i64),
+            }
+        }
+        "char" => match &value {
+            Value::String(s) if single_char(s).is_some() => value,
+            other => match to_number(other) {
+                Some(n) => Value::String(
+                    char::from_u32(n.as_int() as u32)
+                        .map(String::from)
+                        .ok_or_else(|| fail(other))?,
+                ),
+                None => return Err(fail(other)),
+            },
         },
+        "char[]" => Value::Array(
+            value
+                .to_text()
+                .chars()
+                .map(|c| Value::String(c.to_string()))
+                .collect(),
+        ),
         "double" | "float" | "decimal" | "single" => match to_number(&value) {
             Some(n) => Value::Float(n.f()),
             None => return Err(fail(&value)),
@@ -539,26 +699,13 @@ pub fn cast(type_name: &str, value: Value) -> Result<Value, String> {
             _ => return Err(fail(&value)),
         },
         "array" | "object[]" => Value::Array(value.into_items_keep()),
-        "string[]" => Value::Array(
-            value
-                .into_items_keep()
-                .into_iter()
-                .map(|v| Value::String(v.to_text()))
-                .collect(),
-        ),
-        "int[]" => Value::Array(
-            value
-                .into_items_keep()
-                .into_iter()
-                .map(|v| cast("int", v))
-                .collect::<Result<_, _>>()?,
-        ),
+
         "hashtable" | "ordered" => match value {
             Value::Hashtable(_) => value,
             other => return Err(fail(&other)),
         },
         "pscustomobject" | "psobject" => match value {
-            Value::Hashtable(entries) => Value::object("PSCustomObject", entries),
+            Value::Hashtable(entries) => Value::object("PSCustomObject", entries.borrow().clone()),
             other => other,
         },
         "securestring" => match value {
@@ -567,6 +714,18 @@ pub fn cast(type_name: &str, value: Value) -> Result<Value, String> {
         },
         "object" => value,
         "void" => Value::Null,
+        "regex" | "text.regularexpressions.regex" => Value::String(value.to_text()),
+        array if array.ends_with("[]") => {
+            let element = &array[..array.len() - 2];
+            Value::Array(
+                value
+                    .into_items_keep()
+                    .into_iter()
+                    .filter(|v| !matches!(v, Value::Null) || element == "object")
+                    .map(|v| cast(element, v))
+                    .collect::<Result<_, _>>()?,
+            )
+        }
         _ => return Err(format!("Unable to find type [{type_name}].")),
     })
 }
@@ -575,10 +734,10 @@ fn is_type(value: &Value, type_name: &str) -> bool {
     let t = type_name.to_ascii_lowercase();
     let t = t.strip_prefix("system.").unwrap_or(&t);
     match value {
-        Value::Int(_) => matches!(
-            t,
-            "int" | "int32" | "int64" | "long" | "valuetype" | "object"
-        ),
+        Value::Int(i) if i32::try_from(*i).is_ok() => {
+            matches!(t, "int" | "int32" | "valuetype" | "object")
+        }
+        Value::Int(_) => matches!(t, "int64" | "long" | "valuetype" | "object"),
         Value::Float(_) => matches!(t, "double" | "valuetype" | "object"),
         Value::String(_) => matches!(t, "string" | "object"),
         Value::Bool(_) => matches!(t, "bool" | "boolean" | "object"),

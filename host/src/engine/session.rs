@@ -10,6 +10,7 @@ use super::function::FunctionCommand;
 use super::operators;
 use super::value::Value;
 use crate::lang::ast::*;
+pub(crate) use eval::traps_of;
 use std::any::Any;
 use std::collections::HashMap;
 use std::io::Write;
@@ -19,6 +20,36 @@ mod eval;
 mod pipeline;
 
 pub use eval::collapse;
+
+/// Where a statement's output goes as it is produced: a list, the next pipeline stage,
+/// or the console.
+pub trait Sink {
+    fn put(&mut self, session: &mut Session, value: Value) -> Flow<()>;
+}
+
+impl Sink for Vec<Value> {
+    fn put(&mut self, _: &mut Session, value: Value) -> Flow<()> {
+        self.push(value);
+        Ok(())
+    }
+}
+
+/// A sink that writes each value to the console's formatter at once.
+struct OutputSink<'a>(&'a mut dyn Output);
+
+impl Sink for OutputSink<'_> {
+    fn put(&mut self, _: &mut Session, value: Value) -> Flow<()> {
+        self.0.write(&value);
+        Ok(())
+    }
+}
+
+/// A scope: its variables and the types some of them are constrained to (`[int]$n`).
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    vars: HashMap<String, Value>,
+    types: HashMap<String, String>,
+}
 
 /// Where a script's output goes (the formatter, in the shell).
 pub trait Output {
@@ -48,6 +79,8 @@ pub enum Outcome {
     Exit(i32),
     /// An uncaught terminating error stopped the script.
     Terminated,
+    /// Ctrl+C stopped the script.
+    Stopped,
 }
 
 /// Common parameters given to a command (`-ErrorAction Stop`, ...), by canonical name.
@@ -58,6 +91,8 @@ type CommonParameters = Vec<(String, Value)>;
 enum ErrorAction {
     Continue,
     SilentlyContinue,
+    /// Like SilentlyContinue, and not recorded in `$Error` either.
+    Ignore,
     Stop,
 }
 
@@ -75,7 +110,7 @@ const COMMON_PARAMETERS: &[(&str, &[&str])] = &[
 const SHOULD_PROCESS_PARAMETERS: &[(&str, &[&str])] = &[("WhatIf", &["wi"]), ("Confirm", &["cf"])];
 
 pub struct Session {
-    scopes: Vec<HashMap<String, Value>>,
+    scopes: Vec<Scope>,
     commands: HashMap<String, Rc<dyn Command>>,
     /// What the commands work with (the shell's services); the engine never looks inside.
     context: Rc<dyn Any>,
@@ -89,6 +124,10 @@ pub struct Session {
     pub console: Box<dyn Write>,
     /// The current location when `Set-Location` moved into the `Cert:` drive.
     pub cert_location: Option<String>,
+    /// The stream redirections in force (`3>$null` around a command).
+    pub(crate) redirect: pipeline::Redirect,
+    /// Records of streams redirected into the output (`3>&1`), not yet emitted.
+    pub(crate) pending: Vec<Value>,
 }
 
 impl Session {
@@ -101,7 +140,7 @@ impl Session {
         errors: Box<dyn Write>,
     ) -> Self {
         let mut session = Session {
-            scopes: vec![HashMap::new()],
+            scopes: vec![Scope::default()],
             commands: HashMap::new(),
             context,
             options,
@@ -110,6 +149,8 @@ impl Session {
             errors,
             console: Box::new(std::io::stdout()),
             cert_location: None,
+            redirect: pipeline::Redirect::default(),
+            pending: Vec::new(),
         };
         for command in commands {
             session.register(command);
@@ -167,18 +208,78 @@ impl Session {
     pub fn set_variable(&mut self, name: &str, value: Value) {
         let lower = name.to_ascii_lowercase();
         if let Some(global) = lower.strip_prefix("global:") {
-            self.scopes[0].insert(global.to_string(), value);
+            self.scopes[0].vars.insert(global.to_string(), value);
             return;
         }
         if lower.starts_with("env:") {
             // Environment changes stay in the session (child processes do not see them).
-            self.scopes[0].insert(lower, value);
+            self.scopes[0].vars.insert(lower, value);
             return;
         }
         let key = Self::key(name);
         if let Some(scope) = self.scopes.last_mut() {
-            scope.insert(key, value);
+            scope.vars.insert(key, value);
         }
+    }
+
+    /// Sets a variable as an assignment does: converted to the type it was declared with
+    /// (`[int]$n = 5; $n = "7"` stores 7). `constrain` declares a type first.
+    pub fn assign_variable(
+        &mut self,
+        name: &str,
+        value: Value,
+        constrain: Option<&str>,
+    ) -> Flow<()> {
+        let key = Self::key(name);
+        let scope_index = if name.to_ascii_lowercase().starts_with("global:") {
+            0
+        } else {
+            self.scopes.len() - 1
+        };
+        let key = key.strip_prefix("global:").unwrap_or(&key).to_string();
+        if let Some(type_name) = constrain {
+            self.scopes[scope_index]
+                .types
+                .insert(key.clone(), type_name.to_string());
+        }
+        let type_name = self.scopes[scope_index].types.get(&key).cloned();
+        let value = match type_name {
+            Some(t) => operators::cast(&t, value).map_err(script_error)?,
+            None => value,
+        };
+        self.set_variable(name, value);
+        Ok(())
+    }
+
+    /// A variable of the current scope only (`$null` when the scope has none).
+    pub fn local_variable(&self, name: &str) -> Value {
+        let key = Self::key(name);
+        if self.scopes.len() == 1 {
+            return self.variable(name);
+        }
+        self.scopes
+            .last()
+            .and_then(|s| s.vars.get(&key))
+            .cloned()
+            .unwrap_or(Value::Null)
+    }
+
+    /// Removes a variable from the scope that holds it; whether there was one.
+    pub fn remove_variable(&mut self, name: &str) -> bool {
+        let key = Self::key(name);
+        for scope in self.scopes.iter_mut().rev() {
+            if scope.vars.remove(&key).is_some() {
+                scope.types.remove(&key);
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Whether a variable of that name exists in any scope.
+    pub fn has_variable(&self, name: &str) -> bool {
+        let key = Self::key(name);
+        self.scopes.iter().any(|s| s.vars.contains_key(&key))
     }
 
     pub fn variable(&self, name: &str) -> Value {
@@ -191,7 +292,7 @@ impl Session {
             _ => {}
         }
         if lower.starts_with("env:") {
-            if let Some(v) = self.scopes[0].get(&lower) {
+            if let Some(v) = self.scopes[0].vars.get(&lower) {
                 return v.clone();
             }
             let wanted = &name[4..];
@@ -207,7 +308,7 @@ impl Session {
         self.scopes
             .iter()
             .rev()
-            .find_map(|s| s.get(&key))
+            .find_map(|s| s.vars.get(&key))
             .cloned()
             .unwrap_or(Value::Null)
     }
@@ -246,7 +347,7 @@ impl Session {
         let mut names: Vec<String> = self
             .scopes
             .iter()
-            .flat_map(|s| s.keys().filter(|k| !k.starts_with("env:")).cloned())
+            .flat_map(|s| s.vars.keys().filter(|k| !k.starts_with("env:")).cloned())
             .collect();
         names.extend(["true", "false", "null"].map(String::from));
         names.sort();
@@ -255,7 +356,7 @@ impl Session {
     }
 
     pub fn push_scope(&mut self) {
-        self.scopes.push(HashMap::new());
+        self.scopes.push(Scope::default());
     }
 
     pub fn pop_scope(&mut self) {
@@ -264,39 +365,103 @@ impl Session {
         }
     }
 
+    /// Enters a scope kept from an earlier step (a function's between begin, process and end).
+    pub(crate) fn enter_scope(&mut self, scope: Scope) {
+        self.scopes.push(scope);
+    }
+
+    /// Leaves the current scope and hands it back, to be entered again later.
+    pub(crate) fn leave_scope(&mut self) -> Scope {
+        if self.scopes.len() > 1 {
+            self.scopes.pop().unwrap_or_default()
+        } else {
+            Scope::default()
+        }
+    }
+
     // ----- running ------------------------------------------------------------------
 
-    /// Runs a script, sending its output to `out`.
+    /// Runs a script, sending its output to `out` as it is produced.
     pub fn run(&mut self, script: &Script, out: &mut dyn Output) -> Outcome {
+        let block = ScriptBlock {
+            body: script.clone(),
+            ..ScriptBlock::default()
+        };
+        self.run_block(&block, Vec::new(), out)
+    }
+
+    /// Runs a script file's or command's block (its `param()` bound from `args`),
+    /// sending its output to `out` as it is produced.
+    pub fn run_block(
+        &mut self,
+        block: &ScriptBlock,
+        args: Vec<Value>,
+        out: &mut dyn Output,
+    ) -> Outcome {
+        crate::cancel::clear();
+        self.statement_failed = false;
+        let mut sink = OutputSink(out);
+        let result = if block.parameters.is_empty() && !block.has_named_blocks() {
+            if !args.is_empty() {
+                self.set_variable("args", Value::Array(args));
+            }
+            self.run_statements(&block.body, &mut sink)
+        } else {
+            self.invoke_script(block, args, true, &mut sink)
+        };
+        let outcome = match result {
+            Ok(()) => Outcome::Completed,
+            Err(Interrupt::Error(e)) => {
+                sink.0.flush_table();
+                self.report(&e.error);
+                self.record_error(&e);
+                self.last_success = false;
+                Outcome::Terminated
+            }
+            Err(Interrupt::Exit(code)) => Outcome::Exit(code),
+            Err(Interrupt::Return(values)) => {
+                for v in &values {
+                    sink.0.write(v);
+                }
+                Outcome::Completed
+            }
+            Err(Interrupt::Break(_) | Interrupt::Continue(_)) => Outcome::Completed,
+            Err(Interrupt::Stopped) => {
+                sink.0.flush_table();
+                self.last_success = false;
+                Outcome::Stopped
+            }
+        };
+        crate::cancel::clear();
+        outcome
+    }
+
+    /// The statements of a script at the top level: a statement-terminating error is
+    /// reported and the next statement runs; a script-terminating one stops the script.
+    fn run_statements(&mut self, script: &Script, sink: &mut OutputSink) -> Flow<()> {
+        let traps = traps_of(script);
         for statement in &script.statements {
             self.statement_failed = false;
-            let mut values = Vec::new();
-            let result = self.statement(statement, &mut values);
-            for v in &values {
-                out.write(v);
-            }
-            match result {
+            match self.statement(statement, sink) {
                 Ok(()) => self.last_success = !self.statement_failed,
                 Err(Interrupt::Error(e)) => {
-                    out.flush_table();
+                    sink.0.flush_table();
+                    if !traps.is_empty() {
+                        self.run_trap(&traps, e, sink)?;
+                        self.last_success = false;
+                        continue;
+                    }
+                    if e.kind == ErrorKind::ScriptTerminating {
+                        return Err(Interrupt::Error(e));
+                    }
                     self.report(&e.error);
                     self.record_error(&e);
                     self.last_success = false;
-                    if e.kind == ErrorKind::ScriptTerminating {
-                        return Outcome::Terminated;
-                    }
                 }
-                Err(Interrupt::Exit(code)) => return Outcome::Exit(code),
-                Err(Interrupt::Return(values)) => {
-                    for v in &values {
-                        out.write(v);
-                    }
-                    return Outcome::Completed;
-                }
-                Err(Interrupt::Break | Interrupt::Continue) => return Outcome::Completed,
+                Err(other) => return Err(other),
             }
         }
-        Outcome::Completed
+        Ok(())
     }
 
     /// Prints an error as `Command-Name: message` (red on a terminal).
@@ -315,7 +480,9 @@ impl Session {
 
     /// A native command's exit status: `$LASTEXITCODE`, and `$?` false when non-zero.
     pub fn set_native_exit_code(&mut self, code: i32) {
-        self.scopes[0].insert("lastexitcode".into(), Value::Int(i64::from(code)));
+        self.scopes[0]
+            .vars
+            .insert("lastexitcode".into(), Value::Int(i64::from(code)));
         if code != 0 {
             self.statement_failed = true;
         }
@@ -326,13 +493,62 @@ impl Session {
         let _ = writeln!(self.errors, "certhost: {cause}");
     }
 
-    /// `WARNING: ...`, unless `$WarningPreference` is SilentlyContinue.
+    /// `WARNING: ...`, unless `$WarningPreference` is SilentlyContinue; redirected by `3>`.
     pub fn warning(&mut self, text: &str) {
         let preference = self.variable("WarningPreference").to_text();
-        if !preference.eq_ignore_ascii_case("SilentlyContinue")
-            && !preference.eq_ignore_ascii_case("Ignore")
+        if preference.eq_ignore_ascii_case("SilentlyContinue")
+            || preference.eq_ignore_ascii_case("Ignore")
         {
+            return;
+        }
+        let target = self.redirect.warning.clone();
+        if self.route(target, "WarningRecord", text) {
             self.warn(text);
+        }
+    }
+
+    /// Sends a stream's record where its redirection says; true when it goes to the
+    /// console as usual.
+    fn route(&mut self, target: pipeline::StreamTarget, record: &str, text: &str) -> bool {
+        use pipeline::StreamTarget;
+        match target {
+            StreamTarget::Default => true,
+            StreamTarget::Discard => false,
+            StreamTarget::Output => {
+                self.pending.push(Value::object(
+                    record,
+                    vec![("Message".into(), Value::String(text.to_string()))],
+                ));
+                false
+            }
+            StreamTarget::File { path, append } => {
+                self.write_stream_file(&path, append, text);
+                false
+            }
+        }
+    }
+
+    /// Host output (`Write-Host`, `Write-Information`): the information stream, which
+    /// `6>` redirects.
+    pub fn information(&mut self, text: &str) {
+        let target = self.redirect.information.clone();
+        if self.route(target, "InformationRecord", text) {
+            let _ = writeln!(self.console, "{text}");
+        }
+    }
+
+    /// `DEBUG: ...` when `$DebugPreference` is Continue; redirected by `5>`.
+    pub fn debug(&mut self, message: &str) {
+        if !self
+            .variable("DebugPreference")
+            .to_text()
+            .eq_ignore_ascii_case("Continue")
+        {
+            return;
+        }
+        let target = self.redirect.debug.clone();
+        if self.route(target, "DebugRecord", message) {
+            let _ = writeln!(self.console, "DEBUG: {message}");
         }
     }
 
@@ -341,24 +557,30 @@ impl Session {
         let _ = writeln!(self.console, "What if: {text}");
     }
 
-    /// Writes `VERBOSE: ...` when `$VerbosePreference` is Continue.
+    /// Writes `VERBOSE: ...` when `$VerbosePreference` is Continue; redirected by `4>`.
     pub fn verbose(&mut self, message: &str) {
-        if self
+        if !self
             .variable("VerbosePreference")
             .to_text()
             .eq_ignore_ascii_case("Continue")
         {
+            return;
+        }
+        let target = self.redirect.verbose.clone();
+        if self.route(target, "VerboseRecord", message) {
             let _ = writeln!(self.console, "VERBOSE: {message}");
         }
     }
 
     /// Writes a warning line (`WARNING: ...`, yellow on a terminal).
+    /// Warnings go to the console (stdout), as pwsh's console host writes them.
     pub fn warn(&mut self, message: &str) {
         let _ = if self.options.color {
-            writeln!(self.errors, "\x1b[33;1mWARNING: {message}\x1b[0m")
+            writeln!(self.console, "\x1b[33;1mWARNING: {message}\x1b[0m")
         } else {
-            writeln!(self.errors, "WARNING: {message}")
+            writeln!(self.console, "WARNING: {message}")
         };
+        let _ = self.console.flush();
     }
 
     // ----- pipelines ------------------------------------------------------------------

@@ -2,15 +2,52 @@
 
 use crate::certificate::CertificateObject;
 use crate::lang::ast::ScriptBlock;
+use std::cell::RefCell;
 use std::rc::Rc;
 
 /// A custom object (`[pscustomobject]`, `Select-Object` output, error records): a type
-/// name and ordered properties.
-#[derive(Debug, Clone)]
+/// name and ordered properties. Objects are shared, as .NET objects are: a change through
+/// one variable is seen through every other.
+#[derive(Debug)]
 pub struct PsObject {
     pub type_name: String,
-    pub properties: Vec<(String, Value)>,
+    pub properties: RefCell<Vec<(String, Value)>>,
 }
+
+impl PsObject {
+    /// A property's value by name (case-insensitive).
+    pub fn get(&self, name: &str) -> Option<Value> {
+        self.properties
+            .borrow()
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone())
+    }
+
+    /// Sets an existing property; false when the object has none of that name.
+    pub fn set(&self, name: &str, value: Value) -> bool {
+        let mut properties = self.properties.borrow_mut();
+        match properties
+            .iter_mut()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        {
+            Some(slot) => {
+                slot.1 = value;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The property names and values, in order.
+    pub fn entries(&self) -> Vec<(String, Value)> {
+        self.properties.borrow().clone()
+    }
+}
+
+/// A hashtable's entries, in insertion order; keys compare case-insensitively. Shared,
+/// as .NET hashtables are.
+pub type Table = Rc<RefCell<Vec<(String, Value)>>>;
 
 /// A password. Its text is never displayed: it prints as PowerShell prints a SecureString.
 #[derive(Clone, PartialEq, Eq)]
@@ -45,7 +82,7 @@ pub enum Value {
     DateTime(i64),
     Array(Vec<Value>),
     /// Ordered key/value pairs (keys compared case-insensitively).
-    Hashtable(Vec<(String, Value)>),
+    Hashtable(Table),
     /// An X509Certificate2-like object.
     Certificate(Rc<CertificateObject>),
     /// `{ ... }`
@@ -62,6 +99,7 @@ impl Value {
         match self {
             Value::Null => "null",
             Value::Bool(_) => "System.Boolean",
+            Value::Int(i) if i32::try_from(*i).is_ok() => "System.Int32",
             Value::Int(_) => "System.Int64",
             Value::Float(_) => "System.Double",
             Value::String(_) => "System.String",
@@ -102,7 +140,7 @@ impl Value {
             Value::Bool(true) => "True".into(),
             Value::Bool(false) => "False".into(),
             Value::Int(i) => i.to_string(),
-            Value::Float(f) => f.to_string(),
+            Value::Float(f) => format_double(*f),
             Value::String(s) => s.clone(),
             Value::SecureString(_) => "System.Security.SecureString".into(),
             Value::DateTime(t) => crate::clock::datetime_short(*t),
@@ -117,15 +155,16 @@ impl Value {
                 c.info.subject, c.info.thumbprint
             ),
             Value::ScriptBlock(b) => b.text.clone(),
-            Value::Object(o) if o.type_name == "ErrorRecord" => o
-                .properties
-                .iter()
-                .find(|(k, _)| k == "Message")
-                .map(|(_, v)| v.to_text())
-                .unwrap_or_default(),
+            Value::Object(o) if o.type_name == "ErrorRecord" => {
+                o.get("Message").map(|v| v.to_text()).unwrap_or_default()
+            }
+            Value::Object(o) if o.type_name == "RuntimeType" => {
+                o.get("FullName").map(|v| v.to_text()).unwrap_or_default()
+            }
             Value::Object(o) => format!(
                 "@{{{}}}",
                 o.properties
+                    .borrow()
                     .iter()
                     .map(|(k, v)| format!("{k}={}", v.to_text()))
                     .collect::<Vec<_>>()
@@ -148,13 +187,10 @@ impl Value {
     pub fn property(&self, name: &str) -> Option<Value> {
         match self {
             Value::Certificate(c) => super::certificate::property(c, name),
-            Value::Object(o) => o
-                .properties
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(name))
-                .map(|(_, v)| v.clone()),
+            Value::Object(o) => o.get(name),
             Value::DateTime(_) | Value::TimeSpan(_) => super::methods::time_property(self, name),
-            Value::Hashtable(entries) => {
+            Value::Hashtable(table) => {
+                let entries = table.borrow();
                 match entries.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)) {
                     Some((_, v)) => Some(v.clone()),
                     None if name.eq_ignore_ascii_case("Count") => {
@@ -185,6 +221,67 @@ impl Value {
     }
 }
 
+/// A double as PowerShell shows it: up to 15 significant digits, scientific notation
+/// for exponents from 15 up or below -5 (`1E+15`, `1E-06`).
+pub fn format_double(f: f64) -> String {
+    if f.is_nan() {
+        return "NaN".into();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 { "Infinity" } else { "-Infinity" }.into();
+    }
+    if f == 0.0 {
+        return "0".into();
+    }
+    let scientific = format!("{:.14e}", f);
+    let (mantissa, exponent) = scientific.split_once('e').unwrap_or((&scientific, "0"));
+    let exponent: i32 = exponent.parse().unwrap_or(0);
+    let negative = mantissa.starts_with('-');
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let digits = digits.trim_end_matches('0');
+    let digits = if digits.is_empty() { "0" } else { digits };
+    let sign = if negative { "-" } else { "" };
+    if !(-5..15).contains(&exponent) {
+        let (first, rest) = digits.split_at(1);
+        let fraction = if rest.is_empty() {
+            String::new()
+        } else {
+            format!(".{rest}")
+        };
+        let exp_sign = if exponent < 0 { '-' } else { '+' };
+        return format!("{sign}{first}{fraction}E{exp_sign}{:02}", exponent.abs());
+    }
+    if exponent < 0 {
+        let zeros = "0".repeat((-exponent - 1) as usize);
+        return format!("{sign}0.{zeros}{digits}");
+    }
+    let point = exponent as usize + 1;
+    if digits.len() <= point {
+        format!("{sign}{digits}{}", "0".repeat(point - digits.len()))
+    } else {
+        format!("{sign}{}.{}", &digits[..point], &digits[point..])
+    }
+}
+
+/// The .NET type of a value as `GetType()` returns it: an object with `Name` and
+/// `FullName` that prints as its full name.
+pub fn type_object(value: &Value) -> Value {
+    let full = match value {
+        Value::Object(o) if o.type_name == "RuntimeType" => "System.RuntimeType".to_string(),
+        other => other.type_name().to_string(),
+    };
+    let name = full.rsplit('.').next().unwrap_or(&full).to_string();
+    Value::object(
+        "RuntimeType",
+        vec![
+            ("Name".into(), Value::String(name)),
+            ("FullName".into(), Value::String(full.clone())),
+            ("IsPublic".into(), Value::Bool(true)),
+            ("IsSerial".into(), Value::Bool(true)),
+        ],
+    )
+}
+
 impl Value {
     /// The names of the value's properties, in display order.
     pub fn property_names(&self) -> Vec<String> {
@@ -193,7 +290,12 @@ impl Value {
                 .iter()
                 .map(|s| s.to_string())
                 .collect(),
-            Value::Object(o) => o.properties.iter().map(|(k, _)| k.clone()).collect(),
+            Value::Object(o) => o
+                .properties
+                .borrow()
+                .iter()
+                .map(|(k, _)| k.clone())
+                .collect(),
             Value::Hashtable(_) => vec!["Name".into(), "Value".into()],
             _ => Vec::new(),
         }
@@ -203,7 +305,21 @@ impl Value {
     pub fn object(type_name: &str, properties: Vec<(String, Value)>) -> Value {
         Value::Object(Rc::new(PsObject {
             type_name: type_name.into(),
-            properties,
+            properties: RefCell::new(properties),
         }))
+    }
+
+    /// A hashtable from ordered entries.
+    pub fn hashtable(entries: Vec<(String, Value)>) -> Value {
+        Value::Hashtable(Rc::new(RefCell::new(entries)))
+    }
+
+    /// A copy of a hashtable's entries (empty for other values).
+    pub fn entries(&self) -> Vec<(String, Value)> {
+        match self {
+            Value::Hashtable(t) => t.borrow().clone(),
+            Value::Object(o) => o.entries(),
+            _ => Vec::new(),
+        }
     }
 }

@@ -121,6 +121,7 @@ impl Formatter {
             }
             Value::Hashtable(entries) => {
                 self.flush_table();
+                let entries = entries.borrow().clone();
                 let width = entries
                     .iter()
                     .map(|(k, _)| k.chars().count())
@@ -129,7 +130,7 @@ impl Formatter {
                     .max(4);
                 writeln!(self.out, "\n{:<width$} Value", "Name")?;
                 writeln!(self.out, "{:<width$} -----", "----")?;
-                for (k, v) in entries {
+                for (k, v) in &entries {
                     writeln!(self.out, "{k:<width$} {}", v.to_text())?;
                 }
                 writeln!(self.out)

@@ -15,7 +15,7 @@ pub struct Script {
     pub statements: Vec<Statement>,
 }
 
-/// `=`, `+=`, `-=`, `*=`, `/=`.
+/// `=`, `+=`, `-=`, `*=`, `/=`, `%=`, `??=`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AssignOp {
     Set,
@@ -23,6 +23,33 @@ pub enum AssignOp {
     Subtract,
     Multiply,
     Divide,
+    Remainder,
+    Coalesce,
+}
+
+/// A stream a redirection takes (`2>`, `3>&1`, `*>`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stream {
+    All,
+    Output,
+    Error,
+    Warning,
+    Verbose,
+    Debug,
+    Information,
+}
+
+/// `2>&1`, `> file`, `>> file`, `3>$null`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Redirection {
+    /// The stream goes into the output stream.
+    Merge(Stream),
+    /// The stream goes to a file (`$null` discards it).
+    File {
+        stream: Stream,
+        target: Expr,
+        append: bool,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -72,7 +99,8 @@ pub enum Statement {
     },
     Try {
         body: Script,
-        catches: Vec<Script>,
+        /// `catch [Type1], [Type2] { }`: the type names (lowercase; none catches all).
+        catches: Vec<(Vec<String>, Script)>,
         finally: Option<Script>,
     },
     Throw {
@@ -80,9 +108,18 @@ pub enum Statement {
         span: Span,
     },
     Return(Option<Pipeline>),
-    Break,
-    Continue,
+    /// `break` or `break label`.
+    Break(Option<String>),
+    /// `continue` or `continue label`.
+    Continue(Option<String>),
     Exit(Option<Pipeline>),
+    /// `trap { }`: runs when a terminating error reaches the enclosing block.
+    Trap(Script),
+    /// `:label` before a loop.
+    Labeled {
+        label: String,
+        statement: Box<Statement>,
+    },
 }
 
 /// `switch -Wildcard -Regex -CaseSensitive -Exact`.
@@ -107,6 +144,16 @@ pub struct Pipeline {
     pub span: Span,
 }
 
+impl Pipeline {
+    /// A pipeline of one expression.
+    pub fn of(expr: Expr, span: Span) -> Self {
+        Pipeline {
+            elements: vec![PipelineElement::Expression(expr)],
+            span,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum PipelineElement {
     Command(CommandCall),
@@ -119,6 +166,12 @@ pub struct CommandCall {
     pub name: String,
     pub span: Span,
     pub arguments: Vec<CommandArgument>,
+    /// `& expr` / `. expr`: the command is the value of an expression (a script block,
+    /// a command name or a path).
+    pub invoked: Option<Expr>,
+    /// `. name`: runs in the caller's scope.
+    pub dot_sourced: bool,
+    pub redirections: Vec<Redirection>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -143,13 +196,42 @@ pub enum StringPart {
     SubExpression(Script),
 }
 
-/// `{ param(...) statements }`
+/// `{ param(...) statements }` or `{ param(...) begin {} process {} end {} }`.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ScriptBlock {
     pub parameters: Vec<ParameterDeclaration>,
+    /// `[CmdletBinding()]`: an advanced function (common parameters, `$PSCmdlet`).
+    pub cmdlet_binding: bool,
+    pub begin: Option<Script>,
+    pub process: Option<Script>,
+    /// The `end` block, or the statements of a block without named blocks.
     pub body: Script,
     /// The source text between the braces (how a script block prints).
     pub text: String,
+}
+
+impl ScriptBlock {
+    /// Whether the block has `begin`/`process` blocks (else it runs once, at the end).
+    pub fn has_named_blocks(&self) -> bool {
+        self.begin.is_some() || self.process.is_some()
+    }
+}
+
+/// A validation attribute of a parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Validation {
+    /// `[ValidateRange(min, max)]`
+    Range(Expr, Expr),
+    /// `[ValidateNotNullOrEmpty()]`, `[ValidateNotNull()]`
+    NotNullOrEmpty,
+    /// `[ValidateLength(min, max)]`
+    Length(usize, usize),
+    /// `[ValidatePattern('regex')]`
+    Pattern(String),
+    /// `[ValidateCount(min, max)]`
+    Count(usize, usize),
+    /// `[ValidateScript({ ... })]`
+    Script(Rc<ScriptBlock>),
 }
 
 /// One parameter of a `param(...)` block or function.
@@ -162,7 +244,14 @@ pub struct ParameterDeclaration {
     pub mandatory: bool,
     pub position: Option<u32>,
     pub from_pipeline: bool,
+    pub from_pipeline_by_property_name: bool,
     pub accepted_values: Vec<String>,
+    pub aliases: Vec<String>,
+    pub validations: Vec<Validation>,
+    /// `[Parameter(ParameterSetName = 'x')]`
+    pub parameter_sets: Vec<String>,
+    /// `[Parameter(ValueFromRemainingArguments)]`: takes the arguments no other does.
+    pub from_remaining: bool,
 }
 
 /// Comparison operators (each has a case-sensitive `-c` form).
@@ -210,6 +299,11 @@ pub enum BinaryOp {
     Is,
     IsNot,
     As,
+    BitAnd,
+    BitOr,
+    BitXor,
+    ShiftLeft,
+    ShiftRight,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -219,6 +313,7 @@ pub enum UnaryOp {
     Plus,
     Split,
     Join,
+    BitNot,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -286,4 +381,20 @@ pub enum Expr {
         name: String,
         arguments: Vec<Expr>,
     },
+    /// `condition ? then : otherwise`
+    Ternary {
+        condition: Box<Expr>,
+        then: Box<Expr>,
+        otherwise: Box<Expr>,
+    },
+    /// `left ?? right`
+    Coalesce(Box<Expr>, Box<Expr>),
+    /// `$x++`, `++$x`, `$x--`, `--$x` inside an expression.
+    IncDec {
+        target: Box<Expr>,
+        delta: i64,
+        prefix: bool,
+    },
+    /// `$x = value` used as a value (`$a = $b = 1`).
+    Assign(Box<Statement>),
 }

@@ -5,4 +5,4 @@ mod error;
 mod parser;
 
 pub use error::ParseError;
-pub use parser::parse;
+pub use parser::{parse, parse_block};

@@ -18,6 +18,25 @@ mod strings;
 
 use expressions::number_literal;
 
+/// Parses a script file or command: an optional `param(...)` and the statements (or
+/// `begin`/`process`/`end` blocks).
+pub fn parse_block(source: &str) -> Result<ScriptBlock, ParseError> {
+    let mut p = Parser {
+        src: source,
+        pos: 0,
+        no_comma: false,
+    };
+    let mut block = p.block_body(None)?;
+    if p.pos < source.len() {
+        let c = p.peek().unwrap_or(' ');
+        return Err(p.error(format!(
+            "Unexpected token '{c}' in expression or statement."
+        )));
+    }
+    block.text = source.to_string();
+    Ok(block)
+}
+
 /// Parses a whole script.
 pub fn parse(source: &str) -> Result<Script, ParseError> {
     let mut p = Parser {
@@ -49,7 +68,11 @@ fn is_ident(c: char) -> bool {
 
 /// Characters that end a bareword in command mode.
 fn ends_bareword(c: char) -> bool {
-    c.is_whitespace() || matches!(c, '|' | ';' | '(' | ')' | '{' | '}' | ',' | '\'' | '"')
+    c.is_whitespace()
+        || matches!(
+            c,
+            '|' | ';' | '(' | ')' | '{' | '}' | ',' | '\'' | '"' | '>'
+        )
 }
 
 impl<'a> Parser<'a> {

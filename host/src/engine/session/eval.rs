@@ -2,30 +2,95 @@
 
 use super::*;
 
+/// What a loop does after its body ran once.
+enum Step {
+    Next,
+    Stop,
+}
+
+/// How a loop labelled `label` (or unlabelled) takes the body's result: `break` and
+/// `continue` without a label, or with its label, are its own; others go further up.
+fn loop_step(result: Flow<()>, label: Option<&str>) -> Flow<Step> {
+    let mine = |l: &Option<String>| is_mine(l, label);
+    match result {
+        Ok(()) => Ok(Step::Next),
+        Err(Interrupt::Break(l)) if mine(&l) => Ok(Step::Stop),
+        Err(Interrupt::Continue(l)) if mine(&l) => Ok(Step::Next),
+        Err(other) => Err(other),
+    }
+}
+
+/// Whether a `break`/`continue` with label `l` is for the loop labelled `label`.
+fn is_mine(l: &Option<String>, label: Option<&str>) -> bool {
+    match l {
+        None => true,
+        Some(l) => label.is_some_and(|x| x.eq_ignore_ascii_case(l)),
+    }
+}
+
+/// The `trap` blocks of a script (they apply wherever they stand in it).
+pub(crate) fn traps_of(script: &Script) -> Vec<&Script> {
+    script
+        .statements
+        .iter()
+        .filter_map(|s| match s {
+            Statement::Trap(body) => Some(body),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Whether a `catch [Type]` takes this error.
+fn catches(types: &[String], e: &RuntimeError) -> bool {
+    if types.is_empty() {
+        return true;
+    }
+    let thrown_type = match &e.thrown {
+        Some(Value::Object(o)) if o.type_name.ends_with("Exception") => {
+            o.type_name.to_ascii_lowercase()
+        }
+        _ => format!(
+            "system.management.automation.{}",
+            e.error.error_id.to_ascii_lowercase()
+        ),
+    };
+    let short = |t: &str| t.rsplit('.').next().unwrap_or(t).to_string();
+    types.iter().any(|t| {
+        let t = t.to_ascii_lowercase();
+        matches!(short(&t).as_str(), "exception" | "systemexception")
+            || short(&t) == short(&thrown_type)
+            || (short(&t) == "runtimeexception" && !thrown_type.contains("exception"))
+    })
+}
+
 impl Session {
-    pub(super) fn statement(&mut self, statement: &Statement, out: &mut Vec<Value>) -> Flow<()> {
+    pub(super) fn statement(&mut self, statement: &Statement, out: &mut dyn Sink) -> Flow<()> {
+        self.labeled_statement(statement, None, out)
+    }
+
+    fn labeled_statement(
+        &mut self,
+        statement: &Statement,
+        label: Option<&str>,
+        out: &mut dyn Sink,
+    ) -> Flow<()> {
+        if crate::cancel::requested() {
+            return Err(Interrupt::Stopped);
+        }
         match statement {
             Statement::Pipeline(p) => {
-                out.extend(self.pipeline(p)?);
-                Ok(())
+                // `$i++` as a statement has no output.
+                if let [PipelineElement::Expression(e @ Expr::IncDec { .. })] = &p.elements[..] {
+                    self.expr(e)?;
+                    return Ok(());
+                }
+                self.pipeline_to(p, out)
             }
             Statement::Assignment {
                 target, op, value, ..
             } => {
-                let mut values = Vec::new();
-                self.statement(value, &mut values)?;
-                let mut new = collapse(values);
-                if *op != AssignOp::Set {
-                    let current = self.expr(target)?;
-                    let bop = match op {
-                        AssignOp::Add => BinaryOp::Add,
-                        AssignOp::Subtract => BinaryOp::Subtract,
-                        AssignOp::Multiply => BinaryOp::Multiply,
-                        _ => BinaryOp::Divide,
-                    };
-                    new = operators::binary(bop, current, new).map_err(script_error)?;
-                }
-                self.assign(target, new)
+                self.assignment(target, *op, value)?;
+                Ok(())
             }
             Statement::If { clauses, otherwise } => {
                 for (condition, body) in clauses {
@@ -46,10 +111,8 @@ impl Session {
                 let items = self.pipeline(collection)?;
                 for item in items {
                     self.set_variable(variable, item);
-                    match self.block(body, out) {
-                        Err(Interrupt::Break) => break,
-                        Err(Interrupt::Continue) | Ok(()) => {}
-                        Err(other) => return Err(other),
+                    if let Step::Stop = loop_step(self.block(body, out), label)? {
+                        break;
                     }
                 }
                 Ok(())
@@ -69,10 +132,8 @@ impl Session {
                     {
                         break;
                     }
-                    match self.block(body, out) {
-                        Err(Interrupt::Break) => break,
-                        Err(Interrupt::Continue) | Ok(()) => {}
-                        Err(other) => return Err(other),
+                    if let Step::Stop = loop_step(self.block(body, out), label)? {
+                        break;
                     }
                     if let Some(step) = step {
                         self.statement(step, &mut Vec::new())?;
@@ -82,10 +143,8 @@ impl Session {
             }
             Statement::While { condition, body } => {
                 while self.condition(condition)? {
-                    match self.block(body, out) {
-                        Err(Interrupt::Break) => break,
-                        Err(Interrupt::Continue) | Ok(()) => {}
-                        Err(other) => return Err(other),
+                    if let Step::Stop = loop_step(self.block(body, out), label)? {
+                        break;
                     }
                 }
                 Ok(())
@@ -96,10 +155,8 @@ impl Session {
                 until,
             } => {
                 loop {
-                    match self.block(body, out) {
-                        Err(Interrupt::Break) => break,
-                        Err(Interrupt::Continue) | Ok(()) => {}
-                        Err(other) => return Err(other),
+                    if let Step::Stop = loop_step(self.block(body, out), label)? {
+                        break;
                     }
                     if self.condition(condition)? == *until {
                         break;
@@ -111,29 +168,47 @@ impl Session {
                 subject,
                 options,
                 clauses,
-            } => self.switch(subject, options, clauses, out),
+            } => self.switch(subject, options, clauses, label, out),
+            Statement::Labeled { label, statement } => {
+                self.labeled_statement(statement, Some(label), out)
+            }
             Statement::Function { name, block } => {
                 self.register(Rc::new(FunctionCommand::new(name, block.clone())));
                 Ok(())
             }
+            Statement::Trap(_) => Ok(()),
             Statement::Try {
                 body,
-                catches,
+                catches: clauses,
                 finally,
             } => {
                 let result = match self.block(body, out) {
-                    Err(Interrupt::Error(e)) if !catches.is_empty() => {
-                        self.record_error(&e);
-                        let saved = self.variable("_");
-                        self.set_variable("_", Self::error_record(&e));
-                        let r = self.block(&catches[0], out);
-                        self.set_variable("_", saved);
-                        r
+                    Err(Interrupt::Error(e)) => {
+                        match clauses.iter().find(|(types, _)| catches(types, &e)) {
+                            Some((_, handler)) => {
+                                self.record_error(&e);
+                                let saved = self.variable("_");
+                                self.set_variable("_", Self::error_record(&e));
+                                let r = self.block(handler, out);
+                                self.set_variable("_", saved);
+                                r
+                            }
+                            None => Err(Interrupt::Error(e)),
+                        }
                     }
                     other => other,
                 };
                 if let Some(f) = finally {
-                    self.block(f, out)?;
+                    // `finally` runs even after Ctrl+C.
+                    let stopped = crate::cancel::requested();
+                    if stopped {
+                        crate::cancel::clear();
+                    }
+                    let ran = self.block(f, out);
+                    if stopped {
+                        crate::cancel::request();
+                    }
+                    ran?;
                 }
                 result
             }
@@ -144,6 +219,9 @@ impl Session {
                 };
                 let message = match &thrown {
                     Value::Null => "ScriptHalted".to_string(),
+                    Value::Object(o) if o.type_name.ends_with("Exception") => {
+                        o.get("Message").map(|v| v.to_text()).unwrap_or_default()
+                    }
                     other => other.to_text(),
                 };
                 Err(Interrupt::Error(Box::new(RuntimeError {
@@ -159,8 +237,8 @@ impl Session {
                 };
                 Err(Interrupt::Return(values))
             }
-            Statement::Break => Err(Interrupt::Break),
-            Statement::Continue => Err(Interrupt::Continue),
+            Statement::Break(label) => Err(Interrupt::Break(label.clone())),
+            Statement::Continue(label) => Err(Interrupt::Continue(label.clone())),
             Statement::Exit(value) => {
                 let code = match value {
                     Some(p) => {
@@ -176,11 +254,96 @@ impl Session {
         }
     }
 
-    pub(super) fn block(&mut self, script: &Script, out: &mut Vec<Value>) -> Flow<()> {
+    /// Runs an assignment statement; returns the value assigned.
+    fn assignment(&mut self, target: &Expr, op: AssignOp, value: &Statement) -> Flow<Value> {
+        let mut new = self.statement_value(value)?;
+        match op {
+            AssignOp::Set => {}
+            AssignOp::Coalesce => {
+                let current = self.expr(target)?;
+                if !matches!(current, Value::Null) {
+                    return Ok(current);
+                }
+            }
+            _ => {
+                // `$x += 1` reads $x from the current scope only, as PowerShell does.
+                let current = match target {
+                    Expr::Variable(name) if !name.contains(':') => self.local_variable(name),
+                    other => self.expr(other)?,
+                };
+                let bop = match op {
+                    AssignOp::Add => BinaryOp::Add,
+                    AssignOp::Subtract => BinaryOp::Subtract,
+                    AssignOp::Multiply => BinaryOp::Multiply,
+                    AssignOp::Remainder => BinaryOp::Remainder,
+                    _ => BinaryOp::Divide,
+                };
+                new = operators::binary(bop, current, new).map_err(script_error)?;
+            }
+        }
+        self.assign(target, new.clone())?;
+        Ok(new)
+    }
+
+    /// The value of the right side of an assignment: an expression as it is (`@(1)`
+    /// stays an array), a pipeline's output collapsed, a nested assignment's value.
+    fn statement_value(&mut self, value: &Statement) -> Flow<Value> {
+        match value {
+            Statement::Pipeline(p) => match &p.elements[..] {
+                [PipelineElement::Expression(e)] => self.expr(e),
+                _ => Ok(collapse(self.pipeline(p)?)),
+            },
+            Statement::Assignment {
+                target, op, value, ..
+            } => self.assignment(target, *op, value),
+            other => {
+                let mut values = Vec::new();
+                self.statement(other, &mut values)?;
+                Ok(collapse(values))
+            }
+        }
+    }
+
+    pub(super) fn block(&mut self, script: &Script, out: &mut dyn Sink) -> Flow<()> {
+        let traps = traps_of(script);
+        if traps.is_empty() {
+            for s in &script.statements {
+                self.statement(s, out)?;
+            }
+            return Ok(());
+        }
         for s in &script.statements {
-            self.statement(s, out)?;
+            match self.statement(s, out) {
+                Err(Interrupt::Error(e)) => self.run_trap(&traps, e, out)?,
+                other => other?,
+            }
         }
         Ok(())
+    }
+
+    /// A terminating error reached a block with `trap`: the trap runs with the error as
+    /// `$_`; then `continue` goes on silently, `break` stops, and by default the error is
+    /// reported and the block goes on.
+    pub(super) fn run_trap(
+        &mut self,
+        traps: &[&Script],
+        e: Box<RuntimeError>,
+        out: &mut dyn Sink,
+    ) -> Flow<()> {
+        self.record_error(&e);
+        let saved = self.variable("_");
+        self.set_variable("_", Self::error_record(&e));
+        let result = self.block(traps[0], out);
+        self.set_variable("_", saved);
+        match result {
+            Ok(()) => {
+                self.report(&e.error);
+                Ok(())
+            }
+            Err(Interrupt::Continue(None)) => Ok(()),
+            Err(Interrupt::Break(None)) => Err(Interrupt::Error(e)),
+            Err(other) => Err(other),
+        }
     }
 
     pub(super) fn condition(&mut self, p: &Pipeline) -> Flow<bool> {
@@ -192,7 +355,8 @@ impl Session {
         subject: &Pipeline,
         options: &SwitchOptions,
         clauses: &[SwitchClause],
-        out: &mut Vec<Value>,
+        label: Option<&str>,
+        out: &mut dyn Sink,
     ) -> Flow<()> {
         let values = self.pipeline(subject)?;
         let saved = self.variable("_");
@@ -216,9 +380,17 @@ impl Session {
                             let p = self.expr(other)?;
                             let text = value.to_text();
                             if options.regex {
-                                operators::regex_match(&text, &p.to_text(), options.case_sensitive)
-                                    .map_err(script_error)?
-                                    .is_some()
+                                let captures = operators::regex_match(
+                                    &text,
+                                    &p.to_text(),
+                                    options.case_sensitive,
+                                )
+                                .map_err(script_error)?;
+                                let hit = captures.is_some();
+                                if let Some(groups) = captures {
+                                    self.set_variable("Matches", Value::hashtable(groups));
+                                }
+                                hit
                             } else if options.wildcard {
                                 operators::wildcard_match(
                                     &p.to_text(),
@@ -232,18 +404,26 @@ impl Session {
                     };
                     if hit {
                         matched = true;
-                        match self.block(&clause.body, out) {
-                            Err(Interrupt::Break) => break 'values,
-                            Err(Interrupt::Continue) => continue 'values,
-                            other => other?,
+                        let result = self.block(&clause.body, out);
+                        if let Err(Interrupt::Continue(l)) = &result
+                            && is_mine(l, label)
+                        {
+                            continue 'values;
+                        }
+                        if let Step::Stop = loop_step(result, label)? {
+                            break 'values;
                         }
                     }
                 }
                 if !matched && let Some(default) = clauses.iter().find(|c| c.pattern.is_none()) {
-                    match self.block(&default.body, out) {
-                        Err(Interrupt::Break) => break 'values,
-                        Err(Interrupt::Continue) => continue 'values,
-                        other => other?,
+                    let result = self.block(&default.body, out);
+                    if let Err(Interrupt::Continue(l)) = &result
+                        && is_mine(l, label)
+                    {
+                        continue 'values;
+                    }
+                    if let Step::Stop = loop_step(result, label)? {
+                        break 'values;
                     }
                 }
             }
@@ -253,75 +433,72 @@ impl Session {
         result
     }
 
-    /// Assigns to `$var`, `$var.Property`, `$var[index]` (one level below a variable).
+    /// Assigns to `$var`, `[type]$var`, `$a, $b`, `target.Property`, `target[index]`.
     pub(super) fn assign(&mut self, target: &Expr, value: Value) -> Flow<()> {
         match target {
-            Expr::Variable(name) => {
-                self.set_variable(name, value);
+            Expr::Variable(name) => self.assign_variable(name, value, None),
+            Expr::Cast { type_name, operand } => match &**operand {
+                Expr::Variable(name) => self.assign_variable(name, value, Some(type_name)),
+                _ => Err(script_error(
+                    "A type constraint applies to a variable only.",
+                )),
+            },
+            Expr::Array(targets) => {
+                // `$a, $b = 1, 2, 3`: $a is 1, the last target takes the rest.
+                let mut items = match value {
+                    Value::Array(items) => items,
+                    other => vec![other],
+                }
+                .into_iter();
+                for (i, t) in targets.iter().enumerate() {
+                    let v = if i + 1 == targets.len() {
+                        let rest: Vec<Value> = items.by_ref().collect();
+                        if rest.len() > 1 {
+                            Value::Array(rest)
+                        } else {
+                            collapse(rest)
+                        }
+                    } else {
+                        items.next().unwrap_or(Value::Null)
+                    };
+                    self.assign(t, v)?;
+                }
                 Ok(())
             }
-            Expr::Member { target: base, .. } | Expr::Index { target: base, .. }
-                if matches!(**base, Expr::Variable(_)) =>
-            {
-                let Expr::Variable(var) = &**base else {
-                    return Err(script_error("The assignment target is not valid."));
-                };
-                let key = match target {
-                    Expr::Index { index, .. } => self.expr(index)?,
-                    _ => Value::String(match target {
-                        Expr::Member { name, .. } => name.clone(),
-                        _ => String::new(),
-                    }),
-                };
-                let updated = match (self.variable(var), key) {
-                    (Value::Hashtable(mut entries), key) => {
-                        let k = key.to_text();
-                        match entries.iter_mut().find(|(x, _)| x.eq_ignore_ascii_case(&k)) {
-                            Some(slot) => slot.1 = value,
-                            None => entries.push((k, value)),
-                        }
-                        Value::Hashtable(entries)
-                    }
-                    (Value::Array(mut items), Value::Int(i)) => {
+            Expr::Member { target: base, name } => {
+                let holder = self.expr(base)?;
+                set_member(&holder, name, value)
+            }
+            Expr::Index {
+                target: base,
+                index,
+            } => {
+                let holder = self.expr(base)?;
+                let key = self.expr(index)?;
+                match holder {
+                    Value::Array(mut items) => {
+                        let Some(i) = operators::to_number(&key).map(|n| n.as_int()) else {
+                            return Err(script_error(format!(
+                                "Cannot index an array with '{}'.",
+                                key.to_text()
+                            )));
+                        };
                         let len = items.len() as i64;
                         let at = if i < 0 { len + i } else { i };
                         match usize::try_from(at).ok().and_then(|a| items.get_mut(a)) {
                             Some(slot) => *slot = value,
                             None => {
-                                return Err(script_error(format!(
-                                    "Index was outside the bounds of the array: {i}."
-                                )));
+                                return Err(script_error(
+                                    "Index was outside the bounds of the array.",
+                                ));
                             }
                         }
-                        Value::Array(items)
+                        // Arrays are values here: the changed array goes back where it came from.
+                        self.assign(base, Value::Array(items))
                     }
-                    (Value::Object(o), key) => {
-                        let k = key.to_text();
-                        let mut obj = (*o).clone();
-                        match obj
-                            .properties
-                            .iter_mut()
-                            .find(|(x, _)| x.eq_ignore_ascii_case(&k))
-                        {
-                            Some(slot) => slot.1 = value,
-                            None => {
-                                return Err(script_error(format!(
-                                    "The property '{k}' cannot be found on this object. Verify that the property exists and can be set."
-                                )));
-                            }
-                        }
-                        Value::Object(Rc::new(obj))
-                    }
-                    (other, key) => {
-                        return Err(script_error(format!(
-                            "The property '{}' cannot be set on a value of type [{}].",
-                            key.to_text(),
-                            other.type_name()
-                        )));
-                    }
-                };
-                self.set_variable(var, updated);
-                Ok(())
+                    Value::Null => Err(script_error("Cannot index into a null array.")),
+                    other => set_member(&other, &key.to_text(), value),
+                }
             }
             _ => Err(script_error(
                 "The assignment expression is not valid. The input to an assignment operator must be an object that is able to accept assignments, such as a variable or a property.",
@@ -378,17 +555,54 @@ impl Session {
                             "Duplicate keys '{k}' are not allowed in hash literals."
                         )));
                     }
-                    out.push((k.clone(), self.expr(e)?));
+                    let value = match e {
+                        // A statement value (`@{ a = if ($x) { 1 } }`) is parsed as a pipeline.
+                        Expr::Paren(p) => collapse(self.pipeline(p)?),
+                        other => self.expr(other)?,
+                    };
+                    out.push((k.clone(), value));
                 }
-                Value::Hashtable(out)
+                Value::hashtable(out)
             }
-            Expr::Member { target, name } => match self.expr(target)? {
-                Value::Array(items)
-                    if !matches!(name.to_ascii_lowercase().as_str(), "count" | "length") =>
-                {
-                    collapse(items.iter().filter_map(|v| v.property(name)).collect())
+            Expr::Member { target, name } => {
+                let target = self.expr(target)?;
+                member(&target, name)
+            }
+            Expr::Ternary {
+                condition,
+                then,
+                otherwise,
+            } => {
+                if self.expr(condition)?.is_truthy() {
+                    self.expr(then)?
+                } else {
+                    self.expr(otherwise)?
                 }
-                other => other.property(name).unwrap_or(Value::Null),
+            }
+            Expr::Coalesce(left, right) => match self.expr(left)? {
+                Value::Null => self.expr(right)?,
+                other => other,
+            },
+            Expr::IncDec {
+                target,
+                delta,
+                prefix,
+            } => {
+                let old = self.expr(target)?;
+                let new = operators::binary(BinaryOp::Add, old.clone(), Value::Int(*delta))
+                    .map_err(script_error)?;
+                self.assign(target, new.clone())?;
+                if *prefix { new } else { old }
+            }
+            Expr::Assign(statement) => match &**statement {
+                Statement::Assignment {
+                    target, op, value, ..
+                } => self.assignment(target, *op, value)?,
+                other => {
+                    let mut values = Vec::new();
+                    self.statement(other, &mut values)?;
+                    collapse(values)
+                }
             },
             Expr::Index { target, index } => {
                 let target = self.expr(target)?;
@@ -409,6 +623,9 @@ impl Session {
                     && name.eq_ignore_ascii_case("Invoke")
                 {
                     return Ok(collapse(self.invoke_block(b, None, args, true)?));
+                }
+                if let Some(v) = self.intrinsic_method(&target, name, &args)? {
+                    return Ok(v);
                 }
                 crate::engine::methods::call(&target, name, &args).map_err(script_error)?
             }
@@ -467,7 +684,7 @@ impl Session {
                         .map_err(script_error)?;
                         let hit = captures.is_some();
                         if let Some(groups) = captures {
-                            self.set_variable("Matches", Value::Hashtable(groups));
+                            self.set_variable("Matches", Value::hashtable(groups));
                         }
                         Value::Bool(hit != negate)
                     }
@@ -496,6 +713,7 @@ impl Session {
                     UnaryOp::Join => {
                         Value::String(v.into_items_keep().iter().map(Value::to_text).collect())
                     }
+                    UnaryOp::BitNot => operators::bit_not(&v).map_err(script_error)?,
                 }
             }
             Expr::ScriptBlock(b) => Value::ScriptBlock(b.clone()),
@@ -547,8 +765,190 @@ pub(super) fn index_value(target: &Value, index: &Value) -> Value {
             _ => Value::Null,
         },
         (Value::Null, _) => Value::Null,
+        // A scalar is a collection of one: `$x[0]` and `$x[-1]` are itself.
+        (
+            other @ (Value::Int(_)
+            | Value::Float(_)
+            | Value::Bool(_)
+            | Value::DateTime(_)
+            | Value::Certificate(_)
+            | Value::TimeSpan(_)),
+            Value::Int(0 | -1),
+        ) => other.clone(),
         (other, Value::Int(0)) => other.clone(),
         (other, key) => other.property(&key.to_text()).unwrap_or(Value::Null),
+    }
+}
+
+impl Session {
+    /// The intrinsic `.ForEach()` and `.Where()` of every value, and `$PSCmdlet`'s
+    /// `ShouldProcess`; `None` for other methods.
+    fn intrinsic_method(
+        &mut self,
+        target: &Value,
+        name: &str,
+        args: &[Value],
+    ) -> Flow<Option<Value>> {
+        let lower = name.to_ascii_lowercase();
+        let items = || match target {
+            Value::Array(items) => items.clone(),
+            Value::Null => Vec::new(),
+            other => vec![other.clone()],
+        };
+        match (lower.as_str(), args.first()) {
+            ("foreach", Some(Value::ScriptBlock(b))) => {
+                let mut out = Vec::new();
+                for item in items() {
+                    out.extend(self.invoke_block(b, Some(item), args[1..].to_vec(), false)?);
+                }
+                Ok(Some(Value::Array(out)))
+            }
+            ("foreach", Some(member)) => {
+                let member = member.to_text();
+                let mut out = Vec::new();
+                for item in items() {
+                    if args.len() > 1 {
+                        out.push(
+                            crate::engine::methods::call(&item, &member, &args[1..])
+                                .map_err(script_error)?,
+                        );
+                    } else if let Some(v) = item.property(&member) {
+                        out.push(v);
+                    }
+                }
+                Ok(Some(Value::Array(out)))
+            }
+            ("where", Some(Value::ScriptBlock(b))) => {
+                let mode = args
+                    .get(1)
+                    .map(Value::to_text)
+                    .unwrap_or_default()
+                    .to_ascii_lowercase();
+                let count = args
+                    .get(2)
+                    .and_then(operators::to_number)
+                    .map(|n| n.as_int())
+                    .unwrap_or(0);
+                let mut matched = Vec::new();
+                let mut rest = Vec::new();
+                let mut all = items().into_iter();
+                for item in all.by_ref() {
+                    let hit =
+                        collapse(self.invoke_block(b, Some(item.clone()), Vec::new(), false)?)
+                            .is_truthy();
+                    match (mode.as_str(), hit) {
+                        ("until", true) => {
+                            rest.push(item);
+                            break;
+                        }
+                        ("until", false) => matched.push(item),
+                        ("skipuntil", true) => {
+                            matched.push(item);
+                            break;
+                        }
+                        ("skipuntil", false) => {}
+                        (_, true) => matched.push(item),
+                        (_, false) => rest.push(item),
+                    }
+                    let limited = matches!(mode.as_str(), "" | "default" | "first");
+                    if limited && count > 0 && matched.len() as i64 >= count {
+                        break;
+                    }
+                }
+                if mode == "skipuntil" && !matched.is_empty() {
+                    matched.extend(all);
+                }
+                let result = match mode.as_str() {
+                    "first" if count <= 1 => matched.into_iter().take(1).collect(),
+                    "last" => {
+                        let n = if count <= 0 { 1 } else { count as usize };
+                        let skip = matched.len().saturating_sub(n);
+                        matched.into_iter().skip(skip).collect()
+                    }
+                    "split" => vec![Value::Array(matched), Value::Array(rest)],
+                    _ => matched,
+                };
+                Ok(Some(Value::Array(result)))
+            }
+            ("shouldprocess", _) if matches!(target, Value::Object(o) if o.type_name == "PSCmdlet") =>
+            {
+                if self.variable("WhatIfPreference").is_truthy() {
+                    let command = target
+                        .property("CommandName")
+                        .map(|v| v.to_text())
+                        .unwrap_or_default();
+                    let target_text = args.first().map(Value::to_text).unwrap_or_default();
+                    let action = args.get(1).map(Value::to_text).unwrap_or(command);
+                    self.what_if(&format!(
+                        "Performing the operation \"{action}\" on target \"{target_text}\"."
+                    ));
+                    return Ok(Some(Value::Bool(false)));
+                }
+                Ok(Some(Value::Bool(true)))
+            }
+            ("shouldcontinue", _) if matches!(target, Value::Object(o) if o.type_name == "PSCmdlet") => {
+                Ok(Some(Value::Bool(true)))
+            }
+            _ => Ok(None),
+        }
+    }
+}
+
+/// `target.name`: a property; on a collection, each element's (member-access
+/// enumeration); `Count` and `Length` on any value (0 for `$null`, 1 for a scalar).
+pub(super) fn member(target: &Value, name: &str) -> Value {
+    let count_like = name.eq_ignore_ascii_case("count") || name.eq_ignore_ascii_case("length");
+    match target {
+        Value::Array(items) if !count_like => {
+            let mut out = Vec::new();
+            for item in items {
+                match member(item, name) {
+                    Value::Array(inner) => out.extend(inner),
+                    Value::Null => {}
+                    v => out.push(v),
+                }
+            }
+            collapse(out)
+        }
+        Value::Null if count_like => Value::Int(0),
+        other => match other.property(name) {
+            Some(v) => v,
+            None if count_like => Value::Int(1),
+            None => Value::Null,
+        },
+    }
+}
+
+/// `holder.name = value` for a hashtable (adds the key) or an object (the property must exist).
+fn set_member(holder: &Value, name: &str, value: Value) -> Flow<()> {
+    match holder {
+        Value::Hashtable(table) => {
+            let mut entries = table.borrow_mut();
+            match entries
+                .iter_mut()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            {
+                Some(slot) => slot.1 = value,
+                None => entries.push((name.to_string(), value)),
+            }
+            Ok(())
+        }
+        Value::Object(o) => {
+            if o.set(name, value) {
+                Ok(())
+            } else {
+                Err(script_error(format!(
+                    "The property '{name}' cannot be found on this object. Verify that the property exists and can be set."
+                )))
+            }
+        }
+        Value::Null => Err(script_error(format!(
+            "The property '{name}' cannot be found on this object. Verify that the property exists and can be set."
+        ))),
+        other => Err(script_error(format!(
+            "'{name}' is a ReadOnly property of [{}].",
+            other.type_name()
+        ))),
     }
 }
 

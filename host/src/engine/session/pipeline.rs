@@ -3,6 +3,108 @@
 //! failed command does under -ErrorAction.
 
 use super::*;
+use crate::engine::binder::bind_before_input;
+
+/// Where a stream goes (`2>&1`, `3>$null`, `> file`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum StreamTarget {
+    /// Where it goes without redirection.
+    #[default]
+    Default,
+    /// Into the output stream.
+    Output,
+    Discard,
+    File {
+        path: String,
+        append: bool,
+    },
+}
+
+/// The redirections in force, by stream.
+#[derive(Debug, Clone, Default)]
+pub struct Redirect {
+    pub output: StreamTarget,
+    pub error: StreamTarget,
+    pub warning: StreamTarget,
+    pub verbose: StreamTarget,
+    pub debug: StreamTarget,
+    pub information: StreamTarget,
+}
+
+impl Redirect {
+    fn set(&mut self, stream: Stream, target: StreamTarget) {
+        match stream {
+            Stream::All => {
+                if target != StreamTarget::Output {
+                    self.output = target.clone();
+                }
+                self.error = target.clone();
+                self.warning = target.clone();
+                self.verbose = target.clone();
+                self.debug = target.clone();
+                self.information = target;
+            }
+            Stream::Output => self.output = target,
+            Stream::Error => self.error = target,
+            Stream::Warning => self.warning = target,
+            Stream::Verbose => self.verbose = target,
+            Stream::Debug => self.debug = target,
+            Stream::Information => self.information = target,
+        }
+    }
+
+    /// The redirections of an inner command over those of the command around it.
+    fn overlay(&mut self, inner: &Redirect) {
+        let pick = |outer: &mut StreamTarget, inner: &StreamTarget| {
+            if *inner != StreamTarget::Default {
+                *outer = inner.clone();
+            }
+        };
+        pick(&mut self.error, &inner.error);
+        pick(&mut self.warning, &inner.warning);
+        pick(&mut self.verbose, &inner.verbose);
+        pick(&mut self.debug, &inner.debug);
+        pick(&mut self.information, &inner.information);
+    }
+}
+
+/// A function or script block running as a pipeline stage.
+struct ScriptState {
+    block: Rc<ScriptBlock>,
+    /// Its scope between `begin`, `process` and `end`.
+    scope: Option<Scope>,
+    dot_sourced: bool,
+    bound: Option<crate::engine::binder::BoundArguments>,
+}
+
+/// One command of a running pipeline.
+struct Stage {
+    command: Rc<dyn Command>,
+    raw: Vec<RawArgument>,
+    common: CommonParameters,
+    action: ErrorAction,
+    /// Input kept for a command that takes all of it at once, or for `$input`.
+    collected: Vec<Value>,
+    script: Option<ScriptState>,
+    redirect: Redirect,
+    /// Output redirected to a file, written when the stage ends.
+    file_output: Vec<Value>,
+}
+
+/// A running pipeline: its stages and where its output goes.
+struct Run<'a> {
+    stages: Vec<Stage>,
+    out: &'a mut dyn Sink,
+    /// Whether an expression comes before the first stage (so every stage gets input).
+    has_source: bool,
+}
+
+impl Run<'_> {
+    /// Whether stage `i` gets pipeline input (else it runs once, without).
+    fn receives_input(&self, i: usize) -> bool {
+        i > 0 || self.has_source
+    }
+}
 
 impl Session {
     /// `-WhatIf` (describe the operation, do nothing) and `-Confirm` (ask first).
@@ -119,7 +221,8 @@ impl Session {
         while let Some(arg) = args.next() {
             match arg {
                 CommandArgument::Parameter { name, value, .. } => {
-                    let should_process = command.info().changes_state
+                    let should_process = (command.info().changes_state
+                        || command.script_block().is_some_and(|b| b.cmdlet_binding))
                         && ["whatif", "wi", "confirm", "cf"]
                             .contains(&name.to_ascii_lowercase().as_str());
                     let common_name = COMMON_PARAMETERS
@@ -167,13 +270,15 @@ impl Session {
                 }
                 CommandArgument::Value(e) => raw.push(RawArgument::Positional(self.expr(e)?)),
                 CommandArgument::Splat { variable, .. } => match self.variable(variable) {
-                    Value::Hashtable(entries) => raw.extend(entries.into_iter().map(|(k, v)| {
-                        let value = match v {
-                            Value::Bool(true) => None,
-                            other => Some(other),
-                        };
-                        RawArgument::Named { name: k, value }
-                    })),
+                    Value::Hashtable(table) => {
+                        raw.extend(table.borrow().clone().into_iter().map(|(k, v)| {
+                            let value = match v {
+                                Value::Bool(true) => None,
+                                other => Some(other),
+                            };
+                            RawArgument::Named { name: k, value }
+                        }))
+                    }
                     Value::Null => {}
                     other => {
                         raw.extend(other.into_items().into_iter().map(RawArgument::Positional))
@@ -192,114 +297,703 @@ impl Session {
         }))
     }
 
-    /// Runs one command of a pipeline over its input (`None` when it comes first).
-    pub(super) fn run_command(
-        &mut self,
-        call: &CommandCall,
-        input: Option<Vec<Value>>,
-    ) -> Flow<Vec<Value>> {
-        let command = self.lookup(&call.name)?;
+    /// Prepares one command of a pipeline: finds it, evaluates its arguments.
+    fn stage(&mut self, call: &CommandCall) -> Flow<Stage> {
+        let command: Rc<dyn Command> = match &call.invoked {
+            Some(expr) => match self.expr(expr)? {
+                Value::ScriptBlock(block) => Rc::new(FunctionCommand::new("", block)),
+                Value::Null => {
+                    return Err(script_error(
+                        "The expression after '&' in a pipeline element produced an object that was not valid. It must result in a command name, a script block, or a CommandInfo object.",
+                    ));
+                }
+                other => self.lookup(&other.to_text())?,
+            },
+            None => self.lookup(&call.name)?,
+        };
         let (raw, common) = self.raw_arguments(call, command.as_ref())?;
         let explicit_action = common
             .iter()
             .find(|(n, _)| n == "ErrorAction")
             .map(|(_, v)| v.to_text());
         let action = self.error_action(explicit_action.as_deref());
-        let mut out = Vec::new();
-        let one =
-            |session: &mut Session, input: Option<&Value>, out: &mut Vec<Value>| -> Flow<()> {
-                let piped = if command.collects_input() {
-                    None
-                } else {
-                    input
-                };
-                let remaining = command.takes_remaining_arguments();
-                let bound = match bind_with(command.info(), &raw, piped, remaining) {
-                    // An interactive session asks for missing mandatory parameters.
-                    Err(e)
-                        if e.error_id == "MissingMandatoryParameter"
-                            && !session.options.non_interactive =>
-                    {
-                        let missing: Vec<String> = e
-                            .target
-                            .clone()
-                            .unwrap_or_default()
-                            .split(' ')
-                            .map(str::to_string)
-                            .collect();
-                        let mut raw = raw.clone();
-                        raw.extend(session.prompt_for(command.info(), &missing)?);
-                        bind_with(command.info(), &raw, piped, remaining)
-                    }
-                    other => other,
-                }
-                .map_err(Self::binding_failed)?;
-                if command.info().changes_state
-                    && !session.should_process(command.info(), &bound, input, &common)?
-                {
-                    return Ok(());
-                }
-                match command.invoke(session, &bound, input) {
-                    Ok(values) => {
-                        out.extend(values.into_iter().flat_map(Value::into_items));
-                        Ok(())
-                    }
-                    Err(Interrupt::Error(e)) => session.command_failed(e, action),
-                    Err(other) => Err(other),
-                }
-            };
-        // -Verbose on one command sets $VerbosePreference for that command only.
-        let saved_verbose = common.iter().find(|(n, _)| n == "Verbose").map(|(_, on)| {
-            let saved = self.variable("VerbosePreference");
-            let preference = if on.is_truthy() {
-                "Continue"
-            } else {
-                "SilentlyContinue"
-            };
-            self.set_variable("VerbosePreference", Value::String(preference.into()));
-            saved
+        let script = command.script_block().map(|block| ScriptState {
+            block,
+            scope: None,
+            dot_sourced: call.dot_sourced,
+            bound: None,
         });
-        // -WarningAction on one command sets $WarningPreference for that command only.
-        let saved_warning = common
-            .iter()
-            .find(|(n, _)| n == "WarningAction")
-            .map(|(_, action)| {
-                let saved = self.variable("WarningPreference");
-                self.set_variable("WarningPreference", Value::String(action.to_text()));
-                saved
-            });
-        let result = match input {
-            None => one(self, None, &mut out),
-            Some(items) if command.collects_input() => {
-                one(self, Some(&Value::Array(items)), &mut out)
+        let mut redirect = Redirect::default();
+        for r in &call.redirections {
+            match r {
+                Redirection::Merge(stream) => redirect.set(*stream, StreamTarget::Output),
+                Redirection::File {
+                    stream,
+                    target,
+                    append,
+                } => {
+                    let target = match target {
+                        Expr::Variable(v) if v.eq_ignore_ascii_case("null") => {
+                            StreamTarget::Discard
+                        }
+                        other => StreamTarget::File {
+                            path: self.expr(other)?.to_text(),
+                            append: *append,
+                        },
+                    };
+                    redirect.set(*stream, target);
+                }
             }
-            Some(items) => items
-                .iter()
-                .try_for_each(|item| one(self, Some(item), &mut out)),
-        };
-        if let Some(saved) = saved_verbose {
-            self.set_variable("VerbosePreference", saved);
         }
-        if let Some(saved) = saved_warning {
-            self.set_variable("WarningPreference", saved);
-        }
-        result.map(|()| out)
+        Ok(Stage {
+            command,
+            raw,
+            common,
+            action,
+            collected: Vec::new(),
+            script,
+            redirect,
+            file_output: Vec::new(),
+        })
     }
 
-    pub fn pipeline(&mut self, pipeline: &Pipeline) -> Flow<Vec<Value>> {
-        let mut current: Option<Vec<Value>> = None;
+    /// Runs a pipeline; its output goes to `out` object by object, as it is produced.
+    pub(super) fn pipeline_to(&mut self, pipeline: &Pipeline, out: &mut dyn Sink) -> Flow<()> {
+        let mut stages = Vec::new();
         for (i, element) in pipeline.elements.iter().enumerate() {
-            current = Some(match element {
-                PipelineElement::Expression(e) if i == 0 => self.expr(e)?.into_items(),
+            match element {
+                PipelineElement::Command(call) => stages.push(self.stage(call)?),
+                PipelineElement::Expression(_) if i == 0 => {}
                 PipelineElement::Expression(_) => {
                     return Err(script_error(
                         "Expressions are only allowed as the first element of a pipeline.",
                     ));
                 }
-                PipelineElement::Command(call) => self.run_command(call, current.take())?,
+            }
+        }
+        let has_source = matches!(pipeline.elements[0], PipelineElement::Expression(_));
+        let mut run = Run {
+            stages,
+            out,
+            has_source,
+        };
+        let result = (|| {
+            for i in 0..run.stages.len() {
+                self.begin_stage(&mut run, i)?;
+            }
+            match &pipeline.elements[0] {
+                PipelineElement::Expression(e) => {
+                    self.each_value(e, &mut |s, v| s.feed(&mut run, 0, v))?
+                }
+                PipelineElement::Command(_) => self.process_stage(&mut run, 0, None)?,
+            }
+            for i in 0..run.stages.len() {
+                self.end_stage(&mut run, i)?;
+            }
+            Ok(())
+        })();
+        // A function stage stopped early leaves its scope: nothing of it stays entered.
+        for stage in &mut run.stages {
+            if let Some(script) = &mut stage.script {
+                script.scope = None;
+            }
+        }
+        result
+    }
+
+    /// The values of a pipeline's first expression, one by one (a range is not built
+    /// whole first).
+    fn each_value(
+        &mut self,
+        e: &Expr,
+        f: &mut dyn FnMut(&mut Session, Value) -> Flow<()>,
+    ) -> Flow<()> {
+        if let Expr::Binary {
+            op: BinaryOp::Range,
+            left,
+            right,
+        } = e
+        {
+            let l = self.expr(left)?;
+            let r = self.expr(right)?;
+            if let (Some(a), Some(b)) = (operators::to_number(&l), operators::to_number(&r))
+                && !matches!(l, Value::String(_))
+            {
+                let (a, b) = (a.as_int(), b.as_int());
+                let step = if a <= b { 1 } else { -1 };
+                let mut i = a;
+                loop {
+                    if crate::cancel::requested() {
+                        return Err(Interrupt::Stopped);
+                    }
+                    f(self, Value::Int(i))?;
+                    if i == b {
+                        return Ok(());
+                    }
+                    i += step;
+                }
+            }
+            let all = operators::binary(BinaryOp::Range, l, r).map_err(script_error)?;
+            for v in all.into_items() {
+                f(self, v)?;
+            }
+            return Ok(());
+        }
+        let items = match self.expr(e)? {
+            Value::Array(items) => items,
+            // `$null | ...` sends $null once, as PowerShell does.
+            other => vec![other],
+        };
+        for v in items {
+            if crate::cancel::requested() {
+                return Err(Interrupt::Stopped);
+            }
+            f(self, v)?;
+        }
+        Ok(())
+    }
+
+    /// Hands one object to stage `i` (or to the pipeline's output after the last stage).
+    fn feed(&mut self, run: &mut Run, i: usize, value: Value) -> Flow<()> {
+        if i == run.stages.len() {
+            return run.out.put(self, value);
+        }
+        self.process_stage(run, i, Some(value))
+    }
+
+    /// Sends a stage's output on, applying its output redirection.
+    fn emit(&mut self, run: &mut Run, i: usize, values: Vec<Value>) -> Flow<()> {
+        if let StreamTarget::File { .. } | StreamTarget::Discard = run.stages[i].redirect.output {
+            if let StreamTarget::File { .. } = run.stages[i].redirect.output {
+                run.stages[i].file_output.extend(values);
+            }
+            return Ok(());
+        }
+        for v in values {
+            // A collection is sent on element by element; `$null` is sent as itself.
+            match v {
+                Value::Array(items) => {
+                    for item in items {
+                        self.feed(run, i + 1, item)?;
+                    }
+                }
+                other => self.feed(run, i + 1, other)?,
+            }
+        }
+        Ok(())
+    }
+
+    /// A function stage's `begin` block (its parameters bound from the arguments).
+    fn begin_stage(&mut self, run: &mut Run, i: usize) -> Flow<()> {
+        let receives_input = run.receives_input(i);
+        let stage = &mut run.stages[i];
+        if stage.script.is_none() && stage.command.has_begin_end() {
+            let bound = bind_before_input(stage.command.info(), &stage.raw, false)
+                .map_err(Self::binding_failed)?;
+            let command = stage.command.clone();
+            let values = command.begin(self, &bound)?;
+            return self.emit(run, i, values);
+        }
+        let Some(script) = &mut stage.script else {
+            return Ok(());
+        };
+        let bound = if !receives_input {
+            None
+        } else {
+            Some(
+                bind_before_input(stage.command.info(), &stage.raw, true)
+                    .map_err(Self::binding_failed)?,
+            )
+        };
+        let block = script.block.clone();
+        let dot = script.dot_sourced;
+        let bound_now = match bound {
+            Some(b) => b,
+            None => match bind_with(stage.command.info(), &stage.raw, None, true) {
+                Ok(b) => b,
+                Err(e)
+                    if e.error_id == "MissingMandatoryParameter"
+                        && !self.options.non_interactive =>
+                {
+                    let missing: Vec<String> = e
+                        .target
+                        .clone()
+                        .unwrap_or_default()
+                        .split(' ')
+                        .map(str::to_string)
+                        .collect();
+                    let extra = self.prompt_for(stage.command.info(), &missing)?;
+                    stage.raw.extend(extra);
+                    bind_with(stage.command.info(), &stage.raw, None, true)
+                        .map_err(Self::binding_failed)?
+                }
+                Err(e) => return Err(Self::binding_failed(e)),
+            },
+        };
+        let common = stage.common.clone();
+        let name = stage.command.info().name.clone();
+        if !dot {
+            self.push_scope();
+        }
+        let setup = self.bind_script_parameters(&block, &bound_now, &common, &name);
+        let mut values = Vec::new();
+        let result = setup.and_then(|()| match &block.begin {
+            Some(begin) => self.script_part(begin, &mut values),
+            None => Ok(()),
+        });
+        let scope = if dot { None } else { Some(self.leave_scope()) };
+        if let Some(script) = &mut run.stages[i].script {
+            script.scope = scope;
+            script.bound = Some(bound_now);
+        }
+        result?;
+        self.emit(run, i, values)
+    }
+
+    /// Runs stage `i` for one input object (or once, without input, when it is first).
+    fn process_stage(&mut self, run: &mut Run, i: usize, input: Option<Value>) -> Flow<()> {
+        if crate::cancel::requested() {
+            return Err(Interrupt::Stopped);
+        }
+        if run.stages[i].script.is_some() {
+            return self.process_script(run, i, input);
+        }
+        let stage = &mut run.stages[i];
+        if stage.command.collects_input() {
+            if let Some(v) = input {
+                stage.collected.push(v);
+            }
+            return Ok(());
+        }
+        let values = self.invoke_cmdlet(&mut run.stages[i], input.as_ref())?;
+        self.emit(run, i, values)
+    }
+
+    /// A function or script block stage for one input object: its `process` block, or
+    /// (without one) the object kept for `$input` in its `end` block.
+    fn process_script(&mut self, run: &mut Run, i: usize, input: Option<Value>) -> Flow<()> {
+        let stage = &mut run.stages[i];
+        let Some(script) = &mut stage.script else {
+            return Ok(());
+        };
+        let block = script.block.clone();
+        let Some(process) = &block.process else {
+            if let Some(v) = input {
+                stage.collected.push(v);
+            }
+            return Ok(());
+        };
+        let scope = script.scope.take();
+        let dot = script.dot_sourced;
+        // A pipeline parameter takes the object.
+        let bound = match &input {
+            Some(v) => bind_with(stage.command.info(), &stage.raw, Some(v), true).ok(),
+            None => None,
+        };
+        if let Some(scope) = scope {
+            self.enter_scope(scope);
+        }
+        let mut values = Vec::new();
+        let result = self.process_body(&block, process, bound.as_ref(), input, &mut values);
+        let scope = if dot { None } else { Some(self.leave_scope()) };
+        if let Some(script) = &mut run.stages[i].script {
+            script.scope = scope;
+        }
+        result?;
+        self.emit(run, i, values)
+    }
+
+    /// A `process` block for one input object: pipeline parameters take it, and `$_`
+    /// and `$input` are it.
+    fn process_body(
+        &mut self,
+        block: &ScriptBlock,
+        process: &Script,
+        bound: Option<&crate::engine::binder::BoundArguments>,
+        input: Option<Value>,
+        values: &mut Vec<Value>,
+    ) -> Flow<()> {
+        if let Some(bound) = bound {
+            for p in &block.parameters {
+                let from_pipeline = p.from_pipeline || p.from_pipeline_by_property_name;
+                if from_pipeline && let Some(v) = bound.get(&p.name) {
+                    self.set_variable(&p.name, v.clone());
+                }
+            }
+        }
+        if let Some(v) = input {
+            self.set_variable("input", Value::Array(vec![v.clone()]));
+            self.set_variable("_", v);
+        }
+        self.script_part(process, values)
+    }
+
+    /// The end of the input for stage `i`: a collecting command runs on all of it, a
+    /// function's `end` block runs (with `$input`); then redirected output is written.
+    fn end_stage(&mut self, run: &mut Run, i: usize) -> Flow<()> {
+        if crate::cancel::requested() {
+            return Err(Interrupt::Stopped);
+        }
+        let collected = std::mem::take(&mut run.stages[i].collected);
+        if let Some(script) = &mut run.stages[i].script {
+            let block = script.block.clone();
+            let dot = script.dot_sourced;
+            if let Some(scope) = script.scope.take() {
+                self.enter_scope(scope);
+            } else if !dot {
+                self.push_scope();
+            }
+            let mut values = Vec::new();
+            if block.process.is_none() {
+                if let Some(last) = collected.last() {
+                    self.set_variable("_", last.clone());
+                }
+                self.set_variable("input", Value::Array(collected));
+            } else {
+                self.set_variable("input", Value::Array(Vec::new()));
+            }
+            let result = self.script_part(&block.body, &mut values);
+            if !dot {
+                self.pop_scope();
+            }
+            result?;
+            self.emit(run, i, values)?;
+        } else if run.stages[i].command.collects_input() {
+            let all = run.receives_input(i).then_some(Value::Array(collected));
+            let values = self.invoke_cmdlet(&mut run.stages[i], all.as_ref())?;
+            self.emit(run, i, values)?;
+        } else if run.stages[i].command.has_begin_end() {
+            let stage = &run.stages[i];
+            let bound = bind_before_input(stage.command.info(), &stage.raw, false)
+                .map_err(Self::binding_failed)?;
+            let command = stage.command.clone();
+            let values = command.end(self, &bound)?;
+            self.emit(run, i, values)?;
+        }
+        self.write_redirected_output(run, i)
+    }
+
+    /// `> file` / `>> file`: the stage's output, formatted as the console shows it.
+    fn write_redirected_output(&mut self, run: &mut Run, i: usize) -> Flow<()> {
+        let StreamTarget::File { path, append } = run.stages[i].redirect.output.clone() else {
+            return Ok(());
+        };
+        let values = std::mem::take(&mut run.stages[i].file_output);
+        let out_file = self.lookup("Out-File")?;
+        let mut raw = vec![
+            RawArgument::Named {
+                name: "FilePath".into(),
+                value: Some(Value::String(path)),
+            },
+            RawArgument::Named {
+                name: "InputObject".into(),
+                value: Some(Value::Array(values)),
+            },
+        ];
+        if append {
+            raw.push(RawArgument::Named {
+                name: "Append".into(),
+                value: None,
             });
         }
-        Ok(current.unwrap_or_default())
+        let bound = bind_with(out_file.info(), &raw, None, false).map_err(Self::binding_failed)?;
+        out_file.invoke(self, &bound, None)?;
+        Ok(())
+    }
+
+    /// A part of a script (`begin`, `process`, `end`): `return` ends it with its values.
+    fn script_part(&mut self, script: &Script, values: &mut Vec<Value>) -> Flow<()> {
+        match self.block(script, values) {
+            Err(Interrupt::Return(returned)) => {
+                values.extend(returned);
+                Ok(())
+            }
+            other => other,
+        }
+    }
+
+    /// Sets a script's parameters from bound arguments (defaults for the rest, checked
+    /// by their validation attributes), `$args`, `$PSBoundParameters` and `$PSCmdlet`.
+    pub(crate) fn bind_script_parameters(
+        &mut self,
+        block: &ScriptBlock,
+        bound: &crate::engine::binder::BoundArguments,
+        common: &CommonParameters,
+        name: &str,
+    ) -> Flow<()> {
+        let mut given = Vec::new();
+        let mut remaining = bound.remaining.clone();
+        for p in &block.parameters {
+            if p.from_remaining && bound.get(&p.name).is_none() {
+                let rest = Value::Array(std::mem::take(&mut remaining));
+                given.push((p.name.clone(), rest.clone()));
+                self.set_variable(&p.name, rest);
+                continue;
+            }
+            let value = match bound.get(&p.name) {
+                Some(v) => {
+                    given.push((p.name.clone(), v.clone()));
+                    v.clone()
+                }
+                None => match &p.default {
+                    Some(e) => self.expr(e)?,
+                    None if p.type_name.as_deref().is_some_and(|t| t.contains("switch")) => {
+                        Value::Bool(false)
+                    }
+                    None => Value::Null,
+                },
+            };
+            let value = match p.type_name.as_deref() {
+                Some(t) if bound.get(&p.name).is_some() && !t.contains("switch") => {
+                    operators::cast(t, value).map_err(|m| {
+                        Self::binding_failed(CommandError::new(
+                            name,
+                            "InvalidArgument",
+                            "ParameterArgumentTransformationError",
+                            format!(
+                                "Cannot process argument transformation on parameter '{}'. {m}",
+                                p.name
+                            ),
+                        ))
+                    })?
+                }
+                _ => value,
+            };
+            if bound.get(&p.name).is_some() {
+                self.validate_parameter(p, &value, name)?;
+            }
+            self.set_variable(&p.name, value);
+        }
+        self.set_variable("args", Value::Array(remaining));
+        self.set_variable("PSBoundParameters", Value::hashtable(given));
+        if block.cmdlet_binding {
+            let what_if = common.iter().any(|(n, v)| n == "WhatIf" && v.is_truthy());
+            if what_if {
+                self.set_variable("WhatIfPreference", Value::Bool(true));
+            }
+            self.set_variable(
+                "PSCmdlet",
+                Value::object(
+                    "PSCmdlet",
+                    vec![
+                        ("CommandName".into(), Value::String(name.to_string())),
+                        (
+                            "ParameterSetName".into(),
+                            Value::String(bound.parameter_set.clone()),
+                        ),
+                    ],
+                ),
+            );
+        }
+        Ok(())
+    }
+
+    /// The `[Validate...]` attributes of a parameter, checked against the value given.
+    fn validate_parameter(
+        &mut self,
+        p: &ParameterDeclaration,
+        value: &Value,
+        name: &str,
+    ) -> Flow<()> {
+        let fail = |reason: String| {
+            Self::binding_failed(CommandError::new(
+                name,
+                "InvalidData",
+                "ParameterArgumentValidationError",
+                format!(
+                    "Cannot validate argument on parameter '{}'. {reason}",
+                    p.name
+                ),
+            ))
+        };
+        for v in &p.validations {
+            match v {
+                Validation::NotNullOrEmpty => {
+                    let empty = match value {
+                        Value::Null => true,
+                        Value::String(s) => s.is_empty(),
+                        Value::Array(a) => a.is_empty(),
+                        _ => false,
+                    };
+                    if empty {
+                        return Err(fail(
+                            "The argument is null or empty. Provide an argument that is not null or empty, and then try the command again.".into(),
+                        ));
+                    }
+                }
+                Validation::Range(min, max) => {
+                    let (min, max) = (self.expr(min)?, self.expr(max)?);
+                    for item in value.clone().into_items() {
+                        if operators::order(&item, &min, false) == Some(std::cmp::Ordering::Less) {
+                            return Err(fail(format!(
+                                "The {} argument is less than the minimum allowed range of {}. Supply an argument that is greater than or equal to {} and then try the command again.",
+                                item.to_text(),
+                                min.to_text(),
+                                min.to_text()
+                            )));
+                        }
+                        if operators::order(&item, &max, false) == Some(std::cmp::Ordering::Greater)
+                        {
+                            return Err(fail(format!(
+                                "The {} argument is greater than the maximum allowed range of {}. Supply an argument that is less than or equal to {} and then try the command again.",
+                                item.to_text(),
+                                max.to_text(),
+                                max.to_text()
+                            )));
+                        }
+                    }
+                }
+                Validation::Length(min, max) => {
+                    for item in value.clone().into_items() {
+                        let len = item.to_text().chars().count();
+                        if len < *min {
+                            return Err(fail(format!(
+                                "The number of characters ({len}) in the argument is too small. Specify an argument whose length is greater than or equal to \"{min}\" and then try the command again."
+                            )));
+                        }
+                        if len > *max {
+                            return Err(fail(format!(
+                                "The character length of the {len} argument is too long. Shorten the character length of the argument so it is fewer than or equal to \"{max}\" characters, and then try the command again."
+                            )));
+                        }
+                    }
+                }
+                Validation::Count(min, max) => {
+                    let n = value.clone().into_items().len();
+                    if n < *min || n > *max {
+                        return Err(fail(format!(
+                            "The parameter requires at least {min} value(s) and no more than {max} value(s) - {n} value(s) were provided."
+                        )));
+                    }
+                }
+                Validation::Pattern(pattern) => {
+                    for item in value.clone().into_items() {
+                        let text = item.to_text();
+                        let hit = operators::regex_match(&text, pattern, false)
+                            .map_err(script_error)?
+                            .is_some();
+                        if !hit {
+                            return Err(fail(format!(
+                                "The argument \"{text}\" does not match the \"{pattern}\" pattern. Supply an argument that matches \"{pattern}\" and try the command again."
+                            )));
+                        }
+                    }
+                }
+                Validation::Script(check) => {
+                    for item in value.clone().into_items() {
+                        let ok = collapse(self.invoke_block(
+                            check,
+                            Some(item.clone()),
+                            Vec::new(),
+                            true,
+                        )?)
+                        .is_truthy();
+                        if !ok {
+                            return Err(fail(format!(
+                                "The \"{}\" validation script for the argument with value \"{}\" did not return a result of True. Determine why the validation script failed, and then try the command again.",
+                                check.text.trim(),
+                                item.to_text()
+                            )));
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Binds and runs a cmdlet for one input object (or none), with its common
+    /// parameters in force, handling a failure by its error action.
+    fn invoke_cmdlet(&mut self, stage: &mut Stage, input: Option<&Value>) -> Flow<Vec<Value>> {
+        let command = stage.command.clone();
+        let piped = if command.collects_input() {
+            None
+        } else {
+            input
+        };
+        let remaining = command.takes_remaining_arguments();
+        let bound = match bind_with(command.info(), &stage.raw, piped, remaining) {
+            // An interactive session asks for missing mandatory parameters.
+            Err(e)
+                if e.error_id == "MissingMandatoryParameter" && !self.options.non_interactive =>
+            {
+                let missing: Vec<String> = e
+                    .target
+                    .clone()
+                    .unwrap_or_default()
+                    .split(' ')
+                    .map(str::to_string)
+                    .collect();
+                let extra = self.prompt_for(command.info(), &missing)?;
+                stage.raw.extend(extra);
+                bind_with(command.info(), &stage.raw, piped, remaining)
+            }
+            other => other,
+        }
+        .map_err(Self::binding_failed)?;
+        if command.info().changes_state
+            && !self.should_process(command.info(), &bound, input, &stage.common)?
+        {
+            return Ok(Vec::new());
+        }
+        let saved = self.apply_common(&stage.common);
+        let redirect_saved = self.redirect.clone();
+        self.redirect.overlay(&stage.redirect);
+        let result = command.invoke(self, &bound, input);
+        self.redirect = redirect_saved;
+        self.restore_common(saved);
+        match result {
+            Ok(values) => Ok(values),
+            Err(Interrupt::Error(e)) => {
+                let record = self.command_failed_in(e, stage.action, &stage.redirect)?;
+                Ok(record.into_iter().collect())
+            }
+            Err(other) => Err(other),
+        }
+    }
+
+    /// `-Verbose`, `-WarningAction`, `-InformationAction` on one command set the
+    /// preference for that command only; returns what to restore.
+    fn apply_common(&mut self, common: &CommonParameters) -> Vec<(&'static str, Value)> {
+        let mut saved = Vec::new();
+        for (name, value) in common {
+            let (variable, preference) = match name.as_str() {
+                "Verbose" => (
+                    "VerbosePreference",
+                    Value::String(
+                        if value.is_truthy() {
+                            "Continue"
+                        } else {
+                            "SilentlyContinue"
+                        }
+                        .into(),
+                    ),
+                ),
+                "Debug" => (
+                    "DebugPreference",
+                    Value::String(
+                        if value.is_truthy() {
+                            "Continue"
+                        } else {
+                            "SilentlyContinue"
+                        }
+                        .into(),
+                    ),
+                ),
+                "WarningAction" => ("WarningPreference", Value::String(value.to_text())),
+                "InformationAction" => ("InformationPreference", Value::String(value.to_text())),
+                _ => continue,
+            };
+            saved.push((variable, self.variable(variable)));
+            self.set_variable(variable, preference);
+        }
+        saved
+    }
+
+    fn restore_common(&mut self, saved: Vec<(&'static str, Value)>) {
+        for (variable, value) in saved.into_iter().rev() {
+            self.set_variable(variable, value);
+        }
     }
 
     /// Runs a script block: `$_` is `input`, `$args` the arguments (or its `param()`s).
@@ -322,26 +1016,28 @@ impl Session {
         if let Some(v) = input {
             self.set_variable("_", v);
         }
-        let mut remaining = args.into_iter();
-        for p in &block.parameters {
-            let value = match remaining.next() {
-                Some(v) => v,
-                None => match &p.default {
-                    Some(e) => self.expr(e)?,
-                    None => Value::Null,
-                },
-            };
-            self.set_variable(&p.name, value);
-        }
-        self.set_variable("args", Value::Array(remaining.collect()));
         let mut out = Vec::new();
-        let result = match self.block(&block.body, &mut out) {
-            Err(Interrupt::Return(values)) => {
-                out.extend(values);
-                Ok(())
+        let result = (|| {
+            let mut remaining = args.into_iter();
+            for p in &block.parameters {
+                let value = match remaining.next() {
+                    Some(v) => v,
+                    None => match &p.default {
+                        Some(e) => self.expr(e)?,
+                        None => Value::Null,
+                    },
+                };
+                self.set_variable(&p.name, value);
             }
-            other => other,
-        };
+            self.set_variable("args", Value::Array(remaining.collect()));
+            if let Some(begin) = &block.begin {
+                self.script_part(begin, &mut out)?;
+            }
+            if let Some(process) = &block.process {
+                self.script_part(process, &mut out)?;
+            }
+            self.script_part(&block.body, &mut out)
+        })();
         if new_scope {
             self.pop_scope();
         }
@@ -349,6 +1045,70 @@ impl Session {
             self.set_variable("_", saved);
         }
         result.map(|()| out)
+    }
+
+    /// Runs a script file's block with arguments, in a new scope (or the caller's when
+    /// dot-sourced), its output to `out`.
+    pub(crate) fn invoke_script(
+        &mut self,
+        block: &ScriptBlock,
+        args: Vec<Value>,
+        new_scope: bool,
+        out: &mut dyn Sink,
+    ) -> Flow<()> {
+        let command = FunctionCommand::new("", Rc::new(block.clone()));
+        // `-Name value` among a script's arguments names a parameter, as in pwsh -File.
+        let raw: Vec<RawArgument> = args
+            .into_iter()
+            .map(|a| match &a {
+                Value::String(s)
+                    if s.len() > 1
+                        && s.starts_with('-')
+                        && s[1..].chars().all(|c| c.is_alphanumeric() || c == '_')
+                        && block.parameters.iter().any(|p| {
+                            p.name
+                                .to_ascii_lowercase()
+                                .starts_with(&s[1..].to_ascii_lowercase())
+                        }) =>
+                {
+                    RawArgument::Named {
+                        name: s[1..].to_string(),
+                        value: None,
+                    }
+                }
+                _ => RawArgument::Positional(a),
+            })
+            .collect();
+        let bound = bind_with(command.info(), &raw, None, true).map_err(Self::binding_failed)?;
+        if new_scope {
+            self.push_scope();
+        }
+        let mut values = Vec::new();
+        let result = (|| {
+            self.bind_script_parameters(block, &bound, &Vec::new(), "")?;
+            self.set_variable("input", Value::Array(Vec::new()));
+            if let Some(begin) = &block.begin {
+                self.script_part(begin, &mut values)?;
+            }
+            if let Some(process) = &block.process {
+                self.script_part(process, &mut values)?;
+            }
+            self.script_part(&block.body, &mut values)
+        })();
+        if new_scope {
+            self.pop_scope();
+        }
+        for v in values {
+            out.put(self, v)?;
+        }
+        result
+    }
+
+    /// Runs a pipeline and returns its output.
+    pub fn pipeline(&mut self, pipeline: &Pipeline) -> Flow<Vec<Value>> {
+        let mut out = Vec::new();
+        self.pipeline_to(pipeline, &mut out)?;
+        Ok(out)
     }
 
     pub(super) fn error_record(e: &RuntimeError) -> Value {
@@ -397,7 +1157,9 @@ impl Session {
         list.retain(|v| !matches!(v, Value::Null));
         list.insert(0, Self::error_record(e));
         list.truncate(256);
-        self.scopes[0].insert("error".into(), Value::Array(list));
+        self.scopes[0]
+            .vars
+            .insert("error".into(), Value::Array(list));
     }
 
     pub(super) fn error_action(&self, explicit: Option<&str>) -> ErrorAction {
@@ -406,8 +1168,78 @@ impl Session {
             .unwrap_or_else(|| self.variable("ErrorActionPreference").to_text());
         match text.to_ascii_lowercase().as_str() {
             "stop" => ErrorAction::Stop,
-            "silentlycontinue" | "ignore" => ErrorAction::SilentlyContinue,
+            "silentlycontinue" => ErrorAction::SilentlyContinue,
+            "ignore" => ErrorAction::Ignore,
             _ => ErrorAction::Continue,
+        }
+    }
+
+    /// A non-terminating error from a command, handled by its redirection (`2>&1` makes
+    /// it output, `2>$null` drops it, `2> file` writes it) and its error action.
+    fn command_failed_in(
+        &mut self,
+        e: Box<RuntimeError>,
+        action: ErrorAction,
+        redirect: &Redirect,
+    ) -> Flow<Option<Value>> {
+        let mut effective = self.redirect.clone();
+        effective.overlay(redirect);
+        if e.kind != ErrorKind::NonTerminating || action == ErrorAction::Stop {
+            self.command_failed(e, action)?;
+            return Ok(None);
+        }
+        match effective.error {
+            StreamTarget::Default => {
+                self.command_failed(e, action)?;
+                Ok(None)
+            }
+            target => {
+                self.statement_failed = true;
+                self.record_error(&e);
+                if action == ErrorAction::Ignore {
+                    return Ok(None);
+                }
+                match target {
+                    StreamTarget::Output if action != ErrorAction::SilentlyContinue => {
+                        Ok(Some(Self::error_record(&e)))
+                    }
+                    StreamTarget::File { path, append } => {
+                        self.write_stream_file(&path, append, &e.error.to_string());
+                        Ok(None)
+                    }
+                    _ => Ok(None),
+                }
+            }
+        }
+    }
+
+    /// Writes one line of a redirected stream to its file (a failure is reported).
+    pub(crate) fn write_stream_file(&mut self, path: &str, append: bool, line: &str) {
+        use std::io::Write as _;
+        let resolved = self.resolve_path(path);
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .write(true)
+            .append(append)
+            .truncate(!append)
+            .open(&resolved);
+        match file {
+            Ok(mut f) => {
+                let _ = writeln!(f, "{line}");
+            }
+            Err(e) => {
+                let _ = writeln!(self.errors, "Could not write to '{path}': {e}");
+            }
+        }
+    }
+
+    /// A path relative to the session's working directory.
+    pub(crate) fn resolve_path(&self, path: &str) -> std::path::PathBuf {
+        let p = std::path::Path::new(path);
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            std::env::current_dir().unwrap_or_default().join(p)
         }
     }
 
@@ -430,6 +1262,8 @@ impl Session {
                 self.record_error(&e);
                 Ok(())
             }
+            // Ignore: not even recorded in $Error.
+            ErrorAction::Ignore => Ok(()),
             ErrorAction::Continue => {
                 self.report(&e.error);
                 self.record_error(&e);

@@ -45,10 +45,15 @@ impl Parser<'_> {
             Some('%' | '?') if self.peek2().is_none_or(|c| c.is_whitespace()) => {
                 Ok(PipelineElement::Command(self.command()?))
             }
-            Some('&') => {
+            Some('&') if self.peek2() != Some('&') => {
                 self.bump();
                 self.skip_inline()?;
-                Ok(PipelineElement::Command(self.command()?))
+                self.invocation(false)
+            }
+            Some('.') if self.peek2().is_some_and(|c| c == ' ' || c == '\t') => {
+                self.bump();
+                self.skip_inline()?;
+                self.invocation(true)
             }
             _ => Ok(PipelineElement::Expression(self.expression()?)),
         }
@@ -65,6 +70,60 @@ impl Parser<'_> {
         self.src[start..self.pos].to_string()
     }
 
+    /// After `&` or `.`: a command name, or an expression whose value is the command (a
+    /// script block, a name or a path in a variable or string).
+    fn invocation(&mut self, dot_sourced: bool) -> Result<PipelineElement, ParseError> {
+        let start = self.pos;
+        let invoked = match self.peek() {
+            Some('$' | '(' | '{') => Some(self.postfix_expression()?),
+            Some('"') => Some(self.primary()?),
+            _ => None,
+        };
+        let mut call = match invoked {
+            Some(expr) => self.command_arguments(String::new(), start, Some(expr))?,
+            None => self.command()?,
+        };
+        call.dot_sourced = dot_sourced;
+        Ok(PipelineElement::Command(call))
+    }
+
+    /// A redirection at the cursor (`>`, `>>`, `2>&1`, `*>`, `3>$null`), if one starts here.
+    fn redirection(&mut self) -> Result<Option<Redirection>, ParseError> {
+        let rest = self.rest();
+        let (stream, skip) = match rest.chars().next() {
+            Some('>') => (Stream::Output, 0),
+            Some(c @ ('*' | '1'..='6')) if rest[1..].starts_with('>') => (
+                match c {
+                    '*' => Stream::All,
+                    '1' => Stream::Output,
+                    '2' => Stream::Error,
+                    '3' => Stream::Warning,
+                    '4' => Stream::Verbose,
+                    '5' => Stream::Debug,
+                    _ => Stream::Information,
+                },
+                1,
+            ),
+            _ => return Ok(None),
+        };
+        self.pos += skip + 1;
+        let append = self.eat('>');
+        if !append && self.rest().starts_with("&1") {
+            self.pos += 2;
+            return Ok(Some(Redirection::Merge(stream)));
+        }
+        self.skip_inline()?;
+        if self.at_statement_end() || self.peek() == Some('|') {
+            return Err(self.error("Missing file specification after redirection operator."));
+        }
+        let target = self.arg_primary()?;
+        Ok(Some(Redirection::File {
+            stream,
+            target,
+            append,
+        }))
+    }
+
     pub(super) fn command(&mut self) -> Result<CommandCall, ParseError> {
         let start = self.pos;
         let name =
@@ -77,15 +136,32 @@ impl Parser<'_> {
                 },
                 _ => self.bareword(),
             };
+        self.command_arguments(name, start, None)
+    }
+
+    /// The arguments and redirections of a command whose name (or invoked expression)
+    /// was read.
+    fn command_arguments(
+        &mut self,
+        name: String,
+        start: usize,
+        invoked: Option<Expr>,
+    ) -> Result<CommandCall, ParseError> {
         let span = Span {
             start,
             end: self.pos,
         };
         let mut arguments = Vec::new();
+        let mut redirections = Vec::new();
         loop {
             self.skip_inline()?;
+            if let Some(r) = self.redirection()? {
+                redirections.push(r);
+                continue;
+            }
             match self.peek() {
                 None | Some('\n' | ';' | '|' | ')' | '}') => break,
+                Some('&') if self.peek2() == Some('&') => break,
                 Some('-')
                     if self
                         .peek2()
@@ -139,6 +215,9 @@ impl Parser<'_> {
             name,
             span,
             arguments,
+            invoked,
+            dot_sourced: false,
+            redirections,
         })
     }
 

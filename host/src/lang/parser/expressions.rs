@@ -4,14 +4,58 @@ use super::*;
 
 impl Parser<'_> {
     pub(super) fn expression(&mut self) -> Result<Expr, ParseError> {
-        self.logical()
+        self.ternary()
+    }
+
+    /// `condition ? then : otherwise` (spaces around `?` and `:`).
+    pub(super) fn ternary(&mut self) -> Result<Expr, ParseError> {
+        let condition = self.coalesce()?;
+        let save = self.pos;
+        self.skip_inline()?;
+        if self.peek() == Some('?') && self.peek2().is_some_and(char::is_whitespace) {
+            self.bump();
+            self.skip_newlines()?;
+            let then = self.ternary()?;
+            self.skip_newlines()?;
+            if !(self.peek() == Some(':') && self.peek2().is_some_and(char::is_whitespace)) {
+                return Err(self.error("Missing ':' in the ternary expression."));
+            }
+            self.bump();
+            self.skip_newlines()?;
+            let otherwise = self.ternary()?;
+            return Ok(Expr::Ternary {
+                condition: Box::new(condition),
+                then: Box::new(then),
+                otherwise: Box::new(otherwise),
+            });
+        }
+        self.pos = save;
+        Ok(condition)
+    }
+
+    /// `left ?? right`
+    pub(super) fn coalesce(&mut self) -> Result<Expr, ParseError> {
+        let mut left = self.logical()?;
+        loop {
+            let save = self.pos;
+            self.skip_inline()?;
+            if self.rest().starts_with("??") && !self.rest().starts_with("??=") {
+                self.pos += 2;
+                self.skip_newlines()?;
+                let right = self.logical()?;
+                left = Expr::Coalesce(Box::new(left), Box::new(right));
+            } else {
+                self.pos = save;
+                return Ok(left);
+            }
+        }
     }
 
     /// An expression in which `,` ends the expression (parameter defaults, method
     /// arguments) instead of building an array.
     pub(super) fn expression_no_comma(&mut self) -> Result<Expr, ParseError> {
         let outer = std::mem::replace(&mut self.no_comma, true);
-        let result = self.logical();
+        let result = self.ternary();
         self.no_comma = outer;
         result
     }
@@ -66,11 +110,30 @@ impl Parser<'_> {
     }
 
     pub(super) fn logical(&mut self) -> Result<Expr, ParseError> {
-        let mut left = self.comparison()?;
+        let mut left = self.bitwise()?;
         while let Some(op) = self.operator(|w| match w {
             "and" => Some(BinaryOp::And),
             "or" => Some(BinaryOp::Or),
             "xor" => Some(BinaryOp::Xor),
+            _ => None,
+        })? {
+            let right = self.bitwise()?;
+            left = Expr::Binary {
+                op,
+                left: Box::new(left),
+                right: Box::new(right),
+            };
+        }
+        Ok(left)
+    }
+
+    /// `-band`, `-bor`, `-bxor`.
+    pub(super) fn bitwise(&mut self) -> Result<Expr, ParseError> {
+        let mut left = self.comparison()?;
+        while let Some(op) = self.operator(|w| match w {
+            "band" => Some(BinaryOp::BitAnd),
+            "bor" => Some(BinaryOp::BitOr),
+            "bxor" => Some(BinaryOp::BitXor),
             _ => None,
         })? {
             let right = self.comparison()?;
@@ -190,6 +253,12 @@ impl Parser<'_> {
                 operand: Box::new(self.not()?),
             });
         }
+        if self.operator(|w| (w == "bnot").then_some(()))?.is_some() {
+            return Ok(Expr::Unary {
+                op: UnaryOp::BitNot,
+                operand: Box::new(self.not()?),
+            });
+        }
         if self.no_comma {
             self.unary()
         } else {
@@ -249,6 +318,38 @@ impl Parser<'_> {
     }
 
     pub(super) fn postfix_expression(&mut self) -> Result<Expr, ParseError> {
+        // `++$x` / `--$x`
+        if (self.rest().starts_with("++") || self.rest().starts_with("--"))
+            && self.rest()[2..].starts_with('$')
+        {
+            let delta = if self.rest().starts_with('+') { 1 } else { -1 };
+            self.pos += 2;
+            let target = self.postfix_expression_no_increment()?;
+            return Ok(Expr::IncDec {
+                target: Box::new(target),
+                delta,
+                prefix: true,
+            });
+        }
+        let expr = self.postfix_expression_no_increment()?;
+        if matches!(
+            expr,
+            Expr::Variable(_) | Expr::Member { .. } | Expr::Index { .. }
+        ) && (self.rest().starts_with("++") || self.rest().starts_with("--"))
+        {
+            let delta = if self.rest().starts_with('+') { 1 } else { -1 };
+            self.pos += 2;
+            return Ok(Expr::IncDec {
+                target: Box::new(expr),
+                delta,
+                prefix: false,
+            });
+        }
+        Ok(expr)
+    }
+
+    /// A primary with members and indexes, without a trailing `++`/`--`.
+    pub(super) fn postfix_expression_no_increment(&mut self) -> Result<Expr, ParseError> {
         let primary = self.primary()?;
         self.postfix(primary)
     }
@@ -271,6 +372,13 @@ impl Parser<'_> {
                 self.skip_newlines()?;
                 if self.peek() == Some(')') {
                     return Err(self.error("An expression was expected after '('."));
+                }
+                let outer = std::mem::replace(&mut self.no_comma, false);
+                let assignment = self.assignment_in_parens();
+                self.no_comma = outer;
+                if let Some(statement) = assignment? {
+                    self.expect_close(')', "Missing closing ')' in expression.")?;
+                    return Ok(Expr::Assign(Box::new(statement)));
                 }
                 let inner = self.pipeline()?;
                 self.skip_newlines()?;
@@ -296,7 +404,12 @@ impl Parser<'_> {
                     let decimal_point = c == '.'
                         && self.peek2().is_some_and(|d| d.is_ascii_digit())
                         && !self.src[start..self.pos].contains('.');
-                    if c.is_ascii_alphanumeric() || decimal_point {
+                    let so_far = &self.src[start..self.pos];
+                    let exponent_sign = matches!(c, '-' | '+')
+                        && so_far.ends_with(['e', 'E'])
+                        && !so_far.to_ascii_lowercase().starts_with("0x")
+                        && self.peek2().is_some_and(|d| d.is_ascii_digit());
+                    if c.is_ascii_alphanumeric() || decimal_point || exponent_sign {
                         self.bump();
                     } else {
                         break;
@@ -345,6 +458,25 @@ impl Parser<'_> {
 
     pub(super) fn postfix(&mut self, mut expr: Expr) -> Result<Expr, ParseError> {
         loop {
+            // `?.` and `?[`: nothing when the target is $null.
+            if self.rest().starts_with("?.") || self.rest().starts_with("?[") {
+                self.bump();
+                let target = expr.clone();
+                let access = self.postfix(expr)?;
+                let null_check = Expr::Binary {
+                    op: BinaryOp::Compare {
+                        op: Comparison::Eq,
+                        case_sensitive: false,
+                    },
+                    left: Box::new(Expr::Variable("null".into())),
+                    right: Box::new(target),
+                };
+                return Ok(Expr::Ternary {
+                    condition: Box::new(null_check),
+                    then: Box::new(Expr::Variable("null".into())),
+                    otherwise: Box::new(access),
+                });
+            }
             match (self.peek(), self.peek2()) {
                 (Some('.'), Some(c)) if is_ident(c) => {
                     self.bump();
@@ -353,7 +485,18 @@ impl Parser<'_> {
                         self.bump();
                     }
                     let name = self.src[start..self.pos].to_string();
-                    if self.eat('(') {
+                    if self.peek() == Some('{')
+                        && (name.eq_ignore_ascii_case("foreach")
+                            || name.eq_ignore_ascii_case("where"))
+                    {
+                        // `.ForEach{ ... }` / `.Where{ ... }`: a script block without parentheses.
+                        let block = Expr::ScriptBlock(Rc::new(self.script_block()?));
+                        expr = Expr::MethodCall {
+                            target: Box::new(expr),
+                            name,
+                            arguments: vec![block],
+                        };
+                    } else if self.eat('(') {
                         let arguments = self.call_arguments()?;
                         expr = Expr::MethodCall {
                             target: Box::new(expr),
@@ -530,6 +673,8 @@ pub(super) fn comparison_operator(word: &str) -> Option<BinaryOp> {
         "split" => return Some(BinaryOp::Split { case_sensitive }),
         "join" => return Some(BinaryOp::Join),
         "is" => return Some(BinaryOp::Is),
+        "shl" => return Some(BinaryOp::ShiftLeft),
+        "shr" => return Some(BinaryOp::ShiftRight),
         "isnot" => return Some(BinaryOp::IsNot),
         "as" => return Some(BinaryOp::As),
         _ => return None,
@@ -537,7 +682,8 @@ pub(super) fn comparison_operator(word: &str) -> Option<BinaryOp> {
     Some(BinaryOp::Compare { op, case_sensitive })
 }
 
-/// `42`, `0x1F`, `1.5`, `2KB`, `-3`; `None` for anything else.
+/// `42`, `0x1F`, `0b101`, `1.5`, `1e3`, `2KB`, `-3`, with a type suffix (`l`, `u`, `d`,
+/// `y`, `s`, `n`); `None` for anything else.
 pub(super) fn number_literal(text: &str) -> Option<Expr> {
     let lower = text.to_ascii_lowercase();
     let (body, multiplier) = [
@@ -555,22 +701,50 @@ pub(super) fn number_literal(text: &str) -> Option<Expr> {
         None => (false, body),
     };
     let sign = if negative { -1 } else { 1 };
-    if let Some(hex) = digits.strip_prefix("0x") {
-        return i64::from_str_radix(hex, 16)
+    let radix = |digits: &str, prefix: &str, radix: u32| -> Option<Expr> {
+        let rest = digits.strip_prefix(prefix)?;
+        let rest = ["ul", "uy", "us", "l", "u", "y", "s", "n"]
+            .iter()
+            .find_map(|s| {
+                rest.strip_suffix(s)
+                    .filter(|r| i64::from_str_radix(r, radix).is_ok())
+            })
+            .unwrap_or(rest);
+        i64::from_str_radix(rest, radix)
             .ok()
-            .map(|v| Expr::Integer(sign * v * multiplier));
+            .map(|v| Expr::Integer(sign * v * multiplier))
+    };
+    if digits.starts_with("0x") {
+        return radix(&digits, "0x", 16);
     }
-    if !digits.starts_with(|c: char| c.is_ascii_digit()) {
+    if digits.starts_with("0b") {
+        return radix(&digits, "0b", 2);
+    }
+    if !digits.starts_with(|c: char| c.is_ascii_digit() || c == '.') {
         return None;
     }
-    if let Ok(v) = digits.parse::<i64>() {
+    let (number, decimal) = match ["ul", "uy", "us", "l", "u", "y", "s", "n", "d"]
+        .iter()
+        .find_map(|s| digits.strip_suffix(s).map(|r| (r, *s == "d")))
+    {
+        Some((rest, decimal)) if !rest.is_empty() => (rest.to_string(), decimal),
+        _ => (digits.clone(), false),
+    };
+    if let Ok(v) = number.parse::<i64>()
+        && !decimal
+    {
         return v.checked_mul(multiplier).map(|v| Expr::Integer(sign * v));
     }
-    if digits.chars().all(|c| c.is_ascii_digit() || c == '.') && digits.matches('.').count() == 1 {
-        return digits
-            .parse::<f64>()
-            .ok()
-            .map(|v| Expr::Float(sign as f64 * v * multiplier as f64));
+    let float_shape = number
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | '-' | '+'))
+        && number.matches('.').count() <= 1;
+    if float_shape && let Ok(v) = number.parse::<f64>() {
+        let v = sign as f64 * v * multiplier as f64;
+        if decimal && v.fract() == 0.0 && v.abs() < 9.0e15 {
+            return Some(Expr::Integer(v as i64));
+        }
+        return Some(Expr::Float(v));
     }
     None
 }

@@ -38,7 +38,7 @@ impl Parser<'_> {
         const KEYWORDS: &[&str] = &[
             "if", "elseif", "else", "foreach", "for", "while", "do", "until", "switch", "function",
             "filter", "try", "catch", "finally", "throw", "return", "break", "continue", "exit",
-            "param", "in", "default",
+            "param", "in", "default", "trap",
         ];
         let word: String = self
             .rest()
@@ -70,6 +70,14 @@ impl Parser<'_> {
 
     pub(super) fn statement(&mut self) -> Result<Statement, ParseError> {
         let start = self.pos;
+        // `:label` before a loop.
+        if self.peek() == Some(':') && self.peek2().is_some_and(is_ident) {
+            self.bump();
+            let label = self.bareword();
+            self.skip_newlines()?;
+            let statement = Box::new(self.statement()?);
+            return Ok(Statement::Labeled { label, statement });
+        }
         if let Some(keyword) = self.keyword() {
             match keyword {
                 "if" => return self.if_statement(),
@@ -107,11 +115,24 @@ impl Parser<'_> {
                 }
                 "break" | "continue" => {
                     self.pos += keyword.len();
+                    self.skip_inline()?;
+                    let label = (!self.at_statement_end())
+                        .then(|| self.bareword())
+                        .filter(|l| !l.is_empty());
                     return Ok(if keyword == "break" {
-                        Statement::Break
+                        Statement::Break(label)
                     } else {
-                        Statement::Continue
+                        Statement::Continue(label)
                     });
+                }
+                "trap" => {
+                    self.pos += 4;
+                    self.skip_inline()?;
+                    while self.peek() == Some('[') {
+                        self.type_name()?;
+                        self.skip_inline()?;
+                    }
+                    return Ok(Statement::Trap(self.block()?));
                 }
                 "elseif" | "else" | "catch" | "finally" | "until" => {
                     return Err(self.error(format!(
@@ -121,58 +142,116 @@ impl Parser<'_> {
                 _ => {}
             }
         }
-        if self.peek() == Some('$') {
-            let target = self.postfix_expression()?;
-            self.skip_inline()?;
-            let op = match (self.peek(), self.peek2()) {
-                (Some('='), _) => Some((AssignOp::Set, 1)),
-                (Some('+'), Some('=')) => Some((AssignOp::Add, 2)),
-                (Some('-'), Some('=')) => Some((AssignOp::Subtract, 2)),
-                (Some('*'), Some('=')) => Some((AssignOp::Multiply, 2)),
-                (Some('/'), Some('=')) => Some((AssignOp::Divide, 2)),
-                _ => None,
-            };
-            let increment = match (self.peek(), self.peek2()) {
-                (Some('+'), Some('+')) => Some(AssignOp::Add),
-                (Some('-'), Some('-')) => Some(AssignOp::Subtract),
-                _ => None,
-            };
-            if let Some((op, len)) = op {
-                self.pos += len;
-                self.skip_newlines()?;
-                let value = Box::new(self.statement()?);
-                return Ok(Statement::Assignment {
-                    target,
-                    op,
-                    value,
-                    span: Span {
-                        start,
-                        end: self.pos,
-                    },
-                });
-            }
-            if let Some(op) = increment {
-                self.pos += 2;
-                let one = Pipeline {
-                    elements: vec![PipelineElement::Expression(Expr::Integer(1))],
-                    span: Span {
-                        start,
-                        end: self.pos,
-                    },
-                };
-                return Ok(Statement::Assignment {
-                    target,
-                    op,
-                    value: Box::new(Statement::Pipeline(one)),
-                    span: Span {
-                        start,
-                        end: self.pos,
-                    },
-                });
-            }
-            self.pos = start;
+        if let Some(assignment) = self.assignment()? {
+            return Ok(assignment);
         }
         Ok(Statement::Pipeline(self.pipeline()?))
+    }
+
+    /// `$x = ...`, `$a, $b = ...`, `[int]$x = ...`, `$x %= ...`, `$x ??= ...`, `$x++`,
+    /// `++$x`; `None` (cursor unmoved) when the statement is not an assignment.
+    fn assignment(&mut self) -> Result<Option<Statement>, ParseError> {
+        let start = self.pos;
+        let span = |p: &Self| Span { start, end: p.pos };
+        // `++$x` / `--$x`
+        if (self.rest().starts_with("++") || self.rest().starts_with("--"))
+            && self.rest()[2..].starts_with('$')
+        {
+            let delta = if self.rest().starts_with('+') { 1 } else { -1 };
+            self.pos += 2;
+            let target = self.postfix_expression()?;
+            if self.at_statement_end_after_inline()? {
+                return Ok(Some(increment(target, delta, span(self))));
+            }
+            self.pos = start;
+            return Ok(None);
+        }
+        let mut targets = Vec::new();
+        loop {
+            let target = match self.peek() {
+                Some('$') => self.postfix_expression_no_increment()?,
+                Some('[') => {
+                    let mut casts = Vec::new();
+                    while self.peek() == Some('[') {
+                        casts.push(self.type_name()?);
+                        self.skip_inline()?;
+                    }
+                    if self.peek() != Some('$') {
+                        self.pos = start;
+                        return Ok(None);
+                    }
+                    let mut target = self.postfix_expression_no_increment()?;
+                    // The type (the last bracket that is not an attribute) constrains the variable.
+                    if let Some(type_name) = casts.iter().rev().find(|c| !c.contains('(')) {
+                        target = Expr::Cast {
+                            type_name: type_name.to_ascii_lowercase(),
+                            operand: Box::new(target),
+                        };
+                    }
+                    target
+                }
+                _ => {
+                    self.pos = start;
+                    return Ok(None);
+                }
+            };
+            targets.push(target);
+            self.skip_inline()?;
+            if self.peek() == Some(',') {
+                self.bump();
+                self.skip_newlines()?;
+                continue;
+            }
+            break;
+        }
+        let op = [
+            ("??=", AssignOp::Coalesce),
+            ("+=", AssignOp::Add),
+            ("-=", AssignOp::Subtract),
+            ("*=", AssignOp::Multiply),
+            ("/=", AssignOp::Divide),
+            ("%=", AssignOp::Remainder),
+            ("=", AssignOp::Set),
+        ]
+        .into_iter()
+        .find(|(symbol, _)| self.rest().starts_with(symbol));
+        if let Some((symbol, op)) = op {
+            self.pos += symbol.len();
+            self.skip_newlines()?;
+            let value = Box::new(self.statement()?);
+            let target = if targets.len() == 1 {
+                targets.remove(0)
+            } else {
+                Expr::Array(targets)
+            };
+            return Ok(Some(Statement::Assignment {
+                target,
+                op,
+                value,
+                span: span(self),
+            }));
+        }
+        // `$x++` / `$x--` as a statement: no output.
+        if targets.len() == 1 && (self.rest().starts_with("++") || self.rest().starts_with("--")) {
+            let delta = if self.rest().starts_with('+') { 1 } else { -1 };
+            self.pos += 2;
+            if self.at_statement_end_after_inline()? {
+                return Ok(Some(increment(targets.remove(0), delta, span(self))));
+            }
+        }
+        self.pos = start;
+        Ok(None)
+    }
+
+    /// An assignment right after `(` (`($x = 5)`), if one is there.
+    pub(super) fn assignment_in_parens(&mut self) -> Result<Option<Statement>, ParseError> {
+        self.assignment()
+    }
+
+    /// Skips spaces; whether the statement ends there.
+    fn at_statement_end_after_inline(&mut self) -> Result<bool, ParseError> {
+        self.skip_inline()?;
+        Ok(self.at_statement_end() || self.peek() == Some('|'))
     }
 
     /// `( pipeline )` after a keyword.
@@ -403,6 +482,9 @@ impl Parser<'_> {
         if !parameters.is_empty() {
             block.parameters = parameters;
         }
+        if keyword_len == 6 && !block.has_named_blocks() {
+            block.process = Some(std::mem::take(&mut block.body));
+        }
         Ok(Statement::Function {
             name,
             block: Rc::new(block),
@@ -417,18 +499,19 @@ impl Parser<'_> {
         while let Some(k) = self.continues_with(&["catch", "finally"])? {
             self.pos += k.len();
             if k == "catch" {
-                // Exception type filters are accepted and not distinguished.
+                let mut types = Vec::new();
                 loop {
                     self.skip_inline()?;
                     if self.peek() == Some('[') {
-                        self.type_name()?;
+                        types.push(self.type_name()?.to_ascii_lowercase());
                         self.skip_inline()?;
                         self.eat(',');
+                        self.skip_newlines()?;
                     } else {
                         break;
                     }
                 }
-                catches.push(self.block()?);
+                catches.push((types, self.block()?));
             } else {
                 finally = Some(self.block()?);
                 break;
@@ -449,27 +532,7 @@ impl Parser<'_> {
         let open = self.pos;
         self.bump(); // '{'
         let text_start = self.pos;
-        self.skip_separators()?;
-        let mut parameters = Vec::new();
-        // Attributes such as [CmdletBinding()] before param() are accepted and ignored;
-        // a bracket not followed by param() starts an expression (`[math]::Pi`).
-        while self.peek() == Some('[') {
-            let save = self.pos;
-            self.type_name()?;
-            self.skip_separators()?;
-            if self.peek() != Some('[') && self.keyword() != Some("param") {
-                self.pos = save;
-                break;
-            }
-        }
-        if self.eat_keyword("param") {
-            self.skip_inline()?;
-            if !self.eat('(') {
-                return Err(self.error("Missing '(' after 'param'."));
-            }
-            parameters = self.parameter_list(')')?;
-        }
-        let body = self.script(Some('}'))?;
+        let mut block = self.block_body(Some('}'))?;
         let text_end = self.pos;
         if !self.eat('}') {
             return Err(ParseError::at(
@@ -478,11 +541,93 @@ impl Parser<'_> {
                 "Missing closing '}' in statement block or type definition.",
             ));
         }
-        Ok(ScriptBlock {
-            parameters,
-            body,
-            text: self.src[text_start..text_end].to_string(),
-        })
+        block.text = self.src[text_start..text_end].to_string();
+        Ok(block)
+    }
+
+    /// What a script block or script file holds: attributes (`[CmdletBinding()]`), an
+    /// optional `param(...)`, then statements or `begin`/`process`/`end` blocks, up to
+    /// `terminator` (not consumed).
+    pub(super) fn block_body(
+        &mut self,
+        terminator: Option<char>,
+    ) -> Result<ScriptBlock, ParseError> {
+        let mut block = ScriptBlock::default();
+        self.skip_separators()?;
+        // Attributes before param(); a bracket not followed by param() starts an
+        // expression (`[math]::Pi`).
+        let mut cmdlet_binding = false;
+        while self.peek() == Some('[') {
+            let save = self.pos;
+            let text = self.type_name()?.to_ascii_lowercase();
+            self.skip_separators()?;
+            if self.peek() != Some('[') && self.keyword() != Some("param") {
+                self.pos = save;
+                cmdlet_binding = false;
+                break;
+            }
+            cmdlet_binding |= text.starts_with("cmdletbinding") || text.starts_with("outputtype");
+        }
+        block.cmdlet_binding = cmdlet_binding;
+        if self.eat_keyword("param") {
+            self.skip_inline()?;
+            if !self.eat('(') {
+                return Err(self.error("Missing '(' after 'param'."));
+            }
+            block.parameters = self.parameter_list(')')?;
+            block.cmdlet_binding |= block
+                .parameters
+                .iter()
+                .any(|p| p.mandatory || p.from_pipeline || p.position.is_some());
+        }
+        self.skip_separators()?;
+        if self.named_block_ahead() {
+            loop {
+                self.skip_separators()?;
+                let word: String = self
+                    .rest()
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphabetic())
+                    .collect();
+                let name = word.to_ascii_lowercase();
+                if !matches!(
+                    name.as_str(),
+                    "begin" | "process" | "end" | "clean" | "dynamicparam"
+                ) {
+                    break;
+                }
+                self.pos += word.len();
+                let body = self.block()?;
+                match name.as_str() {
+                    "begin" => block.begin = Some(body),
+                    "process" => block.process = Some(body),
+                    "end" => block.body = body,
+                    _ => {}
+                }
+            }
+            self.skip_separators()?;
+            if self.peek().is_some() && self.peek() != terminator {
+                return Err(self.error(
+                    "Unexpected token: a script block with begin/process/end blocks holds nothing else.",
+                ));
+            }
+        } else {
+            block.body = self.script(terminator)?;
+        }
+        Ok(block)
+    }
+
+    /// Whether `begin {`, `process {`, `end {` (or `clean`, `dynamicparam`) starts here.
+    fn named_block_ahead(&self) -> bool {
+        let rest = self.rest();
+        let word: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphabetic())
+            .collect();
+        matches!(
+            word.to_ascii_lowercase().as_str(),
+            "begin" | "process" | "end" | "clean" | "dynamicparam"
+        ) && rest[word.len()..].trim_start().starts_with('{')
     }
 
     /// `[attr][type]$name = default, ...` up to `close` (consumed).
@@ -503,34 +648,17 @@ impl Parser<'_> {
                 mandatory: false,
                 position: None,
                 from_pipeline: false,
+                from_pipeline_by_property_name: false,
                 accepted_values: Vec::new(),
+                aliases: Vec::new(),
+                validations: Vec::new(),
+                parameter_sets: Vec::new(),
+                from_remaining: false,
             };
             while self.peek() == Some('[') {
+                let attribute_start = self.pos + 1;
                 let text = self.type_name()?;
-                let lower = text.to_ascii_lowercase();
-                if let Some(args) = lower.strip_prefix("parameter(") {
-                    decl.mandatory = args.contains("mandatory")
-                        && !args.contains("mandatory=$false")
-                        && !args.contains("mandatory = $false");
-                    decl.from_pipeline = args.contains("valuefrompipeline");
-                    if let Some(i) = args.find("position") {
-                        let digits: String = args[i..]
-                            .chars()
-                            .skip_while(|c| !c.is_ascii_digit())
-                            .take_while(|c| c.is_ascii_digit())
-                            .collect();
-                        decl.position = digits.parse().ok();
-                    }
-                } else if lower.starts_with("validateset(") {
-                    decl.accepted_values = text
-                        .split(['\'', '"'])
-                        .enumerate()
-                        .filter(|(i, _)| i % 2 == 1)
-                        .map(|(_, v)| v.to_string())
-                        .collect();
-                } else if !lower.contains('(') {
-                    decl.type_name = Some(lower);
-                }
+                self.attribute(&mut decl, &text, attribute_start)?;
                 self.skip_newlines()?;
             }
             if self.peek() != Some('$') {
@@ -553,6 +681,117 @@ impl Parser<'_> {
                 return Err(self.error("Missing ',' or ')' in the parameter list."));
             }
         }
+    }
+
+    /// One `[...]` before a parameter: `Parameter(...)`, `Alias(...)`, a validation
+    /// attribute, or the parameter's type.
+    fn attribute(
+        &mut self,
+        decl: &mut ParameterDeclaration,
+        text: &str,
+        start: usize,
+    ) -> Result<(), ParseError> {
+        let lower = text.to_ascii_lowercase();
+        let Some(open) = lower.find('(') else {
+            decl.type_name = Some(lower);
+            return Ok(());
+        };
+        let name = lower[..open]
+            .trim()
+            .trim_start_matches("system.management.automation.");
+        let inner = &text[open + 1..text.len().saturating_sub(1)];
+        let arguments = || -> Result<Vec<Expr>, ParseError> {
+            let mut sub = Parser {
+                src: self.src,
+                pos: start + open + 1,
+                no_comma: true,
+            };
+            let mut list = Vec::new();
+            loop {
+                sub.skip_newlines()?;
+                if sub.eat(')') {
+                    return Ok(list);
+                }
+                list.push(sub.expression_no_comma()?);
+                sub.skip_newlines()?;
+                if sub.eat(')') {
+                    return Ok(list);
+                }
+                if !sub.eat(',') {
+                    return Err(sub.error("Missing ',' or ')' in the attribute's arguments."));
+                }
+            }
+        };
+        let strings = || -> Vec<String> {
+            inner
+                .split(['\'', '"'])
+                .enumerate()
+                .filter(|(i, _)| i % 2 == 1)
+                .map(|(_, v)| v.to_string())
+                .collect()
+        };
+        let numbers = || -> Vec<usize> {
+            inner
+                .split(',')
+                .filter_map(|n| n.trim().parse().ok())
+                .collect()
+        };
+        match name {
+            "parameter" => {
+                for item in inner.split(',') {
+                    let (key, value) = match item.split_once('=') {
+                        Some((k, v)) => (k.trim().to_ascii_lowercase(), v.trim()),
+                        None => (item.trim().to_ascii_lowercase(), "$true"),
+                    };
+                    let on = !value.eq_ignore_ascii_case("$false");
+                    match key.as_str() {
+                        "mandatory" => decl.mandatory = on,
+                        "valuefrompipeline" => decl.from_pipeline = on,
+                        "valuefrompipelinebypropertyname" => {
+                            decl.from_pipeline_by_property_name = on
+                        }
+                        "position" => decl.position = value.parse().ok(),
+                        "valuefromremainingarguments" => decl.from_remaining = on,
+                        "parametersetname" => decl
+                            .parameter_sets
+                            .push(value.trim_matches(['\'', '"']).to_string()),
+                        _ => {}
+                    }
+                }
+            }
+            "alias" => decl.aliases = strings(),
+            "validateset" => decl.accepted_values = strings(),
+            "validatenotnullorempty" | "validatenotnull" => {
+                decl.validations.push(Validation::NotNullOrEmpty)
+            }
+            "validatepattern" => {
+                if let Some(p) = strings().into_iter().next() {
+                    decl.validations.push(Validation::Pattern(p));
+                }
+            }
+            "validatelength" | "validatecount" => {
+                if let [min, max] = numbers()[..] {
+                    decl.validations.push(if name == "validatelength" {
+                        Validation::Length(min, max)
+                    } else {
+                        Validation::Count(min, max)
+                    });
+                }
+            }
+            "validaterange" => {
+                let mut args = arguments()?.into_iter();
+                if let (Some(min), Some(max)) = (args.next(), args.next()) {
+                    decl.validations.push(Validation::Range(min, max));
+                }
+            }
+            "validatescript" => {
+                if let Some(Expr::ScriptBlock(b)) = arguments()?.into_iter().next() {
+                    decl.validations.push(Validation::Script(b));
+                }
+            }
+            _ => {}
+        }
+        Ok(())
     }
 
     /// `[text]` at the cursor, brackets balanced; returns the text inside.
@@ -591,4 +830,17 @@ impl Parser<'_> {
     }
 
     // ----- pipelines and commands ---------------------------------------------------
+}
+
+/// `$x += 1` (or `-= 1`) with no output, for `$x++` and `++$x` as statements.
+fn increment(target: Expr, delta: i64, span: Span) -> Statement {
+    Statement::Assignment {
+        target,
+        op: AssignOp::Add,
+        value: Box::new(Statement::Pipeline(Pipeline::of(
+            Expr::Integer(delta),
+            span,
+        ))),
+        span,
+    }
 }
