@@ -126,6 +126,8 @@ pub fn run(session: &mut Session, out: &mut Formatter, history: &std::path::Path
         }
     };
     let _ = editor.load_history(history);
+    // Ctrl+C while a command runs stops it (the line editor handles it at the prompt).
+    crate::cancel::install_handler();
     let mut buffer = String::new();
     loop {
         editor.set_helper(Some(ShellHelper {

@@ -225,3 +225,63 @@ fn read_host_refuses_to_prompt_when_non_interactive() {
     assert_eq!(out.code, 1);
     assert!(out.stderr.contains("NonInteractive mode"), "{}", out.stderr);
 }
+
+#[test]
+fn sigint_stops_a_command_runs_finally_and_exits_1() {
+    let sb = Sandbox::new();
+    let mut child = sb
+        .command()
+        .args([
+            "-NonInteractive",
+            "-Command",
+            "try { 'started'; while ($true) { } } finally { 'finally ran' }",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 8];
+    std::io::Read::read_exact(&mut stdout, &mut first).unwrap();
+    assert_eq!(&first, b"started\n");
+    // SAFETY: kill only sends a signal to the child we started.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGINT);
+    }
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(rest, "finally ran\n");
+    assert_eq!(
+        status.code(),
+        Some(1),
+        "pwsh -Command ends with 1 when stopped"
+    );
+}
+
+#[test]
+fn output_streams_before_the_pipeline_ends() {
+    let sb = Sandbox::new();
+    let mut child = sb
+        .command()
+        .args([
+            "-NonInteractive",
+            "-Command",
+            "1..2 | ForEach-Object { \"item $_\"; Start-Sleep -Seconds 3 }",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 7];
+    std::io::Read::read_exact(&mut stdout, &mut first).unwrap();
+    assert_eq!(&first, b"item 1\n");
+    // The first object is on the screen while the pipeline still runs (it takes 6 s).
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+}

@@ -163,3 +163,73 @@ fn import_module_asks_once_per_ungranted_capability() {
     );
     assert!(screen.contains("was not granted FilesRead"), "{screen}");
 }
+
+/// Types `line`, presses Ctrl+C after `wait` seconds; returns how long the prompt took
+/// to come back (`None`: it did not) and the screen.
+fn interrupt(sb: &Sandbox, wait: f64, line: &str) -> (Option<f64>, String) {
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/tools/pty_interrupt.py");
+    let out = std::process::Command::new("python3")
+        .arg(script)
+        .arg(env!("CARGO_BIN_EXE_certhost"))
+        .arg(wait.to_string())
+        .arg(line)
+        .current_dir(sb.dir.path())
+        .env("CERTHOST_HOME", sb.home())
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    let screen = report["screen"]
+        .as_str()
+        .unwrap_or_default()
+        .replace('\r', "");
+    (report["seconds"].as_f64(), screen)
+}
+
+#[test]
+fn ctrl_c_stops_a_loop_runs_finally_and_the_prompt_comes_back() {
+    let sb = Sandbox::new();
+    sb.run("Write-Output warm").ok();
+    let (seconds, screen) = interrupt(
+        &sb,
+        0.5,
+        "try { while ($true) { } } finally { 'finally ran' }",
+    );
+    let seconds = seconds.unwrap_or_else(|| panic!("no prompt after Ctrl+C: {screen}"));
+    assert!(seconds < 0.5, "{seconds} s: {screen}");
+    assert!(screen.contains("finally ran\n"), "{screen}");
+    // The session goes on: the next line runs.
+    assert!(screen.contains("still here\n"), "{screen}");
+}
+
+#[test]
+fn ctrl_c_stops_a_long_pipeline_within_half_a_second() {
+    let sb = Sandbox::new();
+    sb.run("Write-Output warm").ok();
+    let (seconds, screen) = interrupt(&sb, 0.5, "1..1e7 | ForEach-Object { $_ } | Out-Null");
+    let seconds = seconds.unwrap_or_else(|| panic!("no prompt after Ctrl+C: {screen}"));
+    assert!(seconds < 0.5, "{seconds} s: {screen}");
+    assert!(screen.contains("still here\n"), "{screen}");
+}
+
+#[test]
+fn ctrl_c_stops_a_cmdlet_running_inside_a_component() {
+    let sb = Sandbox::new();
+    std::fs::copy(env!("CERTHOST_RUNAWAY_WASM"), sb.path("runaway.wasm")).unwrap();
+    sb.run("Write-Output warm").ok();
+    // Invoke-Spin loops forever inside the component (the time limit is 120 s).
+    let (seconds, screen) = interrupt(&sb, 2.0, "Import-Module ./runaway.wasm; Invoke-Spin");
+    let seconds = seconds.unwrap_or_else(|| panic!("no prompt after Ctrl+C: {screen}"));
+    assert!(seconds < 0.5, "{seconds} s: {screen}");
+    // Stopped quietly, as pwsh stops a pipeline: no error at all (so the import and the
+    // cmdlet call both worked).
+    assert!(!screen.contains("\x1b[31"), "{screen}");
+    assert!(!screen.contains("time limit"), "{screen}");
+    assert!(screen.contains("still here\n"), "{screen}");
+}

@@ -56,6 +56,7 @@ pub fn all() -> Vec<Rc<dyn Command>> {
         Rc::new(objects::measure_object()),
         Rc::new(objects::group_object()),
         Rc::new(utility::get_date()),
+        Rc::new(utility::start_sleep()),
         Rc::new(utility::write_host()),
         Rc::new(utility::write_error()),
         Rc::new(utility::write_warning()),

@@ -198,6 +198,25 @@ pub fn for_each_object() -> Builtin {
             _ => Ok(Vec::new()),
         },
     )
+    .as_script_stage(|args| {
+        // `-Begin {} -Process {} -End {}` is one block with begin/process/end, run in
+        // the caller's scope.
+        let block = |name: &str| match args.get(name) {
+            Some(Value::ScriptBlock(b)) => Some(b.clone()),
+            _ => None,
+        };
+        let process = block("Process")?;
+        if args.get("InputObject").is_some() {
+            return None;
+        }
+        Some(crate::lang::ast::ScriptBlock {
+            begin: block("Begin").map(|b| b.body.clone()),
+            process: Some(process.body.clone()),
+            body: block("End").map(|b| b.body.clone()).unwrap_or_default(),
+            text: process.text.clone(),
+            ..Default::default()
+        })
+    })
 }
 
 /// `Select-Object` (`select`).

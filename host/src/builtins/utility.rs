@@ -19,6 +19,8 @@ pub struct Builtin {
     run: fn(&mut Session, &BoundArguments, Option<&Value>) -> CommandResult,
     /// Work before the first and after the last input object.
     begin_end: Option<(BeginEnd, BeginEnd)>,
+    /// The script block the command amounts to (see `Command::script_stage`).
+    script_stage: Option<crate::engine::command::ScriptStage>,
 }
 
 /// A built-in's work before the first or after the last input object.
@@ -44,6 +46,9 @@ impl Command for Builtin {
     }
     fn has_begin_end(&self) -> bool {
         self.begin_end.is_some()
+    }
+    fn script_stage(&self) -> Option<crate::engine::command::ScriptStage> {
+        self.script_stage
     }
     fn begin(&self, session: &mut Session, args: &BoundArguments) -> CommandResult {
         match self.begin_end {
@@ -71,7 +76,14 @@ impl Builtin {
             remaining: false,
             run,
             begin_end: None,
+            script_stage: None,
         }
+    }
+
+    /// Runs as the script block `stage` builds from the arguments, when it builds one.
+    pub fn as_script_stage(mut self, stage: crate::engine::command::ScriptStage) -> Self {
+        self.script_stage = Some(stage);
+        self
     }
 
     /// Runs `begin` before the first input object and `end` after the last.
@@ -112,6 +124,58 @@ pub fn get_date() -> Builtin {
                 Some(f) => Value::String(crate::engine::methods::format_datetime(t, &f)),
                 None => Value::DateTime(t),
             }])
+        },
+    )
+}
+
+/// `Start-Sleep`: waits, and stops at once on Ctrl+C.
+pub fn start_sleep() -> Builtin {
+    Builtin::new(
+        command_info(
+            "Start-Sleep",
+            &["sleep"],
+            "Suspends the script for a time.",
+            "Waits -Seconds (fractions allowed) or -Milliseconds. Ctrl+C ends the wait and stops the script.",
+            vec![
+                param("Seconds", T::Any, "How long to wait, in seconds.").position(0),
+                param("Milliseconds", T::Integer, "How long to wait, in milliseconds.")
+                    .aliases(&["ms"]),
+            ],
+            "None",
+        )
+        .examples(vec![example(
+            "Wait half a second",
+            "Start-Sleep -Milliseconds 500",
+            "Nothing is output.",
+        )]),
+        false,
+        |_, args, _| {
+            let seconds = match (args.get("Seconds"), args.get("Milliseconds")) {
+                (Some(s), _) => crate::engine::operators::to_number(s)
+                    .map(|n| n.as_float())
+                    .ok_or_else(|| {
+                        CommandError::new(
+                            "Start-Sleep",
+                            "InvalidArgument",
+                            "InvalidSeconds",
+                            format!("'{}' is not a number of seconds.", s.to_text()),
+                        )
+                    })?,
+                (None, Some(ms)) => {
+                    crate::engine::operators::to_number(ms).map_or(0.0, |n| n.as_float() / 1000.0)
+                }
+                (None, None) => 0.0,
+            };
+            let until = std::time::Instant::now()
+                + std::time::Duration::from_secs_f64(seconds.clamp(0.0, 1.0e7));
+            while std::time::Instant::now() < until {
+                if crate::cancel::requested() {
+                    return Err(crate::engine::session::Interrupt::Stopped);
+                }
+                let left = until.saturating_duration_since(std::time::Instant::now());
+                std::thread::sleep(left.min(std::time::Duration::from_millis(20)));
+            }
+            Ok(Vec::new())
         },
     )
 }

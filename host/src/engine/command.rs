@@ -43,6 +43,9 @@ impl std::fmt::Display for CommandError {
     }
 }
 
+/// The block a command amounts to for its arguments (see [`Command::script_stage`]).
+pub type ScriptStage = fn(&BoundArguments) -> Option<crate::lang::ast::ScriptBlock>;
+
 /// What a command returns: its output, or why it stopped (a `CommandError` converts
 /// into a non-terminating error with `?`).
 pub type CommandResult = Result<Vec<Value>, Interrupt>;
@@ -82,6 +85,12 @@ pub trait Command {
     /// Runs once after the last input object (`ForEach-Object -End`).
     fn end(&self, _session: &mut Session, _args: &BoundArguments) -> CommandResult {
         Ok(Vec::new())
+    }
+    /// For a command that only runs script blocks in the caller's scope
+    /// (`ForEach-Object`): the one block it amounts to for these arguments, which the
+    /// pipeline runs itself so that its output streams.
+    fn script_stage(&self) -> Option<ScriptStage> {
+        None
     }
     /// A function's or script's block: the pipeline runs its begin/process/end itself.
     fn script_block(&self) -> Option<std::rc::Rc<crate::lang::ast::ScriptBlock>> {

@@ -17,6 +17,11 @@ pub enum Number {
 }
 
 impl Number {
+    /// The number as a double.
+    pub fn as_float(self) -> f64 {
+        self.f()
+    }
+
     /// The number as an integer (a double rounded as .NET rounds).
     pub fn as_int(self) -> i64 {
         match self {

@@ -72,6 +72,8 @@ pub enum PluginError {
         "the component '{component}' was stopped after {seconds:.1} s: it ran longer than the time limit"
     )]
     Timeout { component: String, seconds: f64 },
+    #[error("the component '{component}' was stopped (Ctrl+C)")]
+    Stopped { component: String },
     #[error(
         "the component '{component}' was stopped: it tried to use more than {limit_mib} MiB of memory"
     )]
@@ -278,8 +280,17 @@ impl Runtime {
         );
         store.limiter(|s| &mut s.limiter);
         let ticks = (self.config.timeout.as_millis() / TICK.as_millis()).max(1) as u64;
-        store.set_epoch_deadline(ticks);
-        store.epoch_deadline_trap();
+        // Each tick checks Ctrl+C; the call traps when it is asked for or the time is up.
+        let mut remaining = ticks;
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(move |_| {
+            remaining = remaining.saturating_sub(1);
+            if remaining == 0 || crate::cancel::requested() {
+                Err(Trap::Interrupt.into())
+            } else {
+                Ok(wasmtime::UpdateDeadline::Continue(1))
+            }
+        });
         let started = std::time::Instant::now();
         let result = plugin
             .pre
@@ -292,6 +303,10 @@ impl Runtime {
                     component,
                     limit_mib: self.config.memory_limit >> 20,
                 }
+            } else if e.downcast_ref::<Trap>() == Some(&Trap::Interrupt)
+                && crate::cancel::requested()
+            {
+                PluginError::Stopped { component }
             } else if e.downcast_ref::<Trap>() == Some(&Trap::Interrupt) {
                 PluginError::Timeout {
                     component,

@@ -91,6 +91,18 @@ struct Stage {
     file_output: Vec<Value>,
 }
 
+/// Where a script stage's output goes: on to the next stage, object by object.
+struct StageSink<'r, 'a> {
+    run: &'r mut Run<'a>,
+    stage: usize,
+}
+
+impl Sink for StageSink<'_, '_> {
+    fn put(&mut self, session: &mut Session, value: Value) -> Flow<()> {
+        session.emit(self.run, self.stage, vec![value])
+    }
+}
+
 /// A running pipeline: its stages and where its output goes.
 struct Run<'a> {
     stages: Vec<Stage>,
@@ -317,12 +329,26 @@ impl Session {
             .find(|(n, _)| n == "ErrorAction")
             .map(|(_, v)| v.to_text());
         let action = self.error_action(explicit_action.as_deref());
-        let script = command.script_block().map(|block| ScriptState {
+        let mut script = command.script_block().map(|block| ScriptState {
             block,
             scope: None,
             dot_sourced: call.dot_sourced,
             bound: None,
         });
+        // A command that is a script block run in the caller's scope (`ForEach-Object {}`)
+        // runs as one, so its output streams.
+        if script.is_none()
+            && let Some(as_script) = command.script_stage()
+            && let Ok(bound) = bind_before_input(command.info(), &raw, false)
+            && let Some(block) = as_script(&bound)
+        {
+            script = Some(ScriptState {
+                block: Rc::new(block),
+                scope: None,
+                dot_sourced: true,
+                bound: None,
+            });
+        }
         let mut redirect = Redirect::default();
         for r in &call.redirections {
             match r {
@@ -536,9 +562,8 @@ impl Session {
             self.push_scope();
         }
         let setup = self.bind_script_parameters(&block, &bound_now, &common, &name);
-        let mut values = Vec::new();
         let result = setup.and_then(|()| match &block.begin {
-            Some(begin) => self.script_part(begin, &mut values),
+            Some(begin) => self.script_part(begin, &mut StageSink { run, stage: i }),
             None => Ok(()),
         });
         let scope = if dot { None } else { Some(self.leave_scope()) };
@@ -546,8 +571,7 @@ impl Session {
             script.scope = scope;
             script.bound = Some(bound_now);
         }
-        result?;
-        self.emit(run, i, values)
+        result
     }
 
     /// Runs stage `i` for one input object (or once, without input, when it is first).
@@ -593,14 +617,19 @@ impl Session {
         if let Some(scope) = scope {
             self.enter_scope(scope);
         }
-        let mut values = Vec::new();
-        let result = self.process_body(&block, process, bound.as_ref(), input, &mut values);
+        // Output goes on to the next stage as it is produced.
+        let result = self.process_body(
+            &block,
+            process,
+            bound.as_ref(),
+            input,
+            &mut StageSink { run, stage: i },
+        );
         let scope = if dot { None } else { Some(self.leave_scope()) };
         if let Some(script) = &mut run.stages[i].script {
             script.scope = scope;
         }
-        result?;
-        self.emit(run, i, values)
+        result
     }
 
     /// A `process` block for one input object: pipeline parameters take it, and `$_`
@@ -611,7 +640,7 @@ impl Session {
         process: &Script,
         bound: Option<&crate::engine::binder::BoundArguments>,
         input: Option<Value>,
-        values: &mut Vec<Value>,
+        values: &mut dyn Sink,
     ) -> Flow<()> {
         if let Some(bound) = bound {
             for p in &block.parameters {
@@ -643,7 +672,6 @@ impl Session {
             } else if !dot {
                 self.push_scope();
             }
-            let mut values = Vec::new();
             if block.process.is_none() {
                 if let Some(last) = collected.last() {
                     self.set_variable("_", last.clone());
@@ -651,13 +679,13 @@ impl Session {
                 self.set_variable("input", Value::Array(collected));
             } else {
                 self.set_variable("input", Value::Array(Vec::new()));
+                self.set_variable("_", Value::Null);
             }
-            let result = self.script_part(&block.body, &mut values);
+            let result = self.script_part(&block.body, &mut StageSink { run, stage: i });
             if !dot {
                 self.pop_scope();
             }
             result?;
-            self.emit(run, i, values)?;
         } else if run.stages[i].command.collects_input() {
             let all = run.receives_input(i).then_some(Value::Array(collected));
             let values = self.invoke_cmdlet(&mut run.stages[i], all.as_ref())?;
@@ -702,10 +730,12 @@ impl Session {
     }
 
     /// A part of a script (`begin`, `process`, `end`): `return` ends it with its values.
-    fn script_part(&mut self, script: &Script, values: &mut Vec<Value>) -> Flow<()> {
+    fn script_part(&mut self, script: &Script, values: &mut dyn Sink) -> Flow<()> {
         match self.block(script, values) {
             Err(Interrupt::Return(returned)) => {
-                values.extend(returned);
+                for v in returned {
+                    values.put(self, v)?;
+                }
                 Ok(())
             }
             other => other,
@@ -944,6 +974,8 @@ impl Session {
         self.restore_common(saved);
         match result {
             Ok(values) => Ok(values),
+            // A command that failed because Ctrl+C stopped it: the pipeline stops, quietly.
+            Err(Interrupt::Error(_)) if crate::cancel::requested() => Err(Interrupt::Stopped),
             Err(Interrupt::Error(e)) => {
                 let record = self.command_failed_in(e, stage.action, &stage.redirect)?;
                 Ok(record.into_iter().collect())
