@@ -1,5 +1,6 @@
 //! The interactive prompt: line editing and history (rustyline), Tab completion of
-//! cmdlets, parameters and variables, and continuation lines for unfinished input.
+//! cmdlets, parameters, a parameter's accepted values, variables, `Cert:\` paths and
+//! thumbprints, and continuation lines for unfinished input.
 
 use crate::engine::Session;
 use crate::format::Formatter;
@@ -16,8 +17,21 @@ use std::collections::HashMap;
 pub struct Words {
     commands: Vec<String>,
     parameters: HashMap<String, Vec<String>>,
+    /// `command -parameter` (lowercase) → the values it accepts.
+    accepted: HashMap<String, Vec<String>>,
     variables: Vec<String>,
+    /// Every `Cert:\Location\Store` and `Cert:\Location\Store\Thumbprint`.
+    cert_paths: Vec<String>,
+    thumbprints: Vec<String>,
 }
+
+/// Parameters whose value is a certificate's thumbprint.
+const THUMBPRINT_PARAMETERS: &[&str] = &[
+    "thumbprint",
+    "certificatethumbprint",
+    "certificatehash",
+    "pinnedthumbprint",
+];
 
 impl Words {
     pub fn of(session: &Session) -> Self {
@@ -30,11 +44,54 @@ impl Words {
                 words
                     .parameters
                     .insert(name.to_ascii_lowercase(), params.clone());
+                for p in info
+                    .parameters
+                    .iter()
+                    .filter(|p| !p.accepted_values.is_empty())
+                {
+                    words.accepted.insert(
+                        format!(
+                            "{} -{}",
+                            name.to_ascii_lowercase(),
+                            p.name.to_ascii_lowercase()
+                        ),
+                        p.accepted_values.clone(),
+                    );
+                }
             }
         }
         words.commands.sort();
         words.variables = session.variable_names();
+        if let Some(host) = session.context::<crate::services::Host>() {
+            words.add_certificates(&host);
+        }
         words
+    }
+
+    /// The stores and certificates of the store, as `Cert:\` paths and thumbprints.
+    fn add_certificates(&mut self, host: &crate::services::Host) {
+        let db = host.database();
+        let mut stores = db.store_names().unwrap_or_default();
+        for well_known in ["My", "Root", "CA", "WebHosting"] {
+            if !stores.iter().any(|s| s == well_known) {
+                stores.push(well_known.into());
+            }
+        }
+        for location in ["LocalMachine", "CurrentUser"] {
+            self.cert_paths.push(format!("Cert:\\{location}"));
+            for store in &stores {
+                self.cert_paths.push(format!("Cert:\\{location}\\{store}"));
+                for c in db.list_certificates(store).unwrap_or_default() {
+                    self.cert_paths
+                        .push(format!("Cert:\\{location}\\{store}\\{}", c.thumbprint));
+                    if location == "LocalMachine" {
+                        self.thumbprints.push(c.thumbprint.clone());
+                    }
+                }
+            }
+        }
+        self.thumbprints.sort();
+        self.thumbprints.dedup();
     }
 
     /// Candidates for the word ending at `pos`: (start of the word, candidates).
@@ -55,6 +112,21 @@ impl Words {
         if let Some(var) = lower.strip_prefix('$') {
             return (start, matching(&self.variables, var, "$"));
         }
+        // `Cert:\LocalMachine\My\<thumbprint>`, with / or \ typed.
+        if lower.starts_with("cert:") {
+            let typed = lower.replace('/', "\\");
+            let depth = typed.matches('\\').count();
+            let candidates: Vec<String> = self
+                .cert_paths
+                .iter()
+                .filter(|p| {
+                    p.to_ascii_lowercase().starts_with(&typed)
+                        && p.matches('\\').count() <= depth.max(1)
+                })
+                .cloned()
+                .collect();
+            return (start, candidates);
+        }
         let element_start = before[..start]
             .rfind(['|', ';', '(', '{'])
             .map(|i| i + 1)
@@ -67,6 +139,20 @@ impl Words {
             && let Some(params) = self.parameters.get(&command.to_ascii_lowercase())
         {
             return (start, matching(params, param, "-"));
+        }
+        // The value of the parameter before the cursor: its accepted values, or
+        // thumbprints for a thumbprint parameter.
+        if let Some(previous) = before[..start].split_whitespace().last()
+            && let Some(param) = previous.strip_prefix('-')
+        {
+            let param = param.to_ascii_lowercase();
+            let key = format!("{} -{param}", command.to_ascii_lowercase());
+            if let Some(values) = self.accepted.get(&key) {
+                return (start, matching(values, &lower, ""));
+            }
+            if THUMBPRINT_PARAMETERS.contains(&param.as_str()) {
+                return (start, matching(&self.thumbprints, &lower, ""));
+            }
         }
         if command.is_empty() {
             return (start, matching(&self.commands, &lower, ""));
@@ -211,5 +297,39 @@ mod tests {
             (32, vec!["$mypwd".to_string()])
         );
         assert!(w.complete("Get-ChildItem Cert:", 19).1.is_empty());
+    }
+
+    #[test]
+    fn completes_cert_paths_thumbprints_and_accepted_values() {
+        let mut w = words();
+        w.cert_paths = vec![
+            "Cert:\\LocalMachine".into(),
+            "Cert:\\LocalMachine\\My".into(),
+            "Cert:\\LocalMachine\\My\\AB12".into(),
+            "Cert:\\LocalMachine\\Root".into(),
+            "Cert:\\CurrentUser".into(),
+        ];
+        w.thumbprints = vec!["AB12".into(), "CD34".into()];
+        w.accepted.insert(
+            "export-pfxcertificate -cryptoalgorithmoption".into(),
+            vec!["TripleDES_SHA1".into(), "AES256_SHA256".into()],
+        );
+        let line = "Get-ChildItem cert:\\loc";
+        assert_eq!(w.complete(line, line.len()).1, vec!["Cert:\\LocalMachine"]);
+        // One level at a time: the stores, then a store's certificates.
+        let line = "gci Cert:/LocalMachine/";
+        assert_eq!(
+            w.complete(line, line.len()).1,
+            vec!["Cert:\\LocalMachine\\My", "Cert:\\LocalMachine\\Root"]
+        );
+        let line = "gci Cert:\\LocalMachine\\My\\";
+        assert_eq!(
+            w.complete(line, line.len()).1,
+            vec!["Cert:\\LocalMachine\\My\\AB12"]
+        );
+        let line = "Export-PfxCertificate -CryptoAlgorithmOption a";
+        assert_eq!(w.complete(line, line.len()).1, vec!["AES256_SHA256"]);
+        let line = "Remove-TrustedPeer -Thumbprint c";
+        assert_eq!(w.complete(line, line.len()).1, vec!["CD34"]);
     }
 }

@@ -924,3 +924,68 @@ fn every_route_of_the_openapi_document_answers_as_documented() {
     ]);
     assert_eq!(status, 405);
 }
+
+#[test]
+fn a_script_drives_the_api_with_invoke_restmethod() {
+    let s = Server::start(&[]);
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/rest");
+    std::fs::copy(
+        script.join("invoke-restmethod.ps1"),
+        s.sb.path("invoke-restmethod.ps1"),
+    )
+    .unwrap();
+    let base = format!("https://127.0.0.1:{}", s.port);
+    let run = run_of(
+        s.sb.command()
+            .env("API_PASSWORD", PASSWORD)
+            .args([
+                "-NonInteractive",
+                "-File",
+                "invoke-restmethod.ps1",
+                "-BaseUri",
+                &base,
+            ])
+            .output()
+            .unwrap(),
+    );
+    let expected = std::fs::read_to_string(script.join("invoke-restmethod.stdout")).unwrap();
+    assert_eq!(
+        (run.code, run.stdout.as_str(), run.stderr.as_str()),
+        (0, expected.as_str(), "")
+    );
+    // The server agrees: the uploaded certificate is what it serves now.
+    assert_eq!(s.presented(None, s.port), leaf_thumbprint(&s.sb));
+}
+
+#[test]
+fn every_server_example_runs_against_a_server() {
+    let s = Server::start(&[]);
+    let base = format!("https://127.0.0.1:{}", s.port);
+    let mut examples: Vec<(String, String)> = Vec::new();
+    for command in certhost::builtins::all() {
+        for example in command.info().examples.iter().filter(|e| e.needs_server) {
+            let code = example.code.replace("https://backup01:9419", &base);
+            examples.push((command.info().name.clone(), code));
+        }
+    }
+    assert!(examples.len() >= 2, "{examples:?}");
+    for (cmdlet, code) in examples {
+        let run = run_of(
+            s.sb.command()
+                .env("API_PASSWORD", PASSWORD)
+                .args(["-NonInteractive", "-Command", &code])
+                .output()
+                .unwrap(),
+        );
+        assert_eq!(
+            (run.code, run.stderr.as_str()),
+            (0, ""),
+            "example of {cmdlet}:\n{code}\nstdout:\n{}",
+            run.stdout
+        );
+        assert!(
+            !run.stdout.trim().is_empty(),
+            "example of {cmdlet} printed nothing"
+        );
+    }
+}

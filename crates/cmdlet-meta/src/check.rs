@@ -3,8 +3,9 @@
 use crate::{ALL_SETS, CmdletInfo};
 use std::collections::{HashMap, HashSet};
 
-/// PowerShell's approved verbs (`Get-Verb`), plus the originals' `Generate` (kept so
-/// admins' scripts run unchanged).
+/// PowerShell's approved verbs (`Get-Verb`), plus the verbs of PowerShell's own
+/// `ForEach-Object`, `Where-Object`, `Sort-Object` and `Tee-Object`, and the originals'
+/// `Generate` (kept so admins' scripts run unchanged).
 const APPROVED_VERBS: &[&str] = &[
     "Add",
     "Clear",
@@ -109,6 +110,7 @@ const APPROVED_VERBS: &[&str] = &[
     "ForEach",
     "Where",
     "Sort",
+    "Tee",
     "Generate",
 ];
 

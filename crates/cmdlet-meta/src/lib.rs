@@ -68,6 +68,9 @@ pub struct Example {
     pub output: Option<String>,
     /// It asks at the console (`Read-Host`), so it runs only in a terminal.
     pub needs_console: bool,
+    /// It talks to a running `certhost serve` at `https://backup01:9419`, so it runs
+    /// only against one (the server's tests run it with that address replaced).
+    pub needs_server: bool,
 }
 
 /// Everything the shell needs to call and document a command.
@@ -180,6 +183,15 @@ pub fn example(title: &str, code: &str, remarks: &str) -> Example {
         remarks: remarks.into(),
         output: None,
         needs_console: false,
+        needs_server: false,
+    }
+}
+
+/// An example that calls a running `certhost serve` at `https://backup01:9419`.
+pub fn server_example(title: &str, code: &str, remarks: &str) -> Example {
+    Example {
+        needs_server: true,
+        ..example(title, code, remarks)
     }
 }
 

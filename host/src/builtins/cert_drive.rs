@@ -9,6 +9,7 @@ use crate::engine::command::{
     CmdletExt, CmdletInfo, Command, CommandError, CommandResult, ParameterType, command_info,
     example, param,
 };
+use crate::engine::session::Interrupt;
 use crate::engine::{Session, Value};
 use crate::store::{StoredCertificate, canonical_store_name};
 use std::rc::Rc;
@@ -367,6 +368,60 @@ impl CertDriveCommand {
     }
 }
 
+/// A file or directory as `Get-Item` shows it (`System.IO.FileInfo`'s common properties).
+fn file_item(path: &str) -> Result<Value, Interrupt> {
+    let full = std::env::current_dir().unwrap_or_default().join(path);
+    let meta = std::fs::metadata(&full).map_err(|_| {
+        CommandError::new(
+            "Get-Item",
+            "ObjectNotFound",
+            "PathNotFound",
+            format!(
+                "Cannot find path '{}' because it does not exist.",
+                full.display()
+            ),
+        )
+    })?;
+    let text = |p: Option<&std::ffi::OsStr>| {
+        Value::String(
+            p.map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        )
+    };
+    let modified = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| Value::DateTime(d.as_secs() as i64))
+        .unwrap_or(Value::Null);
+    let kind = if meta.is_dir() {
+        "DirectoryInfo"
+    } else {
+        "FileInfo"
+    };
+    Ok(Value::object(
+        kind,
+        vec![
+            ("Name".into(), text(full.file_name())),
+            ("FullName".into(), Value::String(full.display().to_string())),
+            ("Length".into(), Value::Int(meta.len() as i64)),
+            (
+                "Extension".into(),
+                Value::String(
+                    full.extension()
+                        .map(|e| format!(".{}", e.to_string_lossy()))
+                        .unwrap_or_default(),
+                ),
+            ),
+            (
+                "DirectoryName".into(),
+                text(full.parent().map(|p| p.as_os_str())),
+            ),
+            ("LastWriteTime".into(), modified),
+        ],
+    ))
+}
+
 impl Command for CertDriveCommand {
     fn info(&self) -> &CmdletInfo {
         &self.info
@@ -377,6 +432,14 @@ impl Command for CertDriveCommand {
         args: &BoundArguments,
         _input: Option<&Value>,
     ) -> CommandResult {
+        // Get-Item on a file: its FileInfo (for -Form uploads and scripts).
+        if !self.list_children
+            && let Some(p) = args.text("Path")
+            && parse_cert_path(&absolute_path(session, &p)).is_none()
+            && session.cert_location.is_none()
+        {
+            return file_item(&p).map(|v| vec![v]);
+        }
         let path = match args.text("Path") {
             Some(p) => absolute_path(session, &p),
             None => session

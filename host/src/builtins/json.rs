@@ -10,7 +10,7 @@ use crate::engine::command::{
 use crate::engine::{Session, Value};
 use serde_json::{Map, Value as Json};
 
-fn to_json(v: &Value, depth: i64) -> Json {
+pub(crate) fn to_json(v: &Value, depth: i64) -> Json {
     let nested = |v: &Value| {
         if depth > 0 {
             to_json(v, depth - 1)
@@ -63,7 +63,7 @@ fn to_json(v: &Value, depth: i64) -> Json {
     }
 }
 
-fn from_json(j: Json) -> Value {
+pub(crate) fn from_json(j: Json) -> Value {
     match j {
         Json::Null => Value::Null,
         Json::Bool(b) => Value::Bool(b),

@@ -3,16 +3,24 @@
 mod accounts;
 mod cert_drive;
 mod cert_items;
+mod compare;
 mod component;
+mod credential;
+mod csv;
 mod json;
 mod modules;
 mod netsh;
 mod objects;
+mod paths;
 mod secure_string;
 mod server_state;
 mod shell;
 mod ssl_binding;
+mod streams;
+mod text;
 pub mod utility;
+mod variables;
+mod web;
 mod write_output;
 
 use crate::engine::{Command, Session};
@@ -57,6 +65,15 @@ pub fn all() -> Vec<Rc<dyn Command>> {
         Rc::new(objects::group_object()),
         Rc::new(utility::get_date()),
         Rc::new(utility::start_sleep()),
+        Rc::new(web::invoke_rest_method()),
+        Rc::new(web::invoke_web_request()),
+        Rc::new(streams::write_debug()),
+        Rc::new(streams::write_information()),
+        Rc::new(streams::write_progress()),
+        Rc::new(streams::clear_host()),
+        Rc::new(credential::get_credential()),
+        Rc::new(text::select_string()),
+        Rc::new(objects::new_object()),
         Rc::new(utility::write_host()),
         Rc::new(utility::write_error()),
         Rc::new(utility::write_warning()),
@@ -90,5 +107,20 @@ pub fn all() -> Vec<Rc<dyn Command>> {
         Rc::new(shell::get_content()),
         Rc::new(shell::set_content()),
         Rc::new(shell::out_file()),
+        Rc::new(csv::convert_to_csv()),
+        Rc::new(csv::convert_from_csv()),
+        Rc::new(csv::export_csv()),
+        Rc::new(csv::import_csv()),
+        Rc::new(paths::join_path()),
+        Rc::new(paths::split_path()),
+        Rc::new(paths::resolve_path()),
+        Rc::new(compare::compare_object()),
+        Rc::new(compare::get_unique()),
+        Rc::new(compare::tee_object()),
+        Rc::new(variables::get_variable()),
+        Rc::new(variables::set_variable()),
+        Rc::new(variables::new_variable()),
+        Rc::new(variables::remove_variable()),
+        Rc::new(variables::clear_variable()),
     ]
 }

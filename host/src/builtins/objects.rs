@@ -220,6 +220,75 @@ pub fn for_each_object() -> Builtin {
 }
 
 /// `Select-Object` (`select`).
+/// `New-Object`: custom objects, hashtables, credentials and the collection types
+/// scripts create.
+pub fn new_object() -> Builtin {
+    Builtin::new(
+        command_info(
+            "New-Object",
+            &[],
+            "Creates an object.",
+            "Creates PSObject/PSCustomObject (with -Property), Hashtable, PSCredential (-ArgumentList user, SecureString), ArrayList and List[T] (empty; they grow with +=), and the types [type]::new supports.",
+            vec![
+                param("TypeName", T::Text, "The type.").mandatory().position(0),
+                param("ArgumentList", T::Any, "Constructor arguments.")
+                    .position(1)
+                    .aliases(&["Args"]),
+                param("Property", T::Any, "Properties to set, as a hashtable."),
+            ],
+            "Object",
+        )
+        .examples(vec![example_with_output(
+            "A custom object with properties",
+            "$o = New-Object -TypeName PSObject -Property @{ Name = 'web01'; Port = 443 }\n\"$($o.Name):$($o.Port)\"",
+            "The properties come from the hashtable.",
+            "web01:443\n",
+        )]),
+        false,
+        |_, args, _| {
+            let type_name = args.text("TypeName").unwrap_or_default();
+            let lower = type_name.to_ascii_lowercase();
+            let properties = args.get("Property").map(Value::entries).unwrap_or_default();
+            let arguments: Vec<Value> = args
+                .get("ArgumentList")
+                .map(|a| a.clone().into_items())
+                .unwrap_or_default();
+            let object = match lower.trim_start_matches("system.management.automation.") {
+                "psobject" | "pscustomobject" | "object" | "system.object" => {
+                    return Ok(vec![Value::object("PSCustomObject", properties)]);
+                }
+                _ => crate::engine::methods::static_member(&type_name, "new", Some(&arguments))
+                    .map_err(|_| {
+                        CommandError::new(
+                            "New-Object",
+                            "InvalidType",
+                            "TypeNotFound",
+                            format!(
+                                "Cannot find type [{type_name}]: certhost creates PSObject, PSCustomObject, Hashtable, PSCredential, System.Collections.ArrayList and List[T]."
+                            ),
+                        )
+                    })?,
+            };
+            for (name, value) in properties {
+                if let Value::Hashtable(t) = &object {
+                    t.borrow_mut().push((name, value));
+                } else if let Value::Object(o) = &object
+                    && !o.set(&name, value)
+                {
+                    return Err(CommandError::new(
+                        "New-Object",
+                        "InvalidOperation",
+                        "PropertyNotFound",
+                        format!("The property '{name}' cannot be found on [{type_name}]."),
+                    )
+                    .into());
+                }
+            }
+            Ok(vec![object])
+        },
+    )
+}
+
 pub fn select_object() -> Builtin {
     Builtin::new(
         command_info(

@@ -53,6 +53,22 @@ fn error(info: &CmdletInfo, id: &str, message: String) -> CommandError {
 }
 
 /// Finds a parameter by name, alias or unique prefix.
+/// The Levenshtein distance of two names (for "did you mean" suggestions).
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous + usize::from(ca != *cb);
+            previous = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(previous + 1);
+        }
+    }
+    row[b.len()]
+}
+
 fn find<'a>(info: &'a CmdletInfo, typed: &str) -> Result<&'a ParameterInfo, CommandError> {
     let names = |p: &'a ParameterInfo| {
         std::iter::once(p.name.as_str()).chain(p.aliases.iter().map(String::as_str))
@@ -72,11 +88,20 @@ fn find<'a>(info: &'a CmdletInfo, typed: &str) -> Result<&'a ParameterInfo, Comm
         .collect();
     match matches.as_slice() {
         [one] => Ok(one),
-        [] => Err(error(
-            info,
-            "NamedParameterNotFound",
-            format!("A parameter cannot be found that matches parameter name '{typed}'."),
-        )),
+        [] => {
+            let mut message =
+                format!("A parameter cannot be found that matches parameter name '{typed}'.");
+            let closest = info
+                .parameters
+                .iter()
+                .map(|p| (edit_distance(&lower, &p.name.to_ascii_lowercase()), &p.name))
+                .filter(|(d, _)| *d <= (lower.chars().count() / 3).clamp(1, 3))
+                .min();
+            if let Some((_, name)) = closest {
+                message.push_str(&format!(" Did you mean '-{name}'?"));
+            }
+            Err(error(info, "NamedParameterNotFound", message))
+        }
         many => Err(error(
             info,
             "AmbiguousParameter",

@@ -6,7 +6,7 @@ use super::session::{Interrupt, Session};
 use super::value::Value;
 pub use certhost_cmdlet_meta::{
     ALL_SETS, CmdletExt, CmdletInfo, Example, ParamExt, ParameterInfo, ParameterSetMembership,
-    ParameterType, console_example, example, example_with_output, param, type_name,
+    ParameterType, console_example, example, example_with_output, param, server_example, type_name,
 };
 
 /// A command's failure, shown as `Command-Name: message`.
@@ -91,6 +91,10 @@ pub trait Command {
     /// pipeline runs itself so that its output streams.
     fn script_stage(&self) -> Option<ScriptStage> {
         None
+    }
+    /// An executable: its arguments are words (`-in` is not a parameter name).
+    fn is_native(&self) -> bool {
+        false
     }
     /// A function's or script's block: the pipeline runs its begin/process/end itself.
     fn script_block(&self) -> Option<std::rc::Rc<crate::lang::ast::ScriptBlock>> {

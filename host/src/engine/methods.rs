@@ -358,7 +358,39 @@ pub fn static_member(type_name: &str, name: &str, args: Option<&[Value]>) -> Res
         ),
         ("string", "empty") => Value::String(String::new()),
         ("int" | "int32", "maxvalue") => Value::Int(i64::from(i32::MAX)),
+        ("int" | "int32", "minvalue") => Value::Int(i64::from(i32::MIN)),
         ("int64" | "long", "maxvalue") => Value::Int(i64::MAX),
+        ("int64" | "long", "minvalue") => Value::Int(i64::MIN),
+        ("byte", "maxvalue") => Value::Int(255),
+        ("byte", "minvalue") => Value::Int(0),
+        ("double", "maxvalue") => Value::Float(f64::MAX),
+        ("double", "minvalue") => Value::Float(f64::MIN),
+        ("math", "truncate") => Value::Float(arg_float(args, 0, name)?.trunc()),
+        ("math", "log") => Value::Float(arg_float(args, 0, name)?.ln()),
+        ("math", "log10") => Value::Float(arg_float(args, 0, name)?.log10()),
+        ("math", "e") => Value::Float(std::f64::consts::E),
+        ("management.automation.pscredential" | "pscredential", "new") => {
+            let password = match args.get(1) {
+                Some(Value::SecureString(s)) => s.clone(),
+                _ => {
+                    return Err(
+                        "PSCredential needs a user name and a SecureString password: [pscredential]::new('user', (ConvertTo-SecureString $text -AsPlainText -Force))."
+                            .into(),
+                    );
+                }
+            };
+            Value::credential(&arg_text(args, 0), password)
+        }
+        (
+            "collections.arraylist"
+            | "collections.generic.list[string]"
+            | "collections.generic.list[int]"
+            | "collections.generic.list[object]"
+            | "collections.generic.list[psobject]",
+            "new",
+        ) => Value::Array(Vec::new()),
+        ("collections.hashtable" | "hashtable", "new") => Value::hashtable(Vec::new()),
+        ("text.stringbuilder", "new") => Value::String(arg_text(args, 0)),
         _ => {
             return Err(format!(
                 "[{type_name}] has no static member '{name}' that certhost supports."

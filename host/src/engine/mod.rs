@@ -8,6 +8,7 @@ pub mod convert;
 pub mod errors;
 pub mod function;
 pub mod methods;
+pub mod native;
 pub mod operators;
 pub mod session;
 pub mod value;

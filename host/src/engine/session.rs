@@ -20,6 +20,7 @@ mod eval;
 mod pipeline;
 
 pub use eval::collapse;
+pub use pipeline::StreamTarget;
 
 /// Where a statement's output goes as it is produced: a list, the next pipeline stage,
 /// or the console.
@@ -128,6 +129,28 @@ pub struct Session {
     pub(crate) redirect: pipeline::Redirect,
     /// Records of streams redirected into the output (`3>&1`), not yet emitted.
     pub(crate) pending: Vec<Value>,
+    /// Environment variables set in the session: lowercase key → the name as written.
+    env_names: HashMap<String, String>,
+}
+
+/// `$PSVersionTable`: the PowerShell language level certhost follows, and certhost's own.
+fn psversion_table() -> Value {
+    let text = |s: &str| Value::String(s.to_string());
+    Value::hashtable(vec![
+        ("PSVersion".into(), text("7.5.0")),
+        ("PSEdition".into(), text("Core")),
+        ("CerthostVersion".into(), text(env!("CARGO_PKG_VERSION"))),
+        ("OS".into(), text(std::env::consts::OS)),
+        ("Platform".into(), text("Unix")),
+        (
+            "PSCompatibleVersions".into(),
+            Value::Array(
+                ["1.0", "2.0", "3.0", "4.0", "5.0", "5.1", "6.0", "7.0"]
+                    .map(text)
+                    .to_vec(),
+            ),
+        ),
+    ])
 }
 
 impl Session {
@@ -151,11 +174,17 @@ impl Session {
             cert_location: None,
             redirect: pipeline::Redirect::default(),
             pending: Vec::new(),
+            env_names: HashMap::new(),
         };
         for command in commands {
             session.register(command);
         }
         session.set_variable("ErrorActionPreference", Value::String("Continue".into()));
+        session.set_variable(
+            "InformationPreference",
+            Value::String("SilentlyContinue".into()),
+        );
+        session.set_variable("PSVersionTable", psversion_table());
         session.set_variable("Error", Value::Array(Vec::new()));
         session
     }
@@ -212,7 +241,11 @@ impl Session {
             return;
         }
         if lower.starts_with("env:") {
-            // Environment changes stay in the session (child processes do not see them).
+            // The session keeps environment changes; executables it runs get them (under
+            // the name as first written).
+            self.env_names
+                .entry(lower.clone())
+                .or_insert_with(|| name[4..].to_string());
             self.scopes[0].vars.insert(lower, value);
             return;
         }
@@ -249,6 +282,32 @@ impl Session {
         };
         self.set_variable(name, value);
         Ok(())
+    }
+
+    /// Environment variables set in the session (`$env:X = ...`; `None`: removed), for
+    /// the executables it runs.
+    pub fn environment_changes(&self) -> Vec<(String, Option<String>)> {
+        self.scopes[0]
+            .vars
+            .iter()
+            .filter_map(|(k, v)| {
+                let name = k.strip_prefix("env:")?;
+                let original = std::env::vars()
+                    .map(|(n, _)| n)
+                    .find(|n| n.eq_ignore_ascii_case(name))
+                    .or_else(|| self.env_names.get(k).cloned())
+                    .unwrap_or_else(|| name.to_string());
+                Some(match v {
+                    Value::Null => (original, None),
+                    other => (original, Some(other.to_text())),
+                })
+            })
+            .collect()
+    }
+
+    /// Where the error stream goes now (`2>&1`, `2>$null` around the running command).
+    pub fn error_redirection(&self) -> StreamTarget {
+        self.redirect.error.clone()
     }
 
     /// A variable of the current scope only (`$null` when the scope has none).

@@ -161,6 +161,21 @@ impl Value {
             Value::Object(o) if o.type_name == "RuntimeType" => {
                 o.get("FullName").map(|v| v.to_text()).unwrap_or_default()
             }
+            // Resolve-Path's PathInfo: its path.
+            Value::Object(o) if o.type_name == "PathInfo" => {
+                o.get("Path").map(|v| v.to_text()).unwrap_or_default()
+            }
+            // Select-String's match: the line, or `path:number:line` for a file.
+            Value::Object(o) if o.type_name == "MatchInfo" => {
+                let line = o.get("Line").map(|v| v.to_text()).unwrap_or_default();
+                match o.get("Path").map(|v| v.to_text()) {
+                    Some(path) if path != "InputStream" => format!(
+                        "{path}:{}:{line}",
+                        o.get("LineNumber").map(|v| v.to_text()).unwrap_or_default()
+                    ),
+                    _ => line,
+                }
+            }
             Value::Object(o) => format!(
                 "@{{{}}}",
                 o.properties
@@ -268,6 +283,9 @@ pub fn format_double(f: f64) -> String {
 pub fn type_object(value: &Value) -> Value {
     let full = match value {
         Value::Object(o) if o.type_name == "RuntimeType" => "System.RuntimeType".to_string(),
+        Value::Object(o) if o.type_name == "ErrorRecord" => {
+            "System.Management.Automation.ErrorRecord".to_string()
+        }
         other => other.type_name().to_string(),
     };
     let name = full.rsplit('.').next().unwrap_or(&full).to_string();
@@ -307,6 +325,17 @@ impl Value {
             type_name: type_name.into(),
             properties: RefCell::new(properties),
         }))
+    }
+
+    /// A PSCredential: a user name and a password that never prints.
+    pub fn credential(user: &str, password: SecureString) -> Value {
+        Value::object(
+            "PSCredential",
+            vec![
+                ("UserName".into(), Value::String(user.to_string())),
+                ("Password".into(), Value::SecureString(password)),
+            ],
+        )
     }
 
     /// A hashtable from ordered entries.

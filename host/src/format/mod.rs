@@ -94,6 +94,11 @@ impl Formatter {
                 )
             }
             Value::Null => Ok(()),
+            // Objects pwsh shows as their text (Select-String's matches).
+            Value::Object(o) if o.type_name == "MatchInfo" => {
+                self.flush_table();
+                writeln!(self.out, "{}", value.to_text())
+            }
             Value::Object(_) => {
                 let columns = value.property_names();
                 if self.table.is_some() {

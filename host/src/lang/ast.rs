@@ -27,6 +27,13 @@ pub enum AssignOp {
     Coalesce,
 }
 
+/// `&&` or `||`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChainOp {
+    And,
+    Or,
+}
+
 /// A stream a redirection takes (`2>`, `3>&1`, `*>`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stream {
@@ -115,6 +122,12 @@ pub enum Statement {
     Exit(Option<Pipeline>),
     /// `trap { }`: runs when a terminating error reaches the enclosing block.
     Trap(Script),
+    /// `a && b || c`: each pipeline after the first runs when the one before it
+    /// succeeded (`&&`) or failed (`||`).
+    Chain {
+        first: Pipeline,
+        rest: Vec<(ChainOp, Pipeline)>,
+    },
     /// `:label` before a loop.
     Labeled {
         label: String,

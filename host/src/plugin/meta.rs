@@ -54,6 +54,7 @@ pub fn cmdlet_info(info: wit::CmdletInfo) -> meta::CmdletInfo {
                 remarks: e.remarks,
                 output: None,
                 needs_console: false,
+                needs_server: false,
             })
             .collect(),
         output_type: info.output_type,

@@ -169,6 +169,19 @@ impl Session {
                 options,
                 clauses,
             } => self.switch(subject, options, clauses, label, out),
+            Statement::Chain { first, rest } => {
+                let mut succeeded = self.pipeline_succeeds(first, out)?;
+                for (op, next) in rest {
+                    let run = match op {
+                        ChainOp::And => succeeded,
+                        ChainOp::Or => !succeeded,
+                    };
+                    if run {
+                        succeeded = self.pipeline_succeeds(next, out)?;
+                    }
+                }
+                Ok(())
+            }
             Statement::Labeled { label, statement } => {
                 self.labeled_statement(statement, Some(label), out)
             }
@@ -251,6 +264,30 @@ impl Session {
                 };
                 Err(Interrupt::Exit(code.unwrap_or(0)))
             }
+        }
+    }
+
+    /// Runs a pipeline of a `&&`/`||` chain; whether it succeeded (`$?`: no error, and an
+    /// executable's exit code 0). A statement-terminating error is reported and counts
+    /// as failure, as in pwsh.
+    fn pipeline_succeeds(&mut self, p: &Pipeline, out: &mut dyn Sink) -> Flow<bool> {
+        let failed_before = std::mem::replace(&mut self.statement_failed, false);
+        let result = self.pipeline_to(p, out);
+        let failed = self.statement_failed;
+        self.statement_failed = failed_before || failed;
+        match result {
+            Ok(()) => {
+                self.last_success = !failed;
+                Ok(!failed)
+            }
+            Err(Interrupt::Error(e)) if e.kind == ErrorKind::StatementTerminating => {
+                self.report(&e.error);
+                self.record_error(&e);
+                self.statement_failed = true;
+                self.last_success = false;
+                Ok(false)
+            }
+            Err(other) => Err(other),
         }
     }
 

@@ -200,19 +200,65 @@ impl Session {
         Ok(raw)
     }
 
+    /// A command by name: an alias, function or cmdlet; else a `.ps1` script file; else
+    /// an executable (by path, or on `PATH`).
     pub(super) fn lookup(&self, name: &str) -> Flow<Rc<dyn Command>> {
-        self.find_command(name).ok_or_else(|| {
+        if let Some(command) = self.find_command(name) {
+            return Ok(command);
+        }
+        let not_found = |message: String| {
             Interrupt::Error(Box::new(RuntimeError {
                 error: CommandError::new(
                     name,
                     "ObjectNotFound",
                     "CommandNotFoundException",
-                    format!("The term '{name}' is not recognized as a name of a cmdlet, function, script file, or executable program.\nCheck the spelling of the name, or if a path was included, verify that the path is correct and try again."),
+                    message,
                 ),
                 kind: ErrorKind::StatementTerminating,
                 thrown: None,
             }))
-        })
+        };
+        if name.to_ascii_lowercase().ends_with(".ps1") {
+            let path = self.resolve_path(name);
+            if path.is_file() {
+                return crate::engine::native::ScriptFileCommand::load(name, &path)
+                    .map(|c| Rc::new(c) as Rc<dyn Command>)
+                    .map_err(not_found);
+            }
+        }
+        if let Some(path) = crate::engine::native::find_executable(name) {
+            return Ok(Rc::new(crate::engine::native::NativeCommand::new(
+                name, path,
+            )));
+        }
+        let mut message = format!(
+            "The term '{name}' is not recognized as a name of a cmdlet, function, script file, or executable program.\nCheck the spelling of the name, or if a path was included, verify that the path is correct and try again."
+        );
+        let similar = self.similar_commands(name);
+        if !similar.is_empty() {
+            message.push_str(&format!(
+                "\n\nThe most similar commands are: {}.",
+                similar.join(", ")
+            ));
+        }
+        Err(not_found(message))
+    }
+
+    /// Commands whose names are close to a mistyped one (edit distance, closest first).
+    fn similar_commands(&self, name: &str) -> Vec<String> {
+        let wanted = name.to_ascii_lowercase();
+        let limit = (wanted.chars().count() / 4).clamp(1, 3);
+        let mut scored: Vec<(usize, String)> = self
+            .commands()
+            .iter()
+            .map(|c| c.info().name.clone())
+            .filter_map(|n| {
+                let d = crate::engine::binder::edit_distance(&wanted, &n.to_ascii_lowercase());
+                (d <= limit).then_some((d, n))
+            })
+            .collect();
+        scored.sort();
+        scored.into_iter().take(3).map(|(_, n)| n).collect()
     }
 
     /// The arguments as written, minus common parameters (returned separately).
@@ -230,6 +276,29 @@ impl Session {
             })
         };
         let mut args = call.arguments.iter().peekable();
+        // An executable gets its arguments as words: `-in`, `-noout` are not parameters.
+        if command.is_native() {
+            for arg in args {
+                match arg {
+                    CommandArgument::Parameter { name, value, .. } => {
+                        let word = match value {
+                            Some(e) => format!("-{name}:{}", self.expr(e)?.to_text()),
+                            None => format!("-{name}"),
+                        };
+                        raw.push(RawArgument::Positional(Value::String(word)));
+                    }
+                    CommandArgument::Value(e) => {
+                        raw.push(RawArgument::Positional(self.expr(e)?));
+                    }
+                    CommandArgument::Splat { variable, .. } => {
+                        for v in self.variable(variable).into_items() {
+                            raw.push(RawArgument::Positional(v));
+                        }
+                    }
+                }
+            }
+            return Ok((raw, common));
+        }
         while let Some(arg) = args.next() {
             match arg {
                 CommandArgument::Parameter { name, value, .. } => {
@@ -275,6 +344,25 @@ impl Session {
                         Some(e) => Some(self.expr(e)?),
                         None => None,
                     };
+                    // `-Credential` for a command that takes `-Password`: its password.
+                    if "credential".starts_with(&name.to_ascii_lowercase())
+                        && name.len() >= 4
+                        && !declared("Credential")
+                        && declared("Password")
+                    {
+                        let credential = match value {
+                            Some(v) => v,
+                            None => match args.next() {
+                                Some(CommandArgument::Value(e)) => self.expr(e)?,
+                                _ => Value::Null,
+                            },
+                        };
+                        raw.push(RawArgument::Named {
+                            name: "Password".into(),
+                            value: Some(credential.property("Password").unwrap_or(credential)),
+                        });
+                        continue;
+                    }
                     raw.push(RawArgument::Named {
                         name: name.clone(),
                         value,

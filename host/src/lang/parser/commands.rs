@@ -15,7 +15,7 @@ impl Parser<'_> {
         let mut elements = vec![self.element()?];
         loop {
             self.skip_inline()?;
-            if !self.eat('|') {
+            if self.rest().starts_with("||") || !self.eat('|') {
                 break;
             }
             self.skip_newlines()?;

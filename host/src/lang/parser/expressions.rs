@@ -267,6 +267,13 @@ impl Parser<'_> {
     }
 
     pub(super) fn unary(&mut self) -> Result<Expr, ParseError> {
+        // `, $x`: an array of one element (the unary comma).
+        if self.peek() == Some(',') {
+            self.bump();
+            self.skip_newlines()?;
+            let operand = self.unary()?;
+            return Ok(Expr::Array(vec![operand]));
+        }
         if let Some(op) = self.operator(|w| match w {
             "split" => Some(UnaryOp::Split),
             "join" => Some(UnaryOp::Join),
@@ -300,11 +307,16 @@ impl Parser<'_> {
             }
             let save = self.pos;
             self.skip_inline()?;
-            if self.peek().is_some_and(|c| {
-                matches!(c, '$' | '\'' | '"' | '(' | '@' | '[' | '{')
-                    || c.is_ascii_digit()
-                    || c == '-'
-            }) {
+            // `[int] -5` casts; `[type] -eq [other]` compares a type literal.
+            let operator_follows =
+                self.peek() == Some('-') && self.peek2().is_some_and(|c| c.is_ascii_alphabetic());
+            if !operator_follows
+                && self.peek().is_some_and(|c| {
+                    matches!(c, '$' | '\'' | '"' | '(' | '@' | '[' | '{')
+                        || c.is_ascii_digit()
+                        || c == '-'
+                })
+            {
                 let operand = self.unary()?;
                 return Ok(Expr::Cast {
                     type_name: type_name.to_ascii_lowercase(),
@@ -478,6 +490,25 @@ impl Parser<'_> {
                 });
             }
             match (self.peek(), self.peek2()) {
+                // `$h.'key with spaces'` / `$h."name"`: a member named by a string.
+                (Some('.'), Some('\'' | '"')) => {
+                    self.bump();
+                    let name = match self.primary()? {
+                        Expr::String(s) => s,
+                        Expr::Expandable(parts) => parts
+                            .iter()
+                            .map(|p| match p {
+                                StringPart::Literal(s) => s.clone(),
+                                _ => String::new(),
+                            })
+                            .collect(),
+                        _ => String::new(),
+                    };
+                    expr = Expr::Member {
+                        target: Box::new(expr),
+                        name,
+                    };
+                }
                 (Some('.'), Some(c)) if is_ident(c) => {
                     self.bump();
                     let start = self.pos;
@@ -529,11 +560,21 @@ impl Parser<'_> {
         let start = self.pos;
         self.bump(); // '$'
         if self.eat('{') {
-            let nstart = self.pos;
-            while self.peek().is_some_and(|c| c != '}') {
+            // `${name}`; a backtick escapes the next character (`${a`{b`}}`).
+            let mut name = String::new();
+            while let Some(c) = self.peek() {
+                if c == '}' {
+                    break;
+                }
                 self.bump();
+                if c == '`' {
+                    if let Some(escaped) = self.bump() {
+                        name.push(escaped);
+                    }
+                } else {
+                    name.push(c);
+                }
             }
-            let name = self.src[nstart..self.pos].to_string();
             if !self.eat('}') {
                 return Err(ParseError::at(
                     self.src,

@@ -145,7 +145,28 @@ impl Parser<'_> {
         if let Some(assignment) = self.assignment()? {
             return Ok(assignment);
         }
-        Ok(Statement::Pipeline(self.pipeline()?))
+        let first = self.pipeline()?;
+        let mut rest = Vec::new();
+        loop {
+            let save = self.pos;
+            self.skip_inline()?;
+            let op = if self.rest().starts_with("&&") {
+                ChainOp::And
+            } else if self.rest().starts_with("||") {
+                ChainOp::Or
+            } else {
+                self.pos = save;
+                break;
+            };
+            self.pos += 2;
+            self.skip_newlines()?;
+            rest.push((op, self.pipeline()?));
+        }
+        if rest.is_empty() {
+            Ok(Statement::Pipeline(first))
+        } else {
+            Ok(Statement::Chain { first, rest })
+        }
     }
 
     /// `$x = ...`, `$a, $b = ...`, `[int]$x = ...`, `$x %= ...`, `$x ??= ...`, `$x++`,
