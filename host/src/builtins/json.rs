@@ -35,6 +35,7 @@ pub(crate) fn to_json(v: &Value, depth: i64) -> Json {
         // A password never leaves as text.
         Value::SecureString(_) => Json::Object(Map::new()),
         Value::TimeSpan(_) | Value::ScriptBlock(_) => Json::String(v.to_text()),
+        Value::Enum(_, n) => Json::from(*n),
         Value::Array(items) => Json::Array(
             items
                 .iter()

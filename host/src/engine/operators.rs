@@ -59,6 +59,7 @@ pub fn to_number(v: &Value) -> Option<Number> {
                 .or_else(|| t.parse::<f64>().ok().map(Number::Float))
         }
         Value::Array(a) if a.len() == 1 => to_number(&a[0]),
+        Value::Enum(_, v) => Some(Number::Int(*v)),
         _ => None,
     }
 }
@@ -347,6 +348,9 @@ fn fold(s: &str, case_sensitive: bool) -> String {
 /// PowerShell equality with the left operand deciding the type.
 pub fn equals(left: &Value, right: &Value, case_sensitive: bool) -> bool {
     match (left, right) {
+        // An enum value equals its name, its number, or the same value.
+        (Value::Enum(ty, v), Value::String(s)) => ty.parse(s) == Some(*v),
+        (Value::Enum(_, v), other) => to_number(other).is_some_and(|n| n.as_int() == *v),
         (Value::Null, r) => matches!(r, Value::Null),
         (_, Value::Null) => false,
         (Value::Bool(a), r) => *a == r.is_truthy(),
@@ -758,6 +762,9 @@ fn is_type(value: &Value, type_name: &str) -> bool {
                 | "object"
         ),
         Value::ScriptBlock(_) => matches!(t, "scriptblock" | "object"),
+        Value::Enum(ty, _) => {
+            t.eq_ignore_ascii_case(&ty.name) || matches!(t, "enum" | "valuetype" | "object")
+        }
         Value::Object(_) => matches!(t, "pscustomobject" | "psobject" | "object"),
         Value::Null => false,
     }

@@ -131,6 +131,8 @@ pub struct Session {
     pub(crate) pending: Vec<Value>,
     /// Environment variables set in the session: lowercase key → the name as written.
     env_names: HashMap<String, String>,
+    /// Types the script defined (`enum`), by lowercase name.
+    types: HashMap<String, Rc<crate::engine::value::EnumType>>,
 }
 
 /// `$PSVersionTable`: the PowerShell language level certhost follows, and certhost's own.
@@ -175,6 +177,7 @@ impl Session {
             redirect: pipeline::Redirect::default(),
             pending: Vec::new(),
             env_names: HashMap::new(),
+            types: HashMap::new(),
         };
         for command in commands {
             session.register(command);
@@ -277,7 +280,7 @@ impl Session {
         }
         let type_name = self.scopes[scope_index].types.get(&key).cloned();
         let value = match type_name {
-            Some(t) => operators::cast(&t, value).map_err(script_error)?,
+            Some(t) => self.convert(&t, value)?,
             None => value,
         };
         self.set_variable(name, value);
@@ -303,6 +306,17 @@ impl Session {
                 })
             })
             .collect()
+    }
+
+    /// Defines (or redefines) a script's enum.
+    pub(crate) fn define_type(&mut self, ty: Rc<crate::engine::value::EnumType>) {
+        self.types.insert(ty.name.to_ascii_lowercase(), ty);
+    }
+
+    /// A script's enum by name (`[Color]`, `Color`).
+    pub fn enum_type(&self, name: &str) -> Option<Rc<crate::engine::value::EnumType>> {
+        let name = name.trim().trim_start_matches('[').trim_end_matches(']');
+        self.types.get(&name.to_ascii_lowercase()).cloned()
     }
 
     /// Where the error stream goes now (`2>&1`, `2>$null` around the running command).

@@ -69,9 +69,66 @@ impl std::fmt::Debug for SecureString {
     }
 }
 
+/// An enum type defined by a script.
+#[derive(Debug, PartialEq, Eq)]
+pub struct EnumType {
+    pub name: String,
+    pub flags: bool,
+    pub members: Vec<(String, i64)>,
+}
+
+impl EnumType {
+    /// The text of a value: its member's name, `A, B` for flags, else the number.
+    pub fn text(&self, value: i64) -> String {
+        if let Some((name, _)) = self.members.iter().find(|(_, v)| *v == value) {
+            return name.clone();
+        }
+        if self.flags && value != 0 {
+            let mut rest = value;
+            let mut names = Vec::new();
+            let mut by_size: Vec<&(String, i64)> =
+                self.members.iter().filter(|(_, v)| *v != 0).collect();
+            by_size.sort_by_key(|(_, v)| std::cmp::Reverse(*v));
+            for (name, v) in by_size {
+                if rest & v == *v {
+                    names.push((v, name.clone()));
+                    rest &= !v;
+                }
+            }
+            if rest == 0 {
+                names.sort_by_key(|(v, _)| **v);
+                return names
+                    .into_iter()
+                    .map(|(_, n)| n)
+                    .collect::<Vec<_>>()
+                    .join(", ");
+            }
+        }
+        value.to_string()
+    }
+
+    /// The value a member name (or `A, B` for flags, or a number) stands for.
+    pub fn parse(&self, text: &str) -> Option<i64> {
+        if let Ok(n) = text.trim().parse::<i64>() {
+            return Some(n);
+        }
+        let mut value = 0;
+        for part in text.split(',') {
+            let (_, v) = self
+                .members
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(part.trim()))?;
+            value |= v;
+        }
+        Some(value)
+    }
+}
+
 /// A PowerShell value.
 #[derive(Debug, Clone)]
 pub enum Value {
+    /// A value of a script's enum.
+    Enum(Rc<EnumType>, i64),
     Null,
     Bool(bool),
     Int(i64),
@@ -113,6 +170,7 @@ impl Value {
             Value::ScriptBlock(_) => "System.Management.Automation.ScriptBlock",
             Value::Object(_) => "System.Management.Automation.PSCustomObject",
             Value::TimeSpan(_) => "System.TimeSpan",
+            Value::Enum(..) => "System.Enum",
         }
     }
 
@@ -186,6 +244,7 @@ impl Value {
                     .join("; ")
             ),
             Value::TimeSpan(ms) => crate::engine::operators::format_timespan(*ms),
+            Value::Enum(ty, v) => ty.text(*v),
         }
     }
 
@@ -204,6 +263,7 @@ impl Value {
             Value::Certificate(c) => super::certificate::property(c, name),
             Value::Object(o) => o.get(name),
             Value::DateTime(_) | Value::TimeSpan(_) => super::methods::time_property(self, name),
+            Value::Enum(_, v) if name.eq_ignore_ascii_case("value__") => Some(Value::Int(*v)),
             Value::Hashtable(table) => {
                 let entries = table.borrow();
                 match entries.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)) {
@@ -283,6 +343,7 @@ pub fn format_double(f: f64) -> String {
 pub fn type_object(value: &Value) -> Value {
     let full = match value {
         Value::Object(o) if o.type_name == "RuntimeType" => "System.RuntimeType".to_string(),
+        Value::Enum(ty, _) => ty.name.clone(),
         Value::Object(o) if o.type_name == "ErrorRecord" => {
             "System.Management.Automation.ErrorRecord".to_string()
         }

@@ -27,6 +27,15 @@ pub enum AssignOp {
     Coalesce,
 }
 
+/// An `enum` definition: members with optional values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnumDefinition {
+    pub name: String,
+    /// `[Flags()]`: values combine (`A, B`).
+    pub flags: bool,
+    pub members: Vec<(String, Option<Expr>)>,
+}
+
 /// `&&` or `||`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChainOp {
@@ -128,6 +137,8 @@ pub enum Statement {
         first: Pipeline,
         rest: Vec<(ChainOp, Pipeline)>,
     },
+    /// `[Flags()] enum Name { A; B = 4 }`
+    Enum(Rc<EnumDefinition>),
     /// `:label` before a loop.
     Labeled {
         label: String,

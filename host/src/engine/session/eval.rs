@@ -1,6 +1,7 @@
 //! Statements and expressions: control flow, assignment, operators, members, indexing.
 
 use super::*;
+use crate::engine::value::EnumType;
 
 /// What a loop does after its body ran once.
 enum Step {
@@ -182,6 +183,7 @@ impl Session {
                 }
                 Ok(())
             }
+            Statement::Enum(definition) => self.define_enum(definition),
             Statement::Labeled { label, statement } => {
                 self.labeled_statement(statement, Some(label), out)
             }
@@ -647,11 +649,11 @@ impl Session {
                 index_value(&target, &index)
             }
             Expr::MethodCall {
-                target,
+                target: target_expr,
                 name,
                 arguments,
             } => {
-                let target = self.expr(target)?;
+                let target = self.expr(target_expr)?;
                 let args: Vec<Value> = arguments
                     .iter()
                     .map(|a| self.expr(a))
@@ -664,12 +666,47 @@ impl Session {
                 if let Some(v) = self.intrinsic_method(&target, name, &args)? {
                     return Ok(v);
                 }
+                // `[MyEnum].GetEnumNames()` and the like.
+                if let Expr::TypeLiteral(t) = &**target_expr
+                    && let Some(ty) = self.enum_type(t)
+                {
+                    return enum_method(&ty, name, &args);
+                }
+                if let Value::Enum(ty, v) = &target
+                    && name.eq_ignore_ascii_case("HasFlag")
+                {
+                    let flag = match args.first() {
+                        Some(Value::Enum(_, f)) => *f,
+                        Some(other) => ty.parse(&other.to_text()).unwrap_or(0),
+                        None => 0,
+                    };
+                    return Ok(Value::Bool(v & flag == flag));
+                }
                 crate::engine::methods::call(&target, name, &args).map_err(script_error)?
             }
-            Expr::StaticMember { type_name, name } => {
-                crate::engine::methods::static_member(type_name, name, None)
-                    .map_err(script_error)?
-            }
+            Expr::StaticMember { type_name, name } => match self.enum_type(type_name) {
+                Some(ty) => {
+                    let value = ty
+                        .members
+                        .iter()
+                        .find(|(m, _)| m.eq_ignore_ascii_case(name))
+                        .map(|(_, v)| *v)
+                        .ok_or_else(|| {
+                            script_error(format!(
+                                "The enum [{}] has no member '{name}'; its members are {}.",
+                                ty.name,
+                                ty.members
+                                    .iter()
+                                    .map(|(m, _)| m.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ))
+                        })?;
+                    Value::Enum(ty, value)
+                }
+                None => crate::engine::methods::static_member(type_name, name, None)
+                    .map_err(script_error)?,
+            },
             Expr::StaticCall {
                 type_name,
                 name,
@@ -679,8 +716,20 @@ impl Session {
                     .iter()
                     .map(|a| self.expr(a))
                     .collect::<Flow<_>>()?;
-                crate::engine::methods::static_member(type_name, name, Some(&args))
-                    .map_err(script_error)?
+                // [enum]::GetNames([T]), [enum]::GetValues([T]), [enum]::Parse([T], 'A')
+                let enum_class = matches!(
+                    type_name.to_ascii_lowercase().as_str(),
+                    "enum" | "system.enum"
+                );
+                match args
+                    .first()
+                    .map(Value::to_text)
+                    .and_then(|t| self.enum_type(&t))
+                {
+                    Some(ty) if enum_class => enum_method(&ty, name, &args[1..])?,
+                    _ => crate::engine::methods::static_member(type_name, name, Some(&args))
+                        .map_err(script_error)?,
+                }
             }
             Expr::Binary {
                 op: BinaryOp::And,
@@ -756,7 +805,7 @@ impl Session {
             Expr::ScriptBlock(b) => Value::ScriptBlock(b.clone()),
             Expr::Cast { type_name, operand } => {
                 let v = self.expr(operand)?;
-                operators::cast(type_name, v).map_err(script_error)?
+                self.convert(type_name, v)?
             }
             Expr::TypeLiteral(t) => Value::String(t.clone()),
         })
@@ -927,6 +976,115 @@ impl Session {
                 Ok(Some(Value::Bool(true)))
             }
             _ => Ok(None),
+        }
+    }
+}
+
+/// The methods of an enum type: `GetEnumNames`/`GetNames`, `GetEnumValues`/`GetValues`,
+/// `GetEnumName`/`GetName`, `Parse`, `IsDefined`.
+fn enum_method(ty: &Rc<EnumType>, name: &str, args: &[Value]) -> Flow<Value> {
+    let value_of = |v: &Value| match v {
+        Value::Enum(_, n) => Some(*n),
+        other => ty.parse(&other.to_text()),
+    };
+    Ok(match name.to_ascii_lowercase().as_str() {
+        "getenumnames" | "getnames" => Value::Array(
+            ty.members
+                .iter()
+                .map(|(m, _)| Value::String(m.clone()))
+                .collect(),
+        ),
+        "getenumvalues" | "getvalues" => Value::Array(
+            ty.members
+                .iter()
+                .map(|(_, v)| Value::Enum(ty.clone(), *v))
+                .collect(),
+        ),
+        "getenumname" | "getname" => args
+            .first()
+            .and_then(value_of)
+            .and_then(|v| ty.members.iter().find(|(_, x)| *x == v))
+            .map(|(m, _)| Value::String(m.clone()))
+            .unwrap_or(Value::Null),
+        "isdefined" => Value::Bool(
+            args.first()
+                .and_then(value_of)
+                .is_some_and(|v| ty.members.iter().any(|(_, x)| *x == v)),
+        ),
+        "parse" => {
+            let text = args.first().map(Value::to_text).unwrap_or_default();
+            let v = ty.parse(&text).ok_or_else(|| {
+                script_error(format!(
+                    "Requested value '{text}' was not found in the enum [{}].",
+                    ty.name
+                ))
+            })?;
+            Value::Enum(ty.clone(), v)
+        }
+        _ => {
+            return Err(script_error(format!(
+                "Method invocation failed because [{}] does not contain a method named '{name}'.",
+                ty.name
+            )));
+        }
+    })
+}
+
+impl Session {
+    /// Registers a script's enum: members numbered from 0 (or after the previous one),
+    /// or as given.
+    fn define_enum(&mut self, definition: &EnumDefinition) -> Flow<()> {
+        let mut members = Vec::new();
+        let mut next = 0i64;
+        for (name, value) in &definition.members {
+            let v =
+                match value {
+                    Some(e) => {
+                        let v = self.expr(e)?;
+                        operators::to_number(&v).map(|n| n.as_int()).ok_or_else(|| {
+                        script_error(format!(
+                            "The value of the enum member '{name}' must be a number, not '{}'.",
+                            v.to_text()
+                        ))
+                    })?
+                    }
+                    None => next,
+                };
+            next = v + 1;
+            members.push((name.clone(), v));
+        }
+        self.define_type(Rc::new(EnumType {
+            name: definition.name.clone(),
+            flags: definition.flags,
+            members,
+        }));
+        Ok(())
+    }
+
+    /// A value as the type `type_name` (a script's enum, or a .NET type certhost knows).
+    pub(crate) fn convert(&self, type_name: &str, value: Value) -> Flow<Value> {
+        let Some(ty) = self.enum_type(type_name) else {
+            return operators::cast(type_name, value).map_err(script_error);
+        };
+        let number = match &value {
+            Value::Enum(_, v) => Some(*v),
+            Value::Int(_) | Value::Float(_) => operators::to_number(&value).map(|n| n.as_int()),
+            other => ty.parse(&other.to_text()),
+        };
+        match number {
+            Some(v) if ty.flags || ty.members.iter().any(|(_, x)| *x == v) => {
+                Ok(Value::Enum(ty, v))
+            }
+            _ => Err(script_error(format!(
+                "Cannot convert value \"{}\" to type \"{}\". Specify one of the enumeration values: {}.",
+                value.to_text(),
+                ty.name,
+                ty.members
+                    .iter()
+                    .map(|(m, _)| m.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))),
         }
     }
 }

@@ -38,7 +38,7 @@ impl Parser<'_> {
         const KEYWORDS: &[&str] = &[
             "if", "elseif", "else", "foreach", "for", "while", "do", "until", "switch", "function",
             "filter", "try", "catch", "finally", "throw", "return", "break", "continue", "exit",
-            "param", "in", "default", "trap",
+            "param", "in", "default", "trap", "enum",
         ];
         let word: String = self
             .rest()
@@ -141,6 +141,9 @@ impl Parser<'_> {
                 }
                 _ => {}
             }
+        }
+        if let Some(definition) = self.enum_definition()? {
+            return Ok(definition);
         }
         if let Some(assignment) = self.assignment()? {
             return Ok(assignment);
@@ -262,6 +265,62 @@ impl Parser<'_> {
         }
         self.pos = start;
         Ok(None)
+    }
+
+    /// `[Flags()] enum Name [: type] { Member [= value] ... }`, if one starts here.
+    fn enum_definition(&mut self) -> Result<Option<Statement>, ParseError> {
+        let start = self.pos;
+        let mut flags = false;
+        while self.peek() == Some('[') {
+            flags |= self.type_name()?.to_ascii_lowercase().starts_with("flags");
+            self.skip_newlines()?;
+        }
+        if !self.eat_keyword("enum") {
+            self.pos = start;
+            return Ok(None);
+        }
+        self.skip_inline()?;
+        let name = self.bareword();
+        if name.is_empty() {
+            return Err(self.error("Missing the name of the enum after 'enum'."));
+        }
+        self.skip_inline()?;
+        if self.eat(':') {
+            self.skip_inline()?;
+            self.bareword();
+        }
+        self.skip_newlines()?;
+        if !self.eat('{') {
+            return Err(self.error("Missing '{' to open the enum's members."));
+        }
+        let mut members = Vec::new();
+        loop {
+            self.skip_separators()?;
+            if self.eat('}') {
+                break;
+            }
+            let member_start = self.pos;
+            while self.peek().is_some_and(is_ident) {
+                self.bump();
+            }
+            let member = self.src[member_start..self.pos].to_string();
+            if member.is_empty() {
+                return Err(self.error("An enum member must be a name (and '= value')."));
+            }
+            self.skip_inline()?;
+            let value = if self.eat('=') {
+                self.skip_inline()?;
+                Some(self.expression()?)
+            } else {
+                None
+            };
+            members.push((member, value));
+        }
+        Ok(Some(Statement::Enum(Rc::new(EnumDefinition {
+            name,
+            flags,
+            members,
+        }))))
     }
 
     /// An assignment right after `(` (`($x = 5)`), if one is there.
