@@ -27,14 +27,29 @@ fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { 64 } else { 0 });
         }
     };
-    match run(&cli) {
-        Ok(code) => code,
-        Err(message) => {
+    // The interpreter recurses as scripts nest; a large stack lets the call-depth limit,
+    // not the stack, decide how deep a script may go.
+    let shell = std::thread::Builder::new()
+        .name("certhost-shell".into())
+        .stack_size(SHELL_STACK_BYTES)
+        .spawn(move || run(&cli));
+    match shell.map(|t| t.join()) {
+        Ok(Ok(Ok(code))) => code,
+        Ok(Ok(Err(message))) => {
             eprintln!("certhost: {message}");
+            ExitCode::from(1)
+        }
+        // The panic hook has reported it.
+        Ok(Err(_)) => ExitCode::from(70),
+        Err(e) => {
+            eprintln!("certhost: cannot start the shell: {e}");
             ExitCode::from(1)
         }
     }
 }
+
+/// The shell thread's stack (reserved, not committed, until used).
+const SHELL_STACK_BYTES: usize = 512 << 20;
 
 fn run(cli: &cli::Cli) -> Result<ExitCode, String> {
     let state_dir = certhost::paths::state_dir();
@@ -80,6 +95,7 @@ fn run(cli: &cli::Cli) -> Result<ExitCode, String> {
                 )
             })?;
             let arguments: Vec<Value> = arguments.into_iter().map(Value::String).collect();
+            session.set_script_location(&path);
             run_script(&mut session, &mut out, &text, arguments, false)
         }
         Mode::Interactive => interactive(&mut session, &mut out, stdin_is_terminal),

@@ -29,6 +29,10 @@ enum WebError {
         "-Authentication '{0}' is not supported; use Bearer (with -Token) or Basic (with -Credential)."
     )]
     BadAuthentication(String),
+    #[error(
+        "-Authentication {0} over unencrypted http:// would send the credential in clear text; use https://, or add -AllowUnencryptedAuthentication if you must."
+    )]
+    Unencrypted(String),
     #[error("cannot read the file '{0}' for the request: {1}")]
     ReadFile(String, String),
     #[error("cannot write the response to '{0}': {1}")]
@@ -92,6 +96,11 @@ fn common_parameters() -> Vec<ParameterInfo> {
             "Credential",
             T::Any,
             "User name and password for Basic authentication.",
+        ),
+        param(
+            "AllowUnencryptedAuthentication",
+            T::Switch,
+            "Sends -Token or -Credential over http:// (in clear text).",
         ),
         param("UserAgent", T::Text, "The User-Agent header."),
         param(
@@ -244,11 +253,16 @@ fn request_of(args: &BoundArguments) -> Result<Request, WebError> {
     if let Some(agent) = args.text("UserAgent") {
         headers.push(("User-Agent".into(), agent));
     }
-    match args
-        .text("Authentication")
-        .map(|a| a.to_ascii_lowercase())
-        .as_deref()
+    let authentication = args.text("Authentication").map(|a| a.to_ascii_lowercase());
+    if authentication.as_deref().is_some_and(|a| a != "none")
+        && lower.starts_with("http://")
+        && !args.switch("AllowUnencryptedAuthentication")
     {
+        return Err(WebError::Unencrypted(
+            args.text("Authentication").unwrap_or_default(),
+        ));
+    }
+    match authentication.as_deref() {
         None | Some("none") => {}
         Some("bearer" | "oauth") => match args.get("Token") {
             Some(token) => headers.push((

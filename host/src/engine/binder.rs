@@ -398,6 +398,17 @@ fn bind_pipeline_object(
     {
         return set(info, bound, p, input.clone());
     }
+    // Then with conversion (a string "7" for an [int] parameter), as PowerShell does.
+    for p in open
+        .iter()
+        .filter(|p| p.sets.iter().any(|m| m.from_pipeline))
+    {
+        let mut attempt = bound.clone();
+        if set(info, &mut attempt, p, input.clone()).is_ok() {
+            *bound = attempt;
+            return Ok(());
+        }
+    }
     let mut any = false;
     for p in open
         .iter()

@@ -92,6 +92,10 @@ pub trait Command {
     fn script_stage(&self) -> Option<ScriptStage> {
         None
     }
+    /// A script file's path (`$PSScriptRoot`; its `exit` ends only the script).
+    fn script_path(&self) -> Option<&std::path::Path> {
+        None
+    }
     /// An executable: its arguments are words (`-in` is not a parameter name).
     fn is_native(&self) -> bool {
         false

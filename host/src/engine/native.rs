@@ -217,6 +217,7 @@ impl Command for NativeCommand {
 pub struct ScriptFileCommand {
     info: CmdletInfo,
     block: Rc<ScriptBlock>,
+    path: PathBuf,
 }
 
 impl ScriptFileCommand {
@@ -229,6 +230,7 @@ impl ScriptFileCommand {
         Ok(ScriptFileCommand {
             info: function.info().clone(),
             block: Rc::new(block),
+            path: path.to_path_buf(),
         })
     }
 }
@@ -244,6 +246,10 @@ impl Command for ScriptFileCommand {
 
     fn script_block(&self) -> Option<Rc<ScriptBlock>> {
         Some(self.block.clone())
+    }
+
+    fn script_path(&self) -> Option<&Path> {
+        Some(&self.path)
     }
 
     fn invoke(

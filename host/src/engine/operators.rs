@@ -87,10 +87,12 @@ fn arithmetic(op: &str, a: Number, b: Number) -> Result<Value, String> {
                 .map(Value::Int)
                 .unwrap_or(Value::Float(x as f64 * y as f64)),
             "/" if y == 0 => return Err("Attempted to divide by zero.".into()),
-            "/" if x % y == 0 => Value::Int(x / y),
-            "/" => Value::Float(x as f64 / y as f64),
+            "/" => match (x.checked_rem(y), x.checked_div(y)) {
+                (Some(0), Some(q)) => Value::Int(q),
+                _ => Value::Float(x as f64 / y as f64),
+            },
             "%" if y == 0 => return Err("Attempted to divide by zero.".into()),
-            _ => Value::Int(x % y),
+            _ => Value::Int(x.checked_rem(y).unwrap_or(0)),
         },
         (x, y) => {
             let (x, y) = (x.f(), y.f());

@@ -131,6 +131,8 @@ pub struct Session {
     pub(crate) pending: Vec<Value>,
     /// Environment variables set in the session: lowercase key → the name as written.
     env_names: HashMap<String, String>,
+    /// How deeply functions and script blocks are nested now.
+    pub(crate) depth: usize,
     /// Types the script defined (`enum`), by lowercase name.
     types: HashMap<String, Rc<crate::engine::value::EnumType>>,
 }
@@ -178,6 +180,7 @@ impl Session {
             pending: Vec::new(),
             env_names: HashMap::new(),
             types: HashMap::new(),
+            depth: 0,
         };
         for command in commands {
             session.register(command);

@@ -6,7 +6,8 @@ $lines[0]
 $lines | Where-Object { $_ -like 'issuer=*' }
 "exit $LASTEXITCODE, ok $?"
 openssl x509 -in certs/missing.pem -noout 2>$null
-"exit non-zero: $($LASTEXITCODE -ne 0), ok $?"
+$ok = $?
+"exit non-zero: $($LASTEXITCODE -ne 0), ok $ok"
 $tool = 'openssl'
 $arguments = @('x509', '-in', 'certs/leaf.crt', '-noout', '-subject')
 & $tool @arguments

@@ -56,11 +56,28 @@ fn catches(types: &[String], e: &RuntimeError) -> bool {
         ),
     };
     let short = |t: &str| t.rsplit('.').next().unwrap_or(t).to_string();
+    // The .NET exception a cmdlet error stands for, by its category.
+    let by_category = match e.error.category.as_str() {
+        "ObjectNotFound" => &["itemnotfoundexception", "commandnotfoundexception"][..],
+        "InvalidArgument" | "InvalidData" => &[
+            "argumentexception",
+            "parameterbindingexception",
+            "parameterbindingvalidationexception",
+        ][..],
+        "PermissionDenied" => &["unauthorizedaccessexception"][..],
+        "ConnectionError" => &["httprequestexception"][..],
+        "InvalidOperation" if e.error.error_id == "WebCmdletWebResponseException" => {
+            &["httpresponseexception", "webexception"][..]
+        }
+        "InvalidOperation" => &["invalidoperationexception"][..],
+        _ => &[][..],
+    };
     types.iter().any(|t| {
-        let t = t.to_ascii_lowercase();
-        matches!(short(&t).as_str(), "exception" | "systemexception")
-            || short(&t) == short(&thrown_type)
-            || (short(&t) == "runtimeexception" && !thrown_type.contains("exception"))
+        let t = short(&t.to_ascii_lowercase());
+        matches!(t.as_str(), "exception" | "systemexception")
+            || t == short(&thrown_type)
+            || (t == "runtimeexception" && !thrown_type.contains("exception"))
+            || by_category.contains(&t.as_str())
     })
 }
 
@@ -78,6 +95,8 @@ impl Session {
         if crate::cancel::requested() {
             return Err(Interrupt::Stopped);
         }
+        // `$?` is about the last statement that ran (inside a block, the block's last).
+        self.statement_failed = false;
         match statement {
             Statement::Pipeline(p) => {
                 // `$i++` as a statement has no output.
@@ -202,6 +221,8 @@ impl Session {
                         match clauses.iter().find(|(types, _)| catches(types, &e)) {
                             Some((_, handler)) => {
                                 self.record_error(&e);
+                                // Handled: the try statement did not fail.
+                                self.statement_failed = false;
                                 let saved = self.variable("_");
                                 self.set_variable("_", Self::error_record(&e));
                                 let r = self.block(handler, out);
@@ -348,6 +369,7 @@ impl Session {
         if traps.is_empty() {
             for s in &script.statements {
                 self.statement(s, out)?;
+                self.last_success = !self.statement_failed;
             }
             return Ok(());
         }

@@ -5,6 +5,9 @@
 use super::*;
 use crate::engine::binder::bind_before_input;
 
+/// Nested function and script-block calls allowed (pwsh's limit is of this order).
+const MAX_DEPTH: usize = 1000;
+
 /// Where a stream goes (`2>&1`, `3>$null`, `> file`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub enum StreamTarget {
@@ -91,15 +94,25 @@ struct Stage {
     file_output: Vec<Value>,
 }
 
-/// Where a script stage's output goes: on to the next stage, object by object.
+/// Where a script stage's output goes: on to the next stage, object by object. The next
+/// stages run outside the stage's own scope (its variables are its own).
 struct StageSink<'r, 'a> {
     run: &'r mut Run<'a>,
     stage: usize,
+    own_scope: bool,
 }
 
 impl Sink for StageSink<'_, '_> {
     fn put(&mut self, session: &mut Session, value: Value) -> Flow<()> {
-        session.emit(self.run, self.stage, vec![value])
+        if !self.own_scope {
+            return session.emit(self.run, self.stage, vec![value]);
+        }
+        let scope = session.leave_scope();
+        let redirect = std::mem::take(&mut session.redirect);
+        let result = session.emit(self.run, self.stage, vec![value]);
+        session.redirect = redirect;
+        session.enter_scope(scope);
+        result
     }
 }
 
@@ -127,7 +140,23 @@ impl Session {
         input: Option<&Value>,
         common: &CommonParameters,
     ) -> Flow<bool> {
-        let flag = |name: &str| common.iter().any(|(n, v)| n == name && v.is_truthy());
+        let explicit = |name: &str| {
+            common
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.is_truthy())
+        };
+        // `-WhatIf` given to the command, else `$WhatIfPreference` (set by an advanced
+        // function's -WhatIf for everything it calls).
+        let what_if =
+            explicit("WhatIf").unwrap_or_else(|| self.variable("WhatIfPreference").is_truthy());
+        let flag = |name: &str| {
+            if name == "WhatIf" {
+                what_if
+            } else {
+                explicit(name).unwrap_or(false)
+            }
+        };
         let target = ["FilePath", "Path", "Subject", "DnsName", "Name"]
             .iter()
             .find_map(|p| bound.get(p).map(Value::to_text))
@@ -357,9 +386,20 @@ impl Session {
                                 _ => Value::Null,
                             },
                         };
+                        let Some(password) = credential.property("Password") else {
+                            return Err(Self::binding_failed(CommandError::new(
+                                &command.info().name,
+                                "InvalidArgument",
+                                "CredentialNotPSCredential",
+                                format!(
+                                    "-Credential needs a PSCredential (Get-Credential, or [pscredential]::new('user', $secureString)), not '{}'.",
+                                    credential.to_text()
+                                ),
+                            )));
+                        };
                         raw.push(RawArgument::Named {
                             name: "Password".into(),
-                            value: Some(credential.property("Password").unwrap_or(credential)),
+                            value: Some(password),
                         });
                         continue;
                     }
@@ -395,6 +435,27 @@ impl Session {
             kind: ErrorKind::StatementTerminating,
             thrown: None,
         }))
+    }
+
+    /// Enters one more level of function or script-block calls; refuses past
+    /// [`MAX_DEPTH`] (runaway recursion) with pwsh's error instead of a crash.
+    pub(crate) fn enter_call(&mut self) -> Flow<()> {
+        if self.depth >= MAX_DEPTH {
+            return Err(Interrupt::Error(Box::new(RuntimeError {
+                error: CommandError::new(
+                    "",
+                    "InvalidOperation",
+                    "CallDepthOverflow",
+                    format!(
+                        "The script failed due to call depth overflow (more than {MAX_DEPTH} nested calls)."
+                    ),
+                ),
+                kind: ErrorKind::ScriptTerminating,
+                thrown: None,
+            })));
+        }
+        self.depth += 1;
+        Ok(())
     }
 
     /// Prepares one command of a pipeline: finds it, evaluates its arguments.
@@ -485,6 +546,10 @@ impl Session {
                 }
             }
         }
+        let calls = stages.iter().any(|s| s.script.is_some());
+        if calls {
+            self.enter_call()?;
+        }
         let has_source = matches!(pipeline.elements[0], PipelineElement::Expression(_));
         let mut run = Run {
             stages,
@@ -511,6 +576,9 @@ impl Session {
             if let Some(script) = &mut stage.script {
                 script.scope = None;
             }
+        }
+        if calls {
+            self.depth -= 1;
         }
         result
     }
@@ -650,16 +718,50 @@ impl Session {
             self.push_scope();
         }
         let setup = self.bind_script_parameters(&block, &bound_now, &common, &name);
+        if let Some(path) = run.stages[i].command.script_path() {
+            self.set_script_location(path);
+        }
+        let redirect = self.enter_redirect(&run.stages[i].redirect);
         let result = setup.and_then(|()| match &block.begin {
-            Some(begin) => self.script_part(begin, &mut StageSink { run, stage: i }),
+            Some(begin) => self.script_part(
+                begin,
+                &mut StageSink {
+                    run,
+                    stage: i,
+                    own_scope: !dot,
+                },
+            ),
             None => Ok(()),
         });
+        self.redirect = redirect;
         let scope = if dot { None } else { Some(self.leave_scope()) };
         if let Some(script) = &mut run.stages[i].script {
             script.scope = scope;
             script.bound = Some(bound_now);
         }
-        result
+        self.script_exit(run, i, result)
+    }
+
+    /// `exit N` in a script file ends that script (`$LASTEXITCODE` is N), not the caller.
+    fn script_exit(&mut self, run: &Run, i: usize, result: Flow<()>) -> Flow<()> {
+        match result {
+            Err(Interrupt::Exit(code)) if run.stages[i].command.script_path().is_some() => {
+                self.set_native_exit_code(code);
+                Ok(())
+            }
+            other => other,
+        }
+    }
+
+    /// `$PSScriptRoot` and `$PSCommandPath` for a script file.
+    pub fn set_script_location(&mut self, path: &std::path::Path) {
+        let full = self.resolve_path(&path.to_string_lossy());
+        let root = full
+            .parent()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
+        self.set_variable("PSScriptRoot", Value::String(root));
+        self.set_variable("PSCommandPath", Value::String(full.display().to_string()));
     }
 
     /// Runs stage `i` for one input object (or once, without input, when it is first).
@@ -695,48 +797,134 @@ impl Session {
             }
             return Ok(());
         };
-        let scope = script.scope.take();
         let dot = script.dot_sourced;
-        // A pipeline parameter takes the object.
+        let name = stage.command.info().name.clone();
+        let action = stage.action;
+        // A pipeline parameter takes the object; an object that does not bind is a
+        // non-terminating error, and the stage goes on with the next one.
         let bound = match &input {
-            Some(v) => bind_with(stage.command.info(), &stage.raw, Some(v), true).ok(),
+            Some(v) => match bind_with(stage.command.info(), &stage.raw, Some(v), true) {
+                Ok(b) => Some(b),
+                Err(e) => return self.skip_object(run, i, e, action),
+            },
+            None => None,
+        };
+        let scope = match &mut run.stages[i].script {
+            Some(script) => script.scope.take(),
             None => None,
         };
         if let Some(scope) = scope {
             self.enter_scope(scope);
         }
-        // Output goes on to the next stage as it is produced.
-        let result = self.process_body(
-            &block,
-            process,
-            bound.as_ref(),
-            input,
-            &mut StageSink { run, stage: i },
-        );
+        let redirect = self.enter_redirect(&run.stages[i].redirect);
+        let parameters = match &bound {
+            Some(b) => self.pipeline_parameters(&block, b, &name),
+            None => Ok(Vec::new()),
+        };
+        let result = match parameters {
+            Err(Interrupt::Error(e)) => self.skip_object(run, i, e.error, action),
+            Err(other) => Err(other),
+            // Output goes on to the next stage as it is produced.
+            Ok(parameters) => self.process_body(
+                process,
+                parameters,
+                input,
+                &mut StageSink {
+                    run,
+                    stage: i,
+                    own_scope: !dot,
+                },
+            ),
+        };
+        self.redirect = redirect;
         let scope = if dot { None } else { Some(self.leave_scope()) };
         if let Some(script) = &mut run.stages[i].script {
             script.scope = scope;
         }
-        result
+        self.script_exit(run, i, result)
+    }
+
+    /// An input object that does not bind to a function: reported (by the error
+    /// action), and the pipeline goes on.
+    fn skip_object(
+        &mut self,
+        run: &mut Run,
+        i: usize,
+        e: CommandError,
+        action: ErrorAction,
+    ) -> Flow<()> {
+        let Interrupt::Error(e) = Interrupt::from(e) else {
+            return Ok(());
+        };
+        let redirect = run.stages[i].redirect.clone();
+        match self.command_failed_in(e, action, &redirect)? {
+            Some(record) => self.emit(run, i, vec![record]),
+            None => Ok(()),
+        }
+    }
+
+    /// The redirections of a stage in force while it runs; returns what to restore.
+    fn enter_redirect(&mut self, stage: &Redirect) -> Redirect {
+        let saved = self.redirect.clone();
+        self.redirect.overlay(stage);
+        saved
+    }
+
+    /// The pipeline parameters of a function for one object: converted to their types
+    /// and validated; those the object does not bind get their defaults again.
+    fn pipeline_parameters(
+        &mut self,
+        block: &ScriptBlock,
+        bound: &crate::engine::binder::BoundArguments,
+        name: &str,
+    ) -> Flow<Vec<(String, Value)>> {
+        let mut values = Vec::new();
+        for p in &block.parameters {
+            if !(p.from_pipeline || p.from_pipeline_by_property_name) {
+                continue;
+            }
+            let value = match bound.get(&p.name) {
+                Some(v) => {
+                    let v = match p.type_name.as_deref() {
+                        Some(t) if !t.contains("switch") => {
+                            self.convert(t, v.clone()).map_err(|e| match e {
+                                Interrupt::Error(mut e) => {
+                                    e.error.command = name.to_string();
+                                    e.error.message = format!(
+                                        "The input object cannot be bound to the parameter '{}': {}",
+                                        p.name, e.error.message
+                                    );
+                                    Interrupt::Error(e)
+                                }
+                                other => other,
+                            })?
+                        }
+                        _ => v.clone(),
+                    };
+                    self.validate_parameter(p, &v, name)?;
+                    v
+                }
+                None => match &p.default {
+                    Some(e) => self.expr(e)?,
+                    None => Value::Null,
+                },
+            };
+            values.push((p.name.clone(), value));
+        }
+        Ok(values)
     }
 
     /// A `process` block for one input object: pipeline parameters take it, and `$_`
     /// and `$input` are it.
     fn process_body(
         &mut self,
-        block: &ScriptBlock,
         process: &Script,
-        bound: Option<&crate::engine::binder::BoundArguments>,
+        parameters: Vec<(String, Value)>,
         input: Option<Value>,
         values: &mut dyn Sink,
     ) -> Flow<()> {
-        if let Some(bound) = bound {
-            for p in &block.parameters {
-                let from_pipeline = p.from_pipeline || p.from_pipeline_by_property_name;
-                if from_pipeline && let Some(v) = bound.get(&p.name) {
-                    self.set_variable(&p.name, v.clone());
-                }
-            }
+        for (name, value) in parameters {
+            self.set_variable(&name, value);
         }
         if let Some(v) = input {
             self.set_variable("input", Value::Array(vec![v.clone()]));
@@ -769,11 +957,20 @@ impl Session {
                 self.set_variable("input", Value::Array(Vec::new()));
                 self.set_variable("_", Value::Null);
             }
-            let result = self.script_part(&block.body, &mut StageSink { run, stage: i });
+            let redirect = self.enter_redirect(&run.stages[i].redirect);
+            let result = self.script_part(
+                &block.body,
+                &mut StageSink {
+                    run,
+                    stage: i,
+                    own_scope: !dot,
+                },
+            );
+            self.redirect = redirect;
             if !dot {
                 self.pop_scope();
             }
-            result?;
+            self.script_exit(run, i, result)?;
         } else if run.stages[i].command.collects_input() {
             let all = run.receives_input(i).then_some(Value::Array(collected));
             let values = self.invoke_cmdlet(&mut run.stages[i], all.as_ref())?;
@@ -1125,6 +1322,7 @@ impl Session {
         args: Vec<Value>,
         new_scope: bool,
     ) -> Flow<Vec<Value>> {
+        self.enter_call()?;
         let saved_input = if new_scope {
             None
         } else {
@@ -1164,6 +1362,7 @@ impl Session {
         if let Some(saved) = saved_input {
             self.set_variable("_", saved);
         }
+        self.depth -= 1;
         result.map(|()| out)
     }
 
