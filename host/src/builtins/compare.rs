@@ -175,30 +175,6 @@ fn property_label(property: &Value) -> String {
     }
 }
 
-/// The value of one -Property item (a name, a script block or @{ Expression = ... }).
-fn property_value(
-    session: &mut Session,
-    property: &Value,
-    item: &Value,
-) -> Result<Value, Interrupt> {
-    match property {
-        Value::ScriptBlock(b) => Ok(crate::engine::session::collapse(session.invoke_block(
-            b,
-            Some(item.clone()),
-            Vec::new(),
-            false,
-        )?)),
-        Value::Hashtable(_) => {
-            let expression = property
-                .property("Expression")
-                .or_else(|| property.property("e"))
-                .unwrap_or(Value::Null);
-            property_value(session, &expression, item)
-        }
-        name => Ok(item.property(&name.to_text()).unwrap_or(Value::Null)),
-    }
-}
-
 fn entries(
     session: &mut Session,
     items: Vec<Value>,
@@ -212,7 +188,7 @@ fn entries(
             } else {
                 properties
                     .iter()
-                    .map(|p| property_value(session, p, &value))
+                    .map(|p| super::objects::key_of(session, p, &value))
                     .collect::<Result<_, _>>()?
             };
             Ok(Entry { value, keys })

@@ -17,8 +17,9 @@ fn input_object() -> ParameterInfo {
     param("InputObject", T::Any, "The objects to process.").takes_pipeline_input()
 }
 
-/// A property or script-block key of an object (`Sort-Object Name`, `{ $_.Name }`).
-fn key_of(
+/// A property or script-block key of an object (`Sort-Object Name`, `{ $_.Name }`,
+/// `@{ Expression = ... }`).
+pub(super) fn key_of(
     session: &mut Session,
     key: &Value,
     item: &Value,

@@ -21,6 +21,27 @@ fn loop_step(result: Flow<()>, label: Option<&str>) -> Flow<Step> {
     }
 }
 
+/// What a `switch` does after a clause ran.
+enum SwitchStep {
+    NextClause,
+    /// `continue`: the next value.
+    NextValue,
+    /// `break`.
+    Stop,
+}
+
+fn switch_step(result: Flow<()>, label: Option<&str>) -> Flow<SwitchStep> {
+    if let Err(Interrupt::Continue(l)) = &result
+        && is_mine(l, label)
+    {
+        return Ok(SwitchStep::NextValue);
+    }
+    Ok(match loop_step(result, label)? {
+        Step::Next => SwitchStep::NextClause,
+        Step::Stop => SwitchStep::Stop,
+    })
+}
+
 /// Whether a `break`/`continue` with label `l` is for the loop labelled `label`.
 fn is_mine(l: &Option<String>, label: Option<&str>) -> bool {
     match l {
@@ -465,26 +486,17 @@ impl Session {
                     };
                     if hit {
                         matched = true;
-                        let result = self.block(&clause.body, out);
-                        if let Err(Interrupt::Continue(l)) = &result
-                            && is_mine(l, label)
-                        {
-                            continue 'values;
-                        }
-                        if let Step::Stop = loop_step(result, label)? {
-                            break 'values;
+                        match switch_step(self.block(&clause.body, out), label)? {
+                            SwitchStep::NextClause => {}
+                            SwitchStep::NextValue => continue 'values,
+                            SwitchStep::Stop => break 'values,
                         }
                     }
                 }
                 if !matched && let Some(default) = clauses.iter().find(|c| c.pattern.is_none()) {
-                    let result = self.block(&default.body, out);
-                    if let Err(Interrupt::Continue(l)) = &result
-                        && is_mine(l, label)
-                    {
-                        continue 'values;
-                    }
-                    if let Step::Stop = loop_step(result, label)? {
-                        break 'values;
+                    match switch_step(self.block(&default.body, out), label)? {
+                        SwitchStep::NextClause | SwitchStep::NextValue => continue 'values,
+                        SwitchStep::Stop => break 'values,
                     }
                 }
             }

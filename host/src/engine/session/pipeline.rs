@@ -1014,6 +1014,17 @@ impl Session {
         Ok(())
     }
 
+    /// A block's `begin`, `process` (once) and `end`, in order.
+    fn all_parts(&mut self, block: &ScriptBlock, out: &mut dyn Sink) -> Flow<()> {
+        if let Some(begin) = &block.begin {
+            self.script_part(begin, out)?;
+        }
+        if let Some(process) = &block.process {
+            self.script_part(process, out)?;
+        }
+        self.script_part(&block.body, out)
+    }
+
     /// A part of a script (`begin`, `process`, `end`): `return` ends it with its values.
     fn script_part(&mut self, script: &Script, values: &mut dyn Sink) -> Flow<()> {
         match self.block(script, values) {
@@ -1348,13 +1359,7 @@ impl Session {
                 self.set_variable(&p.name, value);
             }
             self.set_variable("args", Value::Array(remaining.collect()));
-            if let Some(begin) = &block.begin {
-                self.script_part(begin, &mut out)?;
-            }
-            if let Some(process) = &block.process {
-                self.script_part(process, &mut out)?;
-            }
-            self.script_part(&block.body, &mut out)
+            self.all_parts(block, &mut out)
         })();
         if new_scope {
             self.pop_scope();
@@ -1406,13 +1411,7 @@ impl Session {
         let result = (|| {
             self.bind_script_parameters(block, &bound, &Vec::new(), "")?;
             self.set_variable("input", Value::Array(Vec::new()));
-            if let Some(begin) = &block.begin {
-                self.script_part(begin, &mut values)?;
-            }
-            if let Some(process) = &block.process {
-                self.script_part(process, &mut values)?;
-            }
-            self.script_part(&block.body, &mut values)
+            self.all_parts(block, &mut values)
         })();
         if new_scope {
             self.pop_scope();
