@@ -219,6 +219,10 @@ impl Value {
             Value::Object(o) if o.type_name == "RuntimeType" => {
                 o.get("FullName").map(|v| v.to_text()).unwrap_or_default()
             }
+            // A regex Match or Group (Select-String): its text.
+            Value::Object(o) if o.type_name == "Match" || o.type_name == "Group" => {
+                o.get("Value").map(|v| v.to_text()).unwrap_or_default()
+            }
             // Resolve-Path's PathInfo: its path.
             Value::Object(o) if o.type_name == "PathInfo" => {
                 o.get("Path").map(|v| v.to_text()).unwrap_or_default()

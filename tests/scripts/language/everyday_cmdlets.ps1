@@ -16,3 +16,7 @@ $PSVersionTable.PSVersion
 Write-Information 'not shown by default'
 Write-Information 'shown' -InformationAction Continue
 Write-Debug 'debug line' -Debug
+# Parsing openssl's output: a match's groups, by number and by name.
+$line = 'notAfter=Dec  2 10:00:00 2027 GMT'
+($line | Select-String 'notAfter=(?<date>.*)').Matches[0].Groups['date'].Value
+($line | Select-String '(\d{4}) GMT').Matches[0].Groups[1].Value

@@ -856,6 +856,22 @@ pub(super) fn index_value(target: &Value, index: &Value) -> Value {
                 .filter(|v| !matches!(v, Value::Null))
                 .collect(),
         ),
+        // A regex match's groups by name: `$m.Groups['year']`.
+        (Value::Array(items), Value::String(name))
+            if operators::to_number(index).is_none()
+                && items
+                    .iter()
+                    .any(|g| matches!(g, Value::Object(o) if o.type_name == "Group")) =>
+        {
+            items
+                .iter()
+                .find(|g| {
+                    g.property("Name")
+                        .is_some_and(|n| n.to_text().eq_ignore_ascii_case(name))
+                })
+                .cloned()
+                .unwrap_or(Value::Null)
+        }
         (Value::Array(items), i) => match operators::to_number(i) {
             Some(n) => {
                 let i = match n {
