@@ -107,6 +107,15 @@ impl EnumType {
         value.to_string()
     }
 
+    /// The member names, `A, B, C` (for messages).
+    pub fn member_list(&self) -> String {
+        self.members
+            .iter()
+            .map(|(m, _)| m.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     /// The value a member name (or `A, B` for flags, or a number) stands for.
     pub fn parse(&self, text: &str) -> Option<i64> {
         if let Ok(n) = text.trim().parse::<i64>() {

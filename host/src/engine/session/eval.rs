@@ -729,11 +729,7 @@ impl Session {
                             script_error(format!(
                                 "The enum [{}] has no member '{name}'; its members are {}.",
                                 ty.name,
-                                ty.members
-                                    .iter()
-                                    .map(|(m, _)| m.as_str())
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
+                                ty.member_list()
                             ))
                         })?;
                     Value::Enum(ty, value)
@@ -1129,11 +1125,7 @@ impl Session {
                 "Cannot convert value \"{}\" to type \"{}\". Specify one of the enumeration values: {}.",
                 value.to_text(),
                 ty.name,
-                ty.members
-                    .iter()
-                    .map(|(m, _)| m.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                ty.member_list()
             ))),
         }
     }

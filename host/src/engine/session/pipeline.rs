@@ -691,26 +691,10 @@ impl Session {
         let dot = script.dot_sourced;
         let bound_now = match bound {
             Some(b) => b,
-            None => match bind_with(stage.command.info(), &stage.raw, None, true) {
-                Ok(b) => b,
-                Err(e)
-                    if e.error_id == "MissingMandatoryParameter"
-                        && !self.options.non_interactive =>
-                {
-                    let missing: Vec<String> = e
-                        .target
-                        .clone()
-                        .unwrap_or_default()
-                        .split(' ')
-                        .map(str::to_string)
-                        .collect();
-                    let extra = self.prompt_for(stage.command.info(), &missing)?;
-                    stage.raw.extend(extra);
-                    bind_with(stage.command.info(), &stage.raw, None, true)
-                        .map_err(Self::binding_failed)?
-                }
-                Err(e) => return Err(Self::binding_failed(e)),
-            },
+            None => {
+                let command = stage.command.clone();
+                self.bind_prompting(command.as_ref(), &mut stage.raw, None, true)?
+            }
         };
         let common = stage.common.clone();
         let name = stage.command.info().name.clone();
@@ -1238,25 +1222,7 @@ impl Session {
             input
         };
         let remaining = command.takes_remaining_arguments();
-        let bound = match bind_with(command.info(), &stage.raw, piped, remaining) {
-            // An interactive session asks for missing mandatory parameters.
-            Err(e)
-                if e.error_id == "MissingMandatoryParameter" && !self.options.non_interactive =>
-            {
-                let missing: Vec<String> = e
-                    .target
-                    .clone()
-                    .unwrap_or_default()
-                    .split(' ')
-                    .map(str::to_string)
-                    .collect();
-                let extra = self.prompt_for(command.info(), &missing)?;
-                stage.raw.extend(extra);
-                bind_with(command.info(), &stage.raw, piped, remaining)
-            }
-            other => other,
-        }
-        .map_err(Self::binding_failed)?;
+        let bound = self.bind_prompting(command.as_ref(), &mut stage.raw, piped, remaining)?;
         if command.info().changes_state
             && !self.should_process(command.info(), &bound, input, &stage.common)?
         {
@@ -1278,6 +1244,34 @@ impl Session {
             }
             Err(other) => Err(other),
         }
+    }
+
+    /// Binds a command's arguments; an interactive session first asks for missing
+    /// mandatory parameters (and keeps the answers in `raw`).
+    fn bind_prompting(
+        &mut self,
+        command: &dyn Command,
+        raw: &mut Vec<RawArgument>,
+        piped: Option<&Value>,
+        remaining: bool,
+    ) -> Flow<crate::engine::binder::BoundArguments> {
+        match bind_with(command.info(), raw, piped, remaining) {
+            Err(e)
+                if e.error_id == "MissingMandatoryParameter" && !self.options.non_interactive =>
+            {
+                let missing: Vec<String> = e
+                    .target
+                    .clone()
+                    .unwrap_or_default()
+                    .split(' ')
+                    .map(str::to_string)
+                    .collect();
+                raw.extend(self.prompt_for(command.info(), &missing)?);
+                bind_with(command.info(), raw, piped, remaining)
+            }
+            other => other,
+        }
+        .map_err(Self::binding_failed)
     }
 
     /// `-Verbose`, `-WarningAction`, `-InformationAction` on one command set the
