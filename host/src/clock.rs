@@ -40,12 +40,27 @@ pub fn parse_datetime(text: &str) -> Option<i64> {
     None
 }
 
-/// `11/22/2026 20:52:16` (PowerShell's short form, en-US, 24-hour like `pwsh` on Linux;
-/// certhost shows times in UTC).
+/// `11/22/2026 8:52:16 PM`: how PowerShell (en-US) shows a date in a table or list and
+/// what `.ToString()` gives (certhost shows times in UTC).
 pub fn datetime_short(t: i64) -> String {
     let d = OffsetDateTime::from_unix_timestamp(t).unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    let (hour, ampm) = twelve_hour(d.hour());
     format!(
-        "{}/{}/{} {:02}:{:02}:{:02}",
+        "{}/{}/{:04} {hour}:{:02}:{:02} {ampm}",
+        u8::from(d.month()),
+        d.day(),
+        d.year(),
+        d.minute(),
+        d.second()
+    )
+}
+
+/// `11/22/2026 20:52:16`: a date in a string (`"$date"`, `[string]$date`, `-join`),
+/// which PowerShell formats with the invariant culture.
+pub fn datetime_invariant(t: i64) -> String {
+    let d = OffsetDateTime::from_unix_timestamp(t).unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    format!(
+        "{:02}/{:02}/{:04} {:02}:{:02}:{:02}",
         u8::from(d.month()),
         d.day(),
         d.year(),
@@ -53,4 +68,14 @@ pub fn datetime_short(t: i64) -> String {
         d.minute(),
         d.second()
     )
+}
+
+/// The hour on a 12-hour clock and `AM`/`PM`.
+pub fn twelve_hour(hour: u8) -> (u8, &'static str) {
+    match hour {
+        0 => (12, "AM"),
+        h @ 1..=11 => (h, "AM"),
+        12 => (12, "PM"),
+        h => (h - 12, "PM"),
+    }
 }

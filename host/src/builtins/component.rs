@@ -161,6 +161,7 @@ pub fn from_wit(value: wit::Value) -> Value {
                     .map(|p| (p.name, scalar_from_wit(p.value)))
                     .collect(),
             ),
+            instance: None,
         })),
     }
 }

@@ -95,6 +95,7 @@ fn field_text(value: &Value) -> Option<String> {
         Value::Null => None,
         Value::Array(_) => Some("System.Object[]".into()),
         Value::Hashtable(_) => Some("System.Collections.Hashtable".into()),
+        Value::DateTime(t) => Some(crate::clock::datetime_short(*t)),
         other => Some(other.to_text()),
     }
 }
@@ -1316,7 +1317,7 @@ mod tests {
             lines,
             strings(&[
                 "DisplayHint,DateTime,Date,Day,DayOfWeek,DayOfYear,Hour,Kind,Millisecond,Minute,Month,Second,Ticks,TimeOfDay,Year",
-                "DateTime,\"Thursday, August 22, 2019 11:31:00 AM\",8/22/2019 00:00:00,22,Thursday,234,11,Utc,0,31,8,0,637020702600000000,11:31:00,2019"
+                "DateTime,\"Thursday, August 22, 2019 11:31:00 AM\",8/22/2019 12:00:00 AM,22,Thursday,234,11,Utc,0,31,8,0,637020702600000000,11:31:00,2019"
             ])
         );
     }

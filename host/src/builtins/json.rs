@@ -160,7 +160,7 @@ pub fn convert_from_json() -> Builtin {
                 .map(Value::to_text)
                 .collect::<Vec<_>>()
                 .join("\n");
-            let json: Json = serde_json::from_str(&text).map_err(|e| {
+            let json: Json = serde_json::from_str(&without_comments(&text)).map_err(|e| {
                 CommandError::new(
                     "ConvertFrom-Json",
                     "InvalidData",
@@ -174,4 +174,57 @@ pub fn convert_from_json() -> Builtin {
             })
         },
     )
+}
+
+/// JSON with its `//` and `/* */` comments blanked out (outside strings), as
+/// ConvertFrom-Json accepts them; line and column numbers in errors stay right.
+fn without_comments(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    let mut in_string = false;
+    while let Some(c) = chars.next() {
+        if in_string {
+            out.push(c);
+            match c {
+                '\\' => {
+                    if let Some(next) = chars.next() {
+                        out.push(next);
+                    }
+                }
+                '"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match (c, chars.peek()) {
+            ('"', _) => {
+                in_string = true;
+                out.push(c);
+            }
+            ('/', Some('/')) => {
+                while let Some(&next) = chars.peek() {
+                    if next == '\n' {
+                        break;
+                    }
+                    chars.next();
+                    out.push(' ');
+                }
+                out.push(' ');
+            }
+            ('/', Some('*')) => {
+                chars.next();
+                out.push_str("  ");
+                let mut previous = ' ';
+                for next in chars.by_ref() {
+                    out.push(if next == '\n' { '\n' } else { ' ' });
+                    if previous == '*' && next == '/' {
+                        break;
+                    }
+                    previous = next;
+                }
+            }
+            _ => out.push(c),
+        }
+    }
+    out
 }

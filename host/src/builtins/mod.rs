@@ -7,6 +7,7 @@ mod compare;
 mod component;
 mod credential;
 mod csv;
+mod invoke;
 mod json;
 mod modules;
 mod netsh;
@@ -18,6 +19,7 @@ mod shell;
 mod ssl_binding;
 mod streams;
 mod text;
+mod type_data;
 pub mod utility;
 mod variables;
 mod web;
@@ -122,5 +124,7 @@ pub fn all() -> Vec<Rc<dyn Command>> {
         Rc::new(variables::new_variable()),
         Rc::new(variables::remove_variable()),
         Rc::new(variables::clear_variable()),
+        Rc::new(type_data::update_type_data()),
+        Rc::new(invoke::invoke_command()),
     ]
 }

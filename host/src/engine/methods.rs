@@ -64,13 +64,28 @@ fn add_months(t: i64, months: i64) -> Result<i64, String> {
 pub fn call(target: &Value, name: &str, args: &[Value]) -> Result<Value, String> {
     let lower = name.to_ascii_lowercase();
     match (target, lower.as_str()) {
-        (_, "tostring") if args.is_empty() => Ok(Value::String(target.to_text())),
-        (Value::Null, _) => Err("You cannot call a method on a null-valued expression.".into()),
-        (_, "gettype") => Ok(super::value::type_object(target)),
-        (Value::String(s), _) => string_method(s, &lower, name, args),
         (Value::DateTime(t), "tostring") => {
             Ok(Value::String(format_datetime(*t, &arg_text(args, 0))))
         }
+        (Value::Array(_), "tostring") => Ok(Value::String("System.Object[]".into())),
+        (_, "tostring") if args.is_empty() => Ok(Value::String(target.to_text())),
+        // `(2.5).ToString('F2')`, `(2.5).ToString('F2', $culture)`: .NET format strings.
+        (Value::Int(_) | Value::Float(_), "tostring") => Ok(Value::String(
+            super::operators::format_value(target, &arg_text(args, 0)),
+        )),
+        (Value::Int(_) | Value::Float(_) | Value::String(_), "compareto") => {
+            let other = args.first().unwrap_or(&Value::Null);
+            Ok(Value::Int(
+                match super::operators::order(target, other, true) {
+                    Some(std::cmp::Ordering::Less) => -1,
+                    Some(std::cmp::Ordering::Greater) => 1,
+                    _ => 0,
+                },
+            ))
+        }
+        (Value::Null, _) => Err("You cannot call a method on a null-valued expression.".into()),
+        (_, "gettype") => Ok(super::value::type_object(target)),
+        (Value::String(s), _) => string_method(s, &lower, name, args),
         (Value::DateTime(t), m) if m.starts_with("add") => {
             let n = arg_float(args, 0, name)?;
             let seconds = match m {
@@ -172,6 +187,26 @@ pub fn call(target: &Value, name: &str, args: &[Value]) -> Result<Value, String>
         ))),
         _ => Err(no_method(target, name)),
     }
+}
+
+/// What .NET's `Regex.Escape` gives: metacharacters and white space escaped (`]` and
+/// `}` are left as they are).
+fn regex_escape(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        match c {
+            '\\' | '*' | '+' | '?' | '|' | '{' | '[' | '(' | ')' | '^' | '$' | '.' | '#' | ' ' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\x0c' => out.push_str("\\f"),
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 fn no_method(target: &Value, name: &str) -> String {
@@ -298,6 +333,27 @@ pub fn static_member(type_name: &str, name: &str, args: Option<&[Value]>) -> Res
     let args = args.unwrap_or(&[]);
     Ok(match (t, n.as_str()) {
         ("datetime", "now" | "utcnow") => Value::DateTime(now()),
+        (
+            "midpointrounding",
+            "toeven" | "awayfromzero" | "tozero" | "tonegativeinfinity" | "topositiveinfinity",
+        ) => Value::String(name.to_string()),
+        ("regex" | "text.regularexpressions.regex", "escape") => {
+            Value::String(regex_escape(&arg_text(args, 0)))
+        }
+        // certhost formats as en-US (dates) and invariant (numbers) everywhere.
+        (
+            "cultureinfo" | "globalization.cultureinfo",
+            "currentculture" | "currentuiculture" | "invariantculture",
+        ) => Value::object(
+            "CultureInfo",
+            vec![
+                ("Name".into(), Value::String("en-US".into())),
+                (
+                    "DisplayName".into(),
+                    Value::String("English (United States)".into()),
+                ),
+            ],
+        ),
         ("datetime", "today") => Value::DateTime(now() - now().rem_euclid(86_400)),
         ("datetime", "parse") => {
             let s = arg_text(args, 0);
@@ -319,14 +375,30 @@ pub fn static_member(type_name: &str, name: &str, args: Option<&[Value]>) -> Res
         ("timespan", "fromseconds") => Value::TimeSpan((arg_float(args, 0, name)? * 1000.0) as i64),
         ("math", "round") => {
             let x = arg_float(args, 0, name)?;
-            let digits = if args.len() > 1 {
-                arg_int(args, 1, name)?
-            } else {
-                0
+            // Round(x), Round(x, digits), Round(x, mode), Round(x, digits, mode).
+            let mode = match args.last().filter(|_| args.len() > 1) {
+                Some(v @ Value::String(_)) => v.to_text().to_ascii_lowercase(),
+                _ => "toeven".into(),
+            };
+            let digits = match args.get(1) {
+                Some(Value::String(_)) | None => 0,
+                Some(_) => arg_int(args, 1, name)?,
             };
             let f = 10f64.powi(digits as i32);
+            let scaled = x * f;
             // .NET rounds half to even by default.
-            let r = (x * f).round_ties_even() / f;
+            let r = match mode.as_str() {
+                "toeven" => scaled.round_ties_even(),
+                "awayfromzero" => scaled.round(),
+                "tozero" => scaled.trunc(),
+                "tonegativeinfinity" => scaled.floor(),
+                "topositiveinfinity" => scaled.ceil(),
+                other => {
+                    return Err(format!(
+                        "'{other}' is not a MidpointRounding mode; use ToEven, AwayFromZero, ToZero, ToNegativeInfinity or ToPositiveInfinity."
+                    ));
+                }
+            } / f;
             if digits == 0 {
                 Value::Int(r as i64)
             } else {

@@ -3,6 +3,7 @@
 
 pub mod binder;
 pub mod certificate;
+pub mod class;
 pub mod command;
 pub mod convert;
 pub mod errors;

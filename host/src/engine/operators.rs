@@ -72,6 +72,22 @@ fn number_error(v: &Value, op: &str) -> String {
 }
 
 fn arithmetic(op: &str, a: Number, b: Number) -> Result<Value, String> {
+    // Two Int32 operands whose sum, difference or product leaves Int32's range give a
+    // Double, as in PowerShell (not an Int64).
+    if let (Number::Int(x), Number::Int(y)) = (a, b)
+        && i32::try_from(x).is_ok()
+        && i32::try_from(y).is_ok()
+        && matches!(op, "+" | "-" | "*")
+    {
+        let exact = match op {
+            "+" => x + y,
+            "-" => x - y,
+            _ => x * y,
+        };
+        if i32::try_from(exact).is_err() {
+            return Ok(Value::Float(exact as f64));
+        }
+    }
     Ok(match (a, b) {
         (Number::Int(x), Number::Int(y)) => match op {
             "+" => x
@@ -182,7 +198,8 @@ pub fn binary(op: BinaryOp, left: Value, right: Value) -> Result<Value, String> 
         BinaryOp::Replace { case_sensitive } => {
             let items = right.into_items_keep();
             let pattern = items.first().map(Value::to_text).unwrap_or_default();
-            let replacement = items.get(1).map(Value::to_text).unwrap_or_default();
+            let replacement =
+                dotnet_replacement(&items.get(1).map(Value::to_text).unwrap_or_default());
             let re = regex(&pattern, case_sensitive)?;
             let apply = |v: &Value| {
                 Value::String(
@@ -196,15 +213,20 @@ pub fn binary(op: BinaryOp, left: Value, right: Value) -> Result<Value, String> 
             })
         }
         BinaryOp::Split { case_sensitive } => {
-            let re = regex(&right.to_text(), case_sensitive)?;
+            let arguments = right.into_items_keep();
+            let pattern = arguments.first().map(Value::to_text).unwrap_or_default();
+            let count = match arguments.get(1) {
+                Some(v) => to_number(v).map(|n| n.as_int()).ok_or_else(|| {
+                    format!("The -split count must be a number, not '{}'.", v.to_text())
+                })?,
+                None => 0,
+            };
+            let options = SplitOptions::parse(arguments.get(2), case_sensitive)?;
+            let re = options.regex(&pattern)?;
             Ok(Value::Array(
                 left.into_items_keep()
                     .iter()
-                    .flat_map(|v| {
-                        re.split(&v.to_text())
-                            .map(|s| Value::String(s.to_string()))
-                            .collect::<Vec<_>>()
-                    })
+                    .flat_map(|v| split_text(&v.to_text(), &re, count, options.captures))
                     .collect(),
             ))
         }
@@ -355,6 +377,11 @@ pub fn equals(left: &Value, right: &Value, case_sensitive: bool) -> bool {
         (Value::Enum(_, v), other) => to_number(other).is_some_and(|n| n.as_int() == *v),
         (Value::Null, r) => matches!(r, Value::Null),
         (_, Value::Null) => false,
+        // An instance of a script's class is equal only to itself (unless its class
+        // defines Equals, which the session calls).
+        (Value::Object(a), r) if a.instance.is_some() => {
+            matches!(r, Value::Object(b) if std::rc::Rc::ptr_eq(a, b))
+        }
         (Value::Bool(a), r) => *a == r.is_truthy(),
         (Value::Int(_) | Value::Float(_), r) => match (to_number(left), to_number(r)) {
             (Some(a), Some(b)) => a.f() == b.f(),
@@ -472,8 +499,172 @@ pub fn regex_match(
     }))
 }
 
+/// The options of `-split` (`'SimpleMatch'`, `'Multiline,IgnoreCase'`, ...).
+struct SplitOptions {
+    simple: bool,
+    case_sensitive: bool,
+    flags: String,
+    /// Whether captured groups are part of the result (not with ExplicitCapture).
+    captures: bool,
+}
+
+impl SplitOptions {
+    fn parse(value: Option<&Value>, case_sensitive: bool) -> Result<Self, String> {
+        let mut options = SplitOptions {
+            simple: false,
+            case_sensitive,
+            flags: String::new(),
+            captures: true,
+        };
+        let text = value.map(Value::to_text).unwrap_or_default();
+        for option in text
+            .split([',', ' '])
+            .map(str::trim)
+            .filter(|o| !o.is_empty())
+        {
+            match option.to_ascii_lowercase().as_str() {
+                "simplematch" => options.simple = true,
+                "regexmatch" | "none" | "cultureinvariant" => {}
+                "ignorecase" => options.case_sensitive = false,
+                "multiline" => options.flags.push('m'),
+                "singleline" => options.flags.push('s'),
+                "ignorepatternwhitespace" => options.flags.push('x'),
+                "explicitcapture" => options.captures = false,
+                other => {
+                    return Err(format!(
+                        "'{other}' is not a -split option; use SimpleMatch, RegexMatch, IgnoreCase, Multiline, Singleline, IgnorePatternWhitespace, ExplicitCapture or CultureInvariant."
+                    ));
+                }
+            }
+        }
+        Ok(options)
+    }
+
+    fn regex(&self, pattern: &str) -> Result<regex::Regex, String> {
+        if self.simple {
+            return regex(&regex::escape(pattern), self.case_sensitive);
+        }
+        if self.flags.is_empty() {
+            return regex(pattern, self.case_sensitive);
+        }
+        regex(&format!("(?{}){pattern}", self.flags), self.case_sensitive)
+    }
+}
+
+/// Splits at the matches of `re`: all of them (`count` 0), the first `count - 1`, or
+/// for a negative count the last `-count - 1` (the rest stays joined). Captured groups
+/// go between the parts, as in .NET's Regex.Split.
+fn split_text(text: &str, re: &regex::Regex, count: i64, captures: bool) -> Vec<Value> {
+    let all: Vec<regex::Captures> = re.captures_iter(text).collect();
+    let keep = |n: i64| usize::try_from(n.unsigned_abs().saturating_sub(1)).unwrap_or(usize::MAX);
+    let chosen: &[regex::Captures] = match count {
+        0 => &all,
+        n if n > 0 => &all[..all.len().min(keep(n))],
+        n => &all[all.len().saturating_sub(keep(n))..],
+    };
+    let mut parts = Vec::new();
+    let mut at = 0;
+    for c in chosen {
+        let Some(whole) = c.get(0) else { continue };
+        parts.push(Value::String(text[at..whole.start()].to_string()));
+        if captures {
+            parts.extend(
+                c.iter()
+                    .skip(1)
+                    .flatten()
+                    .map(|g| Value::String(g.as_str().to_string())),
+            );
+        }
+        at = whole.end();
+    }
+    parts.push(Value::String(text[at..].to_string()));
+    parts
+}
+
+/// A .NET replacement string in the `regex` crate's syntax: `$&` is the whole match,
+/// `$1` ends at its last digit (`$1a` is group 1 then `a`), `$$` is a dollar.
+fn dotnet_replacement(text: &str) -> String {
+    let mut out = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '$' {
+            out.push(c);
+            continue;
+        }
+        match chars.peek() {
+            Some('&') => {
+                chars.next();
+                out.push_str("${0}");
+            }
+            Some('$') => {
+                chars.next();
+                out.push_str("$$");
+            }
+            Some(d) if d.is_ascii_digit() => {
+                let mut digits = String::new();
+                while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
+                    digits.push(*d);
+                    chars.next();
+                }
+                out.push_str(&format!("${{{digits}}}"));
+            }
+            Some('{') => out.push('$'),
+            // A `$` .NET would keep as it is.
+            _ => out.push_str("$$"),
+        }
+    }
+    out
+}
+
+/// A .NET pattern in the `regex` crate's syntax: `(?#comments)` dropped, and a `-`
+/// next to a class escape inside `[...]` (`[\w-.]`, literal in .NET) escaped.
+fn dotnet_pattern(pattern: &str) -> String {
+    let mut out = String::new();
+    let chars: Vec<char> = pattern.chars().collect();
+    let mut i = 0;
+    let mut in_class = false;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '\\' && i + 1 < chars.len() {
+            out.push(c);
+            out.push(chars[i + 1]);
+            i += 2;
+            continue;
+        }
+        if !in_class && c == '(' && chars.get(i + 1) == Some(&'?') && chars.get(i + 2) == Some(&'#')
+        {
+            while i < chars.len() && chars[i] != ')' {
+                i += 1;
+            }
+            i += 1;
+            continue;
+        }
+        match c {
+            '[' if !in_class => in_class = true,
+            ']' if in_class => in_class = false,
+            '-' if in_class => {
+                let after_escape =
+                    i >= 2 && chars[i - 2] == '\\' && chars[i - 1].is_ascii_alphabetic();
+                let before_escape = chars.get(i + 1) == Some(&'\\')
+                    && chars
+                        .get(i + 2)
+                        .is_some_and(|n| matches!(n, 'w' | 'd' | 's' | 'W' | 'D' | 'S'));
+                if after_escape || before_escape {
+                    out.push_str("\\-");
+                    i += 1;
+                    continue;
+                }
+            }
+            _ => {}
+        }
+        out.push(c);
+        i += 1;
+    }
+    out
+}
+
 fn regex(pattern: &str, cs: bool) -> Result<regex::Regex, String> {
-    regex::RegexBuilder::new(pattern)
+    regex::RegexBuilder::new(&dotnet_pattern(pattern))
         .case_insensitive(!cs)
         .size_limit(1 << 20)
         .build()
@@ -700,10 +891,17 @@ pub fn cast(type_name: &str, value: Value) -> Result<Value, String> {
         "bool" | "boolean" => Value::Bool(value.is_truthy()),
         "datetime" => match &value {
             Value::DateTime(_) => value,
+            // .NET ticks (100 ns since 1/1/0001).
+            Value::Int(ticks) => Value::DateTime(ticks / 10_000_000 - 62_135_596_800),
             Value::String(s) => {
                 Value::DateTime(super::convert::parse_datetime(s).ok_or_else(|| fail(&value))?)
             }
             _ => return Err(fail(&value)),
+        },
+        "type" | "runtimetype" => match &value {
+            Value::Object(o) if o.type_name == "RuntimeType" => value,
+            Value::String(name) => crate::engine::value::type_object_named(name),
+            other => return Err(fail(other)),
         },
         "timespan" => match &value {
             Value::TimeSpan(_) => value,
@@ -737,11 +935,20 @@ pub fn cast(type_name: &str, value: Value) -> Result<Value, String> {
                     .collect::<Result<_, _>>()?,
             )
         }
+        // .NET interfaces a value may stand for; certhost keeps the value as it is.
+        "iformatprovider"
+        | "icomparable"
+        | "iequatable[object]"
+        | "iformattable"
+        | "collections.ienumerable"
+        | "collections.icollection"
+        | "collections.ilist"
+        | "collections.idictionary" => value,
         _ => return Err(format!("Unable to find type [{type_name}].")),
     })
 }
 
-fn is_type(value: &Value, type_name: &str) -> bool {
+pub fn is_type(value: &Value, type_name: &str) -> bool {
     let t = type_name.to_ascii_lowercase();
     let t = t.strip_prefix("system.").unwrap_or(&t);
     match value {
@@ -754,8 +961,23 @@ fn is_type(value: &Value, type_name: &str) -> bool {
         Value::Bool(_) => matches!(t, "bool" | "boolean" | "object"),
         Value::DateTime(_) => matches!(t, "datetime" | "object"),
         Value::TimeSpan(_) => matches!(t, "timespan" | "object"),
-        Value::Array(_) => matches!(t, "array" | "object[]" | "object"),
-        Value::Hashtable(_) => matches!(t, "hashtable" | "object"),
+        Value::Array(_) => matches!(
+            t,
+            "array"
+                | "object[]"
+                | "object"
+                | "collections.ilist"
+                | "collections.icollection"
+                | "collections.ienumerable"
+        ),
+        Value::Hashtable(_) => matches!(
+            t,
+            "hashtable"
+                | "object"
+                | "collections.idictionary"
+                | "collections.icollection"
+                | "collections.ienumerable"
+        ),
         Value::SecureString(_) => matches!(t, "securestring" | "object"),
         Value::Certificate(_) => matches!(
             t,
@@ -767,7 +989,10 @@ fn is_type(value: &Value, type_name: &str) -> bool {
         Value::Enum(ty, _) => {
             t.eq_ignore_ascii_case(&ty.name) || matches!(t, "enum" | "valuetype" | "object")
         }
-        Value::Object(_) => matches!(t, "pscustomobject" | "psobject" | "object"),
+        Value::Object(o) => match &o.instance {
+            Some(i) => i.class.is_a(t) || matches!(t, "psobject" | "object"),
+            None => matches!(t, "pscustomobject" | "psobject" | "object"),
+        },
         Value::Null => false,
     }
 }

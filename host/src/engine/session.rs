@@ -16,8 +16,11 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::rc::Rc;
 
+mod classes;
 mod eval;
 mod pipeline;
+mod split;
+mod type_data;
 
 pub use eval::collapse;
 pub use pipeline::StreamTarget;
@@ -135,6 +138,12 @@ pub struct Session {
     pub(crate) depth: usize,
     /// Types the script defined (`enum`), by lowercase name.
     types: HashMap<String, Rc<crate::engine::value::EnumType>>,
+    /// Classes the script defined, by lowercase name.
+    classes: HashMap<String, Rc<crate::engine::class::ClassType>>,
+    /// Members `Update-TypeData` added, by lowercase type name.
+    type_data: HashMap<String, Vec<crate::engine::class::TypeMember>>,
+    /// Set while a class's ToString() runs to refresh how an instance prints.
+    refreshing_text: bool,
 }
 
 /// `$PSVersionTable`: the PowerShell language level certhost follows, and certhost's own.
@@ -180,12 +189,27 @@ impl Session {
             pending: Vec::new(),
             env_names: HashMap::new(),
             types: HashMap::new(),
+            classes: HashMap::new(),
+            refreshing_text: false,
+            type_data: HashMap::new(),
             depth: 0,
         };
         for command in commands {
             session.register(command);
         }
         session.set_variable("ErrorActionPreference", Value::String("Continue".into()));
+        // pwsh's defaults for the other preference variables.
+        for (name, value) in [
+            ("ConfirmPreference", "High"),
+            ("DebugPreference", "SilentlyContinue"),
+            ("VerbosePreference", "SilentlyContinue"),
+            ("WarningPreference", "Continue"),
+            ("ProgressPreference", "Continue"),
+        ] {
+            session.set_variable(name, Value::String(value.into()));
+        }
+        session.set_variable("WhatIfPreference", Value::Bool(false));
+        session.set_variable("FormatEnumerationLimit", Value::Int(4));
         session.set_variable(
             "InformationPreference",
             Value::String("SilentlyContinue".into()),
@@ -516,6 +540,7 @@ impl Session {
     /// reported and the next statement runs; a script-terminating one stops the script.
     fn run_statements(&mut self, script: &Script, sink: &mut OutputSink) -> Flow<()> {
         let traps = traps_of(script);
+        self.define_types_of(script)?;
         for statement in &script.statements {
             self.statement_failed = false;
             match self.statement(statement, sink) {

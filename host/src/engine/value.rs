@@ -12,6 +12,8 @@ use std::rc::Rc;
 pub struct PsObject {
     pub type_name: String,
     pub properties: RefCell<Vec<(String, Value)>>,
+    /// Set when the object is an instance of a script's class.
+    pub instance: Option<crate::engine::class::Instance>,
 }
 
 impl PsObject {
@@ -210,7 +212,7 @@ impl Value {
             Value::Float(f) => format_double(*f),
             Value::String(s) => s.clone(),
             Value::SecureString(_) => "System.Security.SecureString".into(),
-            Value::DateTime(t) => crate::clock::datetime_short(*t),
+            Value::DateTime(t) => crate::clock::datetime_invariant(*t),
             Value::Array(items) => items
                 .iter()
                 .map(Value::to_text)
@@ -222,6 +224,12 @@ impl Value {
                 c.info.subject, c.info.thumbprint
             ),
             Value::ScriptBlock(b) => b.text.clone(),
+            // An instance of a script's class: its ToString(), else its class's name.
+            Value::Object(o) if o.instance.is_some() => o
+                .instance
+                .as_ref()
+                .and_then(|i| i.text.borrow().clone())
+                .unwrap_or_else(|| o.type_name.clone()),
             Value::Object(o) if o.type_name == "ErrorRecord" => {
                 o.get("Message").map(|v| v.to_text()).unwrap_or_default()
             }
@@ -357,17 +365,23 @@ pub fn type_object(value: &Value) -> Value {
     let full = match value {
         Value::Object(o) if o.type_name == "RuntimeType" => "System.RuntimeType".to_string(),
         Value::Enum(ty, _) => ty.name.clone(),
+        Value::Object(o) if o.instance.is_some() => o.type_name.clone(),
         Value::Object(o) if o.type_name == "ErrorRecord" => {
             "System.Management.Automation.ErrorRecord".to_string()
         }
         other => other.type_name().to_string(),
     };
-    let name = full.rsplit('.').next().unwrap_or(&full).to_string();
+    type_object_named(&full)
+}
+
+/// The type object of a type known by its full name.
+pub fn type_object_named(full: &str) -> Value {
+    let name = full.rsplit('.').next().unwrap_or(full).to_string();
     Value::object(
         "RuntimeType",
         vec![
             ("Name".into(), Value::String(name)),
-            ("FullName".into(), Value::String(full.clone())),
+            ("FullName".into(), Value::String(full.to_string())),
             ("IsPublic".into(), Value::Bool(true)),
             ("IsSerial".into(), Value::Bool(true)),
         ],
@@ -382,12 +396,19 @@ impl Value {
                 .iter()
                 .map(|s| s.to_string())
                 .collect(),
-            Value::Object(o) => o
-                .properties
-                .borrow()
-                .iter()
-                .map(|(k, _)| k.clone())
-                .collect(),
+            Value::Object(o) => {
+                let hidden = |name: &str| {
+                    o.instance
+                        .as_ref()
+                        .is_some_and(|i| i.class.property(name).is_some_and(|p| p.hidden))
+                };
+                o.properties
+                    .borrow()
+                    .iter()
+                    .filter(|(k, _)| !hidden(k))
+                    .map(|(k, _)| k.clone())
+                    .collect()
+            }
             Value::Hashtable(_) => vec!["Name".into(), "Value".into()],
             _ => Vec::new(),
         }
@@ -398,6 +419,7 @@ impl Value {
         Value::Object(Rc::new(PsObject {
             type_name: type_name.into(),
             properties: RefCell::new(properties),
+            instance: None,
         }))
     }
 

@@ -216,12 +216,7 @@ pub use crate::clock::datetime_short;
 /// `Sunday, November 22, 2026 8:52:16 PM` (how a DateTime displays by itself).
 pub fn datetime_long(t: i64) -> String {
     let d = utc(t);
-    let (hour, ampm) = match d.hour() {
-        0 => (12, "AM"),
-        h @ 1..=11 => (h, "AM"),
-        12 => (12, "PM"),
-        h => (h - 12, "PM"),
-    };
+    let (hour, ampm) = crate::clock::twelve_hour(d.hour());
     format!(
         "{}, {} {}, {} {}:{:02}:{:02} {ampm}",
         d.weekday(),
@@ -244,6 +239,10 @@ mod tests {
             datetime_long(1_795_380_736),
             "Sunday, November 22, 2026 8:52:16 PM"
         );
-        assert_eq!(datetime_short(1_795_380_736), "11/22/2026 20:52:16");
+        assert_eq!(datetime_short(1_795_380_736), "11/22/2026 8:52:16 PM");
+        assert_eq!(
+            crate::clock::datetime_invariant(1_795_380_736),
+            "11/22/2026 20:52:16"
+        );
     }
 }

@@ -140,7 +140,12 @@ pub fn render_list(value: &Value, properties: &[String]) -> String {
     let mut out = String::new();
     for p in properties {
         let v = value.property(p).unwrap_or(Value::Null);
-        out.push_str(&format!("{p:<width$} : {}\n", cell(&v)));
+        // A value of several lines continues under its first line.
+        let text = match &v {
+            Value::String(s) => s.replace('\n', &format!("\n{:width$}   ", "")),
+            other => cell(other),
+        };
+        out.push_str(&format!("{p:<width$} : {text}\n"));
     }
     out
 }

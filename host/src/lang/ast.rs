@@ -36,6 +36,43 @@ pub struct EnumDefinition {
     pub members: Vec<(String, Option<Expr>)>,
 }
 
+/// A `class` definition.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClassDefinition {
+    pub name: String,
+    /// What follows `:`: a base class and interfaces (`Base, System.IComparable`).
+    pub bases: Vec<String>,
+    pub properties: Vec<PropertyDefinition>,
+    pub methods: Vec<MethodDefinition>,
+    pub constructors: Vec<MethodDefinition>,
+}
+
+/// `[hidden] [static] [type] $Name = default` in a class.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PropertyDefinition {
+    pub name: String,
+    /// Lowercase, as parameter types are.
+    pub type_name: Option<String>,
+    pub is_static: bool,
+    pub hidden: bool,
+    pub default: Option<Expr>,
+    pub validations: Vec<Validation>,
+}
+
+/// A method (`[type] Name(params) { }`) or constructor (`Name(params) : base(args) { }`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MethodDefinition {
+    pub name: String,
+    /// The return type, lowercase (`None` or `void`: returns nothing).
+    pub return_type: Option<String>,
+    pub is_static: bool,
+    pub hidden: bool,
+    pub parameters: Vec<ParameterDeclaration>,
+    /// A constructor's `: base(args)`.
+    pub base_arguments: Option<Vec<Expr>>,
+    pub body: Rc<ScriptBlock>,
+}
+
 /// `&&` or `||`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChainOp {
@@ -139,6 +176,8 @@ pub enum Statement {
     },
     /// `[Flags()] enum Name { A; B = 4 }`
     Enum(Rc<EnumDefinition>),
+    /// `class Name : Base { ... }`
+    Class(Rc<ClassDefinition>),
     /// `:label` before a loop.
     Labeled {
         label: String,
@@ -276,6 +315,26 @@ pub struct ParameterDeclaration {
     pub parameter_sets: Vec<String>,
     /// `[Parameter(ValueFromRemainingArguments)]`: takes the arguments no other does.
     pub from_remaining: bool,
+}
+
+impl ParameterDeclaration {
+    /// An untyped, optional, positional-by-order parameter with no attributes.
+    pub fn named(name: &str) -> Self {
+        ParameterDeclaration {
+            name: name.to_string(),
+            type_name: None,
+            default: None,
+            mandatory: false,
+            position: None,
+            from_pipeline: false,
+            from_pipeline_by_property_name: false,
+            accepted_values: Vec::new(),
+            aliases: Vec::new(),
+            validations: Vec::new(),
+            parameter_sets: Vec::new(),
+            from_remaining: false,
+        }
+    }
 }
 
 /// Comparison operators (each has a case-sensitive `-c` form).

@@ -11,6 +11,7 @@ use super::ast::*;
 use super::error::ParseError;
 use std::rc::Rc;
 
+mod classes;
 mod commands;
 mod expressions;
 mod statements;

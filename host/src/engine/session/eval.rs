@@ -224,6 +224,7 @@ impl Session {
                 Ok(())
             }
             Statement::Enum(definition) => self.define_enum(definition),
+            Statement::Class(definition) => self.define_class(definition),
             Statement::Labeled { label, statement } => {
                 self.labeled_statement(statement, Some(label), out)
             }
@@ -450,6 +451,8 @@ impl Session {
                     let Some(pattern) = &clause.pattern else {
                         continue;
                     };
+                    // A clause that set `$_` changes what the next clauses test.
+                    let value = self.variable("_");
                     let hit = match pattern {
                         Expr::ScriptBlock(b) => collapse(self.invoke_block(
                             b,
@@ -540,8 +543,17 @@ impl Session {
             }
             Expr::Member { target: base, name } => {
                 let holder = self.expr(base)?;
+                if self.set_instance_property(&holder, name, value.clone())? {
+                    return Ok(());
+                }
                 set_member(&holder, name, value)
             }
+            Expr::StaticMember { type_name, name } => match self.class_type(type_name) {
+                Some(class) => self.set_static_property(&class, name, value),
+                None => Err(script_error(format!(
+                    "Cannot set [{type_name}]::{name}: only the static properties of a script's class can be set."
+                ))),
+            },
             Expr::Index {
                 target: base,
                 index,
@@ -619,7 +631,12 @@ impl Session {
                 self.block(script, &mut values)?;
                 collapse(values)
             }
-            Expr::Paren(p) => collapse(self.pipeline(p)?),
+            // `(expression)` is the expression's value as it is (`(,$a)` stays an array
+            // holding $a); a pipeline's output is collapsed.
+            Expr::Paren(p) => match &p.elements[..] {
+                [PipelineElement::Expression(e)] => self.expr(e)?,
+                _ => collapse(self.pipeline(p)?),
+            },
             Expr::Hashtable(entries) => {
                 let mut out: Vec<(String, Value)> = Vec::new();
                 for (k, e) in entries {
@@ -639,7 +656,10 @@ impl Session {
             }
             Expr::Member { target, name } => {
                 let target = self.expr(target)?;
-                member(&target, name)
+                match self.type_member_value(&target, name)? {
+                    Some(v) => v,
+                    None => member(&target, name),
+                }
             }
             Expr::Ternary {
                 condition,
@@ -697,6 +717,44 @@ impl Session {
                 {
                     return Ok(collapse(self.invoke_block(b, None, args, true)?));
                 }
+                if let Some(v) = self.call_instance_method(&target, name, args.clone())? {
+                    return Ok(v);
+                }
+                if let Some(v) = self.call_type_method(&target, name, args.clone())? {
+                    return Ok(v);
+                }
+                // `$objects.Method()`: the method of each instance (member-access enumeration).
+                // (An array's own methods, such as ToString, are the array's.)
+                const ARRAY_METHODS: &[&str] = &[
+                    "tostring",
+                    "gettype",
+                    "equals",
+                    "gethashcode",
+                    "clone",
+                    "contains",
+                    "indexof",
+                    "copyto",
+                    "foreach",
+                    "where",
+                    "getenumerator",
+                ];
+                if let Value::Array(items) = &target
+                    && !items.is_empty()
+                    && !ARRAY_METHODS.contains(&name.to_ascii_lowercase().as_str())
+                    && items.iter().all(|i| {
+                        matches!(i, Value::Object(o) if o.instance.as_ref().is_some_and(|c| c.class.has_method(name)))
+                    })
+                {
+                    let mut results = Vec::new();
+                    for item in items {
+                        if let Some(v) = self.call_instance_method(item, name, args.clone())?
+                            && !matches!(v, Value::Null)
+                        {
+                            results.push(v);
+                        }
+                    }
+                    return Ok(collapse(results));
+                }
                 if let Some(v) = self.intrinsic_method(&target, name, &args)? {
                     return Ok(v);
                 }
@@ -717,6 +775,10 @@ impl Session {
                     return Ok(Value::Bool(v & flag == flag));
                 }
                 crate::engine::methods::call(&target, name, &args).map_err(script_error)?
+            }
+            Expr::StaticMember { type_name, name } if self.class_type(type_name).is_some() => {
+                let class = self.class_type(type_name).expect("checked by the guard");
+                self.static_property(&class, name)?
             }
             Expr::StaticMember { type_name, name } => match self.enum_type(type_name) {
                 Some(ty) => {
@@ -746,6 +808,9 @@ impl Session {
                     .iter()
                     .map(|a| self.expr(a))
                     .collect::<Flow<_>>()?;
+                if let Some(class) = self.class_type(type_name) {
+                    return self.call_static_method(&class, name, args);
+                }
                 // [enum]::GetNames([T]), [enum]::GetValues([T]), [enum]::Parse([T], 'A')
                 let enum_class = matches!(
                     type_name.to_ascii_lowercase().as_str(),
@@ -809,6 +874,14 @@ impl Session {
             Expr::Binary { op, left, right } => {
                 let l = self.expr(left)?;
                 let r = self.expr(right)?;
+                if let Some(v) = self.class_operator(*op, &l, &r)? {
+                    return Ok(v);
+                }
+                if matches!(op, BinaryOp::Split { .. })
+                    && let Some(v) = self.split_by_block(&l, &r)?
+                {
+                    return Ok(v);
+                }
                 operators::binary(*op, l, r).map_err(script_error)?
             }
             Expr::Unary { op, operand } => {
@@ -837,7 +910,10 @@ impl Session {
                 let v = self.expr(operand)?;
                 self.convert(type_name, v)?
             }
-            Expr::TypeLiteral(t) => Value::String(t.clone()),
+            Expr::TypeLiteral(t) => match self.class_type(t) {
+                Some(class) => crate::engine::value::type_object_named(class.name()),
+                None => Value::String(t.clone()),
+            },
         })
     }
 }
@@ -1079,7 +1155,7 @@ fn enum_method(ty: &Rc<EnumType>, name: &str, args: &[Value]) -> Flow<Value> {
 impl Session {
     /// Registers a script's enum: members numbered from 0 (or after the previous one),
     /// or as given.
-    fn define_enum(&mut self, definition: &EnumDefinition) -> Flow<()> {
+    pub(super) fn define_enum(&mut self, definition: &EnumDefinition) -> Flow<()> {
         let mut members = Vec::new();
         let mut next = 0i64;
         for (name, value) in &definition.members {
@@ -1108,7 +1184,21 @@ impl Session {
     }
 
     /// A value as the type `type_name` (a script's enum, or a .NET type certhost knows).
-    pub(crate) fn convert(&self, type_name: &str, value: Value) -> Flow<Value> {
+    pub(crate) fn convert(&mut self, type_name: &str, value: Value) -> Flow<Value> {
+        if let Some(class) = self.class_type(type_name) {
+            return self.class_from(&class, value);
+        }
+        if let Some(element) = type_name.strip_suffix("[]")
+            && (self.enum_type(element).is_some() || self.class_type(element).is_some())
+        {
+            return Ok(Value::Array(
+                value
+                    .into_items_keep()
+                    .into_iter()
+                    .map(|v| self.convert(element, v))
+                    .collect::<Flow<Vec<_>>>()?,
+            ));
+        }
         let Some(ty) = self.enum_type(type_name) else {
             return operators::cast(type_name, value).map_err(script_error);
         };

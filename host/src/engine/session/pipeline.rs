@@ -623,6 +623,9 @@ impl Session {
         }
         let items = match self.expr(e)? {
             Value::Array(items) => items,
+            // A method that returns nothing (`$h.Add(k, v)`, a `[void]` method) writes
+            // nothing, not $null.
+            Value::Null if matches!(e, Expr::MethodCall { .. }) => Vec::new(),
             // `$null | ...` sends $null once, as PowerShell does.
             other => vec![other],
         };
@@ -1099,7 +1102,7 @@ impl Session {
     }
 
     /// The `[Validate...]` attributes of a parameter, checked against the value given.
-    fn validate_parameter(
+    pub(super) fn validate_parameter(
         &mut self,
         p: &ParameterDeclaration,
         value: &Value,

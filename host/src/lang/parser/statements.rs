@@ -38,7 +38,7 @@ impl Parser<'_> {
         const KEYWORDS: &[&str] = &[
             "if", "elseif", "else", "foreach", "for", "while", "do", "until", "switch", "function",
             "filter", "try", "catch", "finally", "throw", "return", "break", "continue", "exit",
-            "param", "in", "default", "trap", "enum",
+            "param", "in", "default", "trap", "enum", "class",
         ];
         let word: String = self
             .rest()
@@ -145,6 +145,9 @@ impl Parser<'_> {
         if let Some(definition) = self.enum_definition()? {
             return Ok(definition);
         }
+        if let Some(definition) = self.class_definition()? {
+            return Ok(definition);
+        }
         if let Some(assignment) = self.assignment()? {
             return Ok(assignment);
         }
@@ -199,6 +202,21 @@ impl Parser<'_> {
                     while self.peek() == Some('[') {
                         casts.push(self.type_name()?);
                         self.skip_inline()?;
+                    }
+                    // `[Class]::Property = value`
+                    if casts.len() == 1 && self.rest().starts_with("::") {
+                        self.pos = start;
+                        let target = self.unary()?;
+                        if !matches!(
+                            target,
+                            Expr::StaticMember { .. } | Expr::Member { .. } | Expr::Index { .. }
+                        ) {
+                            self.pos = start;
+                            return Ok(None);
+                        }
+                        targets.push(target);
+                        self.skip_inline()?;
+                        break;
                     }
                     if self.peek() != Some('$') {
                         self.pos = start;
@@ -260,7 +278,15 @@ impl Parser<'_> {
             let delta = if self.rest().starts_with('+') { 1 } else { -1 };
             self.pos += 2;
             if self.at_statement_end_after_inline()? {
-                return Ok(Some(increment(targets.remove(0), delta, span(self))));
+                // As a value (`$c = $a++`, `($a++)`) it gives the value before.
+                return Ok(Some(Statement::Pipeline(Pipeline::of(
+                    Expr::IncDec {
+                        target: Box::new(targets.remove(0)),
+                        delta,
+                        prefix: false,
+                    },
+                    span(self),
+                ))));
             }
         }
         self.pos = start;
@@ -721,20 +747,7 @@ impl Parser<'_> {
             if self.eat(close) {
                 return Ok(list);
             }
-            let mut decl = ParameterDeclaration {
-                name: String::new(),
-                type_name: None,
-                default: None,
-                mandatory: false,
-                position: None,
-                from_pipeline: false,
-                from_pipeline_by_property_name: false,
-                accepted_values: Vec::new(),
-                aliases: Vec::new(),
-                validations: Vec::new(),
-                parameter_sets: Vec::new(),
-                from_remaining: false,
-            };
+            let mut decl = ParameterDeclaration::named("");
             while self.peek() == Some('[') {
                 let attribute_start = self.pos + 1;
                 let text = self.type_name()?;
@@ -765,7 +778,7 @@ impl Parser<'_> {
 
     /// One `[...]` before a parameter: `Parameter(...)`, `Alias(...)`, a validation
     /// attribute, or the parameter's type.
-    fn attribute(
+    pub(super) fn attribute(
         &mut self,
         decl: &mut ParameterDeclaration,
         text: &str,

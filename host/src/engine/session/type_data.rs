@@ -1,0 +1,165 @@
+//! Members added to a type with `Update-TypeData`: script properties (a getter and
+//! an optional setter), alias properties and script methods, on a script's classes and
+//! enums. A class instance keeps its script properties' values as properties, re-read
+//! after every change made through the instance, so it prints with them.
+
+use super::*;
+use crate::engine::class::{ClassType, TypeMember};
+
+impl Session {
+    /// Adds (or replaces) a member of the type `type_name`.
+    pub fn add_type_member(&mut self, type_name: &str, member: TypeMember) {
+        let members = self
+            .type_data
+            .entry(type_name.trim_matches(['[', ']']).to_ascii_lowercase())
+            .or_default();
+        members.retain(|m| !m.name().eq_ignore_ascii_case(member.name()));
+        members.push(member);
+    }
+
+    /// The members added to the value's type (a class's and its bases', or an enum's).
+    fn type_members_of(&self, value: &Value) -> Vec<TypeMember> {
+        let names: Vec<String> = match value {
+            Value::Object(o) => match &o.instance {
+                Some(i) => i
+                    .class
+                    .chain()
+                    .iter()
+                    .map(|c| c.name().to_string())
+                    .collect(),
+                None => return Vec::new(),
+            },
+            Value::Enum(ty, _) => vec![ty.name.clone()],
+            _ => return Vec::new(),
+        };
+        names
+            .iter()
+            .filter_map(|n| self.type_data.get(&n.to_ascii_lowercase()))
+            .flatten()
+            .cloned()
+            .collect()
+    }
+
+    pub(super) fn type_member(&self, value: &Value, name: &str) -> Option<TypeMember> {
+        self.type_members_of(value)
+            .into_iter()
+            .find(|m| m.name().eq_ignore_ascii_case(name))
+    }
+
+    /// The names of a class's script properties, which its instances show first.
+    pub(super) fn computed_properties(&self, class: &Rc<ClassType>) -> Vec<String> {
+        class
+            .chain()
+            .iter()
+            .filter_map(|c| self.type_data.get(&c.name().to_ascii_lowercase()))
+            .flatten()
+            .filter_map(|m| match m {
+                TypeMember::Script { name, .. } => Some(name.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Runs a member's script block with `$this` (and `$args`); its output is the result.
+    fn run_member_script(
+        &mut self,
+        block: &ScriptBlock,
+        this: &Value,
+        args: Vec<Value>,
+    ) -> Flow<Value> {
+        self.enter_call()?;
+        self.push_scope();
+        self.set_variable("this", this.clone());
+        self.set_variable("args", Value::Array(args));
+        let mut out = Vec::new();
+        let result = match self.block(&block.body, &mut out) {
+            Ok(()) => Ok(collapse(out)),
+            Err(Interrupt::Return(values)) => {
+                out.extend(values);
+                Ok(collapse(out))
+            }
+            Err(other) => Err(other),
+        };
+        self.pop_scope();
+        self.depth -= 1;
+        result
+    }
+
+    /// `value.Name` when `Name` is an added member: an alias's property, or (for a
+    /// value that does not keep it) a script property's getter.
+    pub(super) fn type_member_value(&mut self, value: &Value, name: &str) -> Flow<Option<Value>> {
+        match self.type_member(value, name) {
+            Some(TypeMember::Alias { target, .. }) => Ok(Some(eval::member(value, &target))),
+            Some(TypeMember::Script { getter, .. }) => {
+                // A class instance keeps the value it last computed.
+                if let Value::Object(o) = value
+                    && let Some(v) = o.get(name)
+                {
+                    return Ok(Some(v));
+                }
+                self.run_member_script(&getter, value, Vec::new()).map(Some)
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// `value.Name = x` when `Name` is an added member: the alias's property, or the
+    /// script property's setter. False when it is not one.
+    pub(super) fn set_type_member(
+        &mut self,
+        holder: &Value,
+        name: &str,
+        value: Value,
+    ) -> Flow<bool> {
+        match self.type_member(holder, name) {
+            Some(TypeMember::Alias { target, .. }) => {
+                self.set_instance_property(holder, &target, value)?;
+                Ok(true)
+            }
+            Some(TypeMember::Script { setter, .. }) => match setter {
+                Some(setter) => {
+                    self.run_member_script(&setter, holder, vec![value])?;
+                    Ok(true)
+                }
+                None => Err(script_error(format!(
+                    "Set accessor for property \"{name}\" is unavailable."
+                ))),
+            },
+            _ => Ok(false),
+        }
+    }
+
+    /// `value.Name(args)` when `Name` is an added script method.
+    pub(super) fn call_type_method(
+        &mut self,
+        value: &Value,
+        name: &str,
+        args: Vec<Value>,
+    ) -> Flow<Option<Value>> {
+        match self.type_member(value, name) {
+            Some(TypeMember::Method { body, .. }) => {
+                self.run_member_script(&body, value, args).map(Some)
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// Re-reads an instance's script properties into the object.
+    pub(super) fn refresh_computed(&mut self, this: &Value, class: &Rc<ClassType>) {
+        let Value::Object(object) = this else {
+            return;
+        };
+        for member in self.type_members_of(this) {
+            if let TypeMember::Script { name, getter, .. } = member {
+                // A getter that fails leaves the property empty, as pwsh shows it.
+                let value = self
+                    .run_member_script(&getter, this, Vec::new())
+                    .unwrap_or(Value::Null);
+                if !object.set(&name, value.clone()) {
+                    object.properties.borrow_mut().insert(0, (name, value));
+                }
+            }
+        }
+        let _ = class;
+    }
+}
