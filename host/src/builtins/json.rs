@@ -36,6 +36,7 @@ pub(crate) fn to_json(v: &Value, depth: i64) -> Json {
         Value::SecureString(_) => Json::Object(Map::new()),
         Value::TimeSpan(_) | Value::ScriptBlock(_) => Json::String(v.to_text()),
         Value::Enum(_, n) => Json::from(*n),
+        Value::List(_) | Value::Enumerator(_) => to_json(&v.clone().unlisted(), depth),
         Value::Array(items) => Json::Array(
             items
                 .iter()

@@ -62,7 +62,7 @@ impl Matcher {
             .regex
             .captures_iter(line)
             .take(if all { usize::MAX } else { 1 })
-            .map(|captures| match_object(&captures, &names))
+            .map(|captures| crate::engine::operators::match_object(&captures, &names))
             .collect();
         if found.is_empty() != self.not_match {
             return None;
@@ -86,58 +86,6 @@ impl Matcher {
             ],
         ))
     }
-}
-
-/// One match as .NET's Match: Value, Index, Length, and Groups (0 the whole match,
-/// then each group by number or name).
-fn match_object(captures: &regex::Captures, names: &[Option<&str>]) -> Value {
-    let group = |i: usize| {
-        let m = captures.get(i);
-        let name = names
-            .get(i)
-            .copied()
-            .flatten()
-            .map(str::to_string)
-            .unwrap_or_else(|| i.to_string());
-        Value::object(
-            "Group",
-            vec![
-                ("Name".into(), Value::String(name)),
-                ("Success".into(), Value::Bool(m.is_some())),
-                (
-                    "Value".into(),
-                    Value::String(m.map(|m| m.as_str().to_string()).unwrap_or_default()),
-                ),
-                (
-                    "Index".into(),
-                    Value::Int(m.map_or(0, |m| m.start() as i64)),
-                ),
-                ("Length".into(), Value::Int(m.map_or(0, |m| m.len() as i64))),
-            ],
-        )
-    };
-    let whole = captures.get(0);
-    Value::object(
-        "Match",
-        vec![
-            (
-                "Value".into(),
-                Value::String(whole.map(|m| m.as_str().to_string()).unwrap_or_default()),
-            ),
-            (
-                "Index".into(),
-                Value::Int(whole.map_or(0, |m| m.start() as i64)),
-            ),
-            (
-                "Length".into(),
-                Value::Int(whole.map_or(0, |m| m.len() as i64)),
-            ),
-            (
-                "Groups".into(),
-                Value::Array((0..captures.len()).map(group).collect()),
-            ),
-        ],
-    )
 }
 
 pub fn select_string() -> Builtin {

@@ -286,7 +286,8 @@ fn set(
     p: &ParameterInfo,
     value: Value,
 ) -> Result<(), CommandError> {
-    let converted = to_parameter_type(value, p.type_).map_err(|e| {
+    // A cmdlet sees a list as the array of its items.
+    let converted = to_parameter_type(value.unlisted(), p.type_).map_err(|e| {
         let reason = e
             .reason
             .map(|r| format!(" Error: \"{r}\""))

@@ -68,6 +68,12 @@ pub fn call(target: &Value, name: &str, args: &[Value]) -> Result<Value, String>
             Ok(Value::String(format_datetime(*t, &arg_text(args, 0))))
         }
         (Value::Array(_), "tostring") => Ok(Value::String("System.Object[]".into())),
+        (Value::List(list), m) if m != "gettype" => list_method(list, &lower, name, args),
+        (Value::Enumerator(e), "movenext") => Ok(Value::Bool(e.move_next())),
+        (Value::Enumerator(e), "reset") => {
+            e.reset();
+            Ok(Value::Null)
+        }
         (_, "tostring") if args.is_empty() => Ok(Value::String(target.to_text())),
         // `(2.5).ToString('F2')`, `(2.5).ToString('F2', $culture)`: .NET format strings.
         (Value::Int(_) | Value::Float(_), "tostring") => Ok(Value::String(
@@ -187,6 +193,116 @@ pub fn call(target: &Value, name: &str, args: &[Value]) -> Result<Value, String>
         ))),
         _ => Err(no_method(target, name)),
     }
+}
+
+/// The methods of a `List[T]` or `ArrayList`, which change it in place.
+fn list_method(
+    list: &crate::engine::value::ListObject,
+    lower: &str,
+    name: &str,
+    args: &[Value],
+) -> Result<Value, String> {
+    let item = |i: usize| -> Result<Value, String> {
+        let v = args.get(i).cloned().unwrap_or(Value::Null);
+        match list.element.as_deref() {
+            Some(e) if !matches!(e, "object" | "psobject") => super::operators::cast(e, v),
+            _ => Ok(v),
+        }
+    };
+    let index = |i: usize| -> Result<usize, String> {
+        let n = arg_int(args, i, name)?;
+        usize::try_from(n).map_err(|_| {
+            format!("Index {n} is out of range: an index must be 0 or more and less than the size of the collection.")
+        })
+    };
+    let position = |v: &Value| list.items.borrow().iter().position(|x| equals(x, v, true));
+    let out_of_range = |i: usize, len: usize| {
+        format!(
+            "Index {i} is out of range: the list has {len} items (0 to {}).",
+            len.saturating_sub(1)
+        )
+    };
+    Ok(match lower {
+        "add" => {
+            let v = item(0)?;
+            let mut items = list.items.borrow_mut();
+            items.push(v);
+            // ArrayList.Add returns the new item's index (hence `$null = $list.Add(x)`).
+            if list.is_array_list() {
+                Value::Int(items.len() as i64 - 1)
+            } else {
+                Value::Null
+            }
+        }
+        "addrange" => {
+            let values = args.first().cloned().unwrap_or(Value::Null).into_items();
+            let converted = values
+                .into_iter()
+                .map(|v| match list.element.as_deref() {
+                    Some(e) if !matches!(e, "object" | "psobject") => super::operators::cast(e, v),
+                    _ => Ok(v),
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            list.items.borrow_mut().extend(converted);
+            Value::Null
+        }
+        "insert" => {
+            let (at, v) = (index(0)?, item(1)?);
+            let mut items = list.items.borrow_mut();
+            if at > items.len() {
+                return Err(out_of_range(at, items.len()));
+            }
+            items.insert(at, v);
+            Value::Null
+        }
+        "remove" => {
+            let v = item(0)?;
+            let found = position(&v);
+            if let Some(i) = found {
+                list.items.borrow_mut().remove(i);
+            }
+            // List[T].Remove says whether it removed; ArrayList.Remove returns nothing.
+            if list.is_array_list() {
+                Value::Null
+            } else {
+                Value::Bool(found.is_some())
+            }
+        }
+        "removeat" => {
+            let at = index(0)?;
+            let mut items = list.items.borrow_mut();
+            if at >= items.len() {
+                return Err(out_of_range(at, items.len()));
+            }
+            items.remove(at);
+            Value::Null
+        }
+        "clear" => {
+            list.items.borrow_mut().clear();
+            Value::Null
+        }
+        "contains" => Value::Bool(position(&item(0)?).is_some()),
+        "indexof" => Value::Int(position(&item(0)?).map(|i| i as i64).unwrap_or(-1)),
+        "toarray" => Value::Array(list.items.borrow().clone()),
+        "reverse" => {
+            list.items.borrow_mut().reverse();
+            Value::Null
+        }
+        "sort" => {
+            list.items.borrow_mut().sort_by(|a, b| {
+                super::operators::order(a, b, false).unwrap_or(std::cmp::Ordering::Equal)
+            });
+            Value::Null
+        }
+        "tostring" => Value::String(list.full_name.clone()),
+        "equals" => Value::Bool(false),
+        _ => {
+            return Err(format!(
+                "Method invocation failed because [{}] does not contain a method named '{name}'.",
+                list.full_name
+            ));
+        }
+    })
 }
 
 /// What .NET's `Regex.Escape` gives: metacharacters and white space escaped (`]` and
@@ -453,14 +569,16 @@ pub fn static_member(type_name: &str, name: &str, args: Option<&[Value]>) -> Res
             };
             Value::credential(&arg_text(args, 0), password)
         }
-        (
-            "collections.arraylist"
-            | "collections.generic.list[string]"
-            | "collections.generic.list[int]"
-            | "collections.generic.list[object]"
-            | "collections.generic.list[psobject]",
-            "new",
-        ) => Value::Array(Vec::new()),
+        // `[List[string]]::new()`, `::new(capacity)`, `::new($items)`.
+        (list, "new") if super::operators::generic_list_type(list).is_some() => {
+            let (array_list, element) =
+                super::operators::generic_list_type(list).expect("checked by the guard");
+            let initial = match args.first() {
+                None | Some(Value::Int(_)) => Value::Null,
+                Some(items) => items.clone(),
+            };
+            super::operators::new_list(array_list, element.as_deref(), initial)?
+        }
         ("collections.hashtable" | "hashtable", "new") => Value::hashtable(Vec::new()),
         ("text.stringbuilder", "new") => Value::String(arg_text(args, 0)),
         _ => {

@@ -127,6 +127,33 @@ fn arithmetic(op: &str, a: Number, b: Number) -> Result<Value, String> {
 /// `left op right` for every binary operator except `-and`/`-or` (which short-circuit
 /// in the evaluator) and `-match` (which also sets `$Matches`, see [`regex_match`]).
 pub fn binary(op: BinaryOp, left: Value, right: Value) -> Result<Value, String> {
+    let (left, right) = (left.unlisted(), right.unlisted());
+    // Arithmetic and bitwise operators on an enum value give a value of that enum
+    // (`[Flags]::A + [Flags]::B` is `A, B`).
+    if let Value::Enum(ty, a) = &left
+        && matches!(
+            op,
+            BinaryOp::Add
+                | BinaryOp::Subtract
+                | BinaryOp::BitAnd
+                | BinaryOp::BitOr
+                | BinaryOp::BitXor
+        )
+        && let Some(b) = match &right {
+            Value::Enum(_, b) => Some(*b),
+            Value::String(s) => ty.parse(s),
+            other => to_number(other).map(|n| n.as_int()),
+        }
+    {
+        let result = match op {
+            BinaryOp::Add => a.wrapping_add(b),
+            BinaryOp::Subtract => a.wrapping_sub(b),
+            BinaryOp::BitAnd => a & b,
+            BinaryOp::BitOr => a | b,
+            _ => a ^ b,
+        };
+        return Ok(Value::Enum(ty.clone(), result));
+    }
     match op {
         BinaryOp::Add => add(left, right),
         BinaryOp::Subtract => match (&left, &right) {
@@ -355,6 +382,8 @@ impl Value {
     pub fn into_items_keep(self) -> Vec<Value> {
         match self {
             Value::Array(a) => a,
+            Value::List(l) => l.items.borrow().clone(),
+            Value::Enumerator(e) => e.take_rest(),
             other => vec![other],
         }
     }
@@ -377,6 +406,20 @@ pub fn equals(left: &Value, right: &Value, case_sensitive: bool) -> bool {
         (Value::Enum(_, v), other) => to_number(other).is_some_and(|n| n.as_int() == *v),
         (Value::Null, r) => matches!(r, Value::Null),
         (_, Value::Null) => false,
+        // A type (`$x.GetType()`) equals a type literal naming it (`[int32]`, `[string]`).
+        (Value::Object(o), r) if o.type_name == "RuntimeType" => {
+            let name = |v: &Value| {
+                let full = match v {
+                    Value::Object(t) if t.type_name == "RuntimeType" => {
+                        t.get("FullName").map(|f| f.to_text()).unwrap_or_default()
+                    }
+                    other => dotnet_type_name(&other.to_text()),
+                };
+                let lower = full.to_ascii_lowercase();
+                lower.strip_prefix("system.").unwrap_or(&lower).to_string()
+            };
+            name(left) == name(r)
+        }
         // An instance of a script's class is equal only to itself (unless its class
         // defines Equals, which the session calls).
         (Value::Object(a), r) if a.instance.is_some() => {
@@ -663,6 +706,63 @@ fn dotnet_pattern(pattern: &str) -> String {
     out
 }
 
+/// A pattern compiled as PowerShell's operators compile it (.NET syntax translated).
+pub fn compiled_regex(pattern: &str, cs: bool) -> Result<regex::Regex, String> {
+    regex(pattern, cs)
+}
+
+/// One match as .NET's Match: Value, Index, Length, and Groups (0 the whole match,
+/// then each group by number or name).
+pub fn match_object(captures: &regex::Captures, names: &[Option<&str>]) -> Value {
+    let group = |i: usize| {
+        let m = captures.get(i);
+        let name = names
+            .get(i)
+            .copied()
+            .flatten()
+            .map(str::to_string)
+            .unwrap_or_else(|| i.to_string());
+        Value::object(
+            "Group",
+            vec![
+                ("Name".into(), Value::String(name)),
+                ("Success".into(), Value::Bool(m.is_some())),
+                (
+                    "Value".into(),
+                    Value::String(m.map(|m| m.as_str().to_string()).unwrap_or_default()),
+                ),
+                (
+                    "Index".into(),
+                    Value::Int(m.map_or(0, |m| m.start() as i64)),
+                ),
+                ("Length".into(), Value::Int(m.map_or(0, |m| m.len() as i64))),
+            ],
+        )
+    };
+    let whole = captures.get(0);
+    Value::object(
+        "Match",
+        vec![
+            (
+                "Value".into(),
+                Value::String(whole.map(|m| m.as_str().to_string()).unwrap_or_default()),
+            ),
+            (
+                "Index".into(),
+                Value::Int(whole.map_or(0, |m| m.start() as i64)),
+            ),
+            (
+                "Length".into(),
+                Value::Int(whole.map_or(0, |m| m.len() as i64)),
+            ),
+            (
+                "Groups".into(),
+                Value::Array((0..captures.len()).map(group).collect()),
+            ),
+        ],
+    )
+}
+
 fn regex(pattern: &str, cs: bool) -> Result<regex::Regex, String> {
     regex::RegexBuilder::new(&dotnet_pattern(pattern))
         .case_insensitive(!cs)
@@ -779,7 +879,55 @@ pub fn format_value(value: &Value, fmt: &str) -> String {
         "X" => format!("{:0width$X}", n.f() as i64, width = digits.unwrap_or(0)),
         "x" => format!("{:0width$x}", n.f() as i64, width = digits.unwrap_or(0)),
         "P" | "p" => format!("{:.*} %", digits.unwrap_or(2), n.f() * 100.0),
+        _ if fmt.contains(['0', '#']) => custom_number(n.f(), fmt),
         _ => value.to_text(),
+    }
+}
+
+/// A custom .NET numeric format: `0` a digit always shown, `#` a digit shown when
+/// significant, `.` the decimal point, `,` between digits groups thousands; other
+/// characters are copied (`'00'` → `07`, `'#,##0.00'` → `1,234.50`).
+fn custom_number(x: f64, fmt: &str) -> String {
+    let (int_fmt, frac_fmt) = fmt.split_once('.').unwrap_or((fmt, ""));
+    let frac_places = frac_fmt.chars().filter(|c| matches!(c, '0' | '#')).count();
+    let required_frac = frac_fmt.chars().filter(|c| *c == '0').count();
+    let rounded = format!("{:.*}", frac_places, x.abs());
+    let (int_digits, frac_digits) = rounded.split_once('.').unwrap_or((&rounded, ""));
+    let min_int = int_fmt.chars().filter(|c| *c == '0').count();
+    let mut int_digits = int_digits.trim_start_matches('0').to_string();
+    while int_digits.len() < min_int {
+        int_digits.insert(0, '0');
+    }
+    if int_fmt.contains(',') {
+        int_digits = group_thousands(&int_digits);
+    }
+    // Literal text before the first placeholder (`'#'` prefixes, currency signs).
+    let prefix: String = int_fmt
+        .chars()
+        .take_while(|c| !matches!(c, '0' | '#' | ','))
+        .collect();
+    let mut frac = frac_digits.to_string();
+    while frac.len() > required_frac && frac.ends_with('0') {
+        frac.pop();
+    }
+    let suffix: String = frac_fmt
+        .chars()
+        .skip_while(|c| matches!(c, '0' | '#'))
+        .collect();
+    let sign = if x < 0.0
+        && (int_digits
+            .chars()
+            .chain(frac.chars())
+            .any(|c| c != '0' && c != ','))
+    {
+        "-"
+    } else {
+        ""
+    };
+    if frac.is_empty() {
+        format!("{sign}{prefix}{int_digits}{suffix}")
+    } else {
+        format!("{sign}{prefix}{int_digits}.{frac}{suffix}")
     }
 }
 
@@ -809,6 +957,17 @@ fn group_thousands(number: &str) -> String {
 pub fn cast(type_name: &str, value: Value) -> Result<Value, String> {
     let t = type_name.trim().to_ascii_lowercase();
     let t = t.strip_prefix("system.").unwrap_or(&t).to_string();
+    if let Some((array_list, element)) = generic_list_type(&t) {
+        // A list of this type already is one; anything else gives a new list.
+        if let Value::List(l) = &value
+            && l.is_array_list() == array_list
+            && l.element == element
+        {
+            return Ok(value);
+        }
+        return new_list(array_list, element.as_deref(), value.unlisted());
+    }
+    let value = value.unlisted();
     let fail = |v: &Value| {
         format!(
             "Cannot convert value \"{}\" to type \"{type_name}\".",
@@ -948,6 +1107,74 @@ pub fn cast(type_name: &str, value: Value) -> Result<Value, String> {
     })
 }
 
+/// `List[string]`, `System.Collections.Generic.List[int]` (lowercase, without
+/// `system.`): `(false, Some(element))`; `ArrayList`: `(true, None)`.
+pub fn generic_list_type(t: &str) -> Option<(bool, Option<String>)> {
+    let t = t.strip_prefix("system.").unwrap_or(t);
+    if matches!(t, "collections.arraylist" | "arraylist") {
+        return Some((true, None));
+    }
+    let inner = t
+        .strip_prefix("collections.generic.list[")
+        .or_else(|| t.strip_prefix("list["))?
+        .strip_suffix(']')?
+        .trim();
+    let element = inner.strip_prefix("system.").unwrap_or(inner);
+    let element = element.trim_start_matches('[').trim_end_matches(']');
+    Some((false, Some(element.to_string())))
+}
+
+/// A .NET type's full name for a type written in a script (`string` → `System.String`).
+pub fn dotnet_type_name(t: &str) -> String {
+    let lower = t.to_ascii_lowercase();
+    let lower = lower.strip_prefix("system.").unwrap_or(&lower);
+    match lower {
+        "string" => "System.String".into(),
+        "int" | "int32" => "System.Int32".into(),
+        "long" | "int64" => "System.Int64".into(),
+        "double" => "System.Double".into(),
+        "float" | "single" => "System.Single".into(),
+        "bool" | "boolean" => "System.Boolean".into(),
+        "datetime" => "System.DateTime".into(),
+        "object" | "psobject" => "System.Object".into(),
+        "char" => "System.Char".into(),
+        "byte" => "System.Byte".into(),
+        "decimal" => "System.Decimal".into(),
+        _ => t.to_string(),
+    }
+}
+
+/// A new list of `value`'s items (`[List[int]]@(1, 2)`, `[ArrayList]$items`), each
+/// converted to the element type.
+pub fn new_list(array_list: bool, element: Option<&str>, value: Value) -> Result<Value, String> {
+    let items = match value {
+        Value::Null => Vec::new(),
+        other => other.into_items_keep(),
+    };
+    let items = match element {
+        Some(e) if !matches!(e, "object" | "psobject") => items
+            .into_iter()
+            .map(|v| cast(e, v))
+            .collect::<Result<Vec<_>, _>>()?,
+        _ => items,
+    };
+    let full_name = if array_list {
+        "System.Collections.ArrayList".to_string()
+    } else {
+        format!(
+            "System.Collections.Generic.List`1[{}]",
+            dotnet_type_name(element.unwrap_or("object"))
+        )
+    };
+    Ok(Value::List(std::rc::Rc::new(
+        crate::engine::value::ListObject {
+            full_name,
+            element: element.map(str::to_string),
+            items: std::cell::RefCell::new(items),
+        },
+    )))
+}
+
 pub fn is_type(value: &Value, type_name: &str) -> bool {
     let t = type_name.to_ascii_lowercase();
     let t = t.strip_prefix("system.").unwrap_or(&t);
@@ -956,6 +1183,22 @@ pub fn is_type(value: &Value, type_name: &str) -> bool {
             matches!(t, "int" | "int32" | "valuetype" | "object")
         }
         Value::Int(_) => matches!(t, "int64" | "long" | "valuetype" | "object"),
+        Value::Enumerator(_) => matches!(t, "collections.ienumerator" | "object"),
+        Value::List(l) => {
+            let full = l.full_name.to_ascii_lowercase();
+            let full = full.strip_prefix("system.").unwrap_or(&full);
+            full == t
+                || generic_list_type(t).is_some_and(|(array_list, element)| {
+                    array_list == l.is_array_list() && element.as_deref() == l.element.as_deref()
+                })
+                || matches!(
+                    t,
+                    "object"
+                        | "collections.ilist"
+                        | "collections.icollection"
+                        | "collections.ienumerable"
+                )
+        }
         Value::Float(_) => matches!(t, "double" | "valuetype" | "object"),
         Value::String(_) => matches!(t, "string" | "object"),
         Value::Bool(_) => matches!(t, "bool" | "boolean" | "object"),

@@ -19,7 +19,8 @@ use std::rc::Rc;
 mod classes;
 mod eval;
 mod pipeline;
-mod split;
+mod references;
+mod script_operators;
 mod type_data;
 
 pub use eval::collapse;
@@ -140,6 +141,8 @@ pub struct Session {
     types: HashMap<String, Rc<crate::engine::value::EnumType>>,
     /// Classes the script defined, by lowercase name.
     classes: HashMap<String, Rc<crate::engine::class::ClassType>>,
+    /// `[ref]$var` references: the object, and the scope and name of its variable.
+    references: Vec<(std::rc::Weak<crate::engine::PsObject>, usize, String)>,
     /// Members `Update-TypeData` added, by lowercase type name.
     type_data: HashMap<String, Vec<crate::engine::class::TypeMember>>,
     /// Set while a class's ToString() runs to refresh how an instance prints.
@@ -192,6 +195,7 @@ impl Session {
             classes: HashMap::new(),
             refreshing_text: false,
             type_data: HashMap::new(),
+            references: Vec::new(),
             depth: 0,
         };
         for command in commands {
@@ -312,6 +316,16 @@ impl Session {
         };
         self.set_variable(name, value);
         Ok(())
+    }
+
+    /// The type a variable was declared with (`[int[]]$a = ...`), lowercase.
+    pub fn variable_type(&self, name: &str) -> Option<String> {
+        let key = Self::key(name);
+        self.scopes
+            .iter()
+            .rev()
+            .find(|s| s.vars.contains_key(&key))
+            .and_then(|s| s.types.get(&key).cloned())
     }
 
     /// Environment variables set in the session (`$env:X = ...`; `None`: removed), for

@@ -80,10 +80,23 @@ pub struct EnumType {
 }
 
 impl EnumType {
+    /// The members in the order .NET lists them: by value (declaration order when the
+    /// declaration is already in value order; otherwise members of equal value come in
+    /// reverse declaration order, as the documented outputs of pwsh show).
+    pub fn ordered(&self) -> Vec<(String, i64)> {
+        let mut members = self.members.clone();
+        if members.windows(2).all(|w| w[0].1 <= w[1].1) {
+            return members;
+        }
+        members.reverse();
+        members.sort_by_key(|(_, v)| *v);
+        members
+    }
+
     /// The text of a value: its member's name, `A, B` for flags, else the number.
     pub fn text(&self, value: i64) -> String {
-        if let Some((name, _)) = self.members.iter().find(|(_, v)| *v == value) {
-            return name.clone();
+        if let Some((name, _)) = self.ordered().into_iter().find(|(_, v)| *v == value) {
+            return name;
         }
         if self.flags && value != 0 {
             let mut rest = value;
@@ -135,6 +148,75 @@ impl EnumType {
     }
 }
 
+/// A .NET `List[T]` or `ArrayList`: a list that grows in place and is shared by
+/// reference (an array is a value here).
+#[derive(Debug)]
+pub struct ListObject {
+    /// `System.Collections.Generic.List`1[System.String]` or `System.Collections.ArrayList`.
+    pub full_name: String,
+    /// The element type items are converted to (`string`), if typed.
+    pub element: Option<String>,
+    pub items: RefCell<Vec<Value>>,
+}
+
+impl ListObject {
+    /// Whether it is an ArrayList (whose `Add` returns the new item's index).
+    pub fn is_array_list(&self) -> bool {
+        self.full_name.ends_with("ArrayList")
+    }
+}
+
+/// A live enumerator (`$input`, `$foreach`, `$switch`): `MoveNext()`, `Current`,
+/// `Reset()`; reading it as a whole (`"$input"`, piping it) takes the items not yet
+/// read, so a second read is empty until `Reset()`.
+#[derive(Debug)]
+pub struct Enumerator {
+    pub items: Vec<Value>,
+    /// How many items have been moved onto: 0 before the first, `items.len() + 1` after
+    /// the end.
+    pub position: std::cell::Cell<usize>,
+}
+
+impl Enumerator {
+    pub fn new(items: Vec<Value>) -> Rc<Self> {
+        Rc::new(Enumerator {
+            items,
+            position: std::cell::Cell::new(0),
+        })
+    }
+
+    /// Moves to the next item; false at the end.
+    pub fn move_next(&self) -> bool {
+        let p = self.position.get();
+        if p < self.items.len() {
+            self.position.set(p + 1);
+            true
+        } else {
+            self.position.set(self.items.len() + 1);
+            false
+        }
+    }
+
+    /// The item moved onto last (`$null` before the first and after the end).
+    pub fn current(&self) -> Value {
+        match self.position.get() {
+            0 => Value::Null,
+            p => self.items.get(p - 1).cloned().unwrap_or(Value::Null),
+        }
+    }
+
+    pub fn reset(&self) {
+        self.position.set(0);
+    }
+
+    /// The items not read yet, which reading them uses up.
+    pub fn take_rest(&self) -> Vec<Value> {
+        let p = self.position.get().min(self.items.len());
+        self.position.set(self.items.len() + 1);
+        self.items[p..].to_vec()
+    }
+}
+
 /// A PowerShell value.
 #[derive(Debug, Clone)]
 pub enum Value {
@@ -159,6 +241,10 @@ pub enum Value {
     Object(Rc<PsObject>),
     /// A duration in milliseconds.
     TimeSpan(i64),
+    /// A `List[T]` or `ArrayList`.
+    List(Rc<ListObject>),
+    /// `$input`, `$foreach`, `$switch`.
+    Enumerator(Rc<Enumerator>),
 }
 
 impl Value {
@@ -174,6 +260,9 @@ impl Value {
             Value::SecureString(_) => "System.Security.SecureString",
             Value::DateTime(_) => "System.DateTime",
             Value::Array(_) => "System.Object[]",
+            Value::List(l) if l.is_array_list() => "System.Collections.ArrayList",
+            Value::List(_) => "System.Collections.Generic.List`1",
+            Value::Enumerator(_) => "System.Collections.IEnumerator",
             Value::Hashtable(_) => "System.Collections.Hashtable",
             Value::Certificate(_) => {
                 "System.Security.Cryptography.X509Certificates.X509Certificate2"
@@ -193,6 +282,7 @@ impl Value {
             Value::Int(i) => *i != 0,
             Value::Float(f) => *f != 0.0,
             Value::String(s) => !s.is_empty(),
+            Value::List(l) => !l.items.borrow().is_empty(),
             Value::Array(a) => match a.as_slice() {
                 [] => false,
                 [one] => one.is_truthy(),
@@ -213,6 +303,8 @@ impl Value {
             Value::String(s) => s.clone(),
             Value::SecureString(_) => "System.Security.SecureString".into(),
             Value::DateTime(t) => crate::clock::datetime_invariant(*t),
+            Value::List(l) => Value::Array(l.items.borrow().clone()).to_text(),
+            Value::Enumerator(e) => Value::Array(e.take_rest()).to_text(),
             Value::Array(items) => items
                 .iter()
                 .map(Value::to_text)
@@ -273,6 +365,8 @@ impl Value {
     pub fn into_items(self) -> Vec<Value> {
         match self {
             Value::Array(items) => items,
+            Value::List(l) => l.items.borrow().clone(),
+            Value::Enumerator(e) => e.take_rest(),
             Value::Null => Vec::new(),
             other => vec![other],
         }
@@ -307,6 +401,12 @@ impl Value {
             Value::String(s) if name.eq_ignore_ascii_case("Length") => {
                 Some(Value::Int(s.chars().count() as i64))
             }
+            Value::Enumerator(e) if name.eq_ignore_ascii_case("Current") => Some(e.current()),
+            Value::List(l) => match name.to_ascii_lowercase().as_str() {
+                "count" | "capacity" => Some(Value::Int(l.items.borrow().len() as i64)),
+                "isreadonly" | "isfixedsize" | "issynchronized" => Some(Value::Bool(false)),
+                _ => None,
+            },
             Value::Array(a)
                 if name.eq_ignore_ascii_case("Count") || name.eq_ignore_ascii_case("Length") =>
             {
@@ -366,6 +466,7 @@ pub fn type_object(value: &Value) -> Value {
         Value::Object(o) if o.type_name == "RuntimeType" => "System.RuntimeType".to_string(),
         Value::Enum(ty, _) => ty.name.clone(),
         Value::Object(o) if o.instance.is_some() => o.type_name.clone(),
+        Value::List(l) => l.full_name.clone(),
         Value::Object(o) if o.type_name == "ErrorRecord" => {
             "System.Management.Automation.ErrorRecord".to_string()
         }
@@ -389,6 +490,16 @@ pub fn type_object_named(full: &str) -> Value {
 }
 
 impl Value {
+    /// A list as an array of its items now (other values as they are): what operators,
+    /// conversions and cmdlets work on.
+    pub fn unlisted(self) -> Value {
+        match self {
+            Value::List(l) => Value::Array(l.items.borrow().clone()),
+            Value::Enumerator(e) => Value::Array(e.take_rest()),
+            other => other,
+        }
+    }
+
     /// The names of the value's properties, in display order.
     pub fn property_names(&self) -> Vec<String> {
         match self {

@@ -67,6 +67,18 @@ impl Formatter {
                 }
                 Ok(())
             }
+            Value::List(l) => {
+                for item in l.items.borrow().iter() {
+                    self.write_value(item)?;
+                }
+                Ok(())
+            }
+            Value::Enumerator(e) => {
+                for item in e.take_rest() {
+                    self.write_value(&item)?;
+                }
+                Ok(())
+            }
             Value::Certificate(c) => {
                 self.flush_pending();
                 let parent = parent_path(c);

@@ -15,6 +15,7 @@ fn cell(v: &Value) -> String {
                 .join(", ")
         ),
         Value::DateTime(t) => super::datetime_short(*t),
+        Value::List(_) => cell(&v.clone().unlisted()),
         other => other.to_text().replace('\n', " "),
     }
 }

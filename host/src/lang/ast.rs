@@ -401,6 +401,11 @@ pub enum UnaryOp {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Expr {
+    /// `[Type]::$name`
+    DynamicStaticMember {
+        type_name: String,
+        name: Box<Expr>,
+    },
     /// Single-quoted string or bareword command argument.
     String(String),
     /// Double-quoted string with `$var` / `$(...)` parts.

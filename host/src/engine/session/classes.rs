@@ -42,7 +42,7 @@ impl Session {
     }
 
     /// The value a property or variable of type `type_name` has before it is set.
-    fn default_of(&self, type_name: Option<&str>) -> Value {
+    pub(super) fn default_of(&self, type_name: Option<&str>) -> Value {
         let Some(t) = type_name else {
             return Value::Null;
         };

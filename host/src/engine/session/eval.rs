@@ -150,13 +150,22 @@ impl Session {
                 body,
             } => {
                 let items = self.pipeline(collection)?;
-                for item in items {
-                    self.set_variable(variable, item);
-                    if let Step::Stop = loop_step(self.block(body, out), label)? {
-                        break;
+                // `$foreach` is the loop's enumerator: MoveNext() skips an item,
+                // Reset() starts over.
+                let enumerator = crate::engine::value::Enumerator::new(items);
+                let saved = self.local_variable("foreach");
+                self.set_variable("foreach", Value::Enumerator(enumerator.clone()));
+                let result = (|| {
+                    while enumerator.move_next() {
+                        self.set_variable(variable, enumerator.current());
+                        if let Step::Stop = loop_step(self.block(body, out), label)? {
+                            break;
+                        }
                     }
-                }
-                Ok(())
+                    Ok(())
+                })();
+                self.set_variable("foreach", saved);
+                result
             }
             Statement::For {
                 init,
@@ -443,8 +452,13 @@ impl Session {
     ) -> Flow<()> {
         let values = self.pipeline(subject)?;
         let saved = self.variable("_");
+        // `$switch` is the enumerator over the values (MoveNext() skips one).
+        let enumerator = crate::engine::value::Enumerator::new(values);
+        let saved_switch = self.local_variable("switch");
+        self.set_variable("switch", Value::Enumerator(enumerator.clone()));
         let result = (|| {
-            'values: for value in values {
+            'values: while enumerator.move_next() {
+                let value = enumerator.current();
                 self.set_variable("_", value.clone());
                 let mut matched = false;
                 for clause in clauses.iter().filter(|c| c.pattern.is_some()) {
@@ -506,6 +520,7 @@ impl Session {
             Ok(())
         })();
         self.set_variable("_", saved);
+        self.set_variable("switch", saved_switch);
         result
     }
 
@@ -546,6 +561,7 @@ impl Session {
                 if self.set_instance_property(&holder, name, value.clone())? {
                     return Ok(());
                 }
+                self.write_through_reference(&holder, name, &value);
                 set_member(&holder, name, value)
             }
             Expr::StaticMember { type_name, name } => match self.class_type(type_name) {
@@ -580,6 +596,23 @@ impl Session {
                         }
                         // Arrays are values here: the changed array goes back where it came from.
                         self.assign(base, Value::Array(items))
+                    }
+                    Value::List(list) => {
+                        let mut items = list.items.borrow_mut();
+                        let len = items.len() as i64;
+                        let i = operators::to_number(&key)
+                            .map(|n| n.as_int())
+                            .unwrap_or(len);
+                        let at = if i < 0 { len + i } else { i };
+                        match usize::try_from(at).ok().and_then(|a| items.get_mut(a)) {
+                            Some(slot) => *slot = value,
+                            None => {
+                                return Err(script_error(format!(
+                                    "Index {i} is out of range: the list has {len} items."
+                                )));
+                            }
+                        }
+                        Ok(())
                     }
                     Value::Null => Err(script_error("Cannot index into a null array.")),
                     other => set_member(&other, &key.to_text(), value),
@@ -656,6 +689,9 @@ impl Session {
             }
             Expr::Member { target, name } => {
                 let target = self.expr(target)?;
+                if let Some(v) = self.reference_value(&target, name) {
+                    return Ok(v);
+                }
                 match self.type_member_value(&target, name)? {
                     Some(v) => v,
                     None => member(&target, name),
@@ -720,6 +756,28 @@ impl Session {
                 if let Some(v) = self.call_instance_method(&target, name, args.clone())? {
                     return Ok(v);
                 }
+                // `$a.Clear()`: every element of the variable's array becomes $null (an
+                // array is a value here, so the cleared array is stored back).
+                if let Value::Array(items) = &target
+                    && name.eq_ignore_ascii_case("Clear")
+                    && args.is_empty()
+                    && matches!(
+                        **target_expr,
+                        Expr::Variable(_) | Expr::Member { .. } | Expr::Index { .. }
+                    )
+                {
+                    // A typed array's elements take their type's default (`[int[]]`: 0).
+                    let element = match &**target_expr {
+                        Expr::Variable(v) => self
+                            .variable_type(v)
+                            .and_then(|t| t.strip_suffix("[]").map(str::to_string)),
+                        _ => None,
+                    };
+                    let cleared =
+                        Value::Array(vec![self.default_of(element.as_deref()); items.len()]);
+                    self.assign(target_expr, cleared)?;
+                    return Ok(Value::Null);
+                }
                 if let Some(v) = self.call_type_method(&target, name, args.clone())? {
                     return Ok(v);
                 }
@@ -758,11 +816,24 @@ impl Session {
                 if let Some(v) = self.intrinsic_method(&target, name, &args)? {
                     return Ok(v);
                 }
-                // `[MyEnum].GetEnumNames()` and the like.
+                // `[MyEnum].GetEnumNames()`, `$type.GetEnumValues()` and the like.
                 if let Expr::TypeLiteral(t) = &**target_expr
                     && let Some(ty) = self.enum_type(t)
                 {
                     return enum_method(&ty, name, &args);
+                }
+                if let Value::Object(o) = &target
+                    && o.type_name == "RuntimeType"
+                    && let Some(ty) = o.get("FullName").and_then(|n| self.enum_type(&n.to_text()))
+                {
+                    return enum_method(&ty, name, &args);
+                }
+                // `$value.ToString('D')`: G and F the name(s), D the number, X hexadecimal.
+                if let Value::Enum(ty, v) = &target
+                    && name.eq_ignore_ascii_case("ToString")
+                {
+                    let format = args.first().map(Value::to_text).unwrap_or_default();
+                    return enum_format(ty, *v, &format);
                 }
                 if let Value::Enum(ty, v) = &target
                     && name.eq_ignore_ascii_case("HasFlag")
@@ -774,7 +845,35 @@ impl Session {
                     };
                     return Ok(Value::Bool(v & flag == flag));
                 }
-                crate::engine::methods::call(&target, name, &args).map_err(script_error)?
+                match crate::engine::methods::call(&target, name, &args) {
+                    Ok(v) => v,
+                    // A method the collection lacks is called on each element
+                    // (member-access enumeration: `$names.ToUpper()`).
+                    Err(e) if matches!(target, Value::Array(_) | Value::List(_)) => {
+                        let items = target.clone().into_items();
+                        if items.is_empty() {
+                            return Err(script_error(e));
+                        }
+                        let mut results = Vec::new();
+                        for item in items {
+                            match crate::engine::methods::call(&item, name, &args)
+                                .map_err(script_error)?
+                            {
+                                Value::Null => {}
+                                v => results.push(v),
+                            }
+                        }
+                        collapse(results)
+                    }
+                    Err(e) => return Err(script_error(e)),
+                }
+            }
+            Expr::DynamicStaticMember { type_name, name } => {
+                let name = self.expr(name)?.to_text();
+                self.expr(&Expr::StaticMember {
+                    type_name: type_name.clone(),
+                    name,
+                })?
             }
             Expr::StaticMember { type_name, name } if self.class_type(type_name).is_some() => {
                 let class = self.class_type(type_name).expect("checked by the guard");
@@ -822,6 +921,11 @@ impl Session {
                     .and_then(|t| self.enum_type(&t))
                 {
                     Some(ty) if enum_class => enum_method(&ty, name, &args[1..])?,
+                    // `[Season]::IsDefined([Season], 3)`: System.Enum's methods through
+                    // the enum itself.
+                    Some(ty) if self.enum_type(type_name).is_some() => {
+                        enum_method(&ty, name, &args[1..])?
+                    }
                     _ => crate::engine::methods::static_member(type_name, name, Some(&args))
                         .map_err(script_error)?,
                 }
@@ -882,6 +986,11 @@ impl Session {
                 {
                     return Ok(v);
                 }
+                if let BinaryOp::Replace { case_sensitive } = op
+                    && let Some(v) = self.replace_by_block(&l, &r, *case_sensitive)?
+                {
+                    return Ok(v);
+                }
                 operators::binary(*op, l, r).map_err(script_error)?
             }
             Expr::Unary { op, operand } => {
@@ -906,13 +1015,18 @@ impl Session {
                 }
             }
             Expr::ScriptBlock(b) => Value::ScriptBlock(b.clone()),
+            Expr::Cast { type_name, operand } if references::is_reference_type(type_name) => {
+                self.make_reference(type_name, operand)?
+            }
             Expr::Cast { type_name, operand } => {
                 let v = self.expr(operand)?;
                 self.convert(type_name, v)?
             }
-            Expr::TypeLiteral(t) => match self.class_type(t) {
-                Some(class) => crate::engine::value::type_object_named(class.name()),
-                None => Value::String(t.clone()),
+            // A script's class or enum: its type object (Name as defined).
+            Expr::TypeLiteral(t) => match (self.class_type(t), self.enum_type(t)) {
+                (Some(class), _) => crate::engine::value::type_object_named(class.name()),
+                (None, Some(ty)) => crate::engine::value::type_object_named(&ty.name),
+                (None, None) => Value::String(t.clone()),
             },
         })
     }
@@ -920,6 +1034,9 @@ impl Session {
 
 /// `target[index]`: arrays (negative from the end, several indices), hashtables, strings.
 pub(super) fn index_value(target: &Value, index: &Value) -> Value {
+    if let Value::List(_) = target {
+        return index_value(&target.clone().unlisted(), index);
+    }
     match (target, index) {
         (Value::Array(_), Value::Array(indices)) => Value::Array(
             indices
@@ -1000,6 +1117,7 @@ impl Session {
         let lower = name.to_ascii_lowercase();
         let items = || match target {
             Value::Array(items) => items.clone(),
+            Value::List(l) => l.items.borrow().clone(),
             Value::Null => Vec::new(),
             other => vec![other.clone()],
         };
@@ -1021,6 +1139,14 @@ impl Session {
                                 .map_err(script_error)?,
                         );
                     } else if let Some(v) = item.property(&member) {
+                        out.push(v);
+                    } else if let Ok(v) = crate::engine::methods::call(&item, &member, &[]) {
+                        // `.ForEach('ToUpper')`: a method without arguments.
+                        if !matches!(v, Value::Null) {
+                            out.push(v);
+                        }
+                    } else if let Ok(v) = self.convert(&member, item.clone()) {
+                        // `.ForEach([datetime])`: each item converted.
                         out.push(v);
                     }
                 }
@@ -1111,28 +1237,34 @@ fn enum_method(ty: &Rc<EnumType>, name: &str, args: &[Value]) -> Flow<Value> {
     };
     Ok(match name.to_ascii_lowercase().as_str() {
         "getenumnames" | "getnames" => Value::Array(
-            ty.members
-                .iter()
-                .map(|(m, _)| Value::String(m.clone()))
+            ty.ordered()
+                .into_iter()
+                .map(|(m, _)| Value::String(m))
                 .collect(),
         ),
         "getenumvalues" | "getvalues" => Value::Array(
-            ty.members
-                .iter()
-                .map(|(_, v)| Value::Enum(ty.clone(), *v))
+            ty.ordered()
+                .into_iter()
+                .map(|(_, v)| Value::Enum(ty.clone(), v))
                 .collect(),
         ),
         "getenumname" | "getname" => args
             .first()
             .and_then(value_of)
-            .and_then(|v| ty.members.iter().find(|(_, x)| *x == v))
-            .map(|(m, _)| Value::String(m.clone()))
+            .and_then(|v| ty.ordered().into_iter().find(|(_, x)| *x == v))
+            .map(|(m, _)| Value::String(m))
             .unwrap_or(Value::Null),
         "isdefined" => Value::Bool(
             args.first()
                 .and_then(value_of)
                 .is_some_and(|v| ty.members.iter().any(|(_, x)| *x == v)),
         ),
+        // `[System.Enum]::Format([T], value, 'D')`
+        "format" => {
+            let value = args.first().and_then(value_of).unwrap_or(0);
+            let format = args.get(1).map(Value::to_text).unwrap_or_default();
+            enum_format(ty, value, &format)?
+        }
         "parse" => {
             let text = args.first().map(Value::to_text).unwrap_or_default();
             let v = ty.parse(&text).ok_or_else(|| {
@@ -1150,6 +1282,21 @@ fn enum_method(ty: &Rc<EnumType>, name: &str, args: &[Value]) -> Flow<Value> {
             )));
         }
     })
+}
+
+/// An enum value in a .NET format: `G`/`F` (or none) its name(s), `D` its number, `X`
+/// eight hexadecimal digits.
+fn enum_format(ty: &EnumType, value: i64, format: &str) -> Flow<Value> {
+    Ok(Value::String(match format.to_ascii_uppercase().as_str() {
+        "" | "G" | "F" => ty.text(value),
+        "D" => value.to_string(),
+        "X" => format!("{:08X}", value),
+        other => {
+            return Err(script_error(format!(
+                "'{other}' is not an enum format; use G, D, X or F."
+            )));
+        }
+    }))
 }
 
 impl Session {
@@ -1185,6 +1332,9 @@ impl Session {
 
     /// A value as the type `type_name` (a script's enum, or a .NET type certhost knows).
     pub(crate) fn convert(&mut self, type_name: &str, value: Value) -> Flow<Value> {
+        if references::is_reference_type(type_name) {
+            return Ok(Self::as_reference(value));
+        }
         if let Some(class) = self.class_type(type_name) {
             return self.class_from(&class, value);
         }
@@ -1225,6 +1375,14 @@ impl Session {
 /// enumeration); `Count` and `Length` on any value (0 for `$null`, 1 for a scalar).
 pub(super) fn member(target: &Value, name: &str) -> Value {
     let count_like = name.eq_ignore_ascii_case("count") || name.eq_ignore_ascii_case("length");
+    if let Value::List(l) = target {
+        if let Some(v) = target.property(name) {
+            return v;
+        }
+        // A list has Count but no Length: `$list.Length` is each item's.
+        let items = l.items.borrow().clone();
+        return collapse(items.iter().map(|item| member(item, name)).collect());
+    }
     match target {
         Value::Array(items) if !count_like => {
             let mut out = Vec::new();

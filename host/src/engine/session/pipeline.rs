@@ -103,13 +103,15 @@ struct StageSink<'r, 'a> {
 }
 
 impl Sink for StageSink<'_, '_> {
+    /// One object a script wrote (already enumerated where it was written: an array
+    /// written as one object, `return ,$array`, goes on as one).
     fn put(&mut self, session: &mut Session, value: Value) -> Flow<()> {
         if !self.own_scope {
-            return session.emit(self.run, self.stage, vec![value]);
+            return session.emit_object(self.run, self.stage, value);
         }
         let scope = session.leave_scope();
         let redirect = std::mem::take(&mut session.redirect);
-        let result = session.emit(self.run, self.stage, vec![value]);
+        let result = session.emit_object(self.run, self.stage, value);
         session.redirect = redirect;
         session.enter_scope(scope);
         result
@@ -621,7 +623,7 @@ impl Session {
             }
             return Ok(());
         }
-        let items = match self.expr(e)? {
+        let items = match self.expr(e)?.unlisted() {
             Value::Array(items) => items,
             // A method that returns nothing (`$h.Add(k, v)`, a `[void]` method) writes
             // nothing, not $null.
@@ -647,6 +649,18 @@ impl Session {
     }
 
     /// Sends a stage's output on, applying its output redirection.
+    /// Stage `i`'s output object, as it is, to the next stage.
+    fn emit_object(&mut self, run: &mut Run, i: usize, value: Value) -> Flow<()> {
+        match run.stages[i].redirect.output {
+            StreamTarget::File { .. } => {
+                run.stages[i].file_output.push(value);
+                Ok(())
+            }
+            StreamTarget::Discard => Ok(()),
+            _ => self.feed(run, i + 1, value),
+        }
+    }
+
     fn emit(&mut self, run: &mut Run, i: usize, values: Vec<Value>) -> Flow<()> {
         if let StreamTarget::File { .. } | StreamTarget::Discard = run.stages[i].redirect.output {
             if let StreamTarget::File { .. } = run.stages[i].redirect.output {
@@ -656,6 +670,7 @@ impl Session {
         }
         for v in values {
             // A collection is sent on element by element; `$null` is sent as itself.
+            // (A command writes a list as one object: New-Object's ArrayList stays one.)
             match v {
                 Value::Array(items) => {
                     for item in items {
@@ -705,6 +720,22 @@ impl Session {
             self.push_scope();
         }
         let setup = self.bind_script_parameters(&block, &bound_now, &common, &name);
+        if !dot {
+            // `$MyInvocation`: the command and whether it gets pipeline input.
+            self.set_variable(
+                "MyInvocation",
+                Value::object(
+                    "InvocationInfo",
+                    vec![
+                        ("MyCommand".into(), Value::String(name.clone())),
+                        ("InvocationName".into(), Value::String(name.clone())),
+                        ("ExpectingInput".into(), Value::Bool(receives_input)),
+                        ("PipelinePosition".into(), Value::Int(i as i64 + 1)),
+                        ("PipelineLength".into(), Value::Int(run.stages.len() as i64)),
+                    ],
+                ),
+            );
+        }
         if let Some(path) = run.stages[i].command.script_path() {
             self.set_script_location(path);
         }
@@ -914,7 +945,10 @@ impl Session {
             self.set_variable(&name, value);
         }
         if let Some(v) = input {
-            self.set_variable("input", Value::Array(vec![v.clone()]));
+            self.set_variable(
+                "input",
+                Value::Enumerator(crate::engine::value::Enumerator::new(vec![v.clone()])),
+            );
             self.set_variable("_", v);
         }
         self.script_part(process, values)
@@ -938,8 +972,25 @@ impl Session {
             if block.process.is_none() {
                 if let Some(last) = collected.last() {
                     self.set_variable("_", last.clone());
+                    // With no process block, the pipeline parameters hold what the
+                    // last object bound (each object is bound as it arrives).
+                    let name = run.stages[i].command.info().name.clone();
+                    if let Ok(bound) = bind_with(
+                        run.stages[i].command.info(),
+                        &run.stages[i].raw,
+                        Some(last),
+                        true,
+                    ) && let Ok(parameters) = self.pipeline_parameters(&block, &bound, &name)
+                    {
+                        for (name, value) in parameters {
+                            self.set_variable(&name, value);
+                        }
+                    }
                 }
-                self.set_variable("input", Value::Array(collected));
+                self.set_variable(
+                    "input",
+                    Value::Enumerator(crate::engine::value::Enumerator::new(collected)),
+                );
             } else {
                 self.set_variable("input", Value::Array(Vec::new()));
                 self.set_variable("_", Value::Null);
@@ -1044,6 +1095,15 @@ impl Session {
                 continue;
             }
             let value = match bound.get(&p.name) {
+                // A remaining-arguments parameter bound by position also takes every
+                // argument after it.
+                Some(v) if p.from_remaining && !remaining.is_empty() => {
+                    let mut all = vec![v.clone()];
+                    all.append(&mut remaining);
+                    let all = Value::Array(all);
+                    given.push((p.name.clone(), all.clone()));
+                    all
+                }
                 Some(v) => {
                     given.push((p.name.clone(), v.clone()));
                     v.clone()
@@ -1058,16 +1118,18 @@ impl Session {
             };
             let value = match p.type_name.as_deref() {
                 Some(t) if bound.get(&p.name).is_some() && !t.contains("switch") => {
-                    operators::cast(t, value).map_err(|m| {
-                        Self::binding_failed(CommandError::new(
+                    // (A script's enum or class is a parameter type too.)
+                    self.convert(t, value).map_err(|e| match e {
+                        Interrupt::Error(e) => Self::binding_failed(CommandError::new(
                             name,
                             "InvalidArgument",
                             "ParameterArgumentTransformationError",
                             format!(
-                                "Cannot process argument transformation on parameter '{}'. {m}",
-                                p.name
+                                "Cannot process argument transformation on parameter '{}'. {}",
+                                p.name, e.error.message
                             ),
-                        ))
+                        )),
+                        other => other,
                     })?
                 }
                 _ => value,

@@ -288,6 +288,11 @@ impl Parser<'_> {
             let type_name = self.type_name()?;
             if self.rest().starts_with("::") {
                 self.pos += 2;
+                // `[Type]::$name`: the member named by a variable's value.
+                if self.peek() == Some('$') {
+                    let name = Box::new(Expr::Variable(self.variable_name()?));
+                    return self.postfix(Expr::DynamicStaticMember { type_name, name });
+                }
                 let start = self.pos;
                 while self.peek().is_some_and(is_ident) {
                     self.bump();

@@ -351,7 +351,15 @@ impl Parser<'_> {
 
     /// An assignment right after `(` (`($x = 5)`), if one is there.
     pub(super) fn assignment_in_parens(&mut self) -> Result<Option<Statement>, ParseError> {
-        self.assignment()
+        let start = self.pos;
+        match self.assignment()? {
+            // `($i++)` is an expression: its value is $i before the increment.
+            Some(Statement::Pipeline(_)) => {
+                self.pos = start;
+                Ok(None)
+            }
+            other => Ok(other),
+        }
     }
 
     /// Skips spaces; whether the statement ends there.
