@@ -18,6 +18,14 @@ pub fn parse_datetime(text: &str) -> Option<i64> {
     }
     let t = t.trim_end_matches('Z');
     let with_time = [
+        // How certhost (and pwsh, en-US) print dates: `11/22/2026 8:52:16 PM` in a
+        // table, `11/22/2026 20:52:16` in a string.
+        format_description!(
+            "[month padding:none]/[day padding:none]/[year] [hour repr:12 padding:none]:[minute]:[second] [period]"
+        ),
+        format_description!(
+            "[month padding:none]/[day padding:none]/[year] [hour]:[minute]:[second]"
+        ),
         format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]"),
         format_description!("[year]-[month]-[day] [hour]:[minute]:[second]"),
         format_description!("[year]-[month]-[day]T[hour]:[minute]"),
@@ -31,6 +39,11 @@ pub fn parse_datetime(text: &str) -> Option<i64> {
     let dates = [
         format_description!("[year]-[month]-[day]"),
         format_description!("[month padding:none]/[day padding:none]/[year]"),
+        // `1 Jan 1970`, `1 January 1970`, `Jan 1 1970`, `January 1, 1970`.
+        format_description!("[day padding:none] [month repr:short case_sensitive:false] [year]"),
+        format_description!("[day padding:none] [month repr:long case_sensitive:false] [year]"),
+        format_description!("[month repr:short case_sensitive:false] [day padding:none] [year]"),
+        format_description!("[month repr:long case_sensitive:false] [day padding:none], [year]"),
     ];
     for f in dates {
         if let Ok(d) = Date::parse(t, f) {

@@ -89,12 +89,21 @@ fn not_found(command: &str, name: &str) -> CommandError {
 }
 
 /// A variable as an object (PowerShell's PSVariable, its Name and Value).
+/// A PSVariable as pwsh shows it (a Name/Value table by default; `Format-List *` shows
+/// every property).
 fn variable_object(name: &str, value: Value) -> Value {
+    let empty = || Value::String(String::new());
     Value::object(
         "PSVariable",
         vec![
             ("Name".into(), Value::String(name.to_string())),
+            ("Description".into(), empty()),
             ("Value".into(), value),
+            ("Visibility".into(), Value::String("Public".into())),
+            ("Module".into(), empty()),
+            ("ModuleName".into(), empty()),
+            ("Options".into(), Value::String("None".into())),
+            ("Attributes".into(), Value::Array(Vec::new())),
         ],
     )
 }

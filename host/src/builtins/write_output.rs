@@ -13,7 +13,14 @@ pub fn write_output() -> Builtin {
             &["echo", "write"],
             "Writes objects to the pipeline.",
             "Sends the given objects to the next command, or to the console.",
-            vec![input],
+            vec![
+                input,
+                param(
+                    "NoEnumerate",
+                    ParameterType::Switch,
+                    "Send a collection as one object instead of item by item.",
+                ),
+            ],
             "Object",
         )
         .examples(vec![example_with_output(
@@ -30,6 +37,14 @@ pub fn write_output() -> Builtin {
                 (None, None) => Vec::new(),
             };
             out.extend(args.remaining.iter().cloned());
+            if args.switch("NoEnumerate") {
+                // One object: the collection itself (the pipeline unwraps the outer array).
+                let collection = match args.get("InputObject") {
+                    Some(v @ crate::engine::Value::Array(_)) => v.clone(),
+                    _ => crate::engine::Value::Array(out),
+                };
+                return Ok(vec![crate::engine::Value::Array(vec![collection])]);
+            }
             Ok(out)
         },
     )

@@ -68,6 +68,9 @@ pub fn call(target: &Value, name: &str, args: &[Value]) -> Result<Value, String>
             Ok(Value::String(format_datetime(*t, &arg_text(args, 0))))
         }
         (Value::Array(_), "tostring") => Ok(Value::String("System.Object[]".into())),
+        (Value::Array(items), "getenumerator") => Ok(Value::Enumerator(
+            crate::engine::value::Enumerator::new(items.clone()),
+        )),
         (Value::List(list), m) if m != "gettype" => list_method(list, &lower, name, args),
         (Value::Enumerator(e), "movenext") => Ok(Value::Bool(e.move_next())),
         (Value::Enumerator(e), "reset") => {
@@ -414,7 +417,28 @@ pub fn time_property(value: &Value, name: &str) -> Option<Value> {
                 "hour" => Value::Int(i64::from(d.hour())),
                 "minute" => Value::Int(i64::from(d.minute())),
                 "second" => Value::Int(i64::from(d.second())),
-                "dayofweek" => Value::String(d.weekday().to_string()),
+                // A DayOfWeek enum value: `Thursday`, equal to 4.
+                "dayofweek" => Value::Enum(
+                    std::rc::Rc::new(crate::engine::value::EnumType {
+                        name: "System.DayOfWeek".into(),
+                        flags: false,
+                        underlying: "System.Int32".into(),
+                        members: [
+                            "Sunday",
+                            "Monday",
+                            "Tuesday",
+                            "Wednesday",
+                            "Thursday",
+                            "Friday",
+                            "Saturday",
+                        ]
+                        .iter()
+                        .zip(0..)
+                        .map(|(n, v)| (n.to_string(), v))
+                        .collect(),
+                    }),
+                    i64::from(d.weekday().number_days_from_sunday()),
+                ),
                 "dayofyear" => Value::Int(i64::from(d.ordinal())),
                 "date" => Value::DateTime(d.date().midnight().assume_utc().unix_timestamp()),
                 "ticks" => Value::Int((t + 62_135_596_800) * 10_000_000),

@@ -1059,7 +1059,7 @@ pub fn cast(type_name: &str, value: Value) -> Result<Value, String> {
         },
         "type" | "runtimetype" => match &value {
             Value::Object(o) if o.type_name == "RuntimeType" => value,
-            Value::String(name) => crate::engine::value::type_object_named(name),
+            Value::String(name) => crate::engine::value::type_object_named(&dotnet_type_name(name)),
             other => return Err(fail(other)),
         },
         "timespan" => match &value {
@@ -1140,6 +1140,13 @@ pub fn dotnet_type_name(t: &str) -> String {
         "char" => "System.Char".into(),
         "byte" => "System.Byte".into(),
         "decimal" => "System.Decimal".into(),
+        "int16" | "short" => "System.Int16".into(),
+        "sbyte" => "System.SByte".into(),
+        "uint16" | "ushort" => "System.UInt16".into(),
+        "uint32" | "uint" => "System.UInt32".into(),
+        "uint64" | "ulong" => "System.UInt64".into(),
+        "timespan" => "System.TimeSpan".into(),
+        "hashtable" => "System.Collections.Hashtable".into(),
         _ => t.to_string(),
     }
 }
@@ -1334,5 +1341,93 @@ mod tests {
                 .to_text(),
             "a,b"
         );
+    }
+
+    /// .NET's custom numeric format strings, with the results the .NET documentation
+    /// ("Custom numeric format strings") gives for them.
+    #[test]
+    fn custom_numeric_formats_follow_dotnet() {
+        let f = |x: f64, fmt: &str| format_value(&Value::Float(x), fmt);
+        assert_eq!(f(7.0, "00"), "07");
+        assert_eq!(f(365.0, "000000"), "000365");
+        assert_eq!(f(1234.5678, "#,##0.00"), "1,234.57");
+        assert_eq!(f(0.45678, "0.00"), "0.46");
+        assert_eq!(f(1.2, "0.0#"), "1.2");
+        assert_eq!(f(-3.0, "00"), "-03");
+    }
+
+    /// `-split` as about_Split documents it: a count from the left, a negative count
+    /// from the right, captured delimiters kept.
+    #[test]
+    fn split_counts_and_captures() {
+        let split = |text: &str, args: Vec<Value>| {
+            binary(
+                BinaryOp::Split {
+                    case_sensitive: false,
+                },
+                s(text),
+                Value::Array(args),
+            )
+            .unwrap()
+            .into_items()
+            .iter()
+            .map(Value::to_text)
+            .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            split("a,b,c,d", vec![s(","), Value::Int(2)]),
+            ["a", "b,c,d"]
+        );
+        assert_eq!(
+            split("a,b,c,d", vec![s(","), Value::Int(-2)]),
+            ["a,b,c", "d"]
+        );
+        assert_eq!(split("a-b", vec![s("(-)")]), ["a", "-", "b"]);
+        assert_eq!(
+            split("a.b", vec![s("."), Value::Int(0), s("SimpleMatch")]),
+            ["a", "b"]
+        );
+    }
+
+    /// .NET regular-expression and replacement syntax the `regex` crate spells
+    /// differently.
+    #[test]
+    fn dotnet_regex_syntax_is_translated() {
+        let replace = |text: &str, pattern: &str, with: &str| {
+            binary(
+                BinaryOp::Replace {
+                    case_sensitive: false,
+                },
+                s(text),
+                Value::Array(vec![s(pattern), s(with)]),
+            )
+            .unwrap()
+            .to_text()
+        };
+        assert_eq!(replace("abc", "b", "[$&]"), "a[b]c");
+        assert_eq!(replace("ab", "(a)(b)", "$2$1"), "ba");
+        assert_eq!(replace("a.b-c", "[\\w-.]+", "x"), "x");
+        assert_eq!(replace("book", "(?# a comment)oo", "0"), "b0k");
+        assert_eq!(replace("5", "5", "$$"), "$");
+    }
+
+    #[test]
+    fn generic_list_types_are_recognised() {
+        assert_eq!(
+            generic_list_type("collections.generic.list[string]"),
+            Some((false, Some("string".to_string())))
+        );
+        assert_eq!(
+            generic_list_type("collections.arraylist"),
+            Some((true, None))
+        );
+        assert_eq!(generic_list_type("hashtable"), None);
+        let list = cast(
+            "System.Collections.Generic.List[int]",
+            Value::Array(vec![s("4"), Value::Int(2)]),
+        )
+        .unwrap();
+        assert_eq!(list.type_name(), "System.Collections.Generic.List`1");
+        assert_eq!(list.to_text(), "4 2");
     }
 }

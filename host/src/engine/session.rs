@@ -262,6 +262,7 @@ impl Session {
             _ => lower
                 .strip_prefix("script:")
                 .or_else(|| lower.strip_prefix("local:"))
+                .or_else(|| lower.strip_prefix("private:"))
                 .unwrap_or(&lower)
                 .to_string(),
         }

@@ -76,6 +76,8 @@ impl std::fmt::Debug for SecureString {
 pub struct EnumType {
     pub name: String,
     pub flags: bool,
+    /// The .NET integer type of its values (`System.Int32` unless declared).
+    pub underlying: String,
     pub members: Vec<(String, i64)>,
 }
 
@@ -477,14 +479,30 @@ pub fn type_object(value: &Value) -> Value {
 
 /// The type object of a type known by its full name.
 pub fn type_object_named(full: &str) -> Value {
-    let name = full.rsplit('.').next().unwrap_or(full).to_string();
+    // `List`1[System.String]` is named `List`1`; `Object[]` keeps its brackets.
+    let base = match full.find('[') {
+        Some(i) if !full[i..].starts_with("[]") => &full[..i],
+        _ => full,
+    };
+    let name = base.rsplit('.').next().unwrap_or(base).to_string();
+    let base_type = match full {
+        "System.Object" => "",
+        "System.Int32" | "System.Int64" | "System.Int16" | "System.Byte" | "System.SByte"
+        | "System.UInt16" | "System.UInt32" | "System.UInt64" | "System.Double"
+        | "System.Single" | "System.Decimal" | "System.Boolean" | "System.Char"
+        | "System.DateTime" | "System.TimeSpan" | "System.Guid" => "System.ValueType",
+        "System.Enum" => "System.ValueType",
+        array if array.ends_with("[]") => "System.Array",
+        _ => "System.Object",
+    };
     Value::object(
         "RuntimeType",
         vec![
-            ("Name".into(), Value::String(name)),
-            ("FullName".into(), Value::String(full.to_string())),
             ("IsPublic".into(), Value::Bool(true)),
             ("IsSerial".into(), Value::Bool(true)),
+            ("Name".into(), Value::String(name)),
+            ("BaseType".into(), Value::String(base_type.to_string())),
+            ("FullName".into(), Value::String(full.to_string())),
         ],
     )
 }

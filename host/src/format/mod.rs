@@ -111,8 +111,16 @@ impl Formatter {
                 self.flush_table();
                 writeln!(self.out, "{}", value.to_text())
             }
-            Value::Object(_) => {
-                let columns = value.property_names();
+            Value::Object(o) => {
+                // A variable shows as Name and Value, as pwsh's view of PSVariable.
+                let columns = match o.type_name.as_str() {
+                    "PSVariable" => vec!["Name".to_string(), "Value".to_string()],
+                    // A type shows as pwsh's type table.
+                    "RuntimeType" => ["IsPublic", "IsSerial", "Name", "BaseType"]
+                        .map(String::from)
+                        .to_vec(),
+                    _ => value.property_names(),
+                };
                 if self.table.is_some() {
                     self.flush_certificates();
                 }

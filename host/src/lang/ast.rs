@@ -33,6 +33,8 @@ pub struct EnumDefinition {
     pub name: String,
     /// `[Flags()]`: values combine (`A, B`).
     pub flags: bool,
+    /// The integer type after `:` (`short`), if given.
+    pub underlying: Option<String>,
     pub members: Vec<(String, Option<Expr>)>,
 }
 
@@ -249,6 +251,9 @@ pub enum CommandArgument {
     Value(Expr),
     /// `@name`: a hashtable's entries as named parameters, an array's as positionals.
     Splat { variable: String, span: Span },
+    /// `--`: what follows is values even when it starts with `-` (an executable gets
+    /// the `--` itself).
+    EndOfParameters,
 }
 
 /// A part of a double-quoted string.

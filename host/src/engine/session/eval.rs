@@ -496,6 +496,13 @@ impl Session {
                                     &text,
                                     options.case_sensitive,
                                 )
+                            } else if let Value::Enum(..) = &value {
+                                // An enum value is compared by its name, as text.
+                                operators::equals(
+                                    &Value::String(value.to_text()),
+                                    &Value::String(p.to_text()),
+                                    options.case_sensitive,
+                                )
                             } else {
                                 operators::equals(&value, &p, options.case_sensitive)
                             }
@@ -635,17 +642,14 @@ impl Session {
                 for part in parts {
                     match part {
                         StringPart::Literal(s) => text.push_str(s),
-                        StringPart::Variable(name) => text.push_str(&self.variable(name).to_text()),
+                        StringPart::Variable(name) => {
+                            let value = self.variable(name);
+                            text.push_str(&self.string_of(&value));
+                        }
                         StringPart::SubExpression(script) => {
                             let mut values = Vec::new();
                             self.block(script, &mut values)?;
-                            text.push_str(
-                                &values
-                                    .iter()
-                                    .map(Value::to_text)
-                                    .collect::<Vec<_>>()
-                                    .join(" "),
-                            );
+                            text.push_str(&self.string_of(&collapse(values)));
                         }
                     }
                 }
@@ -850,20 +854,10 @@ impl Session {
                     // A method the collection lacks is called on each element
                     // (member-access enumeration: `$names.ToUpper()`).
                     Err(e) if matches!(target, Value::Array(_) | Value::List(_)) => {
-                        let items = target.clone().into_items();
-                        if items.is_empty() {
+                        if target.clone().into_items().is_empty() {
                             return Err(script_error(e));
                         }
-                        let mut results = Vec::new();
-                        for item in items {
-                            match crate::engine::methods::call(&item, name, &args)
-                                .map_err(script_error)?
-                            {
-                                Value::Null => {}
-                                v => results.push(v),
-                            }
-                        }
-                        collapse(results)
+                        collapse(call_on_each(&target, name, &args).map_err(script_error)?)
                     }
                     Err(e) => return Err(script_error(e)),
                 }
@@ -1259,6 +1253,9 @@ fn enum_method(ty: &Rc<EnumType>, name: &str, args: &[Value]) -> Flow<Value> {
                 .and_then(value_of)
                 .is_some_and(|v| ty.members.iter().any(|(_, x)| *x == v)),
         ),
+        "getenumunderlyingtype" | "getunderlyingtype" => {
+            crate::engine::value::type_object_named(&ty.underlying)
+        }
         // `[System.Enum]::Format([T], value, 'D')`
         "format" => {
             let value = args.first().and_then(value_of).unwrap_or(0);
@@ -1325,13 +1322,44 @@ impl Session {
         self.define_type(Rc::new(EnumType {
             name: definition.name.clone(),
             flags: definition.flags,
+            underlying: operators::dotnet_type_name(
+                definition.underlying.as_deref().unwrap_or("int"),
+            ),
             members,
         }));
         Ok(())
     }
 
     /// A value as the type `type_name` (a script's enum, or a .NET type certhost knows).
+    /// A value as a string: a collection's items joined by `$OFS` (a space when unset).
+    pub(crate) fn string_of(&self, value: &Value) -> String {
+        match value {
+            Value::Array(_) | Value::List(_) => {
+                let separator = match self.variable("OFS") {
+                    Value::Null => " ".to_string(),
+                    other => other.to_text(),
+                };
+                value
+                    .clone()
+                    .into_items()
+                    .iter()
+                    .map(Value::to_text)
+                    .collect::<Vec<_>>()
+                    .join(&separator)
+            }
+            other => other.to_text(),
+        }
+    }
+
     pub(crate) fn convert(&mut self, type_name: &str, value: Value) -> Flow<Value> {
+        if matches!(value, Value::Array(_) | Value::List(_))
+            && matches!(
+                type_name.to_ascii_lowercase().as_str(),
+                "string" | "system.string"
+            )
+        {
+            return Ok(Value::String(self.string_of(&value)));
+        }
         if references::is_reference_type(type_name) {
             return Ok(Self::as_reference(value));
         }
@@ -1375,6 +1403,13 @@ impl Session {
 /// enumeration); `Count` and `Length` on any value (0 for `$null`, 1 for a scalar).
 pub(super) fn member(target: &Value, name: &str) -> Value {
     let count_like = name.eq_ignore_ascii_case("count") || name.eq_ignore_ascii_case("length");
+    // An enumerator's members are its items' (`$a.GetEnumerator().Length`).
+    if let Value::Enumerator(e) = target
+        && !name.eq_ignore_ascii_case("Current")
+    {
+        let items = e.take_rest();
+        return collapse(items.iter().map(|item| member(item, name)).collect());
+    }
     if let Value::List(l) = target {
         if let Some(v) = target.property(name) {
             return v;
@@ -1435,6 +1470,23 @@ fn set_member(holder: &Value, name: &str, value: Value) -> Flow<()> {
             other.type_name()
         ))),
     }
+}
+
+/// `name(args)` on each element of a collection, and of collections inside it
+/// (`@(, ('bar', 'baz'), 'foo').ToUpper()` is BAR, BAZ, FOO).
+fn call_on_each(target: &Value, name: &str, args: &[Value]) -> Result<Vec<Value>, String> {
+    let mut results = Vec::new();
+    for item in target.clone().into_items() {
+        match crate::engine::methods::call(&item, name, args) {
+            Ok(Value::Null) => {}
+            Ok(v) => results.push(v),
+            Err(_) if matches!(item, Value::Array(_) | Value::List(_)) => {
+                results.extend(call_on_each(&item, name, args)?);
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(results)
 }
 
 /// A pipeline's output as one value: nothing → $null, one → itself, more → an array.

@@ -326,6 +326,9 @@ impl Session {
                             raw.push(RawArgument::Positional(v));
                         }
                     }
+                    CommandArgument::EndOfParameters => {
+                        raw.push(RawArgument::Positional(Value::String("--".into())));
+                    }
                 }
             }
             return Ok((raw, common));
@@ -411,6 +414,7 @@ impl Session {
                     });
                 }
                 CommandArgument::Value(e) => raw.push(RawArgument::Positional(self.expr(e)?)),
+                CommandArgument::EndOfParameters => {}
                 CommandArgument::Splat { variable, .. } => match self.variable(variable) {
                     Value::Hashtable(table) => {
                         raw.extend(table.borrow().clone().into_iter().map(|(k, v)| {

@@ -153,6 +153,7 @@ impl Parser<'_> {
         };
         let mut arguments = Vec::new();
         let mut redirections = Vec::new();
+        let mut parameters_ended = false;
         loop {
             self.skip_inline()?;
             if let Some(r) = self.redirection()? {
@@ -163,9 +164,21 @@ impl Parser<'_> {
                 None | Some('\n' | ';' | '|' | ')' | '}') => break,
                 Some('&') if self.peek2() == Some('&') => break,
                 Some('-')
-                    if self
-                        .peek2()
-                        .is_some_and(|c| c.is_alphabetic() || c == '_' || c == '?') =>
+                    if !parameters_ended
+                        && self.rest().starts_with("--")
+                        && self.rest()[2..].chars().next().is_none_or(|c| {
+                            c.is_whitespace() || matches!(c, ';' | '|' | ')' | '}')
+                        }) =>
+                {
+                    self.pos += 2;
+                    parameters_ended = true;
+                    arguments.push(CommandArgument::EndOfParameters);
+                }
+                Some('-')
+                    if !parameters_ended
+                        && self
+                            .peek2()
+                            .is_some_and(|c| c.is_alphabetic() || c == '_' || c == '?') =>
                 {
                     let pstart = self.pos;
                     self.bump();
@@ -231,6 +244,7 @@ impl Parser<'_> {
         &mut self,
         item: fn(&mut Self) -> Result<Expr, ParseError>,
     ) -> Result<Expr, ParseError> {
+        let leading_comma = self.peek() == Some(',');
         let mut items = vec![item(self)?];
         loop {
             let save = self.pos;
@@ -241,6 +255,16 @@ impl Parser<'_> {
             }
             self.skip_newlines()?;
             items.push(item(self)?);
+        }
+        // `, $x, $y`: the unary comma starts the array the others are appended to (the
+        // array's first element is $x itself).
+        if leading_comma
+            && items.len() > 1
+            && let Expr::Array(first) = &mut items[0]
+            && first.len() == 1
+        {
+            let first = first.remove(0);
+            items[0] = first;
         }
         Ok(if items.len() == 1 {
             items.remove(0)

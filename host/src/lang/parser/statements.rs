@@ -311,9 +311,10 @@ impl Parser<'_> {
             return Err(self.error("Missing the name of the enum after 'enum'."));
         }
         self.skip_inline()?;
+        let mut underlying = None;
         if self.eat(':') {
             self.skip_inline()?;
-            self.bareword();
+            underlying = Some(self.bareword());
         }
         self.skip_newlines()?;
         if !self.eat('{') {
@@ -345,6 +346,7 @@ impl Parser<'_> {
         Ok(Some(Statement::Enum(Rc::new(EnumDefinition {
             name,
             flags,
+            underlying,
             members,
         }))))
     }
