@@ -26,6 +26,12 @@ pub fn parse_datetime(text: &str) -> Option<i64> {
         format_description!(
             "[month padding:none]/[day padding:none]/[year] [hour]:[minute]:[second]"
         ),
+        format_description!(
+            "[month padding:none]/[day padding:none]/[year] [hour repr:12 padding:none]:[minute] [period]"
+        ),
+        format_description!(
+            "[month padding:none]/[day padding:none]/[year] [hour padding:none]:[minute]"
+        ),
         format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]"),
         format_description!("[year]-[month]-[day] [hour]:[minute]:[second]"),
         format_description!("[year]-[month]-[day]T[hour]:[minute]"),
@@ -44,6 +50,7 @@ pub fn parse_datetime(text: &str) -> Option<i64> {
         format_description!("[day padding:none] [month repr:long case_sensitive:false] [year]"),
         format_description!("[month repr:short case_sensitive:false] [day padding:none] [year]"),
         format_description!("[month repr:long case_sensitive:false] [day padding:none], [year]"),
+        format_description!("[month repr:short case_sensitive:false] [day padding:none], [year]"),
     ];
     for f in dates {
         if let Ok(d) = Date::parse(t, f) {

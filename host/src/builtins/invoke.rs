@@ -16,13 +16,7 @@ fn invoke_command_run(
     args: &BoundArguments,
     input: Option<&Value>,
 ) -> CommandResult {
-    for remote in [
-        "ComputerName",
-        "Session",
-        "HostName",
-        "ContainerId",
-        "VMName",
-    ] {
+    for remote in ["ComputerName", "Session"] {
         if args.get(remote).is_some() {
             return Err(CommandError::new(
                 COMMAND,

@@ -47,6 +47,12 @@ fn update_type_data_run(
     if type_name.is_empty() || name.is_empty() {
         return Err(invalid("Give -TypeName and -MemberName.".into()).into());
     }
+    if session.class_type(&type_name).is_none() && session.enum_type(&type_name).is_none() {
+        return Err(invalid(format!(
+            "[{type_name}] is not a class or enum this script defined: certhost adds members to those only (define a class with the member instead)."
+        ))
+        .into());
+    }
     let kind = args.text("MemberType").unwrap_or_default();
     let member = match kind.to_ascii_lowercase().as_str() {
         "scriptproperty" => TypeMember::Script {

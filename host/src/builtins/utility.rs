@@ -369,10 +369,11 @@ pub fn format_list() -> Builtin {
             "One property per line.",
         )]),
         true,
-        |_, args, input| {
+        |session, args, input| {
             let wanted = property_list(args);
             let mut out = String::new();
             for item in input_items(args, input, "InputObject") {
+                session.refresh_for_display(&item);
                 let props = if wanted.is_empty() {
                     default_properties(&item)
                 } else {
@@ -409,14 +410,17 @@ pub fn format_table() -> Builtin {
             "A table fitted to the terminal width.",
         )]),
         true,
-        |_, args, input| {
+        |session, args, input| {
             let items = input_items(args, input, "InputObject");
+            for item in &items {
+                session.refresh_for_display(item);
+            }
             let Some(first) = items.first() else {
                 return Ok(Vec::new());
             };
             let wanted = property_list(args);
             let columns = if wanted.is_empty() {
-                first.property_names()
+                first.default_columns()
             } else {
                 resolve_properties(first, &wanted)
             };
@@ -447,8 +451,11 @@ pub fn out_string() -> Builtin {
             "The text the console would show.",
         )]),
         true,
-        |_, args, input| {
+        |session, args, input| {
             let items = input_items(args, input, "InputObject");
+            for item in &items {
+                session.refresh_for_display(item);
+            }
             Ok(vec![Value::String(crate::format::render_to_string(&items))])
         },
     )

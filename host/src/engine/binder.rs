@@ -24,6 +24,17 @@ pub struct BoundArguments {
 }
 
 impl BoundArguments {
+    /// The arguments with each list as the array of its items (what a cmdlet works on;
+    /// a script function keeps the list itself).
+    pub fn without_lists(mut self) -> Self {
+        for (_, v) in &mut self.values {
+            if matches!(v, Value::List(_) | Value::Enumerator(_)) {
+                *v = std::mem::replace(v, Value::Null).unlisted();
+            }
+        }
+        self
+    }
+
     pub fn get(&self, name: &str) -> Option<&Value> {
         self.values
             .iter()
@@ -286,8 +297,7 @@ fn set(
     p: &ParameterInfo,
     value: Value,
 ) -> Result<(), CommandError> {
-    // A cmdlet sees a list as the array of its items.
-    let converted = to_parameter_type(value.unlisted(), p.type_).map_err(|e| {
+    let converted = to_parameter_type(value, p.type_).map_err(|e| {
         let reason = e
             .reason
             .map(|r| format!(" Error: \"{r}\""))

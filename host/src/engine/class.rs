@@ -34,18 +34,16 @@ impl ClassType {
 
     /// Whether an instance of this class is also a `name` (itself or a base class).
     pub fn is_a(self: &Rc<Self>, name: &str) -> bool {
-        self.chain()
-            .iter()
-            .any(|c| c.name().eq_ignore_ascii_case(name))
-            || self.chain().iter().any(|c| {
-                c.definition.bases.iter().any(|b| {
+        self.chain().iter().any(|c| {
+            c.name().eq_ignore_ascii_case(name)
+                || c.definition.bases.iter().any(|b| {
                     let b = b.split('[').next().unwrap_or(b);
                     b.eq_ignore_ascii_case(name)
                         || b.rsplit('.')
                             .next()
                             .is_some_and(|s| s.eq_ignore_ascii_case(name))
                 })
-            })
+        })
     }
 
     /// The instance properties in the order .NET lists them: this class's first, then

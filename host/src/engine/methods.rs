@@ -198,6 +198,12 @@ pub fn call(target: &Value, name: &str, args: &[Value]) -> Result<Value, String>
     }
 }
 
+/// A value as an item of `list`: converted to its element type (an item the session
+/// already converted to a script's class or enum is kept).
+fn list_element(list: &crate::engine::value::ListObject, value: Value) -> Result<Value, String> {
+    super::operators::list_item(list.element.as_deref(), value)
+}
+
 /// The methods of a `List[T]` or `ArrayList`, which change it in place.
 fn list_method(
     list: &crate::engine::value::ListObject,
@@ -205,13 +211,7 @@ fn list_method(
     name: &str,
     args: &[Value],
 ) -> Result<Value, String> {
-    let item = |i: usize| -> Result<Value, String> {
-        let v = args.get(i).cloned().unwrap_or(Value::Null);
-        match list.element.as_deref() {
-            Some(e) if !matches!(e, "object" | "psobject") => super::operators::cast(e, v),
-            _ => Ok(v),
-        }
-    };
+    let item = |i: usize| list_element(list, args.get(i).cloned().unwrap_or(Value::Null));
     let index = |i: usize| -> Result<usize, String> {
         let n = arg_int(args, i, name)?;
         usize::try_from(n).map_err(|_| {
@@ -219,11 +219,12 @@ fn list_method(
         })
     };
     let position = |v: &Value| list.items.borrow().iter().position(|x| equals(x, v, true));
-    let out_of_range = |i: usize, len: usize| {
-        format!(
+    let out_of_range = |i: usize, len: usize| match len {
+        0 => format!("Index {i} is out of range: the list is empty."),
+        _ => format!(
             "Index {i} is out of range: the list has {len} items (0 to {}).",
-            len.saturating_sub(1)
-        )
+            len - 1
+        ),
     };
     Ok(match lower {
         "add" => {
@@ -241,10 +242,7 @@ fn list_method(
             let values = args.first().cloned().unwrap_or(Value::Null).into_items();
             let converted = values
                 .into_iter()
-                .map(|v| match list.element.as_deref() {
-                    Some(e) if !matches!(e, "object" | "psobject") => super::operators::cast(e, v),
-                    _ => Ok(v),
-                })
+                .map(|v| list_element(list, v))
                 .collect::<Result<Vec<_>, _>>()?;
             list.items.borrow_mut().extend(converted);
             Value::Null
@@ -292,10 +290,44 @@ fn list_method(
             Value::Null
         }
         "sort" => {
-            list.items.borrow_mut().sort_by(|a, b| {
+            // (Sorted outside the list's borrow: comparing may read the list itself.)
+            let mut items = list.items.borrow().clone();
+            items.sort_by(|a, b| {
                 super::operators::order(a, b, false).unwrap_or(std::cmp::Ordering::Equal)
             });
+            *list.items.borrow_mut() = items;
             Value::Null
+        }
+        "item" | "get_item" => {
+            let at = index(0)?;
+            let items = list.items.borrow();
+            items
+                .get(at)
+                .cloned()
+                .ok_or_else(|| out_of_range(at, items.len()))?
+        }
+        "getrange" => {
+            let (at, count) = (index(0)?, index(1)?);
+            let items = list.items.borrow();
+            if at + count > items.len() {
+                return Err(out_of_range(at + count, items.len()));
+            }
+            Value::Array(items[at..at + count].to_vec())
+        }
+        "removerange" => {
+            let (at, count) = (index(0)?, index(1)?);
+            let mut items = list.items.borrow_mut();
+            if at + count > items.len() {
+                return Err(out_of_range(at + count, items.len()));
+            }
+            items.drain(at..at + count);
+            Value::Null
+        }
+        "find" | "findall" | "findindex" | "findlast" | "exists" | "removeall" | "trueforall"
+        | "convertall" => {
+            return Err(format!(
+                "List.{name}() takes a .NET delegate, which certhost does not offer; filter with Where-Object or .Where({{ ... }}) instead."
+            ));
         }
         "tostring" => Value::String(list.full_name.clone()),
         "equals" => Value::Bool(false),
@@ -594,9 +626,9 @@ pub fn static_member(type_name: &str, name: &str, args: Option<&[Value]>) -> Res
             Value::credential(&arg_text(args, 0), password)
         }
         // `[List[string]]::new()`, `::new(capacity)`, `::new($items)`.
-        (list, "new") if super::operators::generic_list_type(list).is_some() => {
-            let (array_list, element) =
-                super::operators::generic_list_type(list).expect("checked by the guard");
+        (list, "new")
+            if let Some((array_list, element)) = super::operators::generic_list_type(list) =>
+        {
             let initial = match args.first() {
                 None | Some(Value::Int(_)) => Value::Null,
                 Some(items) => items.clone(),

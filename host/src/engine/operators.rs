@@ -265,10 +265,15 @@ pub fn binary(op: BinaryOp, left: Value, right: Value) -> Result<Value, String> 
                 .join(&right.to_text()),
         )),
         BinaryOp::Is | BinaryOp::IsNot => {
-            let Value::String(type_name) = &right else {
-                return Err("The right side of -is must be a type such as [string].".into());
+            let type_name = match &right {
+                Value::String(t) => t.clone(),
+                // A script's class or enum (`[Device]`) is a type object.
+                Value::Object(o) if o.type_name == "RuntimeType" => {
+                    o.get("FullName").map(|f| f.to_text()).unwrap_or_default()
+                }
+                _ => return Err("The right side of -is must be a type such as [string].".into()),
             };
-            let is = is_type(&left, type_name);
+            let is = is_type(&left, &type_name);
             Ok(Value::Bool(if op == BinaryOp::Is { is } else { !is }))
         }
         BinaryOp::As => Ok(cast(&right.to_text(), left).unwrap_or(Value::Null)),
@@ -706,11 +711,6 @@ fn dotnet_pattern(pattern: &str) -> String {
     out
 }
 
-/// A pattern compiled as PowerShell's operators compile it (.NET syntax translated).
-pub fn compiled_regex(pattern: &str, cs: bool) -> Result<regex::Regex, String> {
-    regex(pattern, cs)
-}
-
 /// One match as .NET's Match: Value, Index, Length, and Groups (0 the whole match,
 /// then each group by number or name).
 pub fn match_object(captures: &regex::Captures, names: &[Option<&str>]) -> Value {
@@ -763,7 +763,8 @@ pub fn match_object(captures: &regex::Captures, names: &[Option<&str>]) -> Value
     )
 }
 
-fn regex(pattern: &str, cs: bool) -> Result<regex::Regex, String> {
+/// A pattern compiled as PowerShell's operators compile it (.NET syntax translated).
+pub fn regex(pattern: &str, cs: bool) -> Result<regex::Regex, String> {
     regex::RegexBuilder::new(&dotnet_pattern(pattern))
         .case_insensitive(!cs)
         .size_limit(1 << 20)
@@ -1050,8 +1051,16 @@ pub fn cast(type_name: &str, value: Value) -> Result<Value, String> {
         "bool" | "boolean" => Value::Bool(value.is_truthy()),
         "datetime" => match &value {
             Value::DateTime(_) => value,
-            // .NET ticks (100 ns since 1/1/0001).
-            Value::Int(ticks) => Value::DateTime(ticks / 10_000_000 - 62_135_596_800),
+            // .NET ticks (100 ns since 1/1/0001, up to the end of 9999).
+            Value::Int(ticks) if (0..=3_155_378_975_999_999_999).contains(ticks) => {
+                Value::DateTime(ticks / 10_000_000 - 62_135_596_800)
+            }
+            Value::Int(_) => {
+                return Err(format!(
+                    "Cannot convert value \"{}\" to type \"{type_name}\": as .NET ticks a date must be from 0 (1/1/0001) to 3155378975999999999 (12/31/9999).",
+                    value.to_text()
+                ));
+            }
             Value::String(s) => {
                 Value::DateTime(super::convert::parse_datetime(s).ok_or_else(|| fail(&value))?)
             }
@@ -1151,6 +1160,19 @@ pub fn dotnet_type_name(t: &str) -> String {
     }
 }
 
+/// A value as an item of a list of `element`s: converted (an instance of a script's
+/// class or a value of its enum of that name is kept as it is).
+pub fn list_item(element: Option<&str>, value: Value) -> Result<Value, String> {
+    match element {
+        None | Some("object" | "psobject") => Ok(value),
+        Some(e) => match &value {
+            Value::Object(o) if o.instance.as_ref().is_some_and(|i| i.class.is_a(e)) => Ok(value),
+            Value::Enum(ty, _) if ty.name.eq_ignore_ascii_case(e) => Ok(value),
+            _ => cast(e, value),
+        },
+    }
+}
+
 /// A new list of `value`'s items (`[List[int]]@(1, 2)`, `[ArrayList]$items`), each
 /// converted to the element type.
 pub fn new_list(array_list: bool, element: Option<&str>, value: Value) -> Result<Value, String> {
@@ -1158,13 +1180,10 @@ pub fn new_list(array_list: bool, element: Option<&str>, value: Value) -> Result
         Value::Null => Vec::new(),
         other => other.into_items_keep(),
     };
-    let items = match element {
-        Some(e) if !matches!(e, "object" | "psobject") => items
-            .into_iter()
-            .map(|v| cast(e, v))
-            .collect::<Result<Vec<_>, _>>()?,
-        _ => items,
-    };
+    let items = items
+        .into_iter()
+        .map(|v| list_item(element, v))
+        .collect::<Result<Vec<_>, _>>()?;
     let full_name = if array_list {
         "System.Collections.ArrayList".to_string()
     } else {

@@ -43,17 +43,31 @@ impl Sink for Vec<Value> {
 struct OutputSink<'a>(&'a mut dyn Output);
 
 impl Sink for OutputSink<'_> {
-    fn put(&mut self, _: &mut Session, value: Value) -> Flow<()> {
+    fn put(&mut self, session: &mut Session, value: Value) -> Flow<()> {
+        session.refresh_for_display(&value);
         self.0.write(&value);
         Ok(())
     }
 }
 
 /// A scope: its variables and the types some of them are constrained to (`[int]$n`).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Scope {
     vars: HashMap<String, Value>,
     types: HashMap<String, String>,
+    /// Tells this scope from a later one at the same depth (`[ref]$var` keeps it).
+    id: u64,
+}
+
+impl Default for Scope {
+    fn default() -> Self {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        Scope {
+            vars: HashMap::new(),
+            types: HashMap::new(),
+            id: NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+        }
+    }
 }
 
 /// Where a script's output goes (the formatter, in the shell).
@@ -109,6 +123,8 @@ const COMMON_PARAMETERS: &[(&str, &[&str])] = &[
     ("Debug", &["db"]),
     ("ErrorVariable", &["ev"]),
     ("OutVariable", &["ov"]),
+    ("PipelineVariable", &["pv"]),
+    ("OutBuffer", &["ob"]),
 ];
 
 /// Offered to cmdlets that change state.
@@ -141,10 +157,13 @@ pub struct Session {
     types: HashMap<String, Rc<crate::engine::value::EnumType>>,
     /// Classes the script defined, by lowercase name.
     classes: HashMap<String, Rc<crate::engine::class::ClassType>>,
-    /// `[ref]$var` references: the object, and the scope and name of its variable.
-    references: Vec<(std::rc::Weak<crate::engine::PsObject>, usize, String)>,
+    /// `[ref]$var` references: the object, and the id of its variable's scope and the
+    /// variable's name.
+    references: Vec<(std::rc::Weak<crate::engine::PsObject>, u64, String)>,
     /// Members `Update-TypeData` added, by lowercase type name.
     type_data: HashMap<String, Vec<crate::engine::class::TypeMember>>,
+    /// The scope `$script:` names: the running script file's (the global one at the top).
+    script_scope: usize,
     /// Set while a class's ToString() runs to refresh how an instance prints.
     refreshing_text: bool,
 }
@@ -194,6 +213,7 @@ impl Session {
             types: HashMap::new(),
             classes: HashMap::new(),
             refreshing_text: false,
+            script_scope: 0,
             type_data: HashMap::new(),
             references: Vec::new(),
             depth: 0,
@@ -275,6 +295,11 @@ impl Session {
             self.scopes[0].vars.insert(global.to_string(), value);
             return;
         }
+        if let Some(script) = lower.strip_prefix("script:") {
+            let at = self.script_scope.min(self.scopes.len() - 1);
+            self.scopes[at].vars.insert(Self::key(script), value);
+            return;
+        }
         if lower.starts_with("env:") {
             // The session keeps environment changes; executables it runs get them (under
             // the name as first written).
@@ -299,8 +324,11 @@ impl Session {
         constrain: Option<&str>,
     ) -> Flow<()> {
         let key = Self::key(name);
-        let scope_index = if name.to_ascii_lowercase().starts_with("global:") {
+        let lower = name.to_ascii_lowercase();
+        let scope_index = if lower.starts_with("global:") {
             0
+        } else if lower.starts_with("script:") {
+            self.script_scope.min(self.scopes.len() - 1)
         } else {
             self.scopes.len() - 1
         };

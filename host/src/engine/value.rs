@@ -305,7 +305,18 @@ impl Value {
             Value::String(s) => s.clone(),
             Value::SecureString(_) => "System.Security.SecureString".into(),
             Value::DateTime(t) => crate::clock::datetime_invariant(*t),
-            Value::List(l) => Value::Array(l.items.borrow().clone()).to_text(),
+            // (A list inside a list shows as its type, as .NET's ToString gives it, so a
+            // list holding itself prints.)
+            Value::List(l) => l
+                .items
+                .borrow()
+                .iter()
+                .map(|v| match v {
+                    Value::List(inner) => inner.full_name.clone(),
+                    other => other.to_text(),
+                })
+                .collect::<Vec<_>>()
+                .join(" "),
             Value::Enumerator(e) => Value::Array(e.take_rest()).to_text(),
             Value::Array(items) => items
                 .iter()
@@ -516,6 +527,19 @@ impl Value {
             Value::Enumerator(e) => Value::Array(e.take_rest()),
             other => other,
         }
+    }
+
+    /// The columns a table shows by default: pwsh's view for a variable (Name, Value)
+    /// and a type (IsPublic, IsSerial, Name, BaseType), else every property.
+    pub fn default_columns(&self) -> Vec<String> {
+        let view: &[&str] = match self {
+            Value::Object(o) if o.type_name == "PSVariable" => &["Name", "Value"],
+            Value::Object(o) if o.type_name == "RuntimeType" => {
+                &["IsPublic", "IsSerial", "Name", "BaseType"]
+            }
+            _ => return self.property_names(),
+        };
+        view.iter().map(|c| c.to_string()).collect()
     }
 
     /// The names of the value's properties, in display order.

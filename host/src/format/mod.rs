@@ -68,8 +68,13 @@ impl Formatter {
                 Ok(())
             }
             Value::List(l) => {
-                for item in l.items.borrow().iter() {
-                    self.write_value(item)?;
+                let items = l.items.borrow().clone();
+                for item in &items {
+                    match item {
+                        // A list inside a list is one object: it shows as its type.
+                        Value::List(inner) => writeln!(self.out, "{}", inner.full_name)?,
+                        other => self.write_value(other)?,
+                    }
                 }
                 Ok(())
             }
@@ -111,16 +116,8 @@ impl Formatter {
                 self.flush_table();
                 writeln!(self.out, "{}", value.to_text())
             }
-            Value::Object(o) => {
-                // A variable shows as Name and Value, as pwsh's view of PSVariable.
-                let columns = match o.type_name.as_str() {
-                    "PSVariable" => vec!["Name".to_string(), "Value".to_string()],
-                    // A type shows as pwsh's type table.
-                    "RuntimeType" => ["IsPublic", "IsSerial", "Name", "BaseType"]
-                        .map(String::from)
-                        .to_vec(),
-                    _ => value.property_names(),
-                };
+            Value::Object(_) => {
+                let columns = value.default_columns();
                 if self.table.is_some() {
                     self.flush_certificates();
                 }
@@ -238,7 +235,7 @@ pub fn datetime_long(t: i64) -> String {
     let d = utc(t);
     let (hour, ampm) = crate::clock::twelve_hour(d.hour());
     format!(
-        "{}, {} {}, {} {}:{:02}:{:02} {ampm}",
+        "{}, {} {}, {:04} {}:{:02}:{:02} {ampm}",
         d.weekday(),
         d.month(),
         d.day(),

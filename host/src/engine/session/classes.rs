@@ -311,11 +311,7 @@ impl Session {
         let method = self
             .pick_overload(&candidates, &args)
             .ok_or_else(|| no_overload(name, args.len()))?;
-        let result = self.run_method(&method, Some(this), args)?;
-        if !name.eq_ignore_ascii_case("ToString") {
-            self.refresh_text(this);
-        }
-        Ok(Some(result))
+        Ok(Some(self.run_method(&method, Some(this), args)?))
     }
 
     /// `[Class]::Name(args)`: `new`, or a static method (the class's or a base's).
@@ -402,7 +398,6 @@ impl Session {
             return Ok(false);
         };
         if self.set_type_member(holder, name, value.clone())? {
-            self.refresh_text(holder);
             return Ok(true);
         }
         let declaration = instance.class.property(name).ok_or_else(|| {
@@ -412,7 +407,6 @@ impl Session {
         })?;
         let value = self.checked_property_value(&declaration, value)?;
         object.set(&declaration.name, value);
-        self.refresh_text(holder);
         Ok(true)
     }
 
@@ -502,8 +496,42 @@ impl Session {
         )))
     }
 
+    /// Reads the values a class instance (and the instances in its properties, and
+    /// the items of a collection) print with now: script properties and `ToString()`.
+    /// Called where a value becomes text or is shown, so what prints is never stale.
+    pub fn refresh_for_display(&mut self, value: &Value) {
+        match value {
+            Value::Array(items) => {
+                for item in items {
+                    self.refresh_instance_display(item);
+                }
+            }
+            Value::List(list) => {
+                let items = list.items.borrow().clone();
+                for item in &items {
+                    self.refresh_instance_display(item);
+                }
+            }
+            other => self.refresh_instance_display(other),
+        }
+    }
+
+    /// An instance and the instances its properties hold (one level deep).
+    fn refresh_instance_display(&mut self, value: &Value) {
+        let Value::Object(object) = value else {
+            return;
+        };
+        if object.instance.is_none() {
+            return;
+        }
+        self.refresh_text(value);
+        for (_, property) in object.entries() {
+            self.refresh_text(&property);
+        }
+    }
+
     /// Re-reads the instance's computed properties and what the class's `ToString()`
-    /// gives (how it prints), after a change to it.
+    /// gives (how it prints).
     fn refresh_text(&mut self, this: &Value) {
         let Value::Object(object) = this else {
             return;
@@ -515,7 +543,7 @@ impl Session {
             return;
         }
         self.refreshing_text = true;
-        self.refresh_computed(this, &instance.class);
+        self.refresh_computed(this);
         if let Some(method) = instance
             .class
             .methods("ToString", 0, false)
@@ -544,10 +572,36 @@ impl Session {
                 self.define_enum(definition)?;
             }
         }
-        for statement in &script.statements {
-            if let Statement::Class(definition) = statement {
-                self.define_class(definition)?;
-            }
+        // A class is defined after its base when the base is one of the script's
+        // classes, wherever it stands in the script.
+        let mut pending: Vec<&Rc<ClassDefinition>> = script
+            .statements
+            .iter()
+            .filter_map(|s| match s {
+                Statement::Class(definition) => Some(definition),
+                _ => None,
+            })
+            .collect();
+        while !pending.is_empty() {
+            let ready = |d: &Rc<ClassDefinition>, pending: &[&Rc<ClassDefinition>]| {
+                d.bases.first().is_none_or(|base| {
+                    !pending
+                        .iter()
+                        .any(|p| p.name.eq_ignore_ascii_case(base) && !Rc::ptr_eq(p, d))
+                })
+            };
+            let Some(at) = pending.iter().position(|d| ready(d, &pending)) else {
+                return Err(script_error(format!(
+                    "The classes {} derive from each other in a circle.",
+                    pending
+                        .iter()
+                        .map(|d| d.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )));
+            };
+            let definition = pending.remove(at);
+            self.define_class(definition)?;
         }
         Ok(())
     }

@@ -568,7 +568,7 @@ impl Session {
                 if self.set_instance_property(&holder, name, value.clone())? {
                     return Ok(());
                 }
-                self.write_through_reference(&holder, name, &value);
+                let value = self.write_through_reference(&holder, name, value)?;
                 set_member(&holder, name, value)
             }
             Expr::StaticMember { type_name, name } => match self.class_type(type_name) {
@@ -849,6 +849,7 @@ impl Session {
                     };
                     return Ok(Value::Bool(v & flag == flag));
                 }
+                let args = self.list_arguments(&target, name, args)?;
                 match crate::engine::methods::call(&target, name, &args) {
                     Ok(v) => v,
                     // A method the collection lacks is called on each element
@@ -857,7 +858,8 @@ impl Session {
                         if target.clone().into_items().is_empty() {
                             return Err(script_error(e));
                         }
-                        collapse(call_on_each(&target, name, &args).map_err(script_error)?)
+                        // (When the elements lack it too, the collection's error says so.)
+                        collapse(call_on_each(&target, name, &args).map_err(|_| script_error(e))?)
                     }
                     Err(e) => return Err(script_error(e)),
                 }
@@ -869,29 +871,28 @@ impl Session {
                     name,
                 })?
             }
-            Expr::StaticMember { type_name, name } if self.class_type(type_name).is_some() => {
-                let class = self.class_type(type_name).expect("checked by the guard");
-                self.static_property(&class, name)?
-            }
-            Expr::StaticMember { type_name, name } => match self.enum_type(type_name) {
-                Some(ty) => {
-                    let value = ty
-                        .members
-                        .iter()
-                        .find(|(m, _)| m.eq_ignore_ascii_case(name))
-                        .map(|(_, v)| *v)
-                        .ok_or_else(|| {
-                            script_error(format!(
-                                "The enum [{}] has no member '{name}'; its members are {}.",
-                                ty.name,
-                                ty.member_list()
-                            ))
-                        })?;
-                    Value::Enum(ty, value)
+            Expr::StaticMember { type_name, name } => {
+                match (self.class_type(type_name), self.enum_type(type_name)) {
+                    (Some(class), _) => self.static_property(&class, name)?,
+                    (None, Some(ty)) => {
+                        let value = ty
+                            .members
+                            .iter()
+                            .find(|(m, _)| m.eq_ignore_ascii_case(name))
+                            .map(|(_, v)| *v)
+                            .ok_or_else(|| {
+                                script_error(format!(
+                                    "The enum [{}] has no member '{name}'; its members are {}.",
+                                    ty.name,
+                                    ty.member_list()
+                                ))
+                            })?;
+                        Value::Enum(ty, value)
+                    }
+                    (None, None) => crate::engine::methods::static_member(type_name, name, None)
+                        .map_err(script_error)?,
                 }
-                None => crate::engine::methods::static_member(type_name, name, None)
-                    .map_err(script_error)?,
-            },
+            }
             Expr::StaticCall {
                 type_name,
                 name,
@@ -1330,9 +1331,9 @@ impl Session {
         Ok(())
     }
 
-    /// A value as the type `type_name` (a script's enum, or a .NET type certhost knows).
     /// A value as a string: a collection's items joined by `$OFS` (a space when unset).
-    pub(crate) fn string_of(&self, value: &Value) -> String {
+    pub(crate) fn string_of(&mut self, value: &Value) -> String {
+        self.refresh_for_display(value);
         match value {
             Value::Array(_) | Value::List(_) => {
                 let separator = match self.variable("OFS") {
@@ -1343,7 +1344,11 @@ impl Session {
                     .clone()
                     .into_items()
                     .iter()
-                    .map(Value::to_text)
+                    .map(|item| match item {
+                        // A list inside shows as its type (so one holding itself prints).
+                        Value::List(inner) => inner.full_name.clone(),
+                        other => other.to_text(),
+                    })
                     .collect::<Vec<_>>()
                     .join(&separator)
             }
@@ -1351,7 +1356,59 @@ impl Session {
         }
     }
 
+    /// Arguments of a list's method converted to its element type when that is a
+    /// script's class or enum (the list itself converts to .NET types).
+    fn list_arguments(&mut self, target: &Value, name: &str, args: Vec<Value>) -> Flow<Vec<Value>> {
+        let Value::List(list) = target else {
+            return Ok(args);
+        };
+        let Some(element) = list
+            .element
+            .clone()
+            .filter(|e| self.class_type(e).is_some() || self.enum_type(e).is_some())
+        else {
+            return Ok(args);
+        };
+        let position = match name.to_ascii_lowercase().as_str() {
+            "add" | "contains" | "indexof" | "remove" | "addrange" => 0,
+            "insert" => 1,
+            _ => return Ok(args),
+        };
+        let mut args = args;
+        if let Some(arg) = args.get_mut(position) {
+            let value = std::mem::replace(arg, Value::Null);
+            *arg = if name.eq_ignore_ascii_case("addrange") {
+                Value::Array(
+                    value
+                        .into_items()
+                        .into_iter()
+                        .map(|v| self.convert(&element, v))
+                        .collect::<Flow<Vec<_>>>()?,
+                )
+            } else {
+                self.convert(&element, value)?
+            };
+        }
+        Ok(args)
+    }
+
+    /// A value as the type `type_name`: a script's class or enum, a list of them, a
+    /// reference, or a .NET type certhost knows.
     pub(crate) fn convert(&mut self, type_name: &str, value: Value) -> Flow<Value> {
+        // A list of a script's class or enum: its items converted by the session.
+        if let Some((array_list, Some(element))) =
+            operators::generic_list_type(&type_name.to_ascii_lowercase())
+            && (self.class_type(&element).is_some() || self.enum_type(&element).is_some())
+            && !matches!(value, Value::List(_))
+        {
+            let items = value
+                .into_items_keep()
+                .into_iter()
+                .map(|v| self.convert(&element, v))
+                .collect::<Flow<Vec<_>>>()?;
+            return operators::new_list(array_list, Some(&element), Value::Array(items))
+                .map_err(script_error);
+        }
         if matches!(value, Value::Array(_) | Value::List(_))
             && matches!(
                 type_name.to_ascii_lowercase().as_str(),

@@ -92,6 +92,12 @@ struct Stage {
     redirect: Redirect,
     /// Output redirected to a file, written when the stage ends.
     file_output: Vec<Value>,
+    /// `-PipelineVariable name`: holds each object the stage sends on.
+    pipeline_variable: Option<String>,
+    /// `-OutBuffer n`: objects are sent on in groups of n + 1.
+    out_buffer: usize,
+    /// Objects held back by -OutBuffer.
+    buffered: Vec<Value>,
 }
 
 /// Where a script stage's output goes: on to the next stage, object by object. The next
@@ -526,6 +532,24 @@ impl Session {
                 }
             }
         }
+        let common_value = |name: &str| {
+            common
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.clone())
+        };
+        let pipeline_variable = common_value("PipelineVariable").map(|v| v.to_text());
+        let out_buffer = match common_value("OutBuffer") {
+            Some(v) => operators::to_number(&v)
+                .and_then(|n| usize::try_from(n.as_int()).ok())
+                .ok_or_else(|| {
+                    script_error(format!(
+                        "-OutBuffer must be a number of objects (0 or more), not '{}'.",
+                        v.to_text()
+                    ))
+                })?,
+            None => 0,
+        };
         Ok(Stage {
             command,
             raw,
@@ -535,6 +559,9 @@ impl Session {
             script,
             redirect,
             file_output: Vec::new(),
+            pipeline_variable,
+            out_buffer,
+            buffered: Vec::new(),
         })
     }
 
@@ -562,6 +589,15 @@ impl Session {
             out,
             has_source,
         };
+        // -PipelineVariable variables start empty.
+        let pipeline_variables: Vec<String> = run
+            .stages
+            .iter()
+            .filter_map(|s| s.pipeline_variable.clone())
+            .collect();
+        for name in &pipeline_variables {
+            self.set_variable(name, Value::Null);
+        }
         let result = (|| {
             for i in 0..run.stages.len() {
                 self.begin_stage(&mut run, i)?;
@@ -574,9 +610,14 @@ impl Session {
             }
             for i in 0..run.stages.len() {
                 self.end_stage(&mut run, i)?;
+                self.flush_buffered(&mut run, i)?;
             }
             Ok(())
         })();
+        // ... and are empty again when the pipeline ends.
+        for name in &pipeline_variables {
+            self.set_variable(name, Value::Null);
+        }
         // A function stage stopped early leaves its scope: nothing of it stays entered.
         for stage in &mut run.stages {
             if let Some(script) = &mut stage.script {
@@ -652,6 +693,33 @@ impl Session {
         self.process_stage(run, i, Some(value))
     }
 
+    /// An object stage `i` sends on: held while -OutBuffer says to, then given to the
+    /// next stage with -PipelineVariable set to it.
+    fn pass_on(&mut self, run: &mut Run, i: usize, value: Value) -> Flow<()> {
+        if run.stages[i].out_buffer > 0 {
+            run.stages[i].buffered.push(value);
+            if run.stages[i].buffered.len() > run.stages[i].out_buffer {
+                self.flush_buffered(run, i)?;
+            }
+            return Ok(());
+        }
+        if let Some(name) = run.stages[i].pipeline_variable.clone() {
+            self.set_variable(&name, value.clone());
+        }
+        self.feed(run, i + 1, value)
+    }
+
+    /// Sends on what -OutBuffer held back.
+    fn flush_buffered(&mut self, run: &mut Run, i: usize) -> Flow<()> {
+        for value in std::mem::take(&mut run.stages[i].buffered) {
+            if let Some(name) = run.stages[i].pipeline_variable.clone() {
+                self.set_variable(&name, value.clone());
+            }
+            self.feed(run, i + 1, value)?;
+        }
+        Ok(())
+    }
+
     /// Sends a stage's output on, applying its output redirection.
     /// Stage `i`'s output object, as it is, to the next stage.
     fn emit_object(&mut self, run: &mut Run, i: usize, value: Value) -> Flow<()> {
@@ -661,7 +729,7 @@ impl Session {
                 Ok(())
             }
             StreamTarget::Discard => Ok(()),
-            _ => self.feed(run, i + 1, value),
+            _ => self.pass_on(run, i, value),
         }
     }
 
@@ -678,10 +746,10 @@ impl Session {
             match v {
                 Value::Array(items) => {
                     for item in items {
-                        self.feed(run, i + 1, item)?;
+                        self.pass_on(run, i, item)?;
                     }
                 }
-                other => self.feed(run, i + 1, other)?,
+                other => self.pass_on(run, i, other)?,
             }
         }
         Ok(())
@@ -1297,6 +1365,12 @@ impl Session {
         {
             return Ok(Vec::new());
         }
+        // A cmdlet works on a list's items (a script function gets the list itself).
+        let bound = if command.script_block().is_some() {
+            bound
+        } else {
+            bound.without_lists()
+        };
         let saved = self.apply_common(&stage.common);
         let redirect_saved = self.redirect.clone();
         self.redirect.overlay(&stage.redirect);
@@ -1467,8 +1541,11 @@ impl Session {
             })
             .collect();
         let bound = bind_with(command.info(), &raw, None, true).map_err(Self::binding_failed)?;
+        let saved_script_scope = self.script_scope;
         if new_scope {
             self.push_scope();
+            // `$script:x` inside is this script's.
+            self.script_scope = self.scopes.len() - 1;
         }
         let mut values = Vec::new();
         let result = (|| {
@@ -1478,6 +1555,7 @@ impl Session {
         })();
         if new_scope {
             self.pop_scope();
+            self.script_scope = saved_script_scope;
         }
         for v in values {
             out.put(self, v)?;

@@ -33,11 +33,12 @@ impl Session {
             && type_name.eq_ignore_ascii_case("ref")
         {
             let key = Self::key(name);
-            let scope = self
+            let at = self
                 .scopes
                 .iter()
                 .rposition(|s| s.vars.contains_key(&key))
                 .unwrap_or(self.scopes.len() - 1);
+            let scope = self.scopes[at].id;
             let object = reference(value);
             if let Value::Object(o) = &object {
                 self.references.retain(|(r, _, _)| r.strong_count() > 0);
@@ -57,13 +58,16 @@ impl Session {
         }
     }
 
-    /// The variable a reference stands for, if it stands for one.
+    /// The variable a reference stands for (the index of its scope, still running,
+    /// and its name), if it stands for one.
     fn referenced_variable(&self, object: &Rc<PsObject>) -> Option<(usize, String)> {
-        self.references
+        let (scope_id, name) = self
+            .references
             .iter()
             .find(|(r, _, _)| r.upgrade().is_some_and(|o| Rc::ptr_eq(&o, object)))
-            .map(|(_, scope, name)| (*scope, name.clone()))
-            .filter(|(scope, _)| *scope < self.scopes.len())
+            .map(|(_, scope, name)| (*scope, name.clone()))?;
+        let at = self.scopes.iter().rposition(|s| s.id == scope_id)?;
+        Some((at, name))
     }
 
     /// `$ref.Value` of a reference to a variable: the variable's value now.
@@ -84,16 +88,28 @@ impl Session {
         )
     }
 
-    /// After `$ref.Value = x`: the variable a reference stands for takes the value too.
-    pub(super) fn write_through_reference(&mut self, holder: &Value, name: &str, value: &Value) {
+    /// `$ref.Value = x` for a reference to a variable: the variable takes the value
+    /// (converted to its declared type); returns the value the reference keeps.
+    pub(super) fn write_through_reference(
+        &mut self,
+        holder: &Value,
+        name: &str,
+        value: Value,
+    ) -> Flow<Value> {
         let Value::Object(o) = holder else {
-            return;
+            return Ok(value);
         };
         if o.type_name != "PSReference" || !name.eq_ignore_ascii_case("Value") {
-            return;
+            return Ok(value);
         }
-        if let Some((scope, key)) = self.referenced_variable(o) {
-            self.scopes[scope].vars.insert(key, value.clone());
-        }
+        let Some((scope, key)) = self.referenced_variable(o) else {
+            return Ok(value);
+        };
+        let value = match self.scopes[scope].types.get(&key).cloned() {
+            Some(type_name) => self.convert(&type_name, value)?,
+            None => value,
+        };
+        self.scopes[scope].vars.insert(key, value.clone());
+        Ok(value)
     }
 }

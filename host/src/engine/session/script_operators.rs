@@ -57,8 +57,7 @@ impl Session {
         else {
             return Ok(None);
         };
-        let re =
-            operators::compiled_regex(&pattern.to_text(), case_sensitive).map_err(script_error)?;
+        let re = operators::regex(&pattern.to_text(), case_sensitive).map_err(script_error)?;
         let mut results = Vec::new();
         for item in left.clone().into_items_keep() {
             let text = item.to_text();

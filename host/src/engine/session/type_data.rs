@@ -90,13 +90,8 @@ impl Session {
     pub(super) fn type_member_value(&mut self, value: &Value, name: &str) -> Flow<Option<Value>> {
         match self.type_member(value, name) {
             Some(TypeMember::Alias { target, .. }) => Ok(Some(eval::member(value, &target))),
+            // (Computed on every read: an instance's copy is only for showing it.)
             Some(TypeMember::Script { getter, .. }) => {
-                // A class instance keeps the value it last computed.
-                if let Value::Object(o) = value
-                    && let Some(v) = o.get(name)
-                {
-                    return Ok(Some(v));
-                }
                 self.run_member_script(&getter, value, Vec::new()).map(Some)
             }
             _ => Ok(None),
@@ -144,8 +139,8 @@ impl Session {
         }
     }
 
-    /// Re-reads an instance's script properties into the object.
-    pub(super) fn refresh_computed(&mut self, this: &Value, class: &Rc<ClassType>) {
+    /// Re-reads an instance's script properties into the object (how it shows).
+    pub(super) fn refresh_computed(&mut self, this: &Value) {
         let Value::Object(object) = this else {
             return;
         };
@@ -160,6 +155,5 @@ impl Session {
                 }
             }
         }
-        let _ = class;
     }
 }

@@ -201,7 +201,8 @@ impl Parser<'_> {
                     operand: Box::new(self.negation()?),
                 })
             }
-            (Some('+'), Some(c)) if c != '+' => {
+            // (`+5` is a number literal, as `-5` is.)
+            (Some('+'), Some(c)) if c != '+' && !c.is_ascii_digit() => {
                 self.bump();
                 Ok(Expr::Unary {
                     op: UnaryOp::Plus,
@@ -413,7 +414,8 @@ impl Parser<'_> {
             Some('{') => Ok(Expr::ScriptBlock(Rc::new(self.script_block()?))),
             Some(c)
                 if c.is_ascii_digit()
-                    || (c == '-' && self.peek2().is_some_and(|d| d.is_ascii_digit())) =>
+                    || (matches!(c, '-' | '+')
+                        && self.peek2().is_some_and(|d| d.is_ascii_digit())) =>
             {
                 let start = self.pos;
                 self.bump();
@@ -744,7 +746,10 @@ pub(super) fn number_literal(text: &str) -> Option<Expr> {
     .unwrap_or((lower.clone(), 1));
     let (negative, digits) = match body.strip_prefix('-') {
         Some(d) => (true, d.to_string()),
-        None => (false, body),
+        None => (
+            false,
+            body.strip_prefix('+').map(str::to_string).unwrap_or(body),
+        ),
     };
     let sign = if negative { -1 } else { 1 };
     let radix = |digits: &str, prefix: &str, radix: u32| -> Option<Expr> {
