@@ -305,16 +305,11 @@ impl Value {
             Value::String(s) => s.clone(),
             Value::SecureString(_) => "System.Security.SecureString".into(),
             Value::DateTime(t) => crate::clock::datetime_invariant(*t),
-            // (A list inside a list shows as its type, as .NET's ToString gives it, so a
-            // list holding itself prints.)
             Value::List(l) => l
                 .items
                 .borrow()
                 .iter()
-                .map(|v| match v {
-                    Value::List(inner) => inner.full_name.clone(),
-                    other => other.to_text(),
-                })
+                .map(Value::item_text)
                 .collect::<Vec<_>>()
                 .join(" "),
             Value::Enumerator(e) => Value::Array(e.take_rest()).to_text(),
@@ -371,6 +366,15 @@ impl Value {
             ),
             Value::TimeSpan(ms) => crate::engine::operators::format_timespan(*ms),
             Value::Enum(ty, v) => ty.text(*v),
+        }
+    }
+
+    /// The text of an item of a collection being made text: a list inside shows as its
+    /// type, as .NET's ToString gives it (so a list holding itself prints).
+    pub fn item_text(&self) -> String {
+        match self {
+            Value::List(inner) => inner.full_name.clone(),
+            other => other.to_text(),
         }
     }
 

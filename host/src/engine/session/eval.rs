@@ -1344,11 +1344,7 @@ impl Session {
                     .clone()
                     .into_items()
                     .iter()
-                    .map(|item| match item {
-                        // A list inside shows as its type (so one holding itself prints).
-                        Value::List(inner) => inner.full_name.clone(),
-                        other => other.to_text(),
-                    })
+                    .map(Value::item_text)
                     .collect::<Vec<_>>()
                     .join(&separator)
             }
