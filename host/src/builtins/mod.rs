@@ -76,6 +76,8 @@ pub fn all() -> Vec<Rc<dyn Command>> {
         Rc::new(credential::get_credential()),
         Rc::new(text::select_string()),
         Rc::new(objects::new_object()),
+        Rc::new(objects::new_guid()),
+        Rc::new(text::convert_from_string_data()),
         Rc::new(utility::write_host()),
         Rc::new(utility::write_error()),
         Rc::new(utility::write_warning()),

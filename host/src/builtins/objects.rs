@@ -567,10 +567,14 @@ pub fn group_object() -> Builtin {
             "Group-Object",
             &["group"],
             "Groups objects that contain the same value for specified properties.",
-            "Outputs one object per distinct value, with Count, Name and the Group of objects.",
+            "Outputs one object per distinct value, with Count, Name and the Group of objects (values compare case-insensitively unless -CaseSensitive). -AsHashTable outputs one hashtable from each value to its objects (-AsString: the values as text); -NoElement leaves out the Group.",
             vec![
                 param("Property", T::Any, "Property or script block to group by.").position(0),
                 input_object(),
+                param("CaseSensitive", T::Switch, "Tell values apart by case."),
+                param("AsHashTable", T::Switch, "Output a hashtable of value to objects."),
+                param("AsString", T::Switch, "With -AsHashTable, the keys as text."),
+                param("NoElement", T::Switch, "Leave out the Group property."),
             ],
             "GroupInfo",
         )
@@ -589,24 +593,61 @@ pub fn group_object() -> Builtin {
                 } else {
                     key_of(session, &key, &item)?
                 };
-                match groups.iter_mut().find(|(g, _)| equals(g, &k, false)) {
+                let case_sensitive = args.switch("CaseSensitive");
+                match groups.iter_mut().find(|(g, _)| equals(g, &k, case_sensitive)) {
                     Some((_, members)) => members.push(item),
                     None => groups.push((k, vec![item])),
                 }
             }
+            if args.switch("AsHashTable") {
+                // (Keys that differ only in case stay apart with -CaseSensitive.)
+                return Ok(vec![Value::hashtable(
+                    groups
+                        .into_iter()
+                        .map(|(k, members)| (k.to_text(), Value::Array(members)))
+                        .collect(),
+                )]);
+            }
+            let no_element = args.switch("NoElement");
             Ok(groups
                 .into_iter()
                 .map(|(k, members)| {
-                    Value::object(
-                        "GroupInfo",
-                        vec![
-                            ("Count".into(), Value::Int(members.len() as i64)),
-                            ("Name".into(), Value::String(k.to_text())),
-                            ("Group".into(), Value::Array(members)),
-                        ],
-                    )
+                    let mut properties = vec![
+                        ("Count".into(), Value::Int(members.len() as i64)),
+                        ("Name".into(), Value::String(k.to_text())),
+                    ];
+                    if !no_element {
+                        properties.push(("Group".into(), Value::Array(members)));
+                    }
+                    Value::object("GroupInfo", properties)
                 })
                 .collect())
+        },
+    )
+}
+
+/// `New-Guid`: a random (version 4) Guid, as `[guid]::NewGuid()` gives.
+pub fn new_guid() -> Builtin {
+    Builtin::new(
+        command_info(
+            "New-Guid",
+            &[],
+            "Creates a random Guid.",
+            "Outputs a new random (version 4) Guid, such as an application id for an SSL binding (netsh http add sslcert ... appid={...}). -Empty gives the all-zero Guid.",
+            vec![param("Empty", T::Switch, "Output 00000000-0000-0000-0000-000000000000.")],
+            "Guid",
+        )
+        .examples(vec![example(
+            "Use a new Guid as an application id",
+            "$appid = New-Guid\n\"appid={$appid}\"",
+            "Each call gives a different Guid.",
+        )]),
+        false,
+        |_, args, _| {
+            let member = if args.switch("Empty") { "Empty" } else { "NewGuid" };
+            let guid = crate::engine::methods::static_member("guid", member, Some(&[]))
+                .map_err(|e| CommandError::new("New-Guid", "InvalidOperation", "NewGuidFailed", e))?;
+            Ok(vec![guid])
         },
     )
 }

@@ -161,3 +161,62 @@ pub fn select_string() -> Builtin {
         },
     )
 }
+
+/// `ConvertFrom-StringData`: `name = value` lines as a hashtable (`#` comments and
+/// blank lines skipped; `\` escapes as in C#).
+pub fn convert_from_string_data() -> Builtin {
+    Builtin::new(
+        command_info(
+            "ConvertFrom-StringData",
+            &[],
+            "Converts name = value lines to a hashtable.",
+            "Each line 'name = value' of -StringData becomes an entry of the hashtable (lines starting with # and blank lines are skipped; \\n, \\t and \\\\ in values are escapes). A line without '=' is an error naming it.",
+            vec![
+                param("StringData", T::Text, "The name = value lines.")
+                    .position(0)
+                    .mandatory()
+                    .takes_pipeline_input(),
+                param("Delimiter", T::Text, "The character between name and value (default '=')."),
+            ],
+            "Hashtable",
+        )
+        .examples(vec![example_with_output(
+            "Read settings",
+            "$s = ConvertFrom-StringData -StringData \"Port = 9419`nHost = backup01\"\n$s.Port",
+            "Values are strings.",
+            "9419\n",
+        )]),
+        false,
+        |_, args, _| {
+            let text = args.text("StringData").unwrap_or_default();
+            let delimiter = args
+                .text("Delimiter")
+                .and_then(|d| d.chars().next())
+                .unwrap_or('=');
+            let mut entries: Vec<(String, Value)> = Vec::new();
+            for line in text.lines().map(str::trim) {
+                if line.is_empty() || line.starts_with('#') {
+                    continue;
+                }
+                let Some((name, value)) = line.split_once(delimiter) else {
+                    return Err(CommandError::new(
+                        "ConvertFrom-StringData",
+                        "InvalidOperation",
+                        "InvalidOperation",
+                        format!("Data line '{line}' is not in 'name{delimiter}value' format."),
+                    )
+                    .into());
+                };
+                let value = value
+                    .trim()
+                    .replace("\\n", "\n")
+                    .replace("\\t", "\t")
+                    .replace("\\\\", "\\");
+                let name = name.trim().to_string();
+                entries.retain(|(k, _)| !k.eq_ignore_ascii_case(&name));
+                entries.push((name, Value::String(value)));
+            }
+            Ok(vec![Value::hashtable(entries)])
+        },
+    )
+}

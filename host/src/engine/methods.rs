@@ -340,6 +340,25 @@ fn list_method(
     })
 }
 
+/// A Guid from its 16 bytes in .NET's order (the first three groups little-endian).
+pub fn guid_from_bytes(b: &[u8; 16]) -> Value {
+    let text = format!(
+        "{:02x}{:02x}{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{}",
+        b[3],
+        b[2],
+        b[1],
+        b[0],
+        b[5],
+        b[4],
+        b[7],
+        b[6],
+        b[8],
+        b[9],
+        hex::encode(&b[10..])
+    );
+    Value::object("Guid", vec![("Guid".into(), Value::String(text))])
+}
+
 /// What .NET's `Regex.Escape` gives: metacharacters and white space escaped (`]` and
 /// `}` are left as they are).
 fn regex_escape(text: &str) -> String {
@@ -636,6 +655,38 @@ pub fn static_member(type_name: &str, name: &str, args: Option<&[Value]>) -> Res
             super::operators::new_list(array_list, element.as_deref(), initial)?
         }
         ("collections.hashtable" | "hashtable", "new") => Value::hashtable(Vec::new()),
+        ("guid", "newguid") => {
+            let mut bytes = [0u8; 16];
+            getrandom::fill(&mut bytes)
+                .map_err(|e| format!("The system's random source failed: {e}."))?;
+            // Version 4, RFC 4122 variant.
+            bytes[7] = (bytes[7] & 0x0f) | 0x40;
+            bytes[8] = (bytes[8] & 0x3f) | 0x80;
+            guid_from_bytes(&bytes)
+        }
+        ("guid", "empty") => guid_from_bytes(&[0; 16]),
+        ("guid", "new" | "parse") => match args.first() {
+            Some(Value::String(text)) => {
+                super::operators::cast("guid", Value::String(text.clone()))?
+            }
+            Some(Value::Array(items)) if items.len() == 16 => {
+                let mut bytes = [0u8; 16];
+                for (b, v) in bytes.iter_mut().zip(items) {
+                    *b = super::operators::to_number(v)
+                        .and_then(|n| u8::try_from(n.as_int()).ok())
+                        .ok_or_else(|| {
+                            format!(
+                                "A Guid's bytes are numbers from 0 to 255, not '{}'.",
+                                v.to_text()
+                            )
+                        })?;
+                }
+                guid_from_bytes(&bytes)
+            }
+            _ => {
+                return Err("[guid]::new() takes a Guid's text or its 16 bytes.".into());
+            }
+        },
         ("text.stringbuilder", "new") => Value::String(arg_text(args, 0)),
         _ => {
             return Err(format!(

@@ -1066,6 +1066,34 @@ pub fn cast(type_name: &str, value: Value) -> Result<Value, String> {
             }
             _ => return Err(fail(&value)),
         },
+        "guid" => match &value {
+            Value::Object(o) if o.type_name == "Guid" => value,
+            other => {
+                let text = other.to_text();
+                let hex: String = text
+                    .trim()
+                    .trim_matches(['{', '}', '(', ')'])
+                    .chars()
+                    .filter(|c| *c != '-')
+                    .collect();
+                let bytes = (hex.len() == 32)
+                    .then(|| hex::decode(&hex).ok())
+                    .flatten()
+                    .ok_or_else(|| {
+                        format!(
+                            "Cannot convert value \"{text}\" to type \"System.Guid\": a Guid is 32 hexadecimal digits (such as 0f8fad5b-d9cb-469f-a165-70867728950e)."
+                        )
+                    })?;
+                let mut b = [0u8; 16];
+                b.copy_from_slice(&bytes);
+                // (Text lists the first three groups big-endian; .NET keeps them
+                // little-endian.)
+                b[..4].reverse();
+                b[4..6].reverse();
+                b[6..8].reverse();
+                crate::engine::methods::guid_from_bytes(&b)
+            }
+        },
         "type" | "runtimetype" => match &value {
             Value::Object(o) if o.type_name == "RuntimeType" => value,
             Value::String(name) => crate::engine::value::type_object_named(&dotnet_type_name(name)),
@@ -1081,10 +1109,12 @@ pub fn cast(type_name: &str, value: Value) -> Result<Value, String> {
             Value::Hashtable(_) => value,
             other => return Err(fail(&other)),
         },
-        "pscustomobject" | "psobject" => match value {
+        // `[pscustomobject]@{...}` makes an object; `[psobject]` wraps a value as it is.
+        "pscustomobject" => match value {
             Value::Hashtable(entries) => Value::object("PSCustomObject", entries.borrow().clone()),
             other => other,
         },
+        "psobject" => value,
         "securestring" => match value {
             Value::SecureString(_) => value,
             other => return Err(fail(&other)),

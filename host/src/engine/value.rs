@@ -340,6 +340,9 @@ impl Value {
             Value::Object(o) if o.type_name == "Match" || o.type_name == "Group" => {
                 o.get("Value").map(|v| v.to_text()).unwrap_or_default()
             }
+            Value::Object(o) if o.type_name == "Guid" => {
+                o.get("Guid").map(|v| v.to_text()).unwrap_or_default()
+            }
             // Resolve-Path's PathInfo: its path.
             Value::Object(o) if o.type_name == "PathInfo" => {
                 o.get("Path").map(|v| v.to_text()).unwrap_or_default()

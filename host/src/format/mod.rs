@@ -153,7 +153,7 @@ impl Formatter {
                 writeln!(self.out, "\n{:<width$} Value", "Name")?;
                 writeln!(self.out, "{:<width$} -----", "----")?;
                 for (k, v) in &entries {
-                    writeln!(self.out, "{k:<width$} {}", v.to_text())?;
+                    writeln!(self.out, "{k:<width$} {}", table::cell(v))?;
                 }
                 writeln!(self.out)
             }

@@ -4,7 +4,7 @@
 use crate::engine::Value;
 
 /// Text of a property value in a table cell or list line.
-fn cell(v: &Value) -> String {
+pub(crate) fn cell(v: &Value) -> String {
     match v {
         Value::Array(items) => format!(
             "{{{}}}",

@@ -38,7 +38,7 @@ impl Parser<'_> {
         const KEYWORDS: &[&str] = &[
             "if", "elseif", "else", "foreach", "for", "while", "do", "until", "switch", "function",
             "filter", "try", "catch", "finally", "throw", "return", "break", "continue", "exit",
-            "param", "in", "default", "trap", "enum", "class",
+            "param", "in", "default", "trap", "enum", "class", "data",
         ];
         let word: String = self
             .rest()
@@ -133,6 +133,11 @@ impl Parser<'_> {
                         self.skip_inline()?;
                     }
                     return Ok(Statement::Trap(self.block()?));
+                }
+                "data" => {
+                    if let Some(section) = self.data_section()? {
+                        return Ok(section);
+                    }
                 }
                 "elseif" | "else" | "catch" | "finally" | "until" => {
                     return Err(self.error(format!(
@@ -349,6 +354,40 @@ impl Parser<'_> {
             underlying,
             members,
         }))))
+    }
+
+    /// `data [Name] { statements }`: the statements' output, assigned to `$Name` when
+    /// named. `None` (cursor unmoved) when `data` is a command name here.
+    fn data_section(&mut self) -> Result<Option<Statement>, ParseError> {
+        let start = self.pos;
+        self.pos += 4;
+        self.skip_inline()?;
+        let name = if self.peek().is_some_and(is_ident) {
+            let name = self.bareword();
+            self.skip_inline()?;
+            Some(name)
+        } else {
+            None
+        };
+        if self.peek() != Some('{') {
+            self.pos = start;
+            return Ok(None);
+        }
+        let body = self.block()?;
+        let span = Span {
+            start,
+            end: self.pos,
+        };
+        let value = Statement::Pipeline(Pipeline::of(Expr::SubExpression(body), span));
+        Ok(Some(match name {
+            Some(name) => Statement::Assignment {
+                target: Expr::Variable(name),
+                op: AssignOp::Set,
+                value: Box::new(value),
+                span,
+            },
+            None => value,
+        }))
     }
 
     /// An assignment right after `(` (`($x = 5)`), if one is there.
