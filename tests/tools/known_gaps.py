@@ -19,7 +19,6 @@ if gaps_path.exists():
                 kept[key] = reason
 
 RULES = [
-    (r"The term 'class' is not recognized|Unable to find type \[[a-z]+\]\.$|\[(\w+)\] has no static member 'new'", "classes (`class`) are not implemented"),
     (r"The term 'enum' is not recognized|\benum\b", "enums (`enum`) are not implemented"),
     (r"The term '([\w-]+)' is not recognized", "the cmdlet {0} is not implemented"),
     (r"does not contain a method named '(\w+)'", ".NET method {0} is not implemented"),
