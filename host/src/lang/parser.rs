@@ -195,6 +195,14 @@ mod tests {
         }
     }
 
+    /// A path to a program runs it, as in pwsh: absolute, `./` and `../`.
+    #[test]
+    fn paths_are_commands() {
+        assert_eq!(command("/usr/bin/openssl version").name, "/usr/bin/openssl");
+        assert_eq!(command("../deploy.ps1 -Force").name, "../deploy.ps1");
+        assert_eq!(command("./renew.ps1").name, "./renew.ps1");
+    }
+
     #[test]
     fn command_with_named_positional_switch_and_colon_forms() {
         let c = command(

@@ -35,10 +35,17 @@ impl Parser<'_> {
 
     pub(super) fn element(&mut self) -> Result<PipelineElement, ParseError> {
         match self.peek() {
+            // A name, or a path to a program or script: `./x.ps1`, `../x.ps1`, `/usr/bin/x`.
             Some(c)
                 if c.is_alphabetic()
                     || c == '_'
-                    || (c == '.' && matches!(self.peek2(), Some('/' | '\\'))) =>
+                    || (c == '.' && matches!(self.peek2(), Some('/' | '\\')))
+                    || self.rest().starts_with("../")
+                    || self.rest().starts_with("..\\")
+                    || (c == '/'
+                        && self
+                            .peek2()
+                            .is_some_and(|d| d.is_alphanumeric() || d == '_')) =>
             {
                 Ok(PipelineElement::Command(self.command()?))
             }
