@@ -820,12 +820,8 @@ impl Session {
                 if let Some(v) = self.intrinsic_method(&target, name, &args)? {
                     return Ok(v);
                 }
-                // `[MyEnum].GetEnumNames()`, `$type.GetEnumValues()` and the like.
-                if let Expr::TypeLiteral(t) = &**target_expr
-                    && let Some(ty) = self.enum_type(t)
-                {
-                    return enum_method(&ty, name, &args);
-                }
+                // `[MyEnum].GetEnumNames()`, `$type.GetEnumValues()` and the like (an
+                // enum's type literal is its type object).
                 if let Value::Object(o) = &target
                     && o.type_name == "RuntimeType"
                     && let Some(ty) = o.get("FullName").and_then(|n| self.enum_type(&n.to_text()))
