@@ -162,6 +162,7 @@ pub fn from_wit(value: wit::Value) -> Value {
                     .collect(),
             ),
             instance: None,
+            merged_from: None,
         })),
     }
 }

@@ -53,9 +53,12 @@ pub fn write_information() -> Builtin {
         false,
         |session, args, _| {
             let preference = session.variable("InformationPreference").to_text();
+            let text = args.get("MessageData").map(|v| v.to_text()).unwrap_or_default();
             if preference.eq_ignore_ascii_case("Continue") {
-                let text = args.get("MessageData").map(|v| v.to_text()).unwrap_or_default();
                 session.information(&text);
+            } else if !preference.eq_ignore_ascii_case("Ignore") {
+                // Not shown, but kept by -InformationVariable.
+                session.information_unshown(&text);
             }
             Ok(Vec::new())
         },

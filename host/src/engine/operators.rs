@@ -1290,6 +1290,17 @@ pub fn is_type(value: &Value, type_name: &str) -> bool {
         }
         Value::Object(o) => match &o.instance {
             Some(i) => i.class.is_a(t) || matches!(t, "psobject" | "object"),
+            None if o.type_name == "ErrorRecord"
+                || crate::engine::value::is_stream_record(&o.type_name) =>
+            {
+                let own = o.type_name.to_ascii_lowercase();
+                let short = t.strip_prefix("management.automation.").unwrap_or(t);
+                short == own
+                    || (short == "informationalrecord"
+                        && own != "informationrecord"
+                        && own != "errorrecord")
+                    || matches!(t, "psobject" | "object")
+            }
             None => matches!(t, "pscustomobject" | "psobject" | "object"),
         },
         Value::Null => false,

@@ -16,6 +16,7 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::rc::Rc;
 
+mod captures;
 mod classes;
 mod eval;
 mod pipeline;
@@ -122,6 +123,8 @@ const COMMON_PARAMETERS: &[(&str, &[&str])] = &[
     ("Verbose", &["vb"]),
     ("Debug", &["db"]),
     ("ErrorVariable", &["ev"]),
+    ("WarningVariable", &["wv"]),
+    ("InformationVariable", &["iv"]),
     ("OutVariable", &["ov"]),
     ("PipelineVariable", &["pv"]),
     ("OutBuffer", &["ob"]),
@@ -160,6 +163,8 @@ pub struct Session {
     /// `[ref]$var` references: the object, and the id of its variable's scope and the
     /// variable's name.
     references: Vec<(std::rc::Weak<crate::engine::PsObject>, u64, String)>,
+    /// The `-ErrorVariable`, `-OutVariable`, ... of the commands running now.
+    captures: Vec<captures::Capture>,
     /// Members `Update-TypeData` added, by lowercase type name.
     type_data: HashMap<String, Vec<crate::engine::class::TypeMember>>,
     /// The scope `$script:` names: the running script file's (the global one at the top).
@@ -216,6 +221,7 @@ impl Session {
             script_scope: 0,
             type_data: HashMap::new(),
             references: Vec::new(),
+            captures: Vec::new(),
             depth: 0,
         };
         for command in commands {
@@ -640,15 +646,26 @@ impl Session {
     /// `WARNING: ...`, unless `$WarningPreference` is SilentlyContinue; redirected by `3>`.
     pub fn warning(&mut self, text: &str) {
         let preference = self.variable("WarningPreference").to_text();
-        if preference.eq_ignore_ascii_case("SilentlyContinue")
-            || preference.eq_ignore_ascii_case("Ignore")
-        {
+        if preference.eq_ignore_ascii_case("Ignore") {
+            return;
+        }
+        // -WarningVariable keeps it even when it is not shown.
+        self.capture_record(captures::CapturedStream::Warning, "WarningRecord", text);
+        if preference.eq_ignore_ascii_case("SilentlyContinue") {
             return;
         }
         let target = self.redirect.warning.clone();
         if self.route(target, "WarningRecord", text) {
             self.warn(text);
         }
+    }
+
+    /// Keeps a stream's record for the `-...Variable`s of the commands running.
+    fn capture_record(&mut self, stream: captures::CapturedStream, record: &str, text: &str) {
+        if self.captures.is_empty() {
+            return;
+        }
+        self.capture(stream, &Value::stream_record(record, text, None));
     }
 
     /// Sends a stream's record where its redirection says; true when it goes to the
@@ -659,10 +676,14 @@ impl Session {
             StreamTarget::Default => true,
             StreamTarget::Discard => false,
             StreamTarget::Output => {
-                self.pending.push(Value::object(
-                    record,
-                    vec![("Message".into(), Value::String(text.to_string()))],
-                ));
+                let prefix = match record {
+                    "WarningRecord" => Some("WARNING: "),
+                    "VerboseRecord" => Some("VERBOSE: "),
+                    "DebugRecord" => Some("DEBUG: "),
+                    _ => None,
+                };
+                self.pending
+                    .push(Value::stream_record(record, text, prefix));
                 false
             }
             StreamTarget::File { path, append } => {
@@ -675,10 +696,24 @@ impl Session {
     /// Host output (`Write-Host`, `Write-Information`): the information stream, which
     /// `6>` redirects.
     pub fn information(&mut self, text: &str) {
+        self.capture_record(
+            captures::CapturedStream::Information,
+            "InformationRecord",
+            text,
+        );
         let target = self.redirect.information.clone();
         if self.route(target, "InformationRecord", text) {
             let _ = writeln!(self.console, "{text}");
         }
+    }
+
+    /// An information record that is not shown: only `-InformationVariable` keeps it.
+    pub fn information_unshown(&mut self, text: &str) {
+        self.capture_record(
+            captures::CapturedStream::Information,
+            "InformationRecord",
+            text,
+        );
     }
 
     /// `DEBUG: ...` when `$DebugPreference` is Continue; redirected by `5>`.

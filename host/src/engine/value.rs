@@ -14,6 +14,9 @@ pub struct PsObject {
     pub properties: RefCell<Vec<(String, Value)>>,
     /// Set when the object is an instance of a script's class.
     pub instance: Option<crate::engine::class::Instance>,
+    /// For a warning, verbose or debug record merged into the output (`3>&1`): the
+    /// prefix the console shows it with (`WARNING: `).
+    pub merged_from: Option<&'static str>,
 }
 
 impl PsObject {
@@ -219,6 +222,23 @@ impl Enumerator {
     }
 }
 
+/// The records of the warning, verbose, debug and information streams.
+pub fn is_stream_record(type_name: &str) -> bool {
+    matches!(
+        type_name,
+        "WarningRecord" | "VerboseRecord" | "DebugRecord" | "InformationRecord"
+    )
+}
+
+/// The property that holds a stream record's text (an InformationRecord's is MessageData).
+fn record_message_property(type_name: &str) -> &'static str {
+    if type_name == "InformationRecord" {
+        "MessageData"
+    } else {
+        "Message"
+    }
+}
+
 /// A PowerShell value.
 #[derive(Debug, Clone)]
 pub enum Value {
@@ -333,6 +353,10 @@ impl Value {
             Value::Object(o) if o.type_name == "ErrorRecord" => {
                 o.get("Message").map(|v| v.to_text()).unwrap_or_default()
             }
+            Value::Object(o) if is_stream_record(&o.type_name) => o
+                .get(record_message_property(&o.type_name))
+                .map(|v| v.to_text())
+                .unwrap_or_default(),
             Value::Object(o) if o.type_name == "RuntimeType" => {
                 o.get("FullName").map(|v| v.to_text()).unwrap_or_default()
             }
@@ -487,8 +511,8 @@ pub fn type_object(value: &Value) -> Value {
         Value::Enum(ty, _) => ty.name.clone(),
         Value::Object(o) if o.instance.is_some() => o.type_name.clone(),
         Value::List(l) => l.full_name.clone(),
-        Value::Object(o) if o.type_name == "ErrorRecord" => {
-            "System.Management.Automation.ErrorRecord".to_string()
+        Value::Object(o) if o.type_name == "ErrorRecord" || is_stream_record(&o.type_name) => {
+            format!("System.Management.Automation.{}", o.type_name)
         }
         other => other.type_name().to_string(),
     };
@@ -580,6 +604,25 @@ impl Value {
             type_name: type_name.into(),
             properties: RefCell::new(properties),
             instance: None,
+            merged_from: None,
+        }))
+    }
+
+    /// A record of another stream (`WarningRecord`, ...) with its message; `merged_from`
+    /// is the console prefix when it was redirected into the output.
+    pub fn stream_record(
+        type_name: &str,
+        message: &str,
+        merged_from: Option<&'static str>,
+    ) -> Value {
+        Value::Object(Rc::new(PsObject {
+            type_name: type_name.into(),
+            properties: RefCell::new(vec![(
+                record_message_property(type_name).into(),
+                Value::String(message.to_string()),
+            )]),
+            instance: None,
+            merged_from,
         }))
     }
 

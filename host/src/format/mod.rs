@@ -116,6 +116,17 @@ impl Formatter {
                 self.flush_table();
                 writeln!(self.out, "{}", value.to_text())
             }
+            // A warning, verbose, debug or information record shows as its message
+            // (with the stream's prefix when it was merged into the output by `3>&1`).
+            Value::Object(o) if crate::engine::value::is_stream_record(&o.type_name) => {
+                self.flush_table();
+                writeln!(
+                    self.out,
+                    "{}{}",
+                    o.merged_from.unwrap_or_default(),
+                    value.to_text()
+                )
+            }
             Value::Object(_) => {
                 let columns = value.default_columns();
                 if self.table.is_some() {

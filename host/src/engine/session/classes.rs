@@ -119,6 +119,7 @@ impl Session {
                 class: ty.clone(),
                 text: RefCell::new(None),
             }),
+            merged_from: None,
         }));
         self.run_constructor(ty, &this, args)?;
         self.refresh_text(&this);

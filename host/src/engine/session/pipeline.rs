@@ -98,6 +98,10 @@ struct Stage {
     out_buffer: usize,
     /// Objects held back by -OutBuffer.
     buffered: Vec<Value>,
+    /// Where its `-ErrorVariable`, `-OutVariable`, ... are kept (in `Session::captures`).
+    captures: std::ops::Range<usize>,
+    /// Its `-OutVariable`, if it has one.
+    out_capture: Option<usize>,
 }
 
 /// Where a script stage's output goes: on to the next stage, object by object. The next
@@ -488,8 +492,8 @@ impl Session {
         let explicit_action = common
             .iter()
             .find(|(n, _)| n == "ErrorAction")
-            .map(|(_, v)| v.to_text());
-        let action = self.error_action(explicit_action.as_deref());
+            .map(|(_, v)| v.clone());
+        let action = self.error_action(explicit_action.as_ref());
         let mut script = command.script_block().map(|block| ScriptState {
             block,
             scope: None,
@@ -550,6 +554,8 @@ impl Session {
                 })?,
             None => 0,
         };
+        let captures = self.open_captures(&common)?;
+        let out_capture = self.output_capture(&captures);
         Ok(Stage {
             command,
             raw,
@@ -562,17 +568,27 @@ impl Session {
             pipeline_variable,
             out_buffer,
             buffered: Vec::new(),
+            captures,
+            out_capture,
         })
     }
 
     /// Runs a pipeline; its output goes to `out` object by object, as it is produced.
     pub(super) fn pipeline_to(&mut self, pipeline: &Pipeline, out: &mut dyn Sink) -> Flow<()> {
         let mut stages = Vec::new();
+        let first_capture = self.captures.len();
         for (i, element) in pipeline.elements.iter().enumerate() {
             match element {
-                PipelineElement::Command(call) => stages.push(self.stage(call)?),
+                PipelineElement::Command(call) => match self.stage(call) {
+                    Ok(stage) => stages.push(stage),
+                    Err(e) => {
+                        self.close_captures(first_capture);
+                        return Err(e);
+                    }
+                },
                 PipelineElement::Expression(_) if i == 0 => {}
                 PipelineElement::Expression(_) => {
+                    self.close_captures(first_capture);
                     return Err(script_error(
                         "Expressions are only allowed as the first element of a pipeline.",
                     ));
@@ -580,8 +596,9 @@ impl Session {
             }
         }
         let calls = stages.iter().any(|s| s.script.is_some());
-        if calls {
-            self.enter_call()?;
+        if calls && let Err(e) = self.enter_call() {
+            self.close_captures(first_capture);
+            return Err(e);
         }
         let has_source = matches!(pipeline.elements[0], PipelineElement::Expression(_));
         let mut run = Run {
@@ -618,6 +635,12 @@ impl Session {
         for name in &pipeline_variables {
             self.set_variable(name, Value::Null);
         }
+        if let Err(Interrupt::Error(e)) = &result
+            && self.captures.len() > first_capture
+        {
+            self.capture_terminating(first_capture, &Self::error_record(e));
+        }
+        self.close_captures(first_capture);
         // A function stage stopped early leaves its scope: nothing of it stays entered.
         for stage in &mut run.stages {
             if let Some(script) = &mut stage.script {
@@ -690,7 +713,16 @@ impl Session {
         if i == run.stages.len() {
             return run.out.put(self, value);
         }
-        self.process_stage(run, i, Some(value))
+        // What stage `i` writes is not the earlier stages' to capture.
+        let upstream =
+            run.stages.first().map_or(0, |s| s.captures.start)..run.stages[i].captures.start;
+        if upstream.is_empty() {
+            return self.process_stage(run, i, Some(value));
+        }
+        self.suspend_captures(upstream.clone(), true);
+        let result = self.process_stage(run, i, Some(value));
+        self.suspend_captures(upstream, false);
+        result
     }
 
     /// An object stage `i` sends on: held while -OutBuffer says to, then given to the
@@ -706,6 +738,9 @@ impl Session {
         if let Some(name) = run.stages[i].pipeline_variable.clone() {
             self.set_variable(&name, value.clone());
         }
+        if let Some(capture) = run.stages[i].out_capture {
+            self.capture_output(capture, &value);
+        }
         self.feed(run, i + 1, value)
     }
 
@@ -714,6 +749,9 @@ impl Session {
         for value in std::mem::take(&mut run.stages[i].buffered) {
             if let Some(name) = run.stages[i].pipeline_variable.clone() {
                 self.set_variable(&name, value.clone());
+            }
+            if let Some(capture) = run.stages[i].out_capture {
+                self.capture_output(capture, &value);
             }
             self.feed(run, i + 1, value)?;
         }
@@ -1214,6 +1252,18 @@ impl Session {
         self.set_variable("args", Value::Array(remaining));
         self.set_variable("PSBoundParameters", Value::hashtable(given));
         if block.cmdlet_binding {
+            // An advanced function's `-ErrorAction`, `-Verbose`, ... are its preference
+            // variables, in its own scope (so the commands it runs follow them).
+            for (common_name, value) in common {
+                if let Some((variable, preference)) =
+                    preference_for(common_name, value).or_else(|| {
+                        (common_name == "ErrorAction")
+                            .then(|| ("ErrorActionPreference", Value::String(action_name(value))))
+                    })
+                {
+                    self.set_variable(variable, preference);
+                }
+            }
             let what_if = common.iter().any(|(n, v)| n == "WhatIf" && v.is_truthy());
             if what_if {
                 self.set_variable("WhatIfPreference", Value::Bool(true));
@@ -1377,13 +1427,20 @@ impl Session {
         let result = command.invoke(self, &bound, input);
         self.redirect = redirect_saved;
         self.restore_common(saved);
+        // Records of other streams merged into the output (`3>&1`) come first: they
+        // were written while the command ran, before it returned its objects.
+        let mut output = std::mem::take(&mut self.pending);
         match result {
-            Ok(values) => Ok(values),
+            Ok(values) => {
+                output.extend(values);
+                Ok(output)
+            }
             // A command that failed because Ctrl+C stopped it: the pipeline stops, quietly.
             Err(Interrupt::Error(_)) if crate::cancel::requested() => Err(Interrupt::Stopped),
             Err(Interrupt::Error(e)) => {
                 let record = self.command_failed_in(e, stage.action, &stage.redirect)?;
-                Ok(record.into_iter().collect())
+                output.extend(record);
+                Ok(output)
             }
             Err(other) => Err(other),
         }
@@ -1422,32 +1479,8 @@ impl Session {
     fn apply_common(&mut self, common: &CommonParameters) -> Vec<(&'static str, Value)> {
         let mut saved = Vec::new();
         for (name, value) in common {
-            let (variable, preference) = match name.as_str() {
-                "Verbose" => (
-                    "VerbosePreference",
-                    Value::String(
-                        if value.is_truthy() {
-                            "Continue"
-                        } else {
-                            "SilentlyContinue"
-                        }
-                        .into(),
-                    ),
-                ),
-                "Debug" => (
-                    "DebugPreference",
-                    Value::String(
-                        if value.is_truthy() {
-                            "Continue"
-                        } else {
-                            "SilentlyContinue"
-                        }
-                        .into(),
-                    ),
-                ),
-                "WarningAction" => ("WarningPreference", Value::String(value.to_text())),
-                "InformationAction" => ("InformationPreference", Value::String(value.to_text())),
-                _ => continue,
+            let Some((variable, preference)) = preference_for(name, value) else {
+                continue;
             };
             saved.push((variable, self.variable(variable)));
             self.set_variable(variable, preference);
@@ -1612,19 +1645,23 @@ impl Session {
     }
 
     pub(super) fn record_error(&mut self, e: &RuntimeError) {
+        let record = Self::error_record(e);
+        self.capture(super::captures::CapturedStream::Error, &record);
         let mut list = self.variable("Error").into_items_keep();
         list.retain(|v| !matches!(v, Value::Null));
-        list.insert(0, Self::error_record(e));
+        list.insert(0, record);
         list.truncate(256);
         self.scopes[0]
             .vars
             .insert("error".into(), Value::Array(list));
     }
 
-    pub(super) fn error_action(&self, explicit: Option<&str>) -> ErrorAction {
-        let text = explicit
-            .map(str::to_string)
-            .unwrap_or_else(|| self.variable("ErrorActionPreference").to_text());
+    pub(super) fn error_action(&self, explicit: Option<&Value>) -> ErrorAction {
+        let text = action_name(
+            &explicit
+                .cloned()
+                .unwrap_or_else(|| self.variable("ErrorActionPreference")),
+        );
         match text.to_ascii_lowercase().as_str() {
             "stop" => ErrorAction::Stop,
             "silentlycontinue" => ErrorAction::SilentlyContinue,
@@ -1730,4 +1767,34 @@ impl Session {
             }
         }
     }
+}
+
+/// The preference variable a common parameter sets for the command it is given to.
+fn preference_for(name: &str, value: &Value) -> Option<(&'static str, Value)> {
+    let switch = |on: bool| Value::String(if on { "Continue" } else { "SilentlyContinue" }.into());
+    match name {
+        "Verbose" => Some(("VerbosePreference", switch(value.is_truthy()))),
+        "Debug" => Some(("DebugPreference", switch(value.is_truthy()))),
+        "WarningAction" => Some(("WarningPreference", Value::String(action_name(value)))),
+        "InformationAction" => Some(("InformationPreference", Value::String(action_name(value)))),
+        _ => None,
+    }
+}
+
+/// An ActionPreference by name, or by its number (`-ErrorAction 0` is SilentlyContinue).
+fn action_name(value: &Value) -> String {
+    if let Value::Int(n) = value {
+        let name = match n {
+            0 => "SilentlyContinue",
+            1 => "Stop",
+            2 => "Continue",
+            3 => "Inquire",
+            4 => "Ignore",
+            5 => "Suspend",
+            6 => "Break",
+            _ => return n.to_string(),
+        };
+        return name.to_string();
+    }
+    value.to_text()
 }
