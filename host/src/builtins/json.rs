@@ -7,6 +7,7 @@ use crate::engine::command::{
     CmdletExt, CommandError, CommandResult, ParameterInfo, ParameterType as T, command_info,
     example, input_items, param,
 };
+use crate::engine::value::TableKind;
 use crate::engine::{Session, Value};
 use serde_json::{Map, Value as Json};
 
@@ -66,6 +67,13 @@ pub(crate) fn to_json(v: &Value, depth: i64) -> Json {
 }
 
 pub(crate) fn from_json(j: Json) -> Value {
+    from_json_as(j, false)
+}
+
+/// A JSON value as PowerShell values; `as_hashtable`: objects become ordered,
+/// case-sensitive hashtables (`ConvertFrom-Json -AsHashtable`).
+fn from_json_as(j: Json, as_hashtable: bool) -> Value {
+    let nested = |v| from_json_as(v, as_hashtable);
     match j {
         Json::Null => Value::Null,
         Json::Bool(b) => Value::Bool(b),
@@ -80,10 +88,14 @@ pub(crate) fn from_json(j: Json) -> Value {
                 Err(_) => Value::String(s),
             }
         }
-        Json::Array(items) => Value::Array(items.into_iter().map(from_json).collect()),
+        Json::Array(items) => Value::Array(items.into_iter().map(nested).collect()),
+        Json::Object(map) if as_hashtable => Value::table(
+            TableKind::OrderedCaseSensitive,
+            map.into_iter().map(|(k, v)| (k, nested(v))).collect(),
+        ),
         Json::Object(map) => Value::object(
             "PSCustomObject",
-            map.into_iter().map(|(k, v)| (k, from_json(v))).collect(),
+            map.into_iter().map(|(k, v)| (k, nested(v))).collect(),
         ),
     }
 }
@@ -145,8 +157,17 @@ pub fn convert_from_json() -> Builtin {
             "ConvertFrom-Json",
             &[],
             "Converts a JSON-formatted string to a custom object.",
-            "JSON objects become custom objects, arrays arrays, ISO 8601 strings dates.",
-            vec![input_param()],
+            "JSON objects become custom objects (with -AsHashtable, ordered hashtables whose keys are case-sensitive, so `a` and `A` stay apart), arrays arrays, ISO 8601 strings dates. An array is written item by item unless -NoEnumerate.",
+            vec![
+                input_param(),
+                param(
+                    "AsHashtable",
+                    T::Switch,
+                    "Objects become ordered hashtables (case-sensitive keys).",
+                ),
+                param("NoEnumerate", T::Switch, "Write a JSON array as one object."),
+                param("Depth", T::Integer, "Accepted: any depth is read."),
+            ],
             "PSCustomObject",
         )
         .examples(vec![example(
@@ -169,8 +190,10 @@ pub fn convert_from_json() -> Builtin {
                     format!("Conversion from JSON failed with error: {e}"),
                 )
             })?;
-            Ok(match from_json(json) {
-                Value::Array(items) => items,
+            Ok(match from_json_as(json, args.switch("AsHashtable")) {
+                Value::Array(items) if !args.switch("NoEnumerate") => items,
+                // (An array in the output is sent on item by item: wrapped, it goes as one.)
+                array @ Value::Array(_) => vec![Value::Array(vec![array])],
                 other => vec![other],
             })
         },

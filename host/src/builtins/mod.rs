@@ -9,6 +9,7 @@ mod credential;
 mod csv;
 mod invoke;
 mod json;
+mod measure;
 mod modules;
 mod netsh;
 mod objects;
@@ -63,7 +64,7 @@ pub fn all() -> Vec<Rc<dyn Command>> {
         Rc::new(objects::for_each_object()),
         Rc::new(objects::select_object()),
         Rc::new(objects::sort_object()),
-        Rc::new(objects::measure_object()),
+        Rc::new(measure::measure_object()),
         Rc::new(objects::group_object()),
         Rc::new(utility::get_date()),
         Rc::new(utility::start_sleep()),

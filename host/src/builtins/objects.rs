@@ -1,5 +1,5 @@
 //! Pipeline cmdlets over objects: `Where-Object`, `ForEach-Object`, `Select-Object`,
-//! `Sort-Object`, `Measure-Object`, `Group-Object`.
+//! `Sort-Object`, `Group-Object`.
 
 use super::utility::Builtin;
 use crate::engine::binder::BoundArguments;
@@ -13,7 +13,7 @@ use crate::engine::{Session, Value};
 use crate::lang::ast::Comparison;
 use std::cmp::Ordering;
 
-fn input_object() -> ParameterInfo {
+pub(super) fn input_object() -> ParameterInfo {
     param("InputObject", T::Any, "The objects to process.").takes_pipeline_input()
 }
 
@@ -451,111 +451,6 @@ pub fn sort_object() -> Builtin {
                 out.push(item);
             }
             Ok(out)
-        },
-    )
-}
-
-/// `Measure-Object` (`measure`).
-pub fn measure_object() -> Builtin {
-    Builtin::new(
-        command_info(
-            "Measure-Object",
-            &["measure"],
-            "Calculates the numeric properties of objects.",
-            "Counts the objects and, when asked, sums, averages and finds the minimum and maximum of a property (or of the objects themselves).",
-            vec![
-                param("Property", T::Text, "Property to measure.").position(0),
-                param("Sum", T::Switch, "Sum the values."),
-                param("Average", T::Switch, "Average the values."),
-                param("Maximum", T::Switch, "Largest value."),
-                param("Minimum", T::Switch, "Smallest value."),
-                input_object(),
-            ],
-            "GenericMeasureInfo",
-        )
-.examples(vec![example("A sum", "1..10 | Measure-Object -Sum", "Count and Sum of the numbers.")]),
-        true,
-        |_session, args, input| {
-            let property = args.text("Property");
-            let values: Vec<Value> = input_items(args, input, "InputObject")
-                .into_iter()
-                .map(|v| match &property {
-                    Some(p) => v.property(p).unwrap_or(Value::Null),
-                    None => v,
-                })
-                .collect();
-            let numbers: Vec<f64> = values
-                .iter()
-                .map(|v| {
-                    operators::to_number(v).map(|n| match n {
-                        operators::Number::Int(i) => i as f64,
-                        operators::Number::Float(f) => f,
-                    })
-                })
-                .collect::<Option<_>>()
-                .ok_or_else(|| {
-                    CommandError::new(
-                        "Measure-Object",
-                        "InvalidArgument",
-                        "NonNumericInput",
-                        "Input object is not numeric; measure a numeric property with -Property.",
-                    )
-                })
-                .or_else(|e| {
-                    if args.switch("Sum")
-                        || args.switch("Average")
-                        || args.switch("Maximum")
-                        || args.switch("Minimum")
-                    {
-                        Err(e)
-                    } else {
-                        Ok(Vec::new())
-                    }
-                })?;
-            let number = |f: f64| {
-                if f.fract() == 0.0 && f.abs() < 9e15 {
-                    Value::Int(f as i64)
-                } else {
-                    Value::Float(f)
-                }
-            };
-            let stat = |on: bool, f: &dyn Fn() -> Option<f64>| {
-                if on {
-                    f().map(number).unwrap_or(Value::Null)
-                } else {
-                    Value::Null
-                }
-            };
-            let sum: f64 = numbers.iter().sum();
-            Ok(vec![Value::object(
-                "GenericMeasureInfo",
-                vec![
-                    ("Count".into(), Value::Int(values.len() as i64)),
-                    (
-                        "Average".into(),
-                        stat(args.switch("Average"), &|| {
-                            (!numbers.is_empty()).then(|| sum / numbers.len() as f64)
-                        }),
-                    ),
-                    ("Sum".into(), stat(args.switch("Sum"), &|| Some(sum))),
-                    (
-                        "Maximum".into(),
-                        stat(args.switch("Maximum"), &|| {
-                            numbers.iter().cloned().reduce(f64::max)
-                        }),
-                    ),
-                    (
-                        "Minimum".into(),
-                        stat(args.switch("Minimum"), &|| {
-                            numbers.iter().cloned().reduce(f64::min)
-                        }),
-                    ),
-                    (
-                        "Property".into(),
-                        property.map(Value::String).unwrap_or(Value::Null),
-                    ),
-                ],
-            )])
         },
     )
 }

@@ -217,19 +217,16 @@ fn bind_all(
     let mut sets = candidate_sets(info, &bound)?;
 
     // Positional binding, in position order, among parameters of the candidate sets.
-    let mut slots: Vec<(u32, &ParameterInfo)> = info
-        .parameters
-        .iter()
-        .filter(|p| !bound.has(&p.name) && in_sets(p, &sets))
-        .filter_map(|p| {
-            p.sets
-                .iter()
-                .filter_map(|m| m.position)
-                .min()
-                .map(|pos| (pos, p))
-        })
-        .collect();
-    slots.sort_by_key(|(pos, _)| *pos);
+    // When two sets have a parameter at the same position, the default set decides.
+    let mut slots = positional_slots(info, &bound, &sets);
+    let collide = slots.windows(2).any(|w| w[0].0 == w[1].0);
+    if collide && !positionals.is_empty() && sets.contains(&info.default_parameter_set) {
+        slots = positional_slots(
+            info,
+            &bound,
+            std::slice::from_ref(&info.default_parameter_set),
+        );
+    }
     let mut slots = slots.into_iter();
     for value in positionals {
         match slots.next() {
@@ -336,6 +333,29 @@ fn set(
 }
 
 /// The parameter sets compatible with every bound parameter.
+/// The parameters not yet bound that take a position in `sets`, in position order.
+fn positional_slots<'a>(
+    info: &'a CmdletInfo,
+    bound: &BoundArguments,
+    sets: &[String],
+) -> Vec<(u32, &'a ParameterInfo)> {
+    let mut slots: Vec<(u32, &ParameterInfo)> = info
+        .parameters
+        .iter()
+        .filter(|p| !bound.has(&p.name) && in_sets(p, sets))
+        .filter_map(|p| {
+            p.sets
+                .iter()
+                .filter(|m| m.set_name == ALL_SETS || sets.contains(&m.set_name))
+                .filter_map(|m| m.position)
+                .min()
+                .map(|pos| (pos, p))
+        })
+        .collect();
+    slots.sort_by_key(|(pos, _)| *pos);
+    slots
+}
+
 fn candidate_sets(info: &CmdletInfo, bound: &BoundArguments) -> Result<Vec<String>, CommandError> {
     let mut sets: Vec<String> = info
         .parameters

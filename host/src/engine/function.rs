@@ -76,17 +76,18 @@ impl FunctionCommand {
                 }
             })
             .collect();
-        FunctionCommand {
-            info: super::command::command_info(
-                name,
-                &[],
-                "A function defined in the script.",
-                "",
-                parameters,
-                "Object",
-            ),
-            block,
+        let mut info = super::command::command_info(
+            name,
+            &[],
+            "A function defined in the script.",
+            "",
+            parameters,
+            "Object",
+        );
+        if let Some(set) = &block.default_parameter_set {
+            info.default_parameter_set = set.clone();
         }
+        FunctionCommand { info, block }
     }
 }
 

@@ -2,7 +2,7 @@
 //! hashtables) and the static members scripts use (`[datetime]::Now`, `[math]::Round`).
 
 use super::operators::{equals, to_number};
-use super::value::Value;
+use super::value::{TableKind, Value};
 use time::OffsetDateTime;
 
 fn utc(t: i64) -> OffsetDateTime {
@@ -134,27 +134,35 @@ pub fn call(target: &Value, name: &str, args: &[Value]) -> Result<Value, String>
         (Value::Hashtable(table), "add") => {
             let key = args.first().cloned().unwrap_or(Value::Null);
             let k = key.to_text();
-            let mut entries = table.borrow_mut();
-            if entries.iter().any(|(x, _)| x.eq_ignore_ascii_case(&k)) {
-                return Err(format!(
-                    "Exception calling \"Add\" with \"2\" argument(s): \"Item has already been added. Key in dictionary: '{k}'  Key being added: '{k}'\""
-                ));
+            if table.contains(&k) {
+                return Err(match table.kind {
+                    TableKind::Dictionary { .. } => format!(
+                        "Exception calling \"Add\" with \"2\" argument(s): \"An item with the same key has already been added. Key: {k}\""
+                    ),
+                    _ => format!(
+                        "Exception calling \"Add\" with \"2\" argument(s): \"Item has already been added. Key in dictionary: '{k}'  Key being added: '{k}'\""
+                    ),
+                });
             }
-            entries.push((k, args.get(1).cloned().unwrap_or(Value::Null)));
+            let value = table.converted(args.get(1).cloned().unwrap_or(Value::Null))?;
+            table.insert(k, value);
             Ok(Value::Null)
         }
         (Value::Hashtable(table), "remove") => {
             let k = arg_text(args, 0);
-            table
-                .borrow_mut()
-                .retain(|(x, _)| !x.eq_ignore_ascii_case(&k));
-            Ok(Value::Null)
+            let had = table.contains(&k);
+            table.remove(&k);
+            // A generic dictionary's Remove says whether the key was there.
+            Ok(match table.kind {
+                TableKind::Dictionary { .. } => Value::Bool(had),
+                _ => Value::Null,
+            })
         }
         (Value::Hashtable(table), "clear") => {
             table.borrow_mut().clear();
             Ok(Value::Null)
         }
-        (Value::Hashtable(table), "clone") => Ok(Value::hashtable(table.borrow().clone())),
+        (Value::Hashtable(table), "clone") => Ok(table.copy()),
         (Value::Hashtable(table), "containsvalue") => {
             let wanted = args.first().cloned().unwrap_or(Value::Null);
             Ok(Value::Bool(
@@ -169,6 +177,15 @@ pub fn call(target: &Value, name: &str, args: &[Value]) -> Result<Value, String>
                 .borrow()
                 .iter()
                 .map(|(k, v)| {
+                    if table.shows_keys() {
+                        return Value::object(
+                            "KeyValuePair",
+                            vec![
+                                ("Key".into(), Value::String(k.clone())),
+                                ("Value".into(), v.clone()),
+                            ],
+                        );
+                    }
                     Value::object(
                         "DictionaryEntry",
                         vec![
@@ -180,14 +197,8 @@ pub fn call(target: &Value, name: &str, args: &[Value]) -> Result<Value, String>
                 })
                 .collect(),
         )),
-        (Value::Hashtable(entries), "containskey" | "contains") => {
-            let key = arg_text(args, 0);
-            Ok(Value::Bool(
-                entries
-                    .borrow()
-                    .iter()
-                    .any(|(k, _)| k.eq_ignore_ascii_case(&key)),
-            ))
+        (Value::Hashtable(table), "containskey" | "contains") => {
+            Ok(Value::Bool(table.contains(&arg_text(args, 0))))
         }
         (_, "equals") => Ok(Value::Bool(equals(
             target,
@@ -655,6 +666,14 @@ pub fn static_member(type_name: &str, name: &str, args: Option<&[Value]>) -> Res
             super::operators::new_list(array_list, element.as_deref(), initial)?
         }
         ("collections.hashtable" | "hashtable", "new") => Value::hashtable(Vec::new()),
+        ("collections.specialized.ordereddictionary" | "ordered", "new") => {
+            Value::table(TableKind::Ordered, Vec::new())
+        }
+        (dictionary, "new")
+            if let Some(empty) = super::operators::generic_dictionary(dictionary) =>
+        {
+            empty
+        }
         ("guid", "newguid") => {
             let mut bytes = [0u8; 16];
             getrandom::fill(&mut bytes)

@@ -2,7 +2,7 @@
 //! `-like`, `-match`, `-replace`, `-split`, `-join`, `-f`, ranges and casts. The left
 //! operand decides the type, as in PowerShell.
 
-use super::value::Value;
+use super::value::{TableKind, Value};
 use crate::lang::ast::{BinaryOp, Comparison};
 use std::cmp::Ordering;
 
@@ -363,17 +363,19 @@ fn add(left: Value, right: Value) -> Result<Value, String> {
             Ok(Value::Array(a))
         }
         (Value::Hashtable(a), Value::Hashtable(b)) => {
-            // `+` makes a new hashtable; neither operand changes.
-            let mut a = a.borrow().clone();
-            for (k, v) in b.borrow().iter().cloned() {
-                if a.iter().any(|(x, _)| x.eq_ignore_ascii_case(&k)) {
-                    return Err(format!(
-                        "Item has already been added. Key in dictionary: '{k}'"
-                    ));
+            // `+` makes a new table of the left one's kind; neither operand changes.
+            let sum = a.copy();
+            if let Value::Hashtable(table) = &sum {
+                for (k, v) in b.borrow().iter().cloned() {
+                    if table.contains(&k) {
+                        return Err(format!(
+                            "Item has already been added. Key in dictionary: '{k}'"
+                        ));
+                    }
+                    table.insert(k, v);
                 }
-                a.push((k, v));
             }
-            Ok(Value::hashtable(a))
+            Ok(sum)
         }
         (Value::DateTime(t), Value::TimeSpan(ms)) => Ok(Value::DateTime(t + ms / 1000)),
         (Value::TimeSpan(a), Value::TimeSpan(b)) => Ok(Value::TimeSpan(a + b)),
@@ -1105,13 +1107,33 @@ pub fn cast(type_name: &str, value: Value) -> Result<Value, String> {
         },
         "array" | "object[]" => Value::Array(value.into_items_keep()),
 
-        "hashtable" | "ordered" => match value {
-            Value::Hashtable(_) => value,
+        "hashtable" => match value {
+            Value::Hashtable(t) if t.kind == TableKind::Hashtable => Value::Hashtable(t),
+            Value::Hashtable(t) => Value::hashtable(t.borrow().clone()),
             other => return Err(fail(&other)),
         },
-        // `[pscustomobject]@{...}` makes an object; `[psobject]` wraps a value as it is.
+        // `[ordered]@{...}` keeps the order, and an integer index is a position.
+        "ordered" | "collections.specialized.ordereddictionary" => match value {
+            Value::Hashtable(t) => Value::table(TableKind::Ordered, t.borrow().clone()),
+            other => return Err(fail(&other)),
+        },
+        // `[pscustomobject]@{...}` makes an object (keys that differ only in case, from
+        // a case-sensitive table, become one property: the first name, the last value);
+        // `[psobject]` wraps a value as it is.
         "pscustomobject" => match value {
-            Value::Hashtable(entries) => Value::object("PSCustomObject", entries.borrow().clone()),
+            Value::Hashtable(entries) => {
+                let mut properties: Vec<(String, Value)> = Vec::new();
+                for (k, v) in entries.borrow().iter() {
+                    match properties
+                        .iter_mut()
+                        .find(|(n, _)| n.eq_ignore_ascii_case(k))
+                    {
+                        Some(slot) => slot.1 = v.clone(),
+                        None => properties.push((k.clone(), v.clone())),
+                    }
+                }
+                Value::object("PSCustomObject", properties)
+            }
             other => other,
         },
         "psobject" => value,
@@ -1161,6 +1183,26 @@ pub fn generic_list_type(t: &str) -> Option<(bool, Option<String>)> {
     let element = inner.strip_prefix("system.").unwrap_or(inner);
     let element = element.trim_start_matches('[').trim_end_matches(']');
     Some((false, Some(element.to_string())))
+}
+
+/// `Dictionary[K,V]` (with or without `System.Collections.Generic.`, lowercase): a new,
+/// empty dictionary of that kind.
+pub fn generic_dictionary(t: &str) -> Option<Value> {
+    let t = t.strip_prefix("system.").unwrap_or(t);
+    let inner = t
+        .strip_prefix("collections.generic.dictionary[")
+        .or_else(|| t.strip_prefix("dictionary["))?
+        .strip_suffix(']')?;
+    let (key, value) = inner.split_once(',')?;
+    let name = |t: &str| dotnet_type_name(t.trim().trim_start_matches('[').trim_end_matches(']'));
+    let (key, value) = (name(key), name(value));
+    Some(Value::table(
+        TableKind::Dictionary {
+            full_name: format!("System.Collections.Generic.Dictionary`2[{key},{value}]"),
+            value_type: (value != "System.Object").then_some(value),
+        },
+        Vec::new(),
+    ))
 }
 
 /// A .NET type's full name for a type written in a script (`string` → `System.String`).
@@ -1269,6 +1311,18 @@ pub fn is_type(value: &Value, type_name: &str) -> bool {
                 | "collections.icollection"
                 | "collections.ienumerable"
         ),
+        Value::Hashtable(table) if table.kind != TableKind::Hashtable => {
+            let full = table.full_name().to_ascii_lowercase();
+            full.strip_prefix("system.").unwrap_or(&full) == t
+                || matches!(
+                    t,
+                    "object"
+                        | "collections.idictionary"
+                        | "collections.icollection"
+                        | "collections.ienumerable"
+                )
+                || (t == "ordered" && table.kind == TableKind::Ordered)
+        }
         Value::Hashtable(_) => matches!(
             t,
             "hashtable"

@@ -165,6 +165,8 @@ pub struct Session {
     references: Vec<(std::rc::Weak<crate::engine::PsObject>, u64, String)>,
     /// The `-ErrorVariable`, `-OutVariable`, ... of the commands running now.
     captures: Vec<captures::Capture>,
+    /// `[cultureinfo]::CurrentCulture` as the script set it.
+    culture: Option<String>,
     /// Members `Update-TypeData` added, by lowercase type name.
     type_data: HashMap<String, Vec<crate::engine::class::TypeMember>>,
     /// The scope `$script:` names: the running script file's (the global one at the top).
@@ -222,6 +224,7 @@ impl Session {
             type_data: HashMap::new(),
             references: Vec::new(),
             captures: Vec::new(),
+            culture: None,
             depth: 0,
         };
         for command in commands {

@@ -50,9 +50,133 @@ impl PsObject {
     }
 }
 
-/// A hashtable's entries, in insertion order; keys compare case-insensitively. Shared,
-/// as .NET hashtables are.
-pub type Table = Rc<RefCell<Vec<(String, Value)>>>;
+/// A hashtable or dictionary: its entries in insertion order, shared as .NET's are.
+pub type Table = Rc<HashTable>;
+
+/// What kind of dictionary a table is: how it compares keys, indexes and shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TableKind {
+    /// `@{}`: keys compare case-insensitively.
+    Hashtable,
+    /// `[ordered]@{}`: an integer index is a position (`$d[0]`), as OrderedDictionary's.
+    Ordered,
+    /// `ConvertFrom-Json -AsHashtable`: ordered, and keys compare case-sensitively.
+    OrderedCaseSensitive,
+    /// `Dictionary[K,V]`: the full type name and the value type (values are converted
+    /// to it); keys compare case-sensitively, as .NET's default comparer does.
+    Dictionary {
+        full_name: String,
+        value_type: Option<String>,
+    },
+    /// `$PSBoundParameters`.
+    BoundParameters,
+}
+
+/// A table's entries, with its kind.
+#[derive(Debug)]
+pub struct HashTable {
+    pub kind: TableKind,
+    entries: RefCell<Vec<(String, Value)>>,
+}
+
+impl HashTable {
+    pub fn new(kind: TableKind, entries: Vec<(String, Value)>) -> Self {
+        HashTable {
+            kind,
+            entries: RefCell::new(entries),
+        }
+    }
+
+    pub fn borrow(&self) -> std::cell::Ref<'_, Vec<(String, Value)>> {
+        self.entries.borrow()
+    }
+
+    pub fn borrow_mut(&self) -> std::cell::RefMut<'_, Vec<(String, Value)>> {
+        self.entries.borrow_mut()
+    }
+
+    /// Whether two keys are the same key of this table.
+    pub fn same_key(&self, a: &str, b: &str) -> bool {
+        match self.kind {
+            TableKind::OrderedCaseSensitive | TableKind::Dictionary { .. } => a == b,
+            _ => a.eq_ignore_ascii_case(b),
+        }
+    }
+
+    /// The value of a key, if the table has it.
+    pub fn get(&self, key: &str) -> Option<Value> {
+        self.entries
+            .borrow()
+            .iter()
+            .find(|(k, _)| self.same_key(k, key))
+            .map(|(_, v)| v.clone())
+    }
+
+    /// Sets a key's value, adding the key when it is new.
+    pub fn insert(&self, key: String, value: Value) {
+        let mut entries = self.entries.borrow_mut();
+        match entries.iter_mut().find(|(k, _)| self.same_key(k, &key)) {
+            Some(slot) => slot.1 = value,
+            None => entries.push((key, value)),
+        }
+    }
+
+    /// A value as the table holds it: a `Dictionary[K,V]` converts it to V.
+    pub fn converted(&self, value: Value) -> Result<Value, String> {
+        match &self.kind {
+            TableKind::Dictionary {
+                value_type: Some(t),
+                ..
+            } => super::operators::cast(t, value),
+            _ => Ok(value),
+        }
+    }
+
+    /// Whether a key is in the table.
+    pub fn contains(&self, key: &str) -> bool {
+        self.entries
+            .borrow()
+            .iter()
+            .any(|(k, _)| self.same_key(k, key))
+    }
+
+    /// Removes a key (nothing happens when it is absent).
+    pub fn remove(&self, key: &str) {
+        self.entries
+            .borrow_mut()
+            .retain(|(k, _)| !self.same_key(k, key));
+    }
+
+    /// The .NET type's full name.
+    pub fn full_name(&self) -> &str {
+        match &self.kind {
+            TableKind::Hashtable => "System.Collections.Hashtable",
+            TableKind::Ordered => "System.Collections.Specialized.OrderedDictionary",
+            TableKind::OrderedCaseSensitive => "System.Management.Automation.OrderedHashtable",
+            TableKind::Dictionary { full_name, .. } => full_name,
+            TableKind::BoundParameters => {
+                "System.Management.Automation.PSBoundParametersDictionary"
+            }
+        }
+    }
+
+    /// Whether it shows as a table of Key and Value (a generic dictionary), rather than
+    /// of Name and Value (a hashtable).
+    pub fn shows_keys(&self) -> bool {
+        matches!(
+            self.kind,
+            TableKind::Dictionary { .. } | TableKind::BoundParameters
+        )
+    }
+
+    /// A new table of the same kind with the same entries (`.Clone()`).
+    pub fn copy(&self) -> Value {
+        Value::Hashtable(Rc::new(HashTable::new(
+            self.kind.clone(),
+            self.entries.borrow().clone(),
+        )))
+    }
+}
 
 /// A password. Its text is never displayed: it prints as PowerShell prints a SecureString.
 #[derive(Clone, PartialEq, Eq)]
@@ -285,7 +409,15 @@ impl Value {
             Value::List(l) if l.is_array_list() => "System.Collections.ArrayList",
             Value::List(_) => "System.Collections.Generic.List`1",
             Value::Enumerator(_) => "System.Collections.IEnumerator",
-            Value::Hashtable(_) => "System.Collections.Hashtable",
+            Value::Hashtable(t) => match t.kind {
+                TableKind::Hashtable => "System.Collections.Hashtable",
+                TableKind::Ordered => "System.Collections.Specialized.OrderedDictionary",
+                TableKind::OrderedCaseSensitive => "System.Management.Automation.OrderedHashtable",
+                TableKind::Dictionary { .. } => "System.Collections.Generic.Dictionary`2",
+                TableKind::BoundParameters => {
+                    "System.Management.Automation.PSBoundParametersDictionary"
+                }
+            },
             Value::Certificate(_) => {
                 "System.Security.Cryptography.X509Certificates.X509Certificate2"
             }
@@ -338,7 +470,7 @@ impl Value {
                 .map(Value::to_text)
                 .collect::<Vec<_>>()
                 .join(" "),
-            Value::Hashtable(_) => "System.Collections.Hashtable".into(),
+            Value::Hashtable(t) => t.full_name().to_string(),
             Value::Certificate(c) => format!(
                 "[Subject]\n  {}\n\n[Thumbprint]\n  {}",
                 c.info.subject, c.info.thumbprint
@@ -425,7 +557,7 @@ impl Value {
             Value::Enum(_, v) if name.eq_ignore_ascii_case("value__") => Some(Value::Int(*v)),
             Value::Hashtable(table) => {
                 let entries = table.borrow();
-                match entries.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)) {
+                match entries.iter().find(|(k, _)| table.same_key(k, name)) {
                     Some((_, v)) => Some(v.clone()),
                     None if name.eq_ignore_ascii_case("Count") => {
                         Some(Value::Int(entries.len() as i64))
@@ -511,6 +643,7 @@ pub fn type_object(value: &Value) -> Value {
         Value::Enum(ty, _) => ty.name.clone(),
         Value::Object(o) if o.instance.is_some() => o.type_name.clone(),
         Value::List(l) => l.full_name.clone(),
+        Value::Hashtable(t) => t.full_name().to_string(),
         Value::Object(o) if o.type_name == "ErrorRecord" || is_stream_record(&o.type_name) => {
             format!("System.Management.Automation.{}", o.type_name)
         }
@@ -593,6 +726,7 @@ impl Value {
                     .map(|(k, _)| k.clone())
                     .collect()
             }
+            Value::Hashtable(t) if t.shows_keys() => vec!["Key".into(), "Value".into()],
             Value::Hashtable(_) => vec!["Name".into(), "Value".into()],
             _ => Vec::new(),
         }
@@ -639,7 +773,12 @@ impl Value {
 
     /// A hashtable from ordered entries.
     pub fn hashtable(entries: Vec<(String, Value)>) -> Value {
-        Value::Hashtable(Rc::new(RefCell::new(entries)))
+        Value::table(TableKind::Hashtable, entries)
+    }
+
+    /// A dictionary of the given kind.
+    pub fn table(kind: TableKind, entries: Vec<(String, Value)>) -> Value {
+        Value::Hashtable(Rc::new(HashTable::new(kind, entries)))
     }
 
     /// A copy of a hashtable's entries (empty for other values).

@@ -152,6 +152,32 @@ impl Formatter {
                     writeln!(self.out)
                 }
             }
+            // A generic dictionary shows as a table of its Key and Value pairs.
+            Value::Hashtable(table) if table.shows_keys() => {
+                self.flush_table();
+                let pairs: Vec<Value> = table
+                    .borrow()
+                    .iter()
+                    .map(|(k, v)| {
+                        Value::object(
+                            "KeyValuePair",
+                            vec![
+                                ("Key".into(), Value::String(k.clone())),
+                                ("Value".into(), v.clone()),
+                            ],
+                        )
+                    })
+                    .collect();
+                if pairs.is_empty() {
+                    return Ok(());
+                }
+                let columns = vec!["Key".to_string(), "Value".to_string()];
+                write!(
+                    self.out,
+                    "\n{}\n",
+                    table::render_table_fitted(&pairs, &columns, self.width)
+                )
+            }
             Value::Hashtable(entries) => {
                 self.flush_table();
                 let entries = entries.borrow().clone();

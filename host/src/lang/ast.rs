@@ -270,6 +270,8 @@ pub struct ScriptBlock {
     pub parameters: Vec<ParameterDeclaration>,
     /// `[CmdletBinding()]`: an advanced function (common parameters, `$PSCmdlet`).
     pub cmdlet_binding: bool,
+    /// `[CmdletBinding(DefaultParameterSetName = 'Name')]`.
+    pub default_parameter_set: Option<String>,
     pub begin: Option<Script>,
     pub process: Option<Script>,
     /// The `end` block, or the statements of a block without named blocks.

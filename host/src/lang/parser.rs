@@ -63,6 +63,16 @@ struct Parser<'a> {
     no_comma: bool,
 }
 
+/// A single quote, straight or typographic (pwsh takes ‘ ’ ‚ ‛ as `'`).
+fn is_single_quote(c: char) -> bool {
+    matches!(c, '\'' | '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}')
+}
+
+/// A double quote, straight or typographic (pwsh takes “ ” „ as `"`).
+fn is_double_quote(c: char) -> bool {
+    matches!(c, '"' | '\u{201C}' | '\u{201D}' | '\u{201E}')
+}
+
 fn is_ident(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
 }

@@ -573,6 +573,7 @@ impl Session {
             }
             Expr::StaticMember { type_name, name } => match self.class_type(type_name) {
                 Some(class) => self.set_static_property(&class, name, value),
+                None if is_culture_property(type_name, name) => self.set_culture(&value),
                 None => Err(script_error(format!(
                     "Cannot set [{type_name}]::{name}: only the static properties of a script's class can be set."
                 ))),
@@ -737,9 +738,26 @@ impl Session {
                     collapse(values)
                 }
             },
-            Expr::Index { target, index } => {
+            Expr::Index {
+                target,
+                index: index_expr,
+            } => {
                 let target = self.expr(target)?;
-                let index = self.expr(index)?;
+                let index = self.expr(index_expr)?;
+                // An ordered dictionary's integer index is a position (.NET picks the
+                // `[int]` indexer), unless the index was cast to another type:
+                // `$d[[object]1]` looks up the key 1.
+                if let (Value::Hashtable(table), Value::Int(i)) = (&target, &index)
+                    && table.kind == crate::engine::value::TableKind::Ordered
+                    && !matches!(**index_expr, Expr::Cast { .. })
+                {
+                    let entries = table.borrow();
+                    return Ok(usize::try_from(*i)
+                        .ok()
+                        .and_then(|at| entries.get(at))
+                        .map(|(_, v)| v.clone())
+                        .unwrap_or(Value::Null));
+                }
                 index_value(&target, &index)
             }
             Expr::MethodCall {
@@ -885,6 +903,11 @@ impl Session {
                             })?;
                         Value::Enum(ty, value)
                     }
+                    (None, None) if is_culture_property(type_name, name) => match &self.culture {
+                        Some(culture) => culture_info(culture),
+                        None => crate::engine::methods::static_member(type_name, name, None)
+                            .map_err(script_error)?,
+                    },
                     (None, None) => crate::engine::methods::static_member(type_name, name, None)
                         .map_err(script_error)?,
                 }
@@ -1492,14 +1515,8 @@ pub(super) fn member(target: &Value, name: &str) -> Value {
 fn set_member(holder: &Value, name: &str, value: Value) -> Flow<()> {
     match holder {
         Value::Hashtable(table) => {
-            let mut entries = table.borrow_mut();
-            match entries
-                .iter_mut()
-                .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            {
-                Some(slot) => slot.1 = value,
-                None => entries.push((name.to_string(), value)),
-            }
+            let value = table.converted(value).map_err(script_error)?;
+            table.insert(name.to_string(), value);
             Ok(())
         }
         Value::Object(o) => {
@@ -1544,5 +1561,49 @@ pub fn collapse(mut values: Vec<Value>) -> Value {
         0 => Value::Null,
         1 => values.remove(0),
         _ => Value::Array(values),
+    }
+}
+
+/// `[cultureinfo]::CurrentCulture` and `CurrentUICulture`, which a script may set.
+fn is_culture_property(type_name: &str, name: &str) -> bool {
+    let t = type_name.to_ascii_lowercase();
+    matches!(
+        t.strip_prefix("system.").unwrap_or(&t),
+        "cultureinfo" | "globalization.cultureinfo"
+    ) && (name.eq_ignore_ascii_case("CurrentCulture")
+        || name.eq_ignore_ascii_case("CurrentUICulture"))
+}
+
+/// A CultureInfo object for a culture name.
+fn culture_info(name: &str) -> Value {
+    Value::object(
+        "CultureInfo",
+        vec![
+            ("Name".into(), Value::String(name.to_string())),
+            ("DisplayName".into(), Value::String(name.to_string())),
+        ],
+    )
+}
+
+impl Session {
+    /// `[cultureinfo]::CurrentCulture = 'fr'`: kept, and reported back. certhost's
+    /// formatting does not follow it (dates are en-US, numbers invariant).
+    fn set_culture(&mut self, value: &Value) -> Flow<()> {
+        let name = value
+            .property("Name")
+            .unwrap_or_else(|| value.clone())
+            .to_text();
+        let valid = !name.is_empty()
+            && name.len() <= 16
+            && name
+                .split('-')
+                .all(|part| !part.is_empty() && part.chars().all(|c| c.is_ascii_alphanumeric()));
+        if !valid {
+            return Err(script_error(format!(
+                "Cannot convert '{name}' to a culture: give a culture name such as 'en-US' or 'fr'."
+            )));
+        }
+        self.culture = Some(name);
+        Ok(())
     }
 }

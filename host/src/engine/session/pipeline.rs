@@ -1250,7 +1250,10 @@ impl Session {
             self.set_variable(&p.name, value);
         }
         self.set_variable("args", Value::Array(remaining));
-        self.set_variable("PSBoundParameters", Value::hashtable(given));
+        self.set_variable(
+            "PSBoundParameters",
+            Value::table(crate::engine::value::TableKind::BoundParameters, given),
+        );
         if block.cmdlet_binding {
             // An advanced function's `-ErrorAction`, `-Verbose`, ... are its preference
             // variables, in its own scope (so the commands it runs follow them).

@@ -282,7 +282,8 @@ impl Parser<'_> {
 
     pub(super) fn arg_primary(&mut self) -> Result<Expr, ParseError> {
         match self.peek() {
-            Some('\'' | '"' | '$' | '(' | '@' | '{') => self.postfix_expression(),
+            Some('$' | '(' | '@' | '{') => self.postfix_expression(),
+            Some(q) if is_single_quote(q) || is_double_quote(q) => self.postfix_expression(),
             Some(c) if ends_bareword(c) => Err(self.error(format!(
                 "Unexpected token '{c}' in expression or statement."
             ))),

@@ -374,8 +374,8 @@ impl Parser<'_> {
 
     pub(super) fn primary(&mut self) -> Result<Expr, ParseError> {
         match self.peek() {
-            Some('\'') => self.single_quoted(),
-            Some('"') => self.double_quoted(),
+            Some(q) if is_single_quote(q) => self.single_quoted(),
+            Some(q) if is_double_quote(q) => self.double_quoted(),
             Some('@') if matches!(self.peek2(), Some('"' | '\'')) => self.here_string(),
             Some('$') if self.peek2() == Some('(') => {
                 self.bump();

@@ -714,14 +714,20 @@ impl Parser<'_> {
         let mut cmdlet_binding = false;
         while self.peek() == Some('[') {
             let save = self.pos;
-            let text = self.type_name()?.to_ascii_lowercase();
+            let written = self.type_name()?;
+            let text = written.to_ascii_lowercase();
             self.skip_separators()?;
             if self.peek() != Some('[') && self.keyword() != Some("param") {
                 self.pos = save;
                 cmdlet_binding = false;
+                block.default_parameter_set = None;
                 break;
             }
             cmdlet_binding |= text.starts_with("cmdletbinding") || text.starts_with("outputtype");
+            if text.starts_with("cmdletbinding") {
+                block.default_parameter_set =
+                    attribute_argument(&written, "DefaultParameterSetName");
+            }
         }
         block.cmdlet_binding = cmdlet_binding;
         if self.eat_keyword("param") {
@@ -985,4 +991,20 @@ fn increment(target: Expr, delta: i64, span: Span) -> Statement {
         ))),
         span,
     }
+}
+
+/// The text of a named argument in an attribute (`DefaultParameterSetName = 'Set1'` in
+/// `CmdletBinding(...)`), without its quotes.
+fn attribute_argument(attribute: &str, name: &str) -> Option<String> {
+    let lower = attribute.to_ascii_lowercase();
+    let at = lower.find(&name.to_ascii_lowercase())? + name.len();
+    let rest = attribute[at..].trim_start().strip_prefix('=')?.trim_start();
+    let value: String = match rest.chars().next()? {
+        q @ ('\'' | '"') => rest[1..].chars().take_while(|c| *c != q).collect(),
+        _ => rest
+            .chars()
+            .take_while(|c| !matches!(c, ',' | ')' | ' '))
+            .collect(),
+    };
+    (!value.is_empty()).then_some(value)
 }

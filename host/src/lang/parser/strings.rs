@@ -9,11 +9,11 @@ impl Parser<'_> {
         let mut out = String::new();
         loop {
             match self.bump() {
-                Some('\'') if self.peek() == Some('\'') => {
-                    self.bump();
-                    out.push('\'');
+                // Two quotes are one quote (the second, which may be typographic).
+                Some(q) if is_single_quote(q) && self.peek().is_some_and(is_single_quote) => {
+                    out.extend(self.bump());
                 }
-                Some('\'') => return Ok(Expr::String(out)),
+                Some(q) if is_single_quote(q) => return Ok(Expr::String(out)),
                 Some(c) => out.push(c),
                 None => {
                     return Err(ParseError::at(
@@ -96,12 +96,15 @@ impl Parser<'_> {
                         "The string is missing the terminator: \".",
                     ));
                 }
-                Some('"') if quoted_from.is_some() && self.peek2() == Some('"') => {
+                Some(q)
+                    if quoted_from.is_some()
+                        && is_double_quote(q)
+                        && self.peek2().is_some_and(is_double_quote) =>
+                {
                     self.bump();
-                    self.bump();
-                    literal.push('"');
+                    literal.extend(self.bump());
                 }
-                Some('"') if quoted_from.is_some() => {
+                Some(q) if quoted_from.is_some() && is_double_quote(q) => {
                     self.bump();
                     break;
                 }
