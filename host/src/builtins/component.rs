@@ -153,17 +153,13 @@ pub fn from_wit(value: wit::Value) -> Value {
         wit::Value::Datetime(t) => Value::DateTime(t),
         wit::Value::SecureText(s) => Value::SecureString(SecureString::new(s)),
         wit::Value::Certificate(c) => Value::Certificate(Rc::new(c.into())),
-        wit::Value::Object(o) => Value::Object(Rc::new(PsObject {
-            type_name: o.type_name,
-            properties: std::cell::RefCell::new(
-                o.properties
-                    .into_iter()
-                    .map(|p| (p.name, scalar_from_wit(p.value)))
-                    .collect(),
-            ),
-            instance: None,
-            merged_from: None,
-        })),
+        wit::Value::Object(o) => Value::Object(Rc::new(PsObject::new(
+            &o.type_name,
+            o.properties
+                .into_iter()
+                .map(|p| (p.name, scalar_from_wit(p.value)))
+                .collect(),
+        ))),
     }
 }
 

@@ -1,6 +1,7 @@
 //! Commands the host implements itself: the `Cert:` drive provider and small utilities.
 
 mod accounts;
+mod add_member;
 mod cert_drive;
 mod cert_items;
 mod compare;
@@ -128,6 +129,7 @@ pub fn all() -> Vec<Rc<dyn Command>> {
         Rc::new(variables::remove_variable()),
         Rc::new(variables::clear_variable()),
         Rc::new(type_data::update_type_data()),
+        Rc::new(add_member::add_member()),
         Rc::new(invoke::invoke_command()),
     ]
 }

@@ -26,15 +26,49 @@ fn invalid(message: String) -> CommandError {
 fn script_block(
     args: &BoundArguments,
     name: &str,
-) -> Result<Option<std::rc::Rc<crate::lang::ast::ScriptBlock>>, CommandError> {
+) -> Result<Option<std::rc::Rc<crate::lang::ast::ScriptBlock>>, String> {
     match args.get(name) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::ScriptBlock(b)) => Ok(Some(b.clone())),
-        Some(other) => Err(invalid(format!(
+        Some(other) => Err(format!(
             "-{name} must be a script block for this member type, not '{}'.",
             other.to_text()
-        ))),
+        )),
     }
+}
+
+/// A ScriptProperty, AliasProperty or ScriptMethod named `name`, from `-MemberType`,
+/// `-Value` and `-SecondValue` (shared by Update-TypeData and Add-Member).
+pub(super) fn script_member(
+    args: &BoundArguments,
+    kind: &str,
+    name: String,
+) -> Result<TypeMember, String> {
+    Ok(match kind.to_ascii_lowercase().as_str() {
+        "scriptproperty" => TypeMember::Script {
+            name,
+            getter: script_block(args, "Value")?
+                .ok_or("A ScriptProperty needs its getter as -Value { ... }.")?,
+            setter: script_block(args, "SecondValue")?,
+        },
+        "aliasproperty" => TypeMember::Alias {
+            name,
+            target: args
+                .text("Value")
+                .filter(|t| !t.is_empty())
+                .ok_or("An AliasProperty needs the property it stands for as -Value.")?,
+        },
+        "scriptmethod" => TypeMember::Method {
+            name,
+            body: script_block(args, "Value")?
+                .ok_or("A ScriptMethod needs its body as -Value { ... }.")?,
+        },
+        other => {
+            return Err(format!(
+                "The member type '{other}' is not supported; use ScriptProperty, AliasProperty or ScriptMethod."
+            ));
+        }
+    })
 }
 
 fn update_type_data_run(
@@ -54,36 +88,7 @@ fn update_type_data_run(
         .into());
     }
     let kind = args.text("MemberType").unwrap_or_default();
-    let member = match kind.to_ascii_lowercase().as_str() {
-        "scriptproperty" => TypeMember::Script {
-            name,
-            getter: script_block(args, "Value")?.ok_or_else(|| {
-                invalid("A ScriptProperty needs its getter as -Value { ... }.".into())
-            })?,
-            setter: script_block(args, "SecondValue")?,
-        },
-        "aliasproperty" => TypeMember::Alias {
-            name,
-            target: args
-                .text("Value")
-                .filter(|t| !t.is_empty())
-                .ok_or_else(|| {
-                    invalid("An AliasProperty needs the property it stands for as -Value.".into())
-                })?,
-        },
-        "scriptmethod" => TypeMember::Method {
-            name,
-            body: script_block(args, "Value")?.ok_or_else(|| {
-                invalid("A ScriptMethod needs its body as -Value { ... }.".into())
-            })?,
-        },
-        other => {
-            return Err(invalid(format!(
-                "The member type '{other}' is not supported; use ScriptProperty, AliasProperty or ScriptMethod."
-            ))
-            .into());
-        }
-    };
+    let member = script_member(args, &kind, name).map_err(invalid)?;
     session.add_type_member(&type_name, member);
     Ok(Vec::new())
 }

@@ -92,6 +92,11 @@ fn not_found(command: &str, name: &str) -> CommandError {
 /// A PSVariable as pwsh shows it (a Name/Value table by default; `Format-List *` shows
 /// every property).
 fn variable_object(name: &str, value: Value) -> Value {
+    variable_object_with(name, value, "None")
+}
+
+/// A PSVariable with its options (`Private` for `$private:x`).
+fn variable_object_with(name: &str, value: Value, options: &str) -> Value {
     let empty = || Value::String(String::new());
     Value::object(
         "PSVariable",
@@ -102,7 +107,7 @@ fn variable_object(name: &str, value: Value) -> Value {
             ("Visibility".into(), Value::String("Public".into())),
             ("Module".into(), empty()),
             ("ModuleName".into(), empty()),
-            ("Options".into(), Value::String("None".into())),
+            ("Options".into(), Value::String(options.into())),
             ("Attributes".into(), Value::Array(Vec::new())),
         ],
     )
@@ -187,10 +192,15 @@ fn get_variable_run(
         }
         for name in names {
             let value = session.variable(&scoped(args, &name));
+            let options = if session.variable_is_private(&name) {
+                "Private"
+            } else {
+                "None"
+            };
             out.push(if args.switch("ValueOnly") {
                 value
             } else {
-                variable_object(&name, value)
+                variable_object_with(&name, value, options)
             });
         }
     }

@@ -637,6 +637,15 @@ pub fn static_member(type_name: &str, name: &str, args: Option<&[Value]>) -> Res
         ("int64" | "long", "minvalue") => Value::Int(i64::MIN),
         ("byte", "maxvalue") => Value::Int(255),
         ("byte", "minvalue") => Value::Int(0),
+        ("sbyte", "maxvalue") => Value::Int(i64::from(i8::MAX)),
+        ("sbyte", "minvalue") => Value::Int(i64::from(i8::MIN)),
+        ("int16" | "short", "maxvalue") => Value::Int(i64::from(i16::MAX)),
+        ("int16" | "short", "minvalue") => Value::Int(i64::from(i16::MIN)),
+        ("uint16" | "ushort", "maxvalue") => Value::Int(i64::from(u16::MAX)),
+        ("uint32" | "uint", "maxvalue") => Value::Int(i64::from(u32::MAX)),
+        ("uint16" | "ushort" | "uint32" | "uint" | "uint64" | "ulong", "minvalue") => Value::Int(0),
+        // Beyond Int64: held as a Double (as pwsh's arithmetic on it gives one).
+        ("uint64" | "ulong", "maxvalue") => Value::Float(u64::MAX as f64),
         ("double", "maxvalue") => Value::Float(f64::MAX),
         ("double", "minvalue") => Value::Float(f64::MIN),
         ("math", "truncate") => Value::Float(arg_float(args, 0, name)?.trunc()),
@@ -666,6 +675,16 @@ pub fn static_member(type_name: &str, name: &str, args: Option<&[Value]>) -> Res
             super::operators::new_list(array_list, element.as_deref(), initial)?
         }
         ("collections.hashtable" | "hashtable", "new") => Value::hashtable(Vec::new()),
+        // `[Tuple]::Create(a, b, ...)`: Item1..Item7 (and Length), indexed as an array.
+        ("tuple", "create") if (1..=7).contains(&args.len()) => {
+            let mut items: Vec<(String, Value)> = args
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (format!("Item{}", i + 1), v.clone()))
+                .collect();
+            items.push(("Length".into(), Value::Int(args.len() as i64)));
+            Value::object(&format!("System.Tuple`{}", args.len()), items)
+        }
         ("collections.specialized.ordereddictionary" | "ordered", "new") => {
             Value::table(TableKind::Ordered, Vec::new())
         }

@@ -127,7 +127,7 @@ fn arithmetic(op: &str, a: Number, b: Number) -> Result<Value, String> {
 /// `left op right` for every binary operator except `-and`/`-or` (which short-circuit
 /// in the evaluator) and `-match` (which also sets `$Matches`, see [`regex_match`]).
 pub fn binary(op: BinaryOp, left: Value, right: Value) -> Result<Value, String> {
-    let (left, right) = (left.unlisted(), right.unlisted());
+    let (left, right) = (left.unlisted().unwrapped(), right.unlisted().unwrapped());
     // Arithmetic and bitwise operators on an enum value give a value of that enum
     // (`[Flags]::A + [Flags]::B` is `A, B`).
     if let Value::Enum(ty, a) = &left
@@ -407,6 +407,12 @@ fn fold(s: &str, case_sensitive: bool) -> String {
 
 /// PowerShell equality with the left operand deciding the type.
 pub fn equals(left: &Value, right: &Value, case_sensitive: bool) -> bool {
+    if let Some(base) = left.base_value() {
+        return equals(base, right, case_sensitive);
+    }
+    if let Some(base) = right.base_value() {
+        return equals(left, base, case_sensitive);
+    }
     match (left, right) {
         // An enum value equals its name, its number, or the same value.
         (Value::Enum(ty, v), Value::String(s)) => ty.parse(s) == Some(*v),
@@ -447,6 +453,12 @@ pub fn equals(left: &Value, right: &Value, case_sensitive: bool) -> bool {
 
 /// PowerShell ordering with the left operand deciding the type.
 pub fn order(left: &Value, right: &Value, case_sensitive: bool) -> Option<Ordering> {
+    if let Some(base) = left.base_value() {
+        return order(base, right, case_sensitive);
+    }
+    if let Some(base) = right.base_value() {
+        return order(left, base, case_sensitive);
+    }
     match (left, right) {
         (Value::Int(_) | Value::Float(_), r)
         | (Value::Bool(_), r @ (Value::Int(_) | Value::Float(_))) => {
@@ -495,6 +507,9 @@ fn unreachable_collection() -> bool {
 
 /// A comparison; with an array on the left, the matching elements (PowerShell's filter).
 pub fn compare(op: Comparison, cs: bool, left: &Value, right: &Value) -> Result<Value, String> {
+    if let Some(base) = left.base_value() {
+        return compare(op, cs, base, right);
+    }
     match op {
         Comparison::Contains | Comparison::NotContains => {
             let found = left
@@ -1274,6 +1289,9 @@ pub fn new_list(array_list: bool, element: Option<&str>, value: Value) -> Result
 }
 
 pub fn is_type(value: &Value, type_name: &str) -> bool {
+    if let Some(base) = value.base_value() {
+        return is_type(base, type_name) || type_name.eq_ignore_ascii_case("psobject");
+    }
     let t = type_name.to_ascii_lowercase();
     let t = t.strip_prefix("system.").unwrap_or(&t);
     match value {

@@ -58,6 +58,8 @@ pub struct Scope {
     types: HashMap<String, String>,
     /// Tells this scope from a later one at the same depth (`[ref]$var` keeps it).
     id: u64,
+    /// Variables set as `$private:x`: not seen from the scopes below this one.
+    private: std::collections::HashSet<String>,
 }
 
 impl Default for Scope {
@@ -67,6 +69,7 @@ impl Default for Scope {
             vars: HashMap::new(),
             types: HashMap::new(),
             id: NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            private: std::collections::HashSet::new(),
         }
     }
 }
@@ -320,6 +323,9 @@ impl Session {
         }
         let key = Self::key(name);
         if let Some(scope) = self.scopes.last_mut() {
+            if lower.starts_with("private:") {
+                scope.private.insert(key.clone());
+            }
             scope.vars.insert(key, value);
         }
     }
@@ -431,7 +437,10 @@ impl Session {
     /// Whether a variable of that name exists in any scope.
     pub fn has_variable(&self, name: &str) -> bool {
         let key = Self::key(name);
-        self.scopes.iter().any(|s| s.vars.contains_key(&key))
+        let depth = self.scopes.len();
+        self.scopes.iter().enumerate().any(|(i, s)| {
+            s.vars.contains_key(&key) && (i + 1 == depth || !s.private.contains(&key))
+        })
     }
 
     pub fn variable(&self, name: &str) -> Value {
@@ -460,9 +469,23 @@ impl Session {
         self.scopes
             .iter()
             .rev()
-            .find_map(|s| s.vars.get(&key))
+            .enumerate()
+            // A private variable of an outer scope is not seen here.
+            .find_map(|(depth, s)| {
+                s.vars
+                    .get(&key)
+                    .filter(|_| depth == 0 || s.private.is_empty() || !s.private.contains(&key))
+            })
             .cloned()
             .unwrap_or(Value::Null)
+    }
+
+    /// Whether a variable the current scope sees is private (`$private:x`).
+    pub fn variable_is_private(&self, name: &str) -> bool {
+        let key = Self::key(name);
+        self.scopes
+            .last()
+            .is_some_and(|s| s.vars.contains_key(&key) && s.private.contains(&key))
     }
 
     /// Shows `prompt` and reads one line from stdin, without its line ending; `None` at

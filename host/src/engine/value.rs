@@ -17,6 +17,27 @@ pub struct PsObject {
     /// For a warning, verbose or debug record merged into the output (`3>&1`): the
     /// prefix the console shows it with (`WARNING: `).
     pub merged_from: Option<&'static str>,
+    /// Members `Add-Member` gave this object: script properties, aliases and script
+    /// methods (its note properties are among `properties`).
+    pub members: RefCell<Vec<crate::engine::class::TypeMember>>,
+    /// The value this object wraps, when `Add-Member -PassThru` added members to a value
+    /// that is not an object (a string, a certificate): it shows and compares as that
+    /// value, and has that value's properties and methods too.
+    pub base: Option<Value>,
+}
+
+impl PsObject {
+    /// A new object of the type `type_name` with these properties.
+    pub fn new(type_name: &str, properties: Vec<(String, Value)>) -> Self {
+        PsObject {
+            type_name: type_name.into(),
+            properties: RefCell::new(properties),
+            instance: None,
+            merged_from: None,
+            members: RefCell::new(Vec::new()),
+            base: None,
+        }
+    }
 }
 
 impl PsObject {
@@ -448,6 +469,9 @@ impl Value {
 
     /// The text PowerShell gives the value in a string context.
     pub fn to_text(&self) -> String {
+        if let Some(base) = self.base_value() {
+            return base.to_text();
+        }
         match self {
             Value::Null => String::new(),
             Value::Bool(true) => "True".into(),
@@ -552,7 +576,9 @@ impl Value {
     pub fn property(&self, name: &str) -> Option<Value> {
         match self {
             Value::Certificate(c) => super::certificate::property(c, name),
-            Value::Object(o) => o.get(name),
+            Value::Object(o) => o
+                .get(name)
+                .or_else(|| o.base.as_ref().and_then(|b| b.property(name))),
             Value::DateTime(_) | Value::TimeSpan(_) => super::methods::time_property(self, name),
             Value::Enum(_, v) if name.eq_ignore_ascii_case("value__") => Some(Value::Int(*v)),
             Value::Hashtable(table) => {
@@ -638,12 +664,17 @@ pub fn format_double(f: f64) -> String {
 /// The .NET type of a value as `GetType()` returns it: an object with `Name` and
 /// `FullName` that prints as its full name.
 pub fn type_object(value: &Value) -> Value {
+    if let Some(base) = value.base_value() {
+        return type_object(base);
+    }
     let full = match value {
         Value::Object(o) if o.type_name == "RuntimeType" => "System.RuntimeType".to_string(),
         Value::Enum(ty, _) => ty.name.clone(),
         Value::Object(o) if o.instance.is_some() => o.type_name.clone(),
         Value::List(l) => l.full_name.clone(),
         Value::Hashtable(t) => t.full_name().to_string(),
+        // An object named by its .NET type (`System.Tuple`2`).
+        Value::Object(o) if o.type_name.starts_with("System.") => o.type_name.clone(),
         Value::Object(o) if o.type_name == "ErrorRecord" || is_stream_record(&o.type_name) => {
             format!("System.Management.Automation.{}", o.type_name)
         }
@@ -683,6 +714,23 @@ pub fn type_object_named(full: &str) -> Value {
 }
 
 impl Value {
+    /// The value an `Add-Member -PassThru` object wraps, if this is one.
+    pub fn base_value(&self) -> Option<&Value> {
+        match self {
+            Value::Object(o) => o.base.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// The wrapped value of an `Add-Member -PassThru` object (others as they are): what
+    /// operators work on.
+    pub fn unwrapped(self) -> Value {
+        match self {
+            Value::Object(o) if o.base.is_some() => o.base.clone().unwrap_or(Value::Null),
+            other => other,
+        }
+    }
+
     /// A list as an array of its items now (other values as they are): what operators,
     /// conversions and cmdlets work on.
     pub fn unlisted(self) -> Value {
@@ -734,12 +782,7 @@ impl Value {
 
     /// A custom object from ordered properties.
     pub fn object(type_name: &str, properties: Vec<(String, Value)>) -> Value {
-        Value::Object(Rc::new(PsObject {
-            type_name: type_name.into(),
-            properties: RefCell::new(properties),
-            instance: None,
-            merged_from: None,
-        }))
+        Value::Object(Rc::new(PsObject::new(type_name, properties)))
     }
 
     /// A record of another stream (`WarningRecord`, ...) with its message; `merged_from`
@@ -750,13 +793,14 @@ impl Value {
         merged_from: Option<&'static str>,
     ) -> Value {
         Value::Object(Rc::new(PsObject {
-            type_name: type_name.into(),
-            properties: RefCell::new(vec![(
-                record_message_property(type_name).into(),
-                Value::String(message.to_string()),
-            )]),
-            instance: None,
             merged_from,
+            ..PsObject::new(
+                type_name,
+                vec![(
+                    record_message_property(type_name).into(),
+                    Value::String(message.to_string()),
+                )],
+            )
         }))
     }
 

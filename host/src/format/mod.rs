@@ -60,6 +60,10 @@ impl Formatter {
     }
 
     fn write_value(&mut self, value: &Value) -> std::io::Result<()> {
+        // A value `Add-Member` wrapped shows as the value.
+        if let Some(base) = value.base_value() {
+            return self.write_value(&base.clone());
+        }
         match value {
             Value::Array(items) => {
                 for item in items {
@@ -137,7 +141,14 @@ impl Formatter {
                         self.flush_pending();
                     }
                     self.pending_columns = columns;
-                    self.pending.push(value.clone());
+                    // Rows wait for the table's end: they keep the values they have now
+                    // (a later change to the same object is not theirs).
+                    self.pending.push(match value {
+                        Value::Object(o) if o.instance.is_none() => {
+                            Value::object(&o.type_name, o.entries())
+                        }
+                        other => other.clone(),
+                    });
                     Ok(())
                 } else {
                     self.flush_table();

@@ -113,13 +113,11 @@ impl Session {
             )
             .collect();
         let this = Value::Object(Rc::new(PsObject {
-            type_name: ty.name().to_string(),
-            properties: RefCell::new(properties),
             instance: Some(Instance {
                 class: ty.clone(),
                 text: RefCell::new(None),
             }),
-            merged_from: None,
+            ..PsObject::new(ty.name(), properties)
         }));
         self.run_constructor(ty, &this, args)?;
         self.refresh_text(&this);
@@ -306,6 +304,48 @@ impl Session {
         };
         let class = instance.class.clone();
         if !class.has_method(name) {
+            return Ok(None);
+        }
+        let candidates = class.methods(name, args.len(), false);
+        let method = self
+            .pick_overload(&candidates, &args)
+            .ok_or_else(|| no_overload(name, args.len()))?;
+        Ok(Some(self.run_method(&method, Some(this), args)?))
+    }
+
+    /// The script class `$this` is cast to (`[Base]$this`, also in parentheses): inside a
+    /// class, the way to call a base class's method that the class overrides. (Another
+    /// cast changes no dispatch, as in .NET.)
+    pub(super) fn cast_class(&self, expr: &Expr) -> Option<Rc<ClassType>> {
+        match expr {
+            Expr::Cast { type_name, operand } if matches!(&**operand, Expr::Variable(v) if v.eq_ignore_ascii_case("this")) => {
+                self.class_type(type_name)
+            }
+            Expr::Paren(p) => match &p.elements[..] {
+                [PipelineElement::Expression(inner)] => self.cast_class(inner),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// An instance's method as `class` (one of its classes) defines it: how
+    /// `([Base]$this).Method()` reaches an overridden method of a base class.
+    pub(super) fn call_method_as(
+        &mut self,
+        class: &Rc<ClassType>,
+        this: &Value,
+        name: &str,
+        args: Vec<Value>,
+    ) -> Flow<Option<Value>> {
+        let Value::Object(object) = this else {
+            return Ok(None);
+        };
+        let is_instance = object
+            .instance
+            .as_ref()
+            .is_some_and(|i| i.class.is_a(class.name()));
+        if !is_instance || !class.has_method(name) {
             return Ok(None);
         }
         let candidates = class.methods(name, args.len(), false);
@@ -523,6 +563,15 @@ impl Session {
             return;
         };
         if object.instance.is_none() {
+            // An object with script properties from Add-Member shows their values now.
+            let computed = object
+                .members
+                .borrow()
+                .iter()
+                .any(|m| matches!(m, crate::engine::class::TypeMember::Script { .. }));
+            if computed {
+                self.refresh_computed(value);
+            }
             return;
         }
         self.refresh_text(value);

@@ -697,10 +697,7 @@ impl Session {
                 if let Some(v) = self.reference_value(&target, name) {
                     return Ok(v);
                 }
-                match self.type_member_value(&target, name)? {
-                    Some(v) => v,
-                    None => member(&target, name),
-                }
+                self.member_value(&target, name)?
             }
             Expr::Ternary {
                 condition,
@@ -775,6 +772,12 @@ impl Session {
                 {
                     return Ok(collapse(self.invoke_block(b, None, args, true)?));
                 }
+                // `([Base]$this).Method()`: the base class's method, not the override.
+                if let Some(class) = self.cast_class(target_expr)
+                    && let Some(v) = self.call_method_as(&class, &target, name, args.clone())?
+                {
+                    return Ok(v);
+                }
                 if let Some(v) = self.call_instance_method(&target, name, args.clone())? {
                     return Ok(v);
                 }
@@ -803,6 +806,8 @@ impl Session {
                 if let Some(v) = self.call_type_method(&target, name, args.clone())? {
                     return Ok(v);
                 }
+                // A value Add-Member wrapped has the value's methods.
+                let target = target.unwrapped();
                 // `$objects.Method()`: the method of each instance (member-access enumeration).
                 // (An array's own methods, such as ToString, are the array's.)
                 const ARRAY_METHODS: &[&str] = &[
@@ -1050,6 +1055,18 @@ impl Session {
 pub(super) fn index_value(target: &Value, index: &Value) -> Value {
     if let Value::List(_) = target {
         return index_value(&target.clone().unlisted(), index);
+    }
+    // A tuple indexes its items (`$tuple[0]` is Item1), as PowerShell indexes an ITuple.
+    if let Value::Object(o) = target
+        && o.type_name.starts_with("System.Tuple`")
+    {
+        let items: Vec<Value> = o
+            .entries()
+            .into_iter()
+            .filter(|(k, _)| k.starts_with("Item"))
+            .map(|(_, v)| v)
+            .collect();
+        return index_value(&Value::Array(items), index);
     }
     match (target, index) {
         (Value::Array(_), Value::Array(indices)) => Value::Array(
@@ -1605,5 +1622,33 @@ impl Session {
         }
         self.culture = Some(name);
         Ok(())
+    }
+}
+
+impl Session {
+    /// `target.name`: an added member (Add-Member, Update-TypeData), a property, or,
+    /// for a collection, each item's (whose own added members count too).
+    fn member_value(&mut self, target: &Value, name: &str) -> Flow<Value> {
+        if let Some(v) = self.type_member_value(target, name)? {
+            return Ok(v);
+        }
+        let items = match target {
+            Value::Array(items) => items.clone(),
+            Value::List(l) if target.property(name).is_none() => l.items.borrow().clone(),
+            _ => return Ok(member(target, name)),
+        };
+        let count_like = name.eq_ignore_ascii_case("count") || name.eq_ignore_ascii_case("length");
+        if count_like || !items.iter().any(|i| self.type_member(i, name).is_some()) {
+            return Ok(member(target, name));
+        }
+        let mut out = Vec::new();
+        for item in &items {
+            match self.member_value(item, name)? {
+                Value::Array(inner) => out.extend(inner),
+                Value::Null => {}
+                v => out.push(v),
+            }
+        }
+        Ok(collapse(out))
     }
 }

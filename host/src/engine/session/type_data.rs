@@ -17,8 +17,14 @@ impl Session {
         members.push(member);
     }
 
-    /// The members added to the value's type (a class's and its bases', or an enum's).
+    /// The members added to the value (by Add-Member) and to its type (a class's and
+    /// its bases', or an enum's, by Update-TypeData).
     fn type_members_of(&self, value: &Value) -> Vec<TypeMember> {
+        // The members Add-Member gave this object come first.
+        let own: Vec<TypeMember> = match value {
+            Value::Object(o) => o.members.borrow().clone(),
+            _ => Vec::new(),
+        };
         let names: Vec<String> = match value {
             Value::Object(o) => match &o.instance {
                 Some(i) => i
@@ -27,16 +33,19 @@ impl Session {
                     .iter()
                     .map(|c| c.name().to_string())
                     .collect(),
-                None => return Vec::new(),
+                None => return own,
             },
             Value::Enum(ty, _) => vec![ty.name.clone()],
-            _ => return Vec::new(),
+            _ => return own,
         };
-        names
-            .iter()
-            .filter_map(|n| self.type_data.get(&n.to_ascii_lowercase()))
-            .flatten()
-            .cloned()
+        own.into_iter()
+            .chain(
+                names
+                    .iter()
+                    .filter_map(|n| self.type_data.get(&n.to_ascii_lowercase()))
+                    .flatten()
+                    .cloned(),
+            )
             .collect()
     }
 
@@ -150,8 +159,15 @@ impl Session {
                 let value = self
                     .run_member_script(&getter, this, Vec::new())
                     .unwrap_or(Value::Null);
+                // A class lists its script properties first; Add-Member's come after
+                // the properties the object had.
                 if !object.set(&name, value.clone()) {
-                    object.properties.borrow_mut().insert(0, (name, value));
+                    let at = if object.instance.is_some() {
+                        0
+                    } else {
+                        object.properties.borrow().len()
+                    };
+                    object.properties.borrow_mut().insert(at, (name, value));
                 }
             }
         }
