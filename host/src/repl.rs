@@ -236,12 +236,20 @@ pub fn run(session: &mut Session, out: &mut Formatter, history: &std::path::Path
                     Err(e) => eprintln!("{e}"),
                     Ok(script) => {
                         let _ = editor.add_history_entry(buffer.trim_end());
-                        if let crate::engine::session::Outcome::Exit(_) = session.run(&script, out)
-                        {
-                            out.flush_table();
+                        let started = crate::clock::now();
+                        let timer = std::time::Instant::now();
+                        let outcome = session.run(&script, out);
+                        session.history.push(crate::engine::session::HistoryEntry {
+                            command_line: buffer.trim_end().to_string(),
+                            started,
+                            duration_ms: i64::try_from(timer.elapsed().as_millis())
+                                .unwrap_or(i64::MAX),
+                            succeeded: session.last_success,
+                        });
+                        out.flush_table();
+                        if let crate::engine::session::Outcome::Exit(_) = outcome {
                             break;
                         }
-                        out.flush_table();
                     }
                 }
                 buffer.clear();

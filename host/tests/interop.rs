@@ -259,6 +259,90 @@ fn every_sample_imports_through_the_cli_with_openssls_leaf() {
     }
 }
 
+/// Get-PfxData reads every sample without a store: its end-entity certificate is the
+/// leaf openssl finds, with a key when the file has one, and nothing is imported.
+#[test]
+fn get_pfx_data_lists_every_samples_leaf_as_openssl_does() {
+    let sb = Sandbox::new();
+    let manifest = std::fs::read_to_string(samples_dir().join("MANIFEST.tsv")).unwrap();
+    let unicode = std::fs::read_to_string(samples_dir().join("openssl/unicode-pw.txt")).unwrap();
+    for line in manifest.lines().skip(1) {
+        let cols: Vec<&str> = line.split('\t').collect();
+        let (file, has_key) = (cols[0], cols[4] != "None");
+        let certs: usize = cols[5].parse().unwrap();
+        let password = if file.contains("unicode-pw") {
+            unicode.trim()
+        } else {
+            cols[1]
+        };
+        let path = sb.sample(file);
+        let out = sb.run(&format!(
+            "$before = (Get-ChildItem Cert:\\LocalMachine -Recurse | Where-Object Thumbprint).Count\n\
+             $d = Get-PfxData -FilePath '{}' -Password (ConvertTo-SecureString '{}' -AsPlainText -Force)\n\
+             $d.EndEntityCertificates | ForEach-Object {{ \"E $($_.Thumbprint) $($_.HasPrivateKey)\" }}\n\
+             $d.OtherCertificates | ForEach-Object {{ \"O $($_.Thumbprint) $($_.HasPrivateKey)\" }}\n\
+             \"stored $((Get-ChildItem Cert:\\LocalMachine -Recurse | Where-Object Thumbprint).Count - $before)\"",
+            path.display(),
+            password.replace('\'', "''")
+        ));
+        assert_eq!(out.code, 0, "{file}: {}", out.stderr);
+        let lines: Vec<&str> = out.stdout.lines().collect();
+        let ends: Vec<&str> = lines
+            .iter()
+            .filter(|l| l.starts_with("E "))
+            .copied()
+            .collect();
+        let others = lines.iter().filter(|l| l.starts_with("O ")).count();
+        assert!(!ends.is_empty(), "{file}: no certificate: {}", out.stdout);
+        assert_eq!(ends.len() + others, certs, "{file}: {}", out.stdout);
+        assert!(
+            lines
+                .iter()
+                .all(|l| !l.starts_with("O ") || l.ends_with("False")),
+            "{file}"
+        );
+        assert!(
+            lines.contains(&"stored 0"),
+            "{file}: something was imported: {}",
+            out.stdout
+        );
+        let mut args = vec![
+            "pkcs12",
+            "-in",
+            path.to_str().unwrap(),
+            "-passin",
+            "env:PFX_PASSWORD",
+            "-nokeys",
+            "-legacy",
+        ];
+        if has_key {
+            args.push("-clcerts");
+        }
+        let pem = tool("openssl", &args, Some(password));
+        if pem.code == 0 {
+            let leaf = sb.path("leaf.pem");
+            std::fs::write(&leaf, &pem.stdout).unwrap();
+            let expected = format!(
+                "E {} {}",
+                openssl_thumbprint(&leaf, false),
+                if has_key { "True" } else { "False" }
+            );
+            assert_eq!(ends[0], expected, "{file}");
+        }
+    }
+    let wrong = sb.run(&format!(
+        "Get-PfxData '{}' -Password (ConvertTo-SecureString 'wrong' -AsPlainText -Force)",
+        sb.sample("openssl/ec-with-extra-cert.pfx").display()
+    ));
+    assert_ne!(wrong.code, 0);
+    assert!(wrong.stderr.contains("password"), "{}", wrong.stderr);
+    assert!(
+        !wrong.stderr.contains("wrong"),
+        "the password leaked: {}",
+        wrong.stderr
+    );
+}
+
 #[test]
 fn backup_server_certificates_match_the_originals_defaults_for_openssl() {
     let sb = Sandbox::new();

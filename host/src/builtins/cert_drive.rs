@@ -305,6 +305,31 @@ pub(super) fn resolve(
     }
 }
 
+/// `parent\\name` for a location or store under `parent`.
+fn child_path(parent: &str, name: &str) -> String {
+    format!("{}\\{name}", parent.trim_end_matches(['\\', '/']))
+}
+
+/// Everything under `path` (a location or a store), depth first, for -Recurse.
+fn walk(
+    session: &Session,
+    command: &str,
+    path: &str,
+    out: &mut Vec<Value>,
+) -> Result<(), CommandError> {
+    for item in resolve(session, command, path, true)? {
+        let below = match &item {
+            Value::String(name) => Some(child_path(path, name)),
+            _ => None,
+        };
+        out.push(item);
+        if let Some(below) = below {
+            walk(session, command, &below, out)?;
+        }
+    }
+    Ok(())
+}
+
 /// `Get-ChildItem` (lists what a path holds) and `Get-Item` (the item at a path).
 pub struct CertDriveCommand {
     info: CmdletInfo,
@@ -345,6 +370,11 @@ impl CertDriveCommand {
                 "ExpiringInDays",
                 ParameterType::Integer,
                 "Certificates that expire within this many days, expired ones included (0: expired).",
+            ),
+            param(
+                "Recurse",
+                ParameterType::Switch,
+                "Also what the locations and stores below hold: every certificate under the path.",
             ),
         ]);
         CertDriveCommand {
@@ -447,9 +477,24 @@ impl Command for CertDriveCommand {
                 .clone()
                 .unwrap_or_else(|| "Cert:\\".into()),
         };
-        let items = resolve(session, &self.info.name, &path, self.list_children)?;
+        let mut items = resolve(session, &self.info.name, &path, self.list_children)?;
         if !self.list_children {
             return Ok(items);
+        }
+        // -Recurse: each location or store listed is followed by what it holds.
+        if args.switch("Recurse") {
+            let mut all = Vec::new();
+            for item in items {
+                let below = match &item {
+                    Value::String(name) => Some(child_path(&path, name)),
+                    _ => None,
+                };
+                all.push(item);
+                if let Some(below) = below {
+                    walk(session, &self.info.name, &below, &mut all)?;
+                }
+            }
+            items = all;
         }
         let filters = Filters::from_args(args);
         Ok(items.into_iter().filter(|v| filters.keeps(v)).collect())

@@ -12,6 +12,10 @@ use crate::engine::{Session, Value};
 use serde_json::{Map, Value as Json};
 
 pub(crate) fn to_json(v: &Value, depth: i64) -> Json {
+    // A value Add-Member wrapped is written as the value.
+    if let Some(base) = v.base_value() {
+        return to_json(base, depth);
+    }
     let nested = |v: &Value| {
         if depth > 0 {
             to_json(v, depth - 1)

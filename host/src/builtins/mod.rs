@@ -15,8 +15,10 @@ mod modules;
 mod netsh;
 mod objects;
 mod paths;
+mod pfx_data;
 mod secure_string;
 mod server_state;
+mod session_state;
 mod shell;
 mod ssl_binding;
 mod streams;
@@ -130,6 +132,9 @@ pub fn all() -> Vec<Rc<dyn Command>> {
         Rc::new(variables::clear_variable()),
         Rc::new(type_data::update_type_data()),
         Rc::new(add_member::add_member()),
+        Rc::new(session_state::set_strict_mode()),
+        Rc::new(session_state::get_history()),
+        Rc::new(pfx_data::get_pfx_data()),
         Rc::new(invoke::invoke_command()),
     ]
 }

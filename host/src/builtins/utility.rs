@@ -461,56 +461,126 @@ pub fn out_string() -> Builtin {
     )
 }
 
+/// One CommandInfo row of Get-Command.
+fn command_row(command_type: &str, name: &str, version: &str, source: &str) -> Value {
+    Value::object(
+        "CommandInfo",
+        vec![
+            ("CommandType".into(), Value::String(command_type.into())),
+            ("Name".into(), Value::String(name.into())),
+            ("Version".into(), Value::String(version.into())),
+            ("Source".into(), Value::String(source.into())),
+        ],
+    )
+}
+
+fn get_command_run(
+    session: &mut Session,
+    args: &BoundArguments,
+    _: Option<&Value>,
+) -> CommandResult {
+    use crate::engine::operators::wildcard_match;
+    let patterns: Vec<String> = args
+        .get("Name")
+        .map(|v| v.clone().into_items().iter().map(Value::to_text).collect())
+        .filter(|p: &Vec<String>| !p.is_empty())
+        .unwrap_or_else(|| vec!["*".into()]);
+    let verb = args.text("Verb").unwrap_or_else(|| "*".into());
+    let noun = args.text("Noun").unwrap_or_else(|| "*".into());
+    let kind = args.text("CommandType");
+    let mut out = Vec::new();
+    for pattern in &patterns {
+        let before = out.len();
+        for c in session.commands() {
+            let info = c.info();
+            let (v, n) = info.name.split_once('-').unwrap_or((&info.name, ""));
+            let named = wildcard_match(pattern, &info.name, false)
+                || info.aliases.iter().any(|a| a.eq_ignore_ascii_case(pattern));
+            let command_type = if info.synopsis == "A function defined in the script." {
+                "Function"
+            } else {
+                "Cmdlet"
+            };
+            if named
+                && wildcard_match(&verb, v, false)
+                && wildcard_match(&noun, n, false)
+                && kind
+                    .as_deref()
+                    .is_none_or(|k| k.eq_ignore_ascii_case(command_type))
+            {
+                out.push(command_row(
+                    command_type,
+                    &info.name,
+                    env!("CARGO_PKG_VERSION"),
+                    c.module().unwrap_or("certhost"),
+                ));
+            }
+        }
+        // A program on PATH (or by path), as pwsh lists an Application.
+        if out.len() == before
+            && !pattern.contains(['*', '?'])
+            && kind
+                .as_deref()
+                .is_none_or(|k| k.eq_ignore_ascii_case("Application"))
+            && let Some(path) = crate::engine::native::find_executable(pattern)
+        {
+            let name = path
+                .file_name()
+                .map(|f| f.to_string_lossy().into_owned())
+                .unwrap_or_else(|| pattern.clone());
+            out.push(command_row(
+                "Application",
+                &name,
+                "0.0.0.0",
+                &path.to_string_lossy(),
+            ));
+        }
+        if out.len() == before && !pattern.contains(['*', '?']) {
+            let error = CommandError {
+                target: Some(pattern.clone()),
+                ..CommandError::new(
+                    "Get-Command",
+                    "ObjectNotFound",
+                    "CommandNotFoundException",
+                    format!(
+                        "The term '{pattern}' is not recognized as a name of a cmdlet, function, script file, or executable program."
+                    ),
+                )
+            };
+            // One name not found among several is reported, and the others are listed.
+            if patterns.len() == 1 {
+                return Err(error.into());
+            }
+            session.write_error(error)?;
+        }
+    }
+    Ok(out)
+}
+
 pub fn get_command() -> Builtin {
     Builtin::new(
         command_info(
             "Get-Command",
             &["gcm"],
             "Gets all commands.",
-            "Lists the cmdlets (from the host and its components), functions and aliases, optionally filtered by -Name (wildcards).",
-            vec![param("Name", T::Text, "Command name (wildcards allowed).").position(0)],
+            "Lists the cmdlets (from the host and its components), functions and programs on PATH, optionally filtered by -Name (one or more names, wildcards allowed), -Verb, -Noun and -CommandType (Cmdlet, Function, Application). A name that matches nothing is an error.",
+            vec![
+                param("Name", T::TextList, "Command names (wildcards allowed).").position(0),
+                param("Verb", T::Text, "The verb (before the dash; wildcards allowed)."),
+                param("Noun", T::Text, "The noun (after the dash; wildcards allowed)."),
+                param("CommandType", T::Text, "Cmdlet, Function or Application.")
+                    .aliases(&["Type"])
+                    .values(&["Cmdlet", "Function", "Application"]),
+            ],
             "CommandInfo",
         )
-.examples(vec![example("One command", "Get-Command New-SelfSignedCertificate", "Without a name, every command of the session.")]),
+        .examples(vec![example(
+            "One command",
+            "Get-Command New-SelfSignedCertificate",
+            "Without a name, every command of the session.",
+        )]),
         false,
-        |session, args, _| {
-            let pattern = args.text("Name").unwrap_or_else(|| "*".into());
-            let mut out = Vec::new();
-            for c in session.commands() {
-                let info = c.info();
-                if crate::engine::operators::wildcard_match(&pattern, &info.name, false)
-                    || info
-                        .aliases
-                        .iter()
-                        .any(|a| a.eq_ignore_ascii_case(&pattern))
-                {
-                    let source = if info.synopsis == "A function defined in the script." {
-                        "Function"
-                    } else {
-                        "Cmdlet"
-                    };
-                    out.push(Value::object(
-                        "CommandInfo",
-                        vec![
-                            ("CommandType".into(), Value::String(source.into())),
-                            ("Name".into(), Value::String(info.name.clone())),
-                            (
-                                "Version".into(),
-                                Value::String(env!("CARGO_PKG_VERSION").into()),
-                            ),
-                            (
-                                "Source".into(),
-                                Value::String(c.module().unwrap_or("certhost").into()),
-                            ),
-                        ],
-                    ));
-                }
-            }
-            if out.is_empty() && !pattern.contains('*') {
-                return Err(CommandError::new("Get-Command", "ObjectNotFound", "CommandNotFoundException", format!("The term '{pattern}' is not recognized as a name of a cmdlet, function, script file, or executable program.")).into());
-            }
-            Ok(out)
-        },
+        get_command_run,
     )
 }
 

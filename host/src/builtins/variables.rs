@@ -207,7 +207,7 @@ fn get_variable_run(
     match error {
         Some(e) if out.is_empty() => Err(e.into()),
         Some(e) => {
-            session.report(&e);
+            session.write_error(e)?;
             Ok(out)
         }
         None => Ok(out),
@@ -451,7 +451,7 @@ fn for_each_match(
         if names.is_empty() && !filtered {
             let e = not_found(command, &pattern);
             match &first_error {
-                Some(_) => session.report(&e),
+                Some(_) => session.write_error(e)?,
                 None => first_error = Some(e),
             }
         }
@@ -459,14 +459,14 @@ fn for_each_match(
             match action(session, &name) {
                 Ok(v) => out.extend(v),
                 Err(e) if first_error.is_none() => first_error = Some(e),
-                Err(e) => session.report(&e),
+                Err(e) => session.write_error(e)?,
             }
         }
     }
     match first_error {
         Some(e) if out.is_empty() => Err(e.into()),
         Some(e) => {
-            session.report(&e);
+            session.write_error(e)?;
             Ok(out)
         }
         None => Ok(out),

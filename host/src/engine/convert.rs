@@ -20,6 +20,11 @@ fn fail(value: &Value, ty: ParameterType, reason: Option<String>) -> ConversionE
 
 /// Converts `value` to `ty` as PowerShell's binder would.
 pub fn to_parameter_type(value: Value, ty: ParameterType) -> Result<Value, ConversionError> {
+    // A value Add-Member wrapped binds as the value, except where any object is taken.
+    let value = match ty {
+        ParameterType::Any => value,
+        _ => value.unwrapped(),
+    };
     match ty {
         ParameterType::Switch => Ok(Value::Bool(value.is_truthy())),
         ParameterType::Any => Ok(value),

@@ -154,7 +154,7 @@ pub fn call(target: &Value, name: &str, args: &[Value]) -> Result<Value, String>
             table.remove(&k);
             // A generic dictionary's Remove says whether the key was there.
             Ok(match table.kind {
-                TableKind::Dictionary { .. } => Value::Bool(had),
+                TableKind::Dictionary { .. } | TableKind::BoundParameters => Value::Bool(had),
                 _ => Value::Null,
             })
         }

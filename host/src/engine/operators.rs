@@ -40,6 +40,9 @@ impl Number {
 
 /// The number in a value (numbers, numeric strings, booleans, `$null` as 0).
 pub fn to_number(v: &Value) -> Option<Number> {
+    if let Some(base) = v.base_value() {
+        return to_number(base);
+    }
     match v {
         Value::Int(i) => Some(Number::Int(*i)),
         Value::Float(f) => Some(Number::Float(*f)),
@@ -363,8 +366,12 @@ fn add(left: Value, right: Value) -> Result<Value, String> {
             Ok(Value::Array(a))
         }
         (Value::Hashtable(a), Value::Hashtable(b)) => {
-            // `+` makes a new table of the left one's kind; neither operand changes.
-            let sum = a.copy();
+            // `+` makes a new hashtable (ordered when the left one is); neither operand
+            // changes.
+            let sum = match a.kind {
+                TableKind::Ordered => a.copy(),
+                _ => Value::hashtable(a.borrow().clone()),
+            };
             if let Value::Hashtable(table) = &sum {
                 for (k, v) in b.borrow().iter().cloned() {
                     if table.contains(&k) {
@@ -387,7 +394,7 @@ fn add(left: Value, right: Value) -> Result<Value, String> {
 impl Value {
     /// Array elements, or the value itself as a one-element list (`$null` stays one item).
     pub fn into_items_keep(self) -> Vec<Value> {
-        match self {
+        match self.unwrapped() {
             Value::Array(a) => a,
             Value::List(l) => l.items.borrow().clone(),
             Value::Enumerator(e) => e.take_rest(),
@@ -973,6 +980,12 @@ fn group_thousands(number: &str) -> String {
 
 /// `[type] value`.
 pub fn cast(type_name: &str, value: Value) -> Result<Value, String> {
+    // A value Add-Member wrapped converts as the value ([psobject] keeps the wrapper).
+    let value = if type_name.eq_ignore_ascii_case("psobject") {
+        value
+    } else {
+        value.unwrapped()
+    };
     let t = type_name.trim().to_ascii_lowercase();
     let t = t.strip_prefix("system.").unwrap_or(&t).to_string();
     if let Some((array_list, element)) = generic_list_type(&t) {

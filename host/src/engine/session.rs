@@ -22,6 +22,7 @@ mod eval;
 mod pipeline;
 mod references;
 mod script_operators;
+mod strict;
 mod type_data;
 
 pub use eval::collapse;
@@ -51,6 +52,16 @@ impl Sink for OutputSink<'_> {
     }
 }
 
+/// One command line run at the interactive prompt.
+#[derive(Debug, Clone)]
+pub struct HistoryEntry {
+    pub command_line: String,
+    /// Unix seconds.
+    pub started: i64,
+    pub duration_ms: i64,
+    pub succeeded: bool,
+}
+
 /// A scope: its variables and the types some of them are constrained to (`[int]$n`).
 #[derive(Debug, Clone)]
 pub struct Scope {
@@ -60,6 +71,8 @@ pub struct Scope {
     id: u64,
     /// Variables set as `$private:x`: not seen from the scopes below this one.
     private: std::collections::HashSet<String>,
+    /// `Set-StrictMode` in this scope: its version (0 is off).
+    strict: Option<u8>,
 }
 
 impl Default for Scope {
@@ -70,6 +83,7 @@ impl Default for Scope {
             types: HashMap::new(),
             id: NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             private: std::collections::HashSet::new(),
+            strict: None,
         }
     }
 }
@@ -170,6 +184,10 @@ pub struct Session {
     captures: Vec<captures::Capture>,
     /// `[cultureinfo]::CurrentCulture` as the script set it.
     culture: Option<String>,
+    /// Whether `Set-StrictMode` was ever used (reading a variable then checks it).
+    strict_used: bool,
+    /// The commands run at the interactive prompt (`Get-History`).
+    pub history: Vec<HistoryEntry>,
     /// Members `Update-TypeData` added, by lowercase type name.
     type_data: HashMap<String, Vec<crate::engine::class::TypeMember>>,
     /// The scope `$script:` names: the running script file's (the global one at the top).
@@ -228,6 +246,8 @@ impl Session {
             references: Vec::new(),
             captures: Vec::new(),
             culture: None,
+            strict_used: false,
+            history: Vec::new(),
             depth: 0,
         };
         for command in commands {
@@ -428,6 +448,7 @@ impl Session {
         for scope in self.scopes.iter_mut().rev() {
             if scope.vars.remove(&key).is_some() {
                 scope.types.remove(&key);
+                scope.private.remove(&key);
                 return true;
             }
         }

@@ -451,6 +451,9 @@ impl Value {
 
     /// PowerShell truthiness.
     pub fn is_truthy(&self) -> bool {
+        if let Some(base) = self.base_value() {
+            return base.is_truthy();
+        }
         match self {
             Value::Null => false,
             Value::Bool(b) => *b,
@@ -563,7 +566,7 @@ impl Value {
 
     /// Flattens arrays one level, as the pipeline enumerates them.
     pub fn into_items(self) -> Vec<Value> {
-        match self {
+        match self.unwrapped() {
             Value::Array(items) => items,
             Value::List(l) => l.items.borrow().clone(),
             Value::Enumerator(e) => e.take_rest(),
@@ -746,6 +749,7 @@ impl Value {
     pub fn default_columns(&self) -> Vec<String> {
         let view: &[&str] = match self {
             Value::Object(o) if o.type_name == "PSVariable" => &["Name", "Value"],
+            Value::Object(o) if o.type_name == "HistoryInfo" => &["Id", "Duration", "CommandLine"],
             Value::Object(o) if o.type_name == "RuntimeType" => {
                 &["IsPublic", "IsSerial", "Name", "BaseType"]
             }

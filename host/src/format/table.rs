@@ -10,7 +10,14 @@ pub(crate) fn cell(v: &Value) -> String {
             "{{{}}}",
             items
                 .iter()
-                .map(Value::to_text)
+                // An item of several lines (a certificate) shows as its first line.
+                .map(|item| {
+                    let text = item.to_text();
+                    match text.split_once('\n') {
+                        Some((first, _)) => format!("{first}…"),
+                        None => text,
+                    }
+                })
                 .collect::<Vec<_>>()
                 .join(", ")
         ),

@@ -61,3 +61,21 @@ Write-Information 'information merged' -InformationAction Continue 6>&1 | ForEac
 # A `+` without a name is refused, with what to give instead.
 Write-Output 1 -OutVariable '+'
 "still here"
+
+# An error a function catches itself is not one it wrote.
+function Test-Handled { [CmdletBinding()] param() try { throw 'handled' } catch { }; 'done' }
+Test-Handled -ErrorVariable handledErrors
+"handled errors: $($handledErrors.Count)"
+# -OutVariable keeps the output also when it is redirected.
+Write-Output 1, 2 -OutVariable redirected > $null
+"redirected: $($redirected.Count)"
+# The input is read before the variable it is kept in is written.
+$items = 1, 2, 3
+$items | Write-Output -OutVariable items | Out-Null
+"items: $items"
+# Errors of a later stage are that stage's, also in its end block.
+function Get-Late { end { Write-Error 'late' -ErrorAction SilentlyContinue } }
+1 | Write-Output -ErrorVariable early | Get-Late
+"early errors: $($early.Count)"
+# A warning a script block writes inside Where-Object 3>&1 is Where-Object's output.
+1, 2 | Where-Object { Write-Warning "checking $_"; $_ -eq 1 } 3>&1

@@ -36,7 +36,7 @@ const CAPTURING: &[(&str, CapturedStream)] = &[
 
 impl Session {
     /// Starts the captures a command's common parameters ask for; returns where they
-    /// are kept. Each variable is emptied now, unless its name starts with `+`.
+    /// are kept. With `+name` the variable's items come first.
     pub(super) fn open_captures(&mut self, common: &CommonParameters) -> Flow<Range<usize>> {
         let start = self.captures.len();
         for (parameter, stream) in CAPTURING {
@@ -55,13 +55,14 @@ impl Session {
                     "-{parameter} needs the name of a variable (without `$`; `+name` adds to it), not '{text}'."
                 )));
             }
+            // (The variable is written when the command ends: until then it keeps its
+            // value, which the pipeline's input may still be reading.)
             let values = if append {
                 match self.variable(name) {
                     Value::Null => Vec::new(),
                     existing => existing.unlisted().into_items_keep(),
                 }
             } else {
-                self.set_variable(name, array_list(Vec::new()));
                 Vec::new()
             };
             self.captures.push(Capture {

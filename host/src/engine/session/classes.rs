@@ -564,13 +564,8 @@ impl Session {
         };
         if object.instance.is_none() {
             // An object with script properties from Add-Member shows their values now.
-            let computed = object
-                .members
-                .borrow()
-                .iter()
-                .any(|m| matches!(m, crate::engine::class::TypeMember::Script { .. }));
-            if computed {
-                self.refresh_computed(value);
+            if !object.members.borrow().is_empty() {
+                self.materialize_added_members(value);
             }
             return;
         }

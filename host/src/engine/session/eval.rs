@@ -251,7 +251,7 @@ impl Session {
                     Err(Interrupt::Error(e)) => {
                         match clauses.iter().find(|(types, _)| catches(types, &e)) {
                             Some((_, handler)) => {
-                                self.record_error(&e);
+                                self.record_handled_error(&e);
                                 // Handled: the try statement did not fail.
                                 self.statement_failed = false;
                                 let saved = self.variable("_");
@@ -565,6 +565,10 @@ impl Session {
             }
             Expr::Member { target: base, name } => {
                 let holder = self.expr(base)?;
+                // An added script or alias property's setter (Add-Member, Update-TypeData).
+                if self.set_type_member(&holder, name, value.clone())? {
+                    return Ok(());
+                }
                 if self.set_instance_property(&holder, name, value.clone())? {
                     return Ok(());
                 }
@@ -623,6 +627,25 @@ impl Session {
                         Ok(())
                     }
                     Value::Null => Err(script_error("Cannot index into a null array.")),
+                    // `$ordered[0] = x` sets the first entry (as reading `$ordered[0]` gets it).
+                    Value::Hashtable(table)
+                        if table.kind == crate::engine::value::TableKind::Ordered
+                            && matches!(key, Value::Int(_))
+                            && !matches!(**index, Expr::Cast { .. }) =>
+                    {
+                        let at = operators::to_number(&key).map_or(-1, |n| n.as_int());
+                        let mut entries = table.borrow_mut();
+                        match usize::try_from(at).ok().and_then(|a| entries.get_mut(a)) {
+                            Some(slot) => {
+                                slot.1 = value;
+                                Ok(())
+                            }
+                            None => Err(script_error(format!(
+                                "Index {at} is out of range: the dictionary has {} entries.",
+                                entries.len()
+                            ))),
+                        }
+                    }
                     other => set_member(&other, &key.to_text(), value),
                 }
             }
@@ -637,13 +660,17 @@ impl Session {
             Expr::String(s) => Value::String(s.clone()),
             Expr::Integer(i) => Value::Int(*i),
             Expr::Float(f) => Value::Float(*f),
-            Expr::Variable(name) => self.variable(name),
+            Expr::Variable(name) => {
+                self.check_variable_set(name, false)?;
+                self.variable(name)
+            }
             Expr::Expandable(parts) => {
                 let mut text = String::new();
                 for part in parts {
                     match part {
                         StringPart::Literal(s) => text.push_str(s),
                         StringPart::Variable(name) => {
+                            self.check_variable_set(name, true)?;
                             let value = self.variable(name);
                             text.push_str(&self.string_of(&value));
                         }
@@ -755,6 +782,7 @@ impl Session {
                         .map(|(_, v)| v.clone())
                         .unwrap_or(Value::Null));
                 }
+                self.check_index_in_bounds(&target, &index)?;
                 index_value(&target, &index)
             }
             Expr::MethodCall {
@@ -1632,15 +1660,27 @@ impl Session {
         if let Some(v) = self.type_member_value(target, name)? {
             return Ok(v);
         }
+        self.check_property_exists(target, name)?;
+        let count_like = name.eq_ignore_ascii_case("count") || name.eq_ignore_ascii_case("length");
+        // Only a collection holding an object with added members needs the session.
+        let with_members = |items: &[Value]| {
+            items.iter().any(|i| {
+                matches!(i, Value::Object(o)
+                    if !o.members.borrow().is_empty() || o.instance.is_some())
+                    && self.type_member(i, name).is_some()
+            })
+        };
         let items = match target {
-            Value::Array(items) => items.clone(),
-            Value::List(l) if target.property(name).is_none() => l.items.borrow().clone(),
+            Value::Array(items) if !count_like && with_members(items) => items.clone(),
+            Value::List(l)
+                if !count_like
+                    && target.property(name).is_none()
+                    && with_members(&l.items.borrow()) =>
+            {
+                l.items.borrow().clone()
+            }
             _ => return Ok(member(target, name)),
         };
-        let count_like = name.eq_ignore_ascii_case("count") || name.eq_ignore_ascii_case("length");
-        if count_like || !items.iter().any(|i| self.type_member(i, name).is_some()) {
-            return Ok(member(target, name));
-        }
         let mut out = Vec::new();
         for item in &items {
             match self.member_value(item, name)? {

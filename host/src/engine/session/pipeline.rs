@@ -56,6 +56,14 @@ impl Redirect {
         }
     }
 
+    /// Whether records of the warning, verbose, debug or information stream are merged
+    /// into the output (`3>&1`): the command with this redirection emits them.
+    fn merges_records(&self) -> bool {
+        [&self.warning, &self.verbose, &self.debug, &self.information]
+            .iter()
+            .any(|t| **t == StreamTarget::Output)
+    }
+
     /// The redirections of an inner command over those of the command around it.
     fn overlay(&mut self, inner: &Redirect) {
         let pick = |outer: &mut StreamTarget, inner: &StreamTarget| {
@@ -493,6 +501,14 @@ impl Session {
             .iter()
             .find(|(n, _)| n == "ErrorAction")
             .map(|(_, v)| v.clone());
+        for (name, value) in &common {
+            if matches!(
+                name.as_str(),
+                "ErrorAction" | "WarningAction" | "InformationAction"
+            ) {
+                check_action(name, value)?;
+            }
+        }
         let action = self.error_action(explicit_action.as_ref());
         let mut script = command.script_block().map(|block| ScriptState {
             block,
@@ -617,7 +633,12 @@ impl Session {
         }
         let result = (|| {
             for i in 0..run.stages.len() {
-                self.begin_stage(&mut run, i)?;
+                let paused = self.pause_upstream_captures(&run, i);
+                let begun = self.begin_stage(&mut run, i);
+                if let Some(paused) = paused {
+                    self.resume_captures(paused);
+                }
+                begun?;
             }
             match &pipeline.elements[0] {
                 PipelineElement::Expression(e) => {
@@ -626,8 +647,14 @@ impl Session {
                 PipelineElement::Command(_) => self.process_stage(&mut run, 0, None)?,
             }
             for i in 0..run.stages.len() {
-                self.end_stage(&mut run, i)?;
-                self.flush_buffered(&mut run, i)?;
+                let paused = self.pause_upstream_captures(&run, i);
+                let ended = self
+                    .end_stage(&mut run, i)
+                    .and_then(|()| self.flush_buffered(&mut run, i));
+                if let Some(paused) = paused {
+                    self.resume_captures(paused);
+                }
+                ended?;
             }
             Ok(())
         })();
@@ -713,16 +740,37 @@ impl Session {
         if i == run.stages.len() {
             return run.out.put(self, value);
         }
-        // What stage `i` writes is not the earlier stages' to capture.
-        let upstream =
-            run.stages.first().map_or(0, |s| s.captures.start)..run.stages[i].captures.start;
-        if upstream.is_empty() {
+        let Some(paused) = self.pause_upstream_captures(run, i) else {
             return self.process_stage(run, i, Some(value));
+        };
+        let result = self.process_stage(run, i, Some(value));
+        self.resume_captures(paused);
+        result
+    }
+
+    /// What stage `i` writes is not the earlier stages' to capture, nor that of the
+    /// pipelines running inside them: pauses those captures (None when there are none).
+    fn pause_upstream_captures(
+        &mut self,
+        run: &Run,
+        i: usize,
+    ) -> Option<[std::ops::Range<usize>; 2]> {
+        let first = run.stages.first().map_or(0, |s| s.captures.start);
+        let end = run.stages.last().map_or(first, |s| s.captures.end);
+        let upstream = first..run.stages[i].captures.start;
+        let nested = end..self.captures.len();
+        if upstream.is_empty() && nested.is_empty() {
+            return None;
         }
         self.suspend_captures(upstream.clone(), true);
-        let result = self.process_stage(run, i, Some(value));
-        self.suspend_captures(upstream, false);
-        result
+        self.suspend_captures(nested.clone(), true);
+        Some([upstream, nested])
+    }
+
+    fn resume_captures(&mut self, paused: [std::ops::Range<usize>; 2]) {
+        for range in paused {
+            self.suspend_captures(range, false);
+        }
     }
 
     /// An object stage `i` sends on: held while -OutBuffer says to, then given to the
@@ -738,9 +786,6 @@ impl Session {
         if let Some(name) = run.stages[i].pipeline_variable.clone() {
             self.set_variable(&name, value.clone());
         }
-        if let Some(capture) = run.stages[i].out_capture {
-            self.capture_output(capture, &value);
-        }
         self.feed(run, i + 1, value)
     }
 
@@ -750,9 +795,6 @@ impl Session {
             if let Some(name) = run.stages[i].pipeline_variable.clone() {
                 self.set_variable(&name, value.clone());
             }
-            if let Some(capture) = run.stages[i].out_capture {
-                self.capture_output(capture, &value);
-            }
             self.feed(run, i + 1, value)?;
         }
         Ok(())
@@ -761,6 +803,11 @@ impl Session {
     /// Sends a stage's output on, applying its output redirection.
     /// Stage `i`'s output object, as it is, to the next stage.
     fn emit_object(&mut self, run: &mut Run, i: usize, value: Value) -> Flow<()> {
+        self.emit_merged_records(run, i)?;
+        // -OutVariable keeps the output also when it is redirected.
+        if let Some(capture) = run.stages[i].out_capture {
+            self.capture_output(capture, &value);
+        }
         match run.stages[i].redirect.output {
             StreamTarget::File { .. } => {
                 run.stages[i].file_output.push(value);
@@ -772,6 +819,18 @@ impl Session {
     }
 
     fn emit(&mut self, run: &mut Run, i: usize, values: Vec<Value>) -> Flow<()> {
+        if let Some(capture) = run.stages[i].out_capture {
+            for v in &values {
+                match v {
+                    Value::Array(items) => {
+                        for item in items {
+                            self.capture_output(capture, item);
+                        }
+                    }
+                    other => self.capture_output(capture, other),
+                }
+            }
+        }
         if let StreamTarget::File { .. } | StreamTarget::Discard = run.stages[i].redirect.output {
             if let StreamTarget::File { .. } = run.stages[i].redirect.output {
                 run.stages[i].file_output.extend(values);
@@ -789,6 +848,19 @@ impl Session {
                 }
                 other => self.pass_on(run, i, other)?,
             }
+        }
+        Ok(())
+    }
+
+    /// The records a function stage with `3>&1` (or `4>&1`, ...) merged into its output
+    /// so far, sent on before its next object.
+    fn emit_merged_records(&mut self, run: &mut Run, i: usize) -> Flow<()> {
+        if self.pending.is_empty() || !run.stages[i].redirect.merges_records() {
+            return Ok(());
+        }
+        let records = std::mem::take(&mut self.pending);
+        for record in records {
+            self.pass_on(run, i, record)?;
         }
         Ok(())
     }
@@ -1131,6 +1203,7 @@ impl Session {
             let values = command.end(self, &bound)?;
             self.emit(run, i, values)?;
         }
+        self.emit_merged_records(run, i)?;
         self.write_redirected_output(run, i)
     }
 
@@ -1258,12 +1331,7 @@ impl Session {
             // An advanced function's `-ErrorAction`, `-Verbose`, ... are its preference
             // variables, in its own scope (so the commands it runs follow them).
             for (common_name, value) in common {
-                if let Some((variable, preference)) =
-                    preference_for(common_name, value).or_else(|| {
-                        (common_name == "ErrorAction")
-                            .then(|| ("ErrorActionPreference", Value::String(action_name(value))))
-                    })
-                {
+                if let Some((variable, preference)) = preference_for(common_name, value) {
                     self.set_variable(variable, preference);
                 }
             }
@@ -1424,15 +1492,26 @@ impl Session {
         } else {
             bound.without_lists()
         };
+        // Cmdlets read properties: added script and alias properties get their values.
+        if let Some(v) = input {
+            self.materialize_added_members(v);
+        }
+        for (_, v) in bound.iter() {
+            self.materialize_added_members(v);
+        }
         let saved = self.apply_common(&stage.common);
         let redirect_saved = self.redirect.clone();
         self.redirect.overlay(&stage.redirect);
         let result = command.invoke(self, &bound, input);
         self.redirect = redirect_saved;
         self.restore_common(saved);
-        // Records of other streams merged into the output (`3>&1`) come first: they
-        // were written while the command ran, before it returned its objects.
-        let mut output = std::mem::take(&mut self.pending);
+        // Records of other streams merged into the output (`3>&1`) by this command come
+        // first: they were written while it ran, before it returned its objects.
+        let mut output = if stage.redirect.merges_records() {
+            std::mem::take(&mut self.pending)
+        } else {
+            Vec::new()
+        };
         match result {
             Ok(values) => {
                 output.extend(values);
@@ -1650,6 +1729,16 @@ impl Session {
     pub(super) fn record_error(&mut self, e: &RuntimeError) {
         let record = Self::error_record(e);
         self.capture(super::captures::CapturedStream::Error, &record);
+        self.record_in_error_list(record);
+    }
+
+    /// An error a `catch` handled: in `$Error`, but not an error the command wrote (so
+    /// not in its `-ErrorVariable`).
+    pub(super) fn record_handled_error(&mut self, e: &RuntimeError) {
+        self.record_in_error_list(Self::error_record(e));
+    }
+
+    fn record_in_error_list(&mut self, record: Value) {
         let mut list = self.variable("Error").into_items_keep();
         list.retain(|v| !matches!(v, Value::Null));
         list.insert(0, record);
@@ -1742,6 +1831,21 @@ impl Session {
         }
     }
 
+    /// A non-terminating error a command writes while it goes on (one name of several
+    /// not found): shown, kept in `$Error` and `-ErrorVariable`, as its `-ErrorAction`
+    /// (or `$ErrorActionPreference`) says; `Stop` makes it end the command.
+    pub fn write_error(&mut self, error: CommandError) -> Flow<()> {
+        let action = self.error_action(None);
+        self.command_failed(
+            Box::new(RuntimeError {
+                error,
+                kind: ErrorKind::NonTerminating,
+                thrown: None,
+            }),
+            action,
+        )
+    }
+
     /// A non-terminating error from a command, handled by the error action.
     pub(super) fn command_failed(
         &mut self,
@@ -1780,13 +1884,49 @@ fn preference_for(name: &str, value: &Value) -> Option<(&'static str, Value)> {
         "Debug" => Some(("DebugPreference", switch(value.is_truthy()))),
         "WarningAction" => Some(("WarningPreference", Value::String(action_name(value)))),
         "InformationAction" => Some(("InformationPreference", Value::String(action_name(value)))),
+        "ErrorAction" => Some(("ErrorActionPreference", Value::String(action_name(value)))),
         _ => None,
     }
 }
 
+/// The names of PowerShell's ActionPreference values.
+const ACTIONS: &[&str] = &[
+    "SilentlyContinue",
+    "Stop",
+    "Continue",
+    "Inquire",
+    "Ignore",
+    "Suspend",
+    "Break",
+];
+
+/// `-ErrorAction Stpo`: refused, with the values there are.
+fn check_action(parameter: &str, value: &Value) -> Flow<()> {
+    let name = action_name(value);
+    if ACTIONS.iter().any(|a| a.eq_ignore_ascii_case(&name)) {
+        return Ok(());
+    }
+    Err(Session::binding_failed(CommandError::new(
+        "",
+        "InvalidArgument",
+        "ParameterArgumentTransformationError",
+        format!(
+            "Cannot bind parameter '{parameter}'. Cannot convert value \"{}\" to type \"System.Management.Automation.ActionPreference\". Use one of: {}.",
+            value.to_text(),
+            ACTIONS.join(", ")
+        ),
+    )))
+}
+
 /// An ActionPreference by name, or by its number (`-ErrorAction 0` is SilentlyContinue).
 fn action_name(value: &Value) -> String {
-    if let Value::Int(n) = value {
+    let value = match value {
+        Value::String(s) if s.trim().parse::<i64>().is_ok() => {
+            Value::Int(s.trim().parse::<i64>().unwrap_or_default())
+        }
+        other => other.clone(),
+    };
+    if let Value::Int(n) = &value {
         let name = match n {
             0 => "SilentlyContinue",
             1 => "Stop",

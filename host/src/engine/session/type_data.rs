@@ -79,7 +79,19 @@ impl Session {
         self.enter_call()?;
         self.push_scope();
         self.set_variable("this", this.clone());
-        self.set_variable("args", Value::Array(args));
+        // `param($x)` takes the arguments by position; the rest stay in $args.
+        let mut rest = args.into_iter();
+        for p in &block.parameters {
+            let value = match rest.next() {
+                Some(v) => v,
+                None => match &p.default {
+                    Some(e) => self.expr(e).unwrap_or(Value::Null),
+                    None => Value::Null,
+                },
+            };
+            self.set_variable(&p.name, value);
+        }
+        self.set_variable("args", Value::Array(rest.collect()));
         let mut out = Vec::new();
         let result = match self.block(&block.body, &mut out) {
             Ok(()) => Ok(collapse(out)),
@@ -117,8 +129,15 @@ impl Session {
     ) -> Flow<bool> {
         match self.type_member(holder, name) {
             Some(TypeMember::Alias { target, .. }) => {
-                self.set_instance_property(holder, &target, value)?;
-                Ok(true)
+                if self.set_instance_property(holder, &target, value.clone())? {
+                    return Ok(true);
+                }
+                match holder {
+                    Value::Object(o) if o.set(&target, value) => Ok(true),
+                    _ => Err(script_error(format!(
+                        "The property '{target}' that '{name}' stands for cannot be found on this object."
+                    ))),
+                }
             }
             Some(TypeMember::Script { setter, .. }) => match setter {
                 Some(setter) => {
@@ -148,6 +167,41 @@ impl Session {
         }
     }
 
+    /// Writes the current values of the script and alias properties Add-Member gave
+    /// objects into their properties, so that what shows them and the cmdlets that read
+    /// properties (Select-Object, ConvertTo-Json, ...) see them as pwsh's do.
+    pub(crate) fn materialize_added_members(&mut self, value: &Value) {
+        match value {
+            Value::Array(items) => {
+                for item in items {
+                    self.materialize_added_members(item);
+                }
+            }
+            Value::Object(object) if object.instance.is_none() => {
+                let members = object.members.borrow().clone();
+                for member in members {
+                    let (name, value) = match member {
+                        TypeMember::Script { name, getter, .. } => {
+                            // A getter that fails leaves the property empty, as pwsh shows it.
+                            let v = self
+                                .run_member_script(&getter, value, Vec::new())
+                                .unwrap_or(Value::Null);
+                            (name, v)
+                        }
+                        TypeMember::Alias { name, target } => {
+                            (name, object.get(&target).unwrap_or(Value::Null))
+                        }
+                        TypeMember::Method { .. } => continue,
+                    };
+                    if !object.set(&name, value.clone()) {
+                        object.properties.borrow_mut().push((name, value));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
     /// Re-reads an instance's script properties into the object (how it shows).
     pub(super) fn refresh_computed(&mut self, this: &Value) {
         let Value::Object(object) = this else {
@@ -159,15 +213,8 @@ impl Session {
                 let value = self
                     .run_member_script(&getter, this, Vec::new())
                     .unwrap_or(Value::Null);
-                // A class lists its script properties first; Add-Member's come after
-                // the properties the object had.
                 if !object.set(&name, value.clone()) {
-                    let at = if object.instance.is_some() {
-                        0
-                    } else {
-                        object.properties.borrow().len()
-                    };
-                    object.properties.borrow_mut().insert(at, (name, value));
+                    object.properties.borrow_mut().insert(0, (name, value));
                 }
             }
         }

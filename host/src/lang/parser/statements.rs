@@ -1000,7 +1000,14 @@ fn attribute_argument(attribute: &str, name: &str) -> Option<String> {
     let at = lower.find(&name.to_ascii_lowercase())? + name.len();
     let rest = attribute[at..].trim_start().strip_prefix('=')?.trim_start();
     let value: String = match rest.chars().next()? {
-        q @ ('\'' | '"') => rest[1..].chars().take_while(|c| *c != q).collect(),
+        q if is_single_quote(q) => rest[q.len_utf8()..]
+            .chars()
+            .take_while(|c| !is_single_quote(*c))
+            .collect(),
+        q if is_double_quote(q) => rest[q.len_utf8()..]
+            .chars()
+            .take_while(|c| !is_double_quote(*c))
+            .collect(),
         _ => rest
             .chars()
             .take_while(|c| !matches!(c, ',' | ')' | ' '))
