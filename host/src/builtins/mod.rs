@@ -135,6 +135,7 @@ pub fn all() -> Vec<Rc<dyn Command>> {
         Rc::new(session_state::set_strict_mode()),
         Rc::new(session_state::get_history()),
         Rc::new(pfx_data::get_pfx_data()),
+        Rc::new(utility::new_time_span()),
         Rc::new(invoke::invoke_command()),
     ]
 }

@@ -100,6 +100,58 @@ impl Builtin {
     }
 }
 
+/// `New-TimeSpan`: the time between two dates, or a span of days, hours, minutes and
+/// seconds (how expiry scripts count the days a certificate has left).
+pub fn new_time_span() -> Builtin {
+    Builtin::new(
+        command_info(
+            "New-TimeSpan",
+            &[],
+            "Creates a TimeSpan.",
+            "From -Start to -End (each a date; now when left out), or -Days, -Hours, -Minutes, -Seconds and -Milliseconds added up. A date that is not a date is an error.",
+            vec![
+                param("Start", T::Datetime, "Where the span begins (default now).")
+                    .position(0)
+                    .aliases(&["LastWriteTime"]),
+                param("End", T::Datetime, "Where it ends (default now).").position(1),
+                param("Days", T::Integer, "Days."),
+                param("Hours", T::Integer, "Hours."),
+                param("Minutes", T::Integer, "Minutes."),
+                param("Seconds", T::Integer, "Seconds."),
+                param("Milliseconds", T::Integer, "Milliseconds."),
+            ],
+            "TimeSpan",
+        )
+        .examples(vec![example_with_output(
+            "Days from one date to another",
+            "(New-TimeSpan -Start '2026-01-01' -End '2026-03-01').Days",
+            "Certificate scripts use -End $cert.NotAfter to count the days left.",
+            "59\n",
+        )]),
+        false,
+        |_, args, _| {
+            let date = |name: &str| match args.get(name) {
+                Some(Value::DateTime(t)) => *t,
+                _ => crate::engine::methods::now(),
+            };
+            if args.get("Start").is_some() || args.get("End").is_some() {
+                return Ok(vec![Value::TimeSpan((date("End") - date("Start")) * 1000)]);
+            }
+            let part = |name: &str| match args.get(name) {
+                Some(Value::Int(n)) => *n,
+                _ => 0,
+            };
+            let ms = part("Days")
+                .saturating_mul(86_400_000)
+                .saturating_add(part("Hours").saturating_mul(3_600_000))
+                .saturating_add(part("Minutes").saturating_mul(60_000))
+                .saturating_add(part("Seconds").saturating_mul(1000))
+                .saturating_add(part("Milliseconds"));
+            Ok(vec![Value::TimeSpan(ms)])
+        },
+    )
+}
+
 pub fn get_date() -> Builtin {
     Builtin::new(
         command_info(

@@ -575,6 +575,7 @@ pub fn static_member(type_name: &str, name: &str, args: Option<&[Value]>) -> Res
             Value::TimeSpan((arg_float(args, 0, name)? * 60_000.0) as i64)
         }
         ("timespan", "fromseconds") => Value::TimeSpan((arg_float(args, 0, name)? * 1000.0) as i64),
+        ("timespan", "frommilliseconds") => Value::TimeSpan(arg_float(args, 0, name)? as i64),
         ("math", "round") => {
             let x = arg_float(args, 0, name)?;
             // Round(x), Round(x, digits), Round(x, mode), Round(x, digits, mode).

@@ -1398,10 +1398,15 @@ pub fn format_timespan(ms: i64) -> String {
     let total = ms.unsigned_abs() / 1000;
     let (days, rem) = (total / 86_400, total % 86_400);
     let (h, m, s) = (rem / 3600, rem % 3600 / 60, rem % 60);
+    // .NET shows a fraction of a second with seven digits, when there is one.
+    let fraction = match ms.unsigned_abs() % 1000 {
+        0 => String::new(),
+        f => format!(".{:07}", f * 10_000),
+    };
     if days > 0 {
-        format!("{sign}{days}.{h:02}:{m:02}:{s:02}")
+        format!("{sign}{days}.{h:02}:{m:02}:{s:02}{fraction}")
     } else {
-        format!("{sign}{h:02}:{m:02}:{s:02}")
+        format!("{sign}{h:02}:{m:02}:{s:02}{fraction}")
     }
 }
 
