@@ -21,8 +21,8 @@ pub fn remove_item() -> Builtin {
     let mut info = command_info(
         "Remove-Item",
         &["ri", "rm", "del"],
-        "Deletes a certificate (and its private key) from a Cert: store.",
-        "Removes the certificate at a Cert: path, or each certificate piped in, with its private key and chain. A certificate that a binding or a certificate slot uses is refused, with what uses it: re-point those first (Add-BackupServerCertificate, Set-SslBinding), so nothing is left serving a deleted certificate.",
+        "Deletes a certificate (and its private key) from a Cert: store, or files.",
+        "Removes the certificate at a Cert: path, or each certificate piped in, with its private key and chain; a file path (wildcards allowed) removes those files, a folder only with -Recurse. A certificate that a binding or a certificate slot uses is refused, with what uses it: re-point those first (Add-BackupServerCertificate, Set-SslBinding), so nothing is left serving a deleted certificate.",
         vec![
             path_parameter("Cert:\\LocalMachine\\<Store>\\<Thumbprint>."),
             param(
@@ -30,7 +30,8 @@ pub fn remove_item() -> Builtin {
                 T::Switch,
                 "Accepted for compatibility: the private key is always deleted with its certificate.",
             ),
-            param("Force", T::Switch, "Accepted for compatibility."),
+            param("Force", T::Switch, "With a file path: hidden files (.name) match wildcards too."),
+            param("Recurse", T::Switch, "With a folder: remove it and everything in it."),
         ],
         "None",
     )
@@ -79,14 +80,15 @@ pub fn remove_item() -> Builtin {
                 .into());
             }
             Some(Err(message)) => return Err(not_found(message).into()),
+            // A file or folder of the file system.
             None => {
-                return Err(CommandError::new(
-                    "Remove-Item",
-                    "NotImplemented",
-                    "ProviderNotSupported",
-                    format!("'{path}' is not a Cert: path; certhost's Remove-Item removes certificates (Cert:\\LocalMachine\\My\\<thumbprint>)"),
-                )
-                .into());
+                super::paths::remove_files(
+                    session,
+                    &path,
+                    args.switch("Recurse"),
+                    args.switch("Force"),
+                )?;
+                return Ok(Vec::new());
             }
         };
         match super::with_database(session, |db| db.remove_certificate(&store, &thumbprint)) {

@@ -194,7 +194,19 @@ pub fn convert_from_json() -> Builtin {
                     format!("Conversion from JSON failed with error: {e}"),
                 )
             })?;
-            Ok(match from_json_as(json, args.switch("AsHashtable")) {
+            let as_hashtable = args.switch("AsHashtable");
+            if !as_hashtable && let Some((first, second)) = keys_differing_in_case(&json) {
+                return Err(CommandError::new(
+                    "ConvertFrom-Json",
+                    "InvalidOperation",
+                    "DuplicateKeysInJsonString",
+                    format!(
+                        "Cannot convert the JSON string because it contains keys with different casing. Please use the -AsHashtable switch instead. The key that was attempted to be added to the existing key '{first}' was '{second}'."
+                    ),
+                )
+                .into());
+            }
+            Ok(match from_json_as(json, as_hashtable) {
                 Value::Array(items) if !args.switch("NoEnumerate") => items,
                 // (An array in the output is sent on item by item: wrapped, it goes as one.)
                 array @ Value::Array(_) => vec![Value::Array(vec![array])],
@@ -202,6 +214,24 @@ pub fn convert_from_json() -> Builtin {
             })
         },
     )
+}
+
+/// Two keys of one JSON object that differ only in case (an object's properties
+/// cannot tell them apart), if there are any.
+fn keys_differing_in_case(json: &Json) -> Option<(String, String)> {
+    match json {
+        Json::Object(map) => {
+            let mut seen: std::collections::HashMap<String, &String> = Default::default();
+            for key in map.keys() {
+                if let Some(first) = seen.insert(key.to_lowercase(), key) {
+                    return Some((first.clone(), key.clone()));
+                }
+            }
+            map.values().find_map(keys_differing_in_case)
+        }
+        Json::Array(items) => items.iter().find_map(keys_differing_in_case),
+        _ => None,
+    }
 }
 
 /// JSON with its `//` and `/* */` comments blanked out (outside strings), as

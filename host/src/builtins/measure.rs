@@ -10,6 +10,7 @@ use crate::engine::command::{
 };
 use crate::engine::operators;
 use crate::engine::{Session, Value};
+use std::cmp::Ordering;
 
 /// `Measure-Object` (`measure`).
 pub fn measure_object() -> Builtin {
@@ -78,6 +79,18 @@ pub fn measure_object() -> Builtin {
             let mut results = Vec::new();
             for property in properties {
                 let values = property_values(session, &property, &items)?;
+                if values.is_empty() && !items.is_empty() && !matches!(property, Value::ScriptBlock(_)) {
+                    return Err(CommandError::new(
+                        "Measure-Object",
+                        "InvalidArgument",
+                        "GenericMeasurePropertyNotFound",
+                        format!(
+                            "The property \"{}\" cannot be found in the input for any objects.",
+                            property.to_text()
+                        ),
+                    )
+                    .into());
+                }
                 let label = match &property {
                     Value::ScriptBlock(b) => Value::String(b.text.trim().to_string()),
                     other => Value::String(other.to_text()),
@@ -120,13 +133,18 @@ fn measure(
 ) -> Result<Value, CommandError> {
     let all = args.switch("AllStats");
     let wants = |name: &str| all || args.switch(name);
-    let any_statistic = ["Sum", "Average", "Maximum", "Minimum", "StandardDeviation"]
+    let present: Vec<&Value> = values
+        .iter()
+        .filter(|v| !matches!(v, Value::Null))
+        .collect();
+    // Maximum and Minimum also compare dates and text; the other statistics need numbers.
+    let all_numbers = present.iter().all(|v| as_number(v).is_some());
+    let arithmetic = ["Sum", "Average", "StandardDeviation"]
         .iter()
         .any(|s| wants(s));
-    let numbers: Vec<f64> = if any_statistic {
-        values
+    let numbers: Vec<f64> = if arithmetic || all_numbers {
+        present
             .iter()
-            .filter(|v| !matches!(v, Value::Null))
             .map(|v| {
                 as_number(v).ok_or_else(|| {
                     CommandError::new(
@@ -134,7 +152,7 @@ fn measure(
                         "InvalidArgument",
                         "NonNumericInput",
                         format!(
-                            "Input object \"{}\" is not numeric; measure a numeric property with -Property.",
+                            "Input object \"{}\" is not a number: -Sum, -Average and -StandardDeviation need numbers (-Maximum and -Minimum also compare text and dates).",
                             v.to_text()
                         ),
                     )
@@ -166,11 +184,11 @@ fn measure(
             ("Sum".into(), stat("Sum", Some(sum))),
             (
                 "Maximum".into(),
-                stat("Maximum", numbers.iter().cloned().reduce(f64::max)),
+                extreme(wants("Maximum"), &numbers, &present, Ordering::Greater),
             ),
             (
                 "Minimum".into(),
-                stat("Minimum", numbers.iter().cloned().reduce(f64::min)),
+                extreme(wants("Minimum"), &numbers, &present, Ordering::Less),
             ),
             (
                 "StandardDeviation".into(),
@@ -179,6 +197,39 @@ fn measure(
             ("Property".into(), property),
         ],
     ))
+}
+
+/// The largest (`Greater`) or smallest value: of the numbers, or, when the values are
+/// not all numbers (dates, text), of the values as PowerShell compares them.
+fn extreme(on: bool, numbers: &[f64], values: &[&Value], wanted: Ordering) -> Value {
+    if !on {
+        return Value::Null;
+    }
+    if numbers.len() == values.len() {
+        let pick = if wanted == Ordering::Greater {
+            f64::max
+        } else {
+            f64::min
+        };
+        return numbers
+            .iter()
+            .cloned()
+            .reduce(pick)
+            .map(number)
+            .unwrap_or(Value::Null);
+    }
+    values
+        .iter()
+        .copied()
+        .reduce(|best, v| {
+            if operators::order(v, best, false) == Some(wanted) {
+                v
+            } else {
+                best
+            }
+        })
+        .cloned()
+        .unwrap_or(Value::Null)
 }
 
 /// A value as a number for statistics: numbers, numeric text, and booleans as 1 and 0.

@@ -576,6 +576,52 @@ pub fn resolve_path() -> Builtin {
     )
 }
 
+/// `Remove-Item` on files: each file `path` names (wildcards allowed); a folder only
+/// with `recurse`. Nothing is removed when a folder without -Recurse is among them.
+pub(super) fn remove_files(
+    session: &Session,
+    path: &str,
+    recurse: bool,
+    force: bool,
+) -> Result<(), CommandError> {
+    let full = session.resolve_path(path);
+    let found = existing_paths(&full, false, force);
+    if found.is_empty() {
+        return Err(not_found("Remove-Item", path));
+    }
+    if let Some(dir) = found.iter().find(|p| p.is_dir() && !recurse) {
+        return Err(CommandError::new(
+            "Remove-Item",
+            "InvalidOperation",
+            "DirectoryNotEmpty",
+            format!(
+                "'{}' is a folder: add -Recurse to remove it with everything in it.",
+                dir.display()
+            ),
+        ));
+    }
+    for p in found {
+        let removed = if p.is_dir() {
+            std::fs::remove_dir_all(&p)
+        } else {
+            std::fs::remove_file(&p)
+        };
+        removed.map_err(|e| {
+            CommandError::new(
+                "Remove-Item",
+                "WriteError",
+                "RemoveFileSystemItemIOError",
+                format!(
+                    "Cannot remove '{}': {}.",
+                    p.display(),
+                    crate::paths::io_reason(&e)
+                ),
+            )
+        })?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

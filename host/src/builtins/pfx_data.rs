@@ -60,7 +60,10 @@ fn get_pfx_data_run(
         failed(
             "ObjectNotFound",
             "FileNotFound",
-            format!("Cannot read the PFX file '{path}': {e}."),
+            format!(
+                "Cannot read the PFX file '{path}': {}.",
+                crate::paths::io_reason(&e)
+            ),
         )
     })?;
     let password = match args.get("Password") {

@@ -134,7 +134,17 @@ pub fn get_member() -> Builtin {
             &["gm"],
             "Gets the properties of objects.",
             "Lists the type and properties of each distinct kind of input object.",
-            vec![param("InputObject", T::Any, "The objects.").takes_pipeline_input()],
+            vec![
+                param("InputObject", T::Any, "The objects.").takes_pipeline_input(),
+                param("Name", T::TextList, "Only members with these names (wildcards allowed).")
+                    .position(0),
+                param(
+                    "MemberType",
+                    T::TextList,
+                    "Only these kinds: NoteProperty, Property, ScriptProperty, AliasProperty, ScriptMethod, Properties (all properties), All.",
+                )
+                .aliases(&["Type"]),
+            ],
             "MemberDefinition",
         )
         .examples(vec![example(
@@ -145,30 +155,92 @@ pub fn get_member() -> Builtin {
         true,
         |_, args, input| {
             let items = input_items(args, input, "InputObject");
-            let mut seen: Vec<&'static str> = Vec::new();
+            let names: Vec<String> = args
+                .get("Name")
+                .map(|v| v.clone().into_items().iter().map(Value::to_text).collect())
+                .unwrap_or_default();
+            let kinds: Vec<String> = args
+                .get("MemberType")
+                .map(|v| v.clone().into_items().iter().map(Value::to_text).collect())
+                .unwrap_or_default();
+            let wanted = |name: &str, kind: &str| {
+                (names.is_empty()
+                    || names
+                        .iter()
+                        .any(|n| crate::engine::operators::wildcard_match(n, name, false)))
+                    && (kinds.is_empty()
+                        || kinds.iter().any(|k| {
+                            k.eq_ignore_ascii_case(kind)
+                                || k.eq_ignore_ascii_case("All")
+                                || (k.eq_ignore_ascii_case("Properties") && kind.ends_with("Property"))
+                        }))
+            };
+            let mut seen: Vec<String> = Vec::new();
             let mut out = Vec::new();
             for item in &items {
-                if seen.contains(&item.type_name()) {
+                let type_name = crate::engine::value::type_object(item)
+                    .property("FullName")
+                    .map(|v| v.to_text())
+                    .unwrap_or_default();
+                if seen.contains(&type_name) {
                     continue;
                 }
-                seen.push(item.type_name());
-                for p in item.property_names() {
-                    let v = item.property(&p).unwrap_or(Value::Null);
-                    out.push(Value::object(
-                        "MemberDefinition",
-                        vec![
-                            ("TypeName".into(), Value::String(item.type_name().into())),
-                            ("Name".into(), Value::String(p.clone())),
-                            ("MemberType".into(), Value::String("Property".into())),
-                            (
-                                "Definition".into(),
-                                Value::String(format!(
-                                    "{} {p}",
-                                    v.type_name().rsplit('.').next().unwrap_or("Object")
-                                )),
+                seen.push(type_name.clone());
+                let (own, note) = match item {
+                    Value::Object(o) if o.instance.is_none() && o.base.is_none() => {
+                        (o.members.borrow().clone(), true)
+                    }
+                    Value::Object(o) => (o.members.borrow().clone(), false),
+                    _ => (Vec::new(), false),
+                };
+                let mut row = |name: &str, kind: &str, definition: String| {
+                    if wanted(name, kind) {
+                        out.push(Value::object(
+                            "MemberDefinition",
+                            vec![
+                                ("TypeName".into(), Value::String(type_name.clone())),
+                                ("Name".into(), Value::String(name.into())),
+                                ("MemberType".into(), Value::String(kind.into())),
+                                ("Definition".into(), Value::String(definition)),
+                            ],
+                        ));
+                    }
+                };
+                let short = |v: &Value| {
+                    crate::engine::value::type_object(v)
+                        .property("FullName")
+                        .map(|t| t.to_text())
+                        .unwrap_or_else(|| "System.Object".into())
+                };
+                for member in &own {
+                    use crate::engine::class::TypeMember;
+                    match member {
+                        TypeMember::Script { name, setter, .. } => row(
+                            name,
+                            "ScriptProperty",
+                            format!(
+                                "System.Object {name} {{get={}}}",
+                                if setter.is_some() { "...;set=..." } else { "..." }
                             ),
-                        ],
-                    ));
+                        ),
+                        TypeMember::Alias { name, target } => {
+                            row(name, "AliasProperty", format!("{name} = {target}"))
+                        }
+                        TypeMember::Method { name, .. } => {
+                            row(name, "ScriptMethod", format!("System.Object {name}();"))
+                        }
+                    }
+                }
+                for p in item.property_names() {
+                    if own.iter().any(|m| m.name().eq_ignore_ascii_case(&p)) {
+                        continue;
+                    }
+                    let v = item.property(&p).unwrap_or(Value::Null);
+                    if note {
+                        row(&p, "NoteProperty", format!("{} {p}={}", short(&v), v.to_text()));
+                    } else {
+                        row(&p, "Property", format!("{} {p} {{get;}}", short(&v)));
+                    }
                 }
             }
             Ok(out)

@@ -54,7 +54,10 @@ pub fn write_information() -> Builtin {
         |session, args, _| {
             let preference = session.variable("InformationPreference").to_text();
             let text = args.get("MessageData").map(|v| v.to_text()).unwrap_or_default();
-            if preference.eq_ignore_ascii_case("Continue") {
+            // Shown when the preference says so; redirected (`6>&1`, `6> file`) also when
+            // it is not shown, as pwsh does.
+            let redirected = session.redirect.information != crate::engine::session::StreamTarget::Default;
+            if preference.eq_ignore_ascii_case("Continue") || (redirected && !preference.eq_ignore_ascii_case("Ignore")) {
                 session.information(&text);
             } else if !preference.eq_ignore_ascii_case("Ignore") {
                 // Not shown, but kept by -InformationVariable.

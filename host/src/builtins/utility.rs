@@ -299,8 +299,16 @@ pub fn write_error() -> Builtin {
         )
 .examples(vec![example_with_output("A non-terminating error", "Write-Error 'The certificate expired' -ErrorAction SilentlyContinue\n'the script goes on'", "Without -ErrorAction the error is shown; with -ErrorAction Stop a try/catch catches it.", "the script goes on\n")]),
         false,
-        |_, args, _| {
+        |session, args, _| {
             let message = args.text("Message").unwrap_or_default();
+            // Inside a function the error is the function's (`Test-Slot: ...`), as pwsh
+            // shows it.
+            let writer = session
+                .local_variable("MyInvocation")
+                .property("MyCommand")
+                .map(|c| c.to_text())
+                .filter(|c| !c.is_empty())
+                .unwrap_or_else(|| "Write-Error".into());
             let mut error = CommandError::new(
                 "Write-Error",
                 &args
@@ -311,7 +319,7 @@ pub fn write_error() -> Builtin {
                     .unwrap_or_else(|| "Microsoft.PowerShell.Commands.WriteErrorException".into()),
                 message,
             );
-            error.command = "Write-Error".into();
+            error.command = writer;
             // Returned as a non-terminating error, so -ErrorAction applies to it.
             Err(error.into())
         },

@@ -186,6 +186,8 @@ pub struct Session {
     culture: Option<String>,
     /// Whether `Set-StrictMode` was ever used (reading a variable then checks it).
     strict_used: bool,
+    /// A warning written under `-WarningAction Stop`: the command that wrote it stops.
+    stopped_by_preference: Option<String>,
     /// The commands run at the interactive prompt (`Get-History`).
     pub history: Vec<HistoryEntry>,
     /// Members `Update-TypeData` added, by lowercase type name.
@@ -247,6 +249,7 @@ impl Session {
             captures: Vec::new(),
             culture: None,
             strict_used: false,
+            stopped_by_preference: None,
             history: Vec::new(),
             depth: 0,
         };
@@ -700,6 +703,11 @@ impl Session {
         self.capture_record(captures::CapturedStream::Warning, "WarningRecord", text);
         if preference.eq_ignore_ascii_case("SilentlyContinue") {
             return;
+        }
+        if preference.eq_ignore_ascii_case("Stop") {
+            self.stopped_by_preference = Some(format!(
+                "The running command stopped because the preference variable \"WarningPreference\" or common parameter is set to Stop: {text}"
+            ));
         }
         let target = self.redirect.warning.clone();
         if self.route(target, "WarningRecord", text) {

@@ -750,6 +750,9 @@ impl Value {
         let view: &[&str] = match self {
             Value::Object(o) if o.type_name == "PSVariable" => &["Name", "Value"],
             Value::Object(o) if o.type_name == "HistoryInfo" => &["Id", "Duration", "CommandLine"],
+            Value::Object(o) if o.type_name == "MemberDefinition" => {
+                &["Name", "MemberType", "Definition"]
+            }
             Value::Object(o) if o.type_name == "RuntimeType" => {
                 &["IsPublic", "IsSerial", "Name", "BaseType"]
             }

@@ -120,6 +120,24 @@ impl Formatter {
                 self.flush_table();
                 writeln!(self.out, "{}", value.to_text())
             }
+            // An error record in the output shows as errors are shown: `Command: message`.
+            Value::Object(o) if o.type_name == "ErrorRecord" => {
+                self.flush_table();
+                let text = |v: Option<Value>| v.map(|v| v.to_text()).unwrap_or_default();
+                let message = text(o.get("Message"));
+                let command = text(
+                    o.get("InvocationInfo")
+                        .and_then(|i| i.property("MyCommand")),
+                );
+                let category = text(o.get("CategoryInfo"));
+                if !command.is_empty() {
+                    writeln!(self.out, "{command}: {message}")
+                } else if category == "OperationStopped" {
+                    writeln!(self.out, "Exception: {message}")
+                } else {
+                    writeln!(self.out, "{message}")
+                }
+            }
             // A warning, verbose, debug or information record shows as its message
             // (with the stream's prefix when it was merged into the output by `3>&1`).
             Value::Object(o) if crate::engine::value::is_stream_record(&o.type_name) => {

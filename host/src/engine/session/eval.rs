@@ -149,7 +149,12 @@ impl Session {
                 collection,
                 body,
             } => {
-                let items = self.pipeline(collection)?;
+                // `foreach ($c in $null)` runs no time (a command that wrote `$null`
+                // still gives one item, as in pwsh).
+                let items = match &collection.elements[..] {
+                    [PipelineElement::Expression(e)] => self.expr(e)?.into_items(),
+                    _ => self.pipeline(collection)?,
+                };
                 // `$foreach` is the loop's enumerator: MoveNext() skips an item,
                 // Reset() starts over.
                 let enumerator = crate::engine::value::Enumerator::new(items);
@@ -1660,6 +1665,11 @@ impl Session {
         if let Some(v) = self.type_member_value(target, name)? {
             return Ok(v);
         }
+        // `$o.PSObject`: the object's view of itself (`.Properties` to go through them).
+        if name.eq_ignore_ascii_case("PSObject") && target.property(name).is_none() {
+            self.materialize_added_members(target);
+            return Ok(psobject_view(target));
+        }
         self.check_property_exists(target, name)?;
         let count_like = name.eq_ignore_ascii_case("count") || name.eq_ignore_ascii_case("length");
         // Only a collection holding an object with added members needs the session.
@@ -1691,4 +1701,51 @@ impl Session {
         }
         Ok(collapse(out))
     }
+}
+
+/// What `$value.PSObject` gives: its properties (Name, Value, MemberType, ...), its type
+/// names and the object itself.
+fn psobject_view(value: &Value) -> Value {
+    let full_name = |v: &Value| {
+        crate::engine::value::type_object(v)
+            .property("FullName")
+            .map(|t| t.to_text())
+            .unwrap_or_else(|| "System.Object".into())
+    };
+    let note = matches!(value, Value::Object(o) if o.instance.is_none() && o.base.is_none());
+    let properties: Vec<Value> = value
+        .property_names()
+        .into_iter()
+        .map(|name| {
+            let v = value.property(&name).unwrap_or(Value::Null);
+            Value::object(
+                "PSPropertyInfo",
+                vec![
+                    ("Value".into(), v.clone()),
+                    (
+                        "MemberType".into(),
+                        Value::String(if note { "NoteProperty" } else { "Property" }.into()),
+                    ),
+                    ("IsSettable".into(), Value::Bool(true)),
+                    ("IsGettable".into(), Value::Bool(true)),
+                    ("TypeNameOfValue".into(), Value::String(full_name(&v))),
+                    ("Name".into(), Value::String(name)),
+                    ("IsInstance".into(), Value::Bool(true)),
+                ],
+            )
+        })
+        .collect();
+    let mut type_names = vec![Value::String(full_name(value))];
+    if type_names[0].to_text() != "System.Object" {
+        type_names.push(Value::String("System.Object".into()));
+    }
+    Value::object(
+        "PSObject",
+        vec![
+            ("Properties".into(), Value::Array(properties)),
+            ("TypeNames".into(), Value::Array(type_names)),
+            ("BaseObject".into(), value.clone()),
+            ("ImmediateBaseObject".into(), value.clone()),
+        ],
+    )
 }

@@ -543,10 +543,20 @@ impl Session {
                         Expr::Variable(v) if v.eq_ignore_ascii_case("null") => {
                             StreamTarget::Discard
                         }
-                        other => StreamTarget::File {
-                            path: self.expr(other)?.to_text(),
-                            append: *append,
-                        },
+                        other => {
+                            // `> file` empties the file once, here: every stream the
+                            // command redirects to it (`*>`) is then added in turn.
+                            let path = self.expr(other)?.to_text();
+                            if !*append {
+                                std::fs::File::create(self.resolve_path(&path)).map_err(|e| {
+                                    script_error(format!(
+                                        "Cannot write to '{path}': {}.",
+                                        crate::paths::io_reason(&e)
+                                    ))
+                                })?;
+                            }
+                            StreamTarget::File { path, append: true }
+                        }
                     };
                     redirect.set(*stream, target);
                 }
@@ -1102,6 +1112,10 @@ impl Session {
                         _ => v.clone(),
                     };
                     self.validate_parameter(p, &v, name)?;
+                    // Bound from the pipeline object: in $PSBoundParameters too.
+                    if let Value::Hashtable(bound_table) = self.variable("PSBoundParameters") {
+                        bound_table.insert(p.name.clone(), v.clone());
+                    }
                     v
                 }
                 None => match &p.default {
@@ -1323,6 +1337,13 @@ impl Session {
             self.set_variable(&p.name, value);
         }
         self.set_variable("args", Value::Array(remaining));
+        // An advanced function's common parameters are bound parameters too
+        // (`$PSBoundParameters['Verbose']`).
+        if block.cmdlet_binding {
+            for (common_name, value) in common {
+                given.push((common_name.clone(), value.clone()));
+            }
+        }
         self.set_variable(
             "PSBoundParameters",
             Value::table(crate::engine::value::TableKind::BoundParameters, given),
@@ -1502,9 +1523,24 @@ impl Session {
         let saved = self.apply_common(&stage.common);
         let redirect_saved = self.redirect.clone();
         self.redirect.overlay(&stage.redirect);
-        let result = command.invoke(self, &bound, input);
+        let mut result = command.invoke(self, &bound, input);
         self.redirect = redirect_saved;
         self.restore_common(saved);
+        // A warning under -WarningAction Stop (or $WarningPreference = 'Stop') ends it.
+        if let Some(message) = self.stopped_by_preference.take()
+            && result.is_ok()
+        {
+            result = Err(Interrupt::Error(Box::new(RuntimeError {
+                error: CommandError::new(
+                    &command.info().name,
+                    "OperationStopped",
+                    "ActionPreferenceStop",
+                    message,
+                ),
+                kind: ErrorKind::ScriptTerminating,
+                thrown: None,
+            })));
+        }
         // Records of other streams merged into the output (`3>&1`) by this command come
         // first: they were written while it ran, before it returned its objects.
         let mut output = if stage.redirect.merges_records() {
@@ -1816,7 +1852,11 @@ impl Session {
                 let _ = writeln!(f, "{line}");
             }
             Err(e) => {
-                let _ = writeln!(self.errors, "Could not write to '{path}': {e}");
+                let _ = writeln!(
+                    self.errors,
+                    "Could not write to '{path}': {}.",
+                    crate::paths::io_reason(&e)
+                );
             }
         }
     }

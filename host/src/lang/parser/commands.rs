@@ -13,6 +13,30 @@ impl Parser<'_> {
     pub(super) fn pipeline_elements(&mut self) -> Result<Pipeline, ParseError> {
         let start = self.pos;
         let mut elements = vec![self.element()?];
+        // `$json > out.txt`, `"line" >> log.txt`: an expression's output redirected, as
+        // if it went through Write-Output with the redirection.
+        if matches!(elements[0], PipelineElement::Expression(_)) {
+            self.skip_inline()?;
+            let at = self.pos;
+            let mut redirections = Vec::new();
+            while let Some(r) = self.redirection()? {
+                redirections.push(r);
+                self.skip_inline()?;
+            }
+            if !redirections.is_empty() {
+                elements.push(PipelineElement::Command(CommandCall {
+                    name: "Write-Output".into(),
+                    span: Span {
+                        start: at,
+                        end: self.pos,
+                    },
+                    arguments: Vec::new(),
+                    invoked: None,
+                    dot_sourced: false,
+                    redirections,
+                }));
+            }
+        }
         loop {
             self.skip_inline()?;
             if self.rest().starts_with("||") || !self.eat('|') {

@@ -635,14 +635,16 @@ impl Parser<'_> {
                 ));
             }
             let key = match self.peek() {
-                Some('\'' | '"') => match literal_text(self.primary()?) {
-                    Some(s) => s,
-                    _ => {
-                        return Err(
-                            self.error("A hash key in double quotes cannot contain variables.")
-                        );
+                Some(q) if is_single_quote(q) || is_double_quote(q) => {
+                    match literal_text(self.primary()?) {
+                        Some(s) => s,
+                        _ => {
+                            return Err(
+                                self.error("A hash key in double quotes cannot contain variables.")
+                            );
+                        }
                     }
-                },
+                }
                 _ => {
                     let kstart = self.pos;
                     while self.peek().is_some_and(|c| is_ident(c) || c == '-') {
