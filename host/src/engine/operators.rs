@@ -130,7 +130,12 @@ fn arithmetic(op: &str, a: Number, b: Number) -> Result<Value, String> {
 /// `left op right` for every binary operator except `-and`/`-or` (which short-circuit
 /// in the evaluator) and `-match` (which also sets `$Matches`, see [`regex_match`]).
 pub fn binary(op: BinaryOp, left: Value, right: Value) -> Result<Value, String> {
-    let (left, right) = (left.unlisted().unwrapped(), right.unlisted().unwrapped());
+    // (`-is` sees a wrapped value as it is: `([psobject]1) -is [psobject]`.)
+    let left = match op {
+        BinaryOp::Is | BinaryOp::IsNot => left.unlisted(),
+        _ => left.unlisted().unwrapped(),
+    };
+    let right = right.unlisted().unwrapped();
     // Arithmetic and bitwise operators on an enum value give a value of that enum
     // (`[Flags]::A + [Flags]::B` is `A, B`).
     if let Value::Enum(ty, a) = &left

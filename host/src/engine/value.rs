@@ -460,7 +460,12 @@ impl Value {
             Value::Int(i) => *i != 0,
             Value::Float(f) => *f != 0.0,
             Value::String(s) => !s.is_empty(),
-            Value::List(l) => !l.items.borrow().is_empty(),
+            // A list is true as an array is: by its one item, when it has one.
+            Value::List(l) => match l.items.borrow().as_slice() {
+                [] => false,
+                [one] => one.is_truthy(),
+                _ => true,
+            },
             Value::Array(a) => match a.as_slice() {
                 [] => false,
                 [one] => one.is_truthy(),

@@ -1072,7 +1072,28 @@ impl Session {
             }
             Expr::Cast { type_name, operand } => {
                 let v = self.expr(operand)?;
-                self.convert(type_name, v)?
+                // `[psobject]1` wraps a plain value: it is then a PSObject as well as
+                // an Int32 (`-is [psobject]`), and works as the value everywhere else.
+                let t = type_name.to_ascii_lowercase();
+                let t = t.trim_start_matches("system.management.automation.");
+                if t == "psobject"
+                    && matches!(
+                        v,
+                        Value::Int(_)
+                            | Value::Float(_)
+                            | Value::String(_)
+                            | Value::Bool(_)
+                            | Value::DateTime(_)
+                            | Value::TimeSpan(_)
+                    )
+                {
+                    Value::Object(Rc::new(crate::engine::value::PsObject {
+                        base: Some(v.clone()),
+                        ..crate::engine::value::PsObject::new(v.type_name(), Vec::new())
+                    }))
+                } else {
+                    self.convert(type_name, v)?
+                }
             }
             // A script's class or enum: its type object (Name as defined).
             Expr::TypeLiteral(t) => match (self.class_type(t), self.enum_type(t)) {
@@ -1191,7 +1212,7 @@ impl Session {
                 for item in items() {
                     out.extend(self.invoke_block(b, Some(item), args[1..].to_vec(), false)?);
                 }
-                Ok(Some(Value::Array(out)))
+                Ok(Some(collection(out)))
             }
             ("foreach", Some(member)) => {
                 let member = member.to_text();
@@ -1214,7 +1235,7 @@ impl Session {
                         out.push(v);
                     }
                 }
-                Ok(Some(Value::Array(out)))
+                Ok(Some(collection(out)))
             }
             ("where", Some(Value::ScriptBlock(b))) => {
                 let mode = args
@@ -1263,10 +1284,10 @@ impl Session {
                         let skip = matched.len().saturating_sub(n);
                         matched.into_iter().skip(skip).collect()
                     }
-                    "split" => vec![Value::Array(matched), Value::Array(rest)],
+                    "split" => vec![collection(matched), collection(rest)],
                     _ => matched,
                 };
-                Ok(Some(Value::Array(result)))
+                Ok(Some(collection(result)))
             }
             ("shouldprocess", _) if matches!(target, Value::Object(o) if o.type_name == "PSCmdlet") =>
             {
@@ -1748,4 +1769,15 @@ fn psobject_view(value: &Value) -> Value {
             ("ImmediateBaseObject".into(), value.clone()),
         ],
     )
+}
+
+/// What `.ForEach()` and `.Where()` return: a Collection`1 of their results.
+fn collection(items: Vec<Value>) -> Value {
+    Value::List(Rc::new(crate::engine::value::ListObject {
+        full_name:
+            "System.Collections.ObjectModel.Collection`1[System.Management.Automation.PSObject]"
+                .into(),
+        element: None,
+        items: std::cell::RefCell::new(items),
+    }))
 }
