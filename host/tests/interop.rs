@@ -208,6 +208,35 @@ fn exported_pfx_files_are_read_by_openssl_and_keytool_with_the_same_thumbprint()
     }
 }
 
+/// The thumbprint of the leaf openssl finds in a PFX file (the certificate with the key,
+/// or the first one); None when this openssl cannot read the file.
+fn openssl_leaf_thumbprint(
+    sb: &Sandbox,
+    path: &std::path::Path,
+    password: &str,
+    has_key: bool,
+) -> Option<String> {
+    let mut args = vec![
+        "pkcs12",
+        "-in",
+        path.to_str().unwrap(),
+        "-passin",
+        "env:PFX_PASSWORD",
+        "-nokeys",
+        "-legacy",
+    ];
+    if has_key {
+        args.push("-clcerts");
+    }
+    let pem = tool("openssl", &args, Some(password));
+    if pem.code != 0 {
+        return None;
+    }
+    let leaf = sb.path("leaf.pem");
+    std::fs::write(&leaf, &pem.stdout).unwrap();
+    Some(openssl_thumbprint(&leaf, false))
+}
+
 #[test]
 fn every_sample_imports_through_the_cli_with_openssls_leaf() {
     let sb = Sandbox::new();
@@ -230,24 +259,8 @@ fn every_sample_imports_through_the_cli_with_openssls_leaf() {
         assert_eq!(out.code, 0, "{file}: {}", out.stderr);
         let imported = thumbprints(&out.stdout);
         assert!(!imported.is_empty(), "{file}: nothing returned");
-        // The leaf openssl finds (the certificate with the key, or the first one).
-        let mut args = vec![
-            "pkcs12",
-            "-in",
-            path.to_str().unwrap(),
-            "-passin",
-            "env:PFX_PASSWORD",
-            "-nokeys",
-            "-legacy",
-        ];
-        if has_key {
-            args.push("-clcerts");
-        }
-        let pem = tool("openssl", &args, Some(password));
-        if pem.code == 0 {
-            let leaf = sb.path("leaf.pem");
-            std::fs::write(&leaf, &pem.stdout).unwrap();
-            assert_eq!(imported[0], openssl_thumbprint(&leaf, false), "{file}");
+        if let Some(leaf) = openssl_leaf_thumbprint(&sb, &path, password, has_key) {
+            assert_eq!(imported[0], leaf, "{file}");
         }
         let shown = sb
             .run(&format!(
@@ -306,28 +319,9 @@ fn get_pfx_data_lists_every_samples_leaf_as_openssl_does() {
             "{file}: something was imported: {}",
             out.stdout
         );
-        let mut args = vec![
-            "pkcs12",
-            "-in",
-            path.to_str().unwrap(),
-            "-passin",
-            "env:PFX_PASSWORD",
-            "-nokeys",
-            "-legacy",
-        ];
-        if has_key {
-            args.push("-clcerts");
-        }
-        let pem = tool("openssl", &args, Some(password));
-        if pem.code == 0 {
-            let leaf = sb.path("leaf.pem");
-            std::fs::write(&leaf, &pem.stdout).unwrap();
-            let expected = format!(
-                "E {} {}",
-                openssl_thumbprint(&leaf, false),
-                if has_key { "True" } else { "False" }
-            );
-            assert_eq!(ends[0], expected, "{file}");
+        if let Some(leaf) = openssl_leaf_thumbprint(&sb, &path, password, has_key) {
+            let key = if has_key { "True" } else { "False" };
+            assert_eq!(ends[0], format!("E {leaf} {key}"), "{file}");
         }
     }
     let wrong = sb.run(&format!(

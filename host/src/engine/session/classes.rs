@@ -296,21 +296,14 @@ impl Session {
         name: &str,
         args: Vec<Value>,
     ) -> Flow<Option<Value>> {
-        let Value::Object(object) = this else {
-            return Ok(None);
+        let class = match this {
+            Value::Object(object) => match &object.instance {
+                Some(instance) => instance.class.clone(),
+                None => return Ok(None),
+            },
+            _ => return Ok(None),
         };
-        let Some(instance) = &object.instance else {
-            return Ok(None);
-        };
-        let class = instance.class.clone();
-        if !class.has_method(name) {
-            return Ok(None);
-        }
-        let candidates = class.methods(name, args.len(), false);
-        let method = self
-            .pick_overload(&candidates, &args)
-            .ok_or_else(|| no_overload(name, args.len()))?;
-        Ok(Some(self.run_method(&method, Some(this), args)?))
+        self.call_method_as(&class, this, name, args)
     }
 
     /// The script class `$this` is cast to (`[Base]$this`, also in parentheses): inside a
