@@ -87,12 +87,12 @@ pub fn write_atomically(path: &Path, contents: &[u8], private: bool) -> io::Resu
     result
 }
 
-/// Why a file operation failed, in words (not Rust's `(os error 2)`).
+/// An I/O error in words a user acts on (not Rust's `(os error 2)`).
 pub fn io_reason(e: &io::Error) -> String {
     match e.kind() {
-        io::ErrorKind::NotFound => "it does not exist (or its folder does not)".into(),
+        io::ErrorKind::NotFound => "no such file or directory".into(),
         io::ErrorKind::PermissionDenied => "permission denied".into(),
-        io::ErrorKind::IsADirectory => "it is a folder, not a file".into(),
+        io::ErrorKind::IsADirectory => "it is a directory".into(),
         io::ErrorKind::NotADirectory => "a part of the path is a file, not a folder".into(),
         io::ErrorKind::StorageFull => "the disk is full".into(),
         io::ErrorKind::ReadOnlyFilesystem => "the file system is read-only".into(),

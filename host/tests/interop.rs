@@ -208,6 +208,39 @@ fn exported_pfx_files_are_read_by_openssl_and_keytool_with_the_same_thumbprint()
     }
 }
 
+/// One PFX sample of MANIFEST.tsv: its file, password, whether it holds a key, and how
+/// many certificates.
+struct PfxSample {
+    file: String,
+    password: String,
+    has_key: bool,
+    certificates: usize,
+}
+
+/// Every PFX sample other tools made, with its password (the UTF-8 one from its file).
+fn pfx_samples() -> Vec<PfxSample> {
+    let manifest = std::fs::read_to_string(samples_dir().join("MANIFEST.tsv")).unwrap();
+    let unicode = std::fs::read_to_string(samples_dir().join("openssl/unicode-pw.txt")).unwrap();
+    manifest
+        .lines()
+        .skip(1)
+        .map(|line| {
+            let cols: Vec<&str> = line.split('\t').collect();
+            let password = if cols[0].contains("unicode-pw") {
+                unicode.trim()
+            } else {
+                cols[1]
+            };
+            PfxSample {
+                file: cols[0].to_string(),
+                password: password.to_string(),
+                has_key: cols[4] != "None",
+                certificates: cols[5].parse().unwrap(),
+            }
+        })
+        .collect()
+}
+
 /// The thumbprint of the leaf openssl finds in a PFX file (the certificate with the key,
 /// or the first one); None when this openssl cannot read the file.
 fn openssl_leaf_thumbprint(
@@ -240,16 +273,12 @@ fn openssl_leaf_thumbprint(
 #[test]
 fn every_sample_imports_through_the_cli_with_openssls_leaf() {
     let sb = Sandbox::new();
-    let manifest = std::fs::read_to_string(samples_dir().join("MANIFEST.tsv")).unwrap();
-    let unicode = std::fs::read_to_string(samples_dir().join("openssl/unicode-pw.txt")).unwrap();
-    for line in manifest.lines().skip(1) {
-        let cols: Vec<&str> = line.split('\t').collect();
-        let (file, has_key) = (cols[0], cols[4] != "None");
-        let password = if file.contains("unicode-pw") {
-            unicode.trim()
-        } else {
-            cols[1]
-        };
+    for sample in pfx_samples() {
+        let (file, password, has_key) = (
+            sample.file.as_str(),
+            sample.password.as_str(),
+            sample.has_key,
+        );
         let path = sb.sample(file);
         let out = sb.run(&format!(
             "Import-PfxCertificate -FilePath '{}' -CertStoreLocation Cert:\\LocalMachine\\Samples -Password '{}'",
@@ -277,17 +306,13 @@ fn every_sample_imports_through_the_cli_with_openssls_leaf() {
 #[test]
 fn get_pfx_data_lists_every_samples_leaf_as_openssl_does() {
     let sb = Sandbox::new();
-    let manifest = std::fs::read_to_string(samples_dir().join("MANIFEST.tsv")).unwrap();
-    let unicode = std::fs::read_to_string(samples_dir().join("openssl/unicode-pw.txt")).unwrap();
-    for line in manifest.lines().skip(1) {
-        let cols: Vec<&str> = line.split('\t').collect();
-        let (file, has_key) = (cols[0], cols[4] != "None");
-        let certs: usize = cols[5].parse().unwrap();
-        let password = if file.contains("unicode-pw") {
-            unicode.trim()
-        } else {
-            cols[1]
-        };
+    for sample in pfx_samples() {
+        let (file, password, has_key) = (
+            sample.file.as_str(),
+            sample.password.as_str(),
+            sample.has_key,
+        );
+        let certs = sample.certificates;
         let path = sb.sample(file);
         let out = sb.run(&format!(
             "$before = (Get-ChildItem Cert:\\LocalMachine -Recurse | Where-Object Thumbprint).Count\n\

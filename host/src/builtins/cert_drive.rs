@@ -177,6 +177,29 @@ fn path_info(name: &str, aliases: &[&str], synopsis: &str, mandatory: bool) -> C
     )
 }
 
+/// Runs `f` with the certificate component's typed functions; a component that fails
+/// (rather than answering with an error of its own) is an error of `command`.
+pub(super) fn with_certificate_api<R>(
+    session: &Session,
+    command: &str,
+    f: impl FnOnce(&crate::plugin::CertificateApi) -> Result<R, crate::plugin::PluginError>,
+) -> Result<R, CommandError> {
+    let failed = |e: crate::plugin::PluginError| {
+        CommandError::new(
+            command,
+            "OperationStopped",
+            "ComponentFailed",
+            e.to_string(),
+        )
+    };
+    let host = crate::builtins::host(session);
+    let api = host
+        .runtime
+        .certificates(&host.certificate_plugin, &host.services)
+        .map_err(failed)?;
+    f(&api).map_err(failed)
+}
+
 /// The certificate object for a stored certificate (inspected by the component).
 fn certificate_object(
     session: &Session,
@@ -184,28 +207,7 @@ fn certificate_object(
     location: &str,
     stored: StoredCertificate,
 ) -> Result<Value, CommandError> {
-    let host = crate::builtins::host(session);
-    let api = host
-        .runtime
-        .certificates(&host.certificate_plugin, &host.services)
-        .map_err(|e| {
-            CommandError::new(
-                command,
-                "OperationStopped",
-                "ComponentFailed",
-                e.to_string(),
-            )
-        })?;
-    let info = api
-        .inspect(&stored.certificate)
-        .map_err(|e| {
-            CommandError::new(
-                command,
-                "OperationStopped",
-                "ComponentFailed",
-                e.to_string(),
-            )
-        })?
+    let info = with_certificate_api(session, command, |api| api.inspect(&stored.certificate))?
         .map_err(|e| {
             CommandError::new(
                 command,

@@ -22,14 +22,7 @@ fn certificate(
     has_private_key: bool,
     friendly_name: String,
 ) -> Result<Value, CommandError> {
-    let host = super::host(session);
-    let api = host
-        .runtime
-        .certificates(&host.certificate_plugin, &host.services)
-        .map_err(|e| failed("OperationStopped", "ComponentFailed", e.to_string()))?;
-    let info = api
-        .inspect(&der)
-        .map_err(|e| failed("OperationStopped", "ComponentFailed", e.to_string()))?
+    let info = super::cert_drive::with_certificate_api(session, COMMAND, |api| api.inspect(&der))?
         .map_err(|e| {
             failed(
                 "InvalidData",
@@ -78,21 +71,16 @@ fn get_pfx_data_run(
             .into());
         }
     };
-    let host = super::host(session);
-    let api = host
-        .runtime
-        .certificates(&host.certificate_plugin, &host.services)
-        .map_err(|e| failed("OperationStopped", "ComponentFailed", e.to_string()))?;
-    let entries = api
-        .import_pfx(&data, password.as_ref().map_or("", |p| p.reveal()))
-        .map_err(|e| failed("OperationStopped", "ComponentFailed", e.to_string()))?
-        .map_err(|e| {
-            failed(
-                "InvalidData",
-                "PfxReadFailed",
-                format!("Cannot read the PFX file '{path}': {}", e.message()),
-            )
-        })?;
+    let entries = super::cert_drive::with_certificate_api(session, COMMAND, |api| {
+        api.import_pfx(&data, password.as_ref().map_or("", |p| p.reveal()))
+    })?
+    .map_err(|e| {
+        failed(
+            "InvalidData",
+            "PfxReadFailed",
+            format!("Cannot read the PFX file '{path}': {}", e.message()),
+        )
+    })?;
     let mut end_entities = Vec::new();
     let mut others: Vec<Vec<u8>> = Vec::new();
     for entry in entries {

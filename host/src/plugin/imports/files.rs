@@ -52,12 +52,4 @@ impl files::Host for HostState {
     }
 }
 
-/// An I/O error in words a user acts on.
-pub fn io_reason(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file or directory".into(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
-        std::io::ErrorKind::IsADirectory => "it is a directory".into(),
-        _ => e.to_string(),
-    }
-}
+pub use crate::paths::io_reason;
