@@ -331,16 +331,18 @@ fn main() {
                 .unwrap();
             })),
             native: Some(time_runs(runs_here, || {
-                certhost_core::pkcs12::write_pfx(
-                    &entry.certificate,
-                    entry.private_key.as_deref(),
-                    &[],
-                    "",
-                    PASSWORD,
-                    certhost_core::pkcs12::PfxProfile::Aes256Sha256,
+                let contents = certhost_core::pkcs12::PfxContents {
+                    certificate: &entry.certificate,
+                    private_key: entry.private_key.as_deref(),
+                    chain: &[],
+                    friendly_name: "",
+                };
+                let protection = certhost_core::pkcs12::PfxProtection {
+                    password: PASSWORD,
+                    profile: certhost_core::pkcs12::PfxProfile::Aes256Sha256,
                     iterations,
-                )
-                .unwrap();
+                };
+                certhost_core::pkcs12::write_pfx(&contents, &protection, &Software).unwrap();
             })),
             openssl: Some(time_runs(runs_here, || {
                 let a: Vec<&str> = args.iter().map(String::as_str).collect();

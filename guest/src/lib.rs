@@ -64,16 +64,18 @@ impl certificates::Guest for Component {
         } else {
             &[]
         };
-        pkcs12::write_pfx(
-            &entry.certificate,
-            entry.private_key.as_deref(),
+        let contents = pkcs12::PfxContents {
+            certificate: &entry.certificate,
+            private_key: entry.private_key.as_deref(),
             chain,
-            &entry.friendly_name,
-            &password,
-            convert::profile_from_wit(profile),
+            friendly_name: &entry.friendly_name,
+        };
+        let protection = pkcs12::PfxProtection {
+            password: &password,
+            profile: convert::profile_from_wit(profile),
             iterations,
-        )
-        .map_err(cert_error)
+        };
+        pkcs12::write_pfx(&contents, &protection, &HostPrimitives).map_err(cert_error)
     }
 
     fn parse_certificates(data: Vec<u8>) -> Result<Vec<Vec<u8>>, CertError> {

@@ -34,7 +34,9 @@ impl From<certhost_primitives::PrimitiveError> for CertError {
     fn from(e: certhost_primitives::PrimitiveError) -> Self {
         use certhost_primitives::PrimitiveError as P;
         match e {
-            P::Iterations(_) | P::Length(_) => CertError::Unsupported(e.to_string()),
+            P::Iterations(_) | P::Length(_) | P::WorkLimit { .. } => {
+                CertError::Unsupported(e.to_string())
+            }
             P::RsaKeySize(_) => CertError::InvalidInput(e.to_string()),
             _ => CertError::InvalidInput(e.to_string()),
         }

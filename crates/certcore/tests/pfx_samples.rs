@@ -115,12 +115,16 @@ fn truncated_or_flipped_files_are_corrupt_not_wrong_password() {
 }
 
 #[test]
-fn the_leaf_matching_the_key_is_the_entry_and_the_other_certificate_is_chain() {
+fn an_unrelated_certificate_is_an_entry_of_its_own_not_the_leafs_chain() {
+    // Both certificates are self-signed CN=localhost: neither issued the other, so the
+    // extra one is listed on its own, with its own friendly name, as Windows lists it.
     let data = std::fs::read(samples_dir().join("openssl/ec-with-extra-cert.pfx")).unwrap();
     let entries = read_pfx(&data, "Test-P@ss1", &Software).unwrap();
-    assert_eq!(entries.len(), 1);
-    assert_eq!(entries[0].chain.len(), 1);
+    assert_eq!(entries.len(), 2);
+    assert!(entries[0].chain.is_empty());
     assert_eq!(entries[0].friendly_name.as_deref(), Some("leaf"));
+    assert!(entries[1].private_key.is_none());
+    assert_eq!(entries[1].friendly_name.as_deref(), Some("extra"));
     let key =
         certhost_core::keys::PrivateKey::from_pkcs8_der(entries[0].private_key.as_ref().unwrap())
             .unwrap();

@@ -52,6 +52,10 @@ pub enum PrimitiveError {
     RsaGeneration(String),
     #[error("the host refused the operation: {0}")]
     Host(String),
+    #[error(
+        "the file needs more key-derivation work than certhost allows for one file ({limit} iterations in all); a file from a real tool needs a few million at most: re-export it with fewer iterations (for example openssl pkcs12 -export -iter 600000)"
+    )]
+    WorkLimit { limit: u64 },
 }
 
 /// Which PKCS#12 (RFC 7292 appendix B) key material to derive.

@@ -9,7 +9,9 @@ use crate::args::Args;
 use crate::bindings::exports::certhost::plugin::cmdlets::{CmdletError, Value};
 use crate::convert::cert_error;
 use crate::host_api::HostApi;
-use certhost_core::pkcs12::{DEFAULT_ITERATIONS, PfxProfile, write_pfx};
+use certhost_core::pkcs12::{
+    DEFAULT_ITERATIONS, PfxContents, PfxProfile, PfxProtection, write_pfx,
+};
 
 pub const CMDLET: Cmdlet = Cmdlet { info, run };
 
@@ -62,16 +64,19 @@ fn run(args: &Args, _input: Option<Value>, host: &dyn HostApi) -> Result<Vec<Val
         &[]
     };
     let password = args.text("Password").unwrap_or_default();
-    let pfx = write_pfx(
-        &entry.certificate,
-        entry.private_key.as_deref(),
+    let contents = PfxContents {
+        certificate: &entry.certificate,
+        private_key: entry.private_key.as_deref(),
         chain,
-        &entry.friendly_name,
-        &password,
+        friendly_name: &entry.friendly_name,
+    };
+    let protection = PfxProtection {
+        password: &password,
         profile,
         iterations,
-    )
-    .map_err(|e| error::from_cert(cert_error(e), Some(&path)))?;
+    };
+    let pfx = write_pfx(&contents, &protection, host.primitives())
+        .map_err(|e| error::from_cert(cert_error(e), Some(&path)))?;
     host.write_file(&path, &pfx, true)
         .map_err(|e| error::file(&path, e, true))?;
     Ok(Vec::new())

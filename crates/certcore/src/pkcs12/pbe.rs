@@ -9,9 +9,7 @@ use cbc::cipher::block_padding::Pkcs7;
 use cbc::cipher::{BlockModeDecrypt, InnerIvInit, KeyIvInit};
 use certhost_primitives::{Digest, Pkcs12Purpose, Primitives};
 
-const PBES2: &str = "1.2.840.113549.1.5.13";
-const PBKDF2: &str = "1.2.840.113549.1.5.12";
-const PBE_SHA1_3DES: &str = "1.2.840.113549.1.12.1.3";
+use super::oids::{PBE_SHA1_3DES, PBES2, PBKDF2};
 const PBE_SHA1_2DES: &str = "1.2.840.113549.1.12.1.4";
 const PBE_SHA1_RC2_128: &str = "1.2.840.113549.1.12.1.5";
 const PBE_SHA1_RC2_40: &str = "1.2.840.113549.1.12.1.6";
@@ -82,6 +80,25 @@ fn iterations(tlv: &Tlv<'_>) -> Result<u32> {
                 certhost_primitives::MAX_ITERATIONS
             ))
         })
+}
+
+/// The key-derivation work (iterations × derivations) decrypting under `alg` will take,
+/// as far as its parameters say; 0 when they cannot be read.
+pub(crate) fn derivation_work(alg: &Tlv<'_>) -> u64 {
+    let read = || -> Result<u64> {
+        let oid = alg.child(0, "encryption algorithm")?.oid()?;
+        let params = alg.child(1, "encryption parameters")?;
+        Ok(match oid.as_str() {
+            PBES2 => params
+                .child(0, "KDF")?
+                .child(1, "KDF parameters")?
+                .child(1, "iterations")?
+                .uint()?,
+            // A key and an IV, each derived separately.
+            _ => 2 * params.child(1, "PBE iteration count")?.uint()?,
+        })
+    };
+    read().unwrap_or(0)
 }
 
 /// Decrypts `ciphertext` encrypted under the algorithm `alg` (an AlgorithmIdentifier).

@@ -1,6 +1,7 @@
 //! PFX import: reads what OpenSSL (modern and `-legacy`), NSS (BER), GnuTLS, Java
 //! keytool, Python `cryptography`, mkcert and Windows write.
 
+use super::budget::{Budgeted, MAX_WORK, announced_work};
 use super::pbe::{DecryptFailure, Password, decrypt, decrypt_pkcs8, digest_for_oid};
 use super::tlv::{BMP_STRING, CONTEXT_0, OCTET_STRING, SEQUENCE, SET, Tlv};
 use crate::error::{CertError, Result};
@@ -8,17 +9,10 @@ use crate::keys::PrivateKey;
 use certhost_primitives::{Digest, Pkcs12Purpose, Primitives};
 use hmac::{KeyInit, Mac};
 
-const DATA: &str = "1.2.840.113549.1.7.1";
-const SIGNED_DATA: &str = "1.2.840.113549.1.7.2";
-const ENVELOPED_DATA: &str = "1.2.840.113549.1.7.3";
-const ENCRYPTED_DATA: &str = "1.2.840.113549.1.7.6";
-const KEY_BAG: &str = "1.2.840.113549.1.12.10.1.1";
-const SHROUDED_KEY_BAG: &str = "1.2.840.113549.1.12.10.1.2";
-const CERT_BAG: &str = "1.2.840.113549.1.12.10.1.3";
-const SAFE_CONTENTS_BAG: &str = "1.2.840.113549.1.12.10.1.6";
-const X509_CERTIFICATE: &str = "1.2.840.113549.1.9.22.1";
-const FRIENDLY_NAME: &str = "1.2.840.113549.1.9.20";
-const PBMAC1: &str = "1.2.840.113549.1.5.14";
+use super::oids::{
+    CERT_BAG, DATA, ENCRYPTED_DATA, ENVELOPED_DATA, FRIENDLY_NAME, KEY_BAG, PBMAC1,
+    SAFE_CONTENTS_BAG, SHROUDED_KEY_BAG, SIGNED_DATA, X509_CERTIFICATE,
+};
 
 /// One certificate from a PFX, with its key when the file has the matching one.
 #[derive(Clone, PartialEq, Eq)]
@@ -94,6 +88,20 @@ pub fn read_pfx(data: &[u8], password: &str, primitives: &dyn Primitives) -> Res
     }
     let auth_octets = explicit_octets(auth_safe)?;
 
+    let safes = Tlv::parse_whole(&auth_octets)?;
+    let mac_iterations = match fields.get(2).map(|mac| mac.children()) {
+        Some(Ok(parts)) => parts.get(2).and_then(|t| t.uint().ok()).unwrap_or(1),
+        _ => 0,
+    };
+    let announced = announced_work(mac_iterations, &safes);
+    if announced > MAX_WORK {
+        return Err(CertError::Unsupported(format!(
+            "this PFX asks for {announced} key-derivation iterations in all, more than certhost allows for one file ({MAX_WORK}); a file from a real tool needs a few million at most: re-export it with fewer iterations (for example openssl pkcs12 -export -iter 600000)"
+        )));
+    }
+    let budgeted = Budgeted::new(primitives);
+    let primitives: &dyn Primitives = &budgeted;
+
     let typed = Password::new(password);
     let mut candidates = vec![typed.clone()];
     candidates.extend(typed.empty_alternative());
@@ -126,7 +134,6 @@ pub fn read_pfx(data: &[u8], password: &str, primitives: &dyn Primitives) -> Res
         certs: Vec::new(),
         keys: Vec::new(),
     };
-    let safes = Tlv::parse_whole(&auth_octets)?;
     for info in safes.children_tagged(SEQUENCE, "the authenticated safe")? {
         reader.content_info(info)?;
     }
@@ -134,7 +141,7 @@ pub fn read_pfx(data: &[u8], password: &str, primitives: &dyn Primitives) -> Res
 }
 
 /// The octets of ContentInfo's `[0] EXPLICIT OCTET STRING`.
-fn explicit_octets(info: &Tlv<'_>) -> Result<Vec<u8>> {
+pub(super) fn explicit_octets(info: &Tlv<'_>) -> Result<Vec<u8>> {
     let wrapper = info.child(1, "the content")?;
     if wrapper.tag != CONTEXT_0 {
         return Err(CertError::Corrupt("content is not tagged [0]".into()));
@@ -332,6 +339,68 @@ fn friendly_name(attrs: &Tlv<'_>) -> Result<Option<String>> {
     Ok(None)
 }
 
+/// The FriendlyName a certificate gets, as Windows gives it: the certificate bag's name;
+/// the key bag's only when it is a name, not the id of a key container (a GUID, or the
+/// NUL-terminated hex id some tools write). A NUL is never kept.
+fn entry_name(certificate_bag: Option<&str>, key_bag: Option<&str>) -> Option<String> {
+    let clean = |name: &str| name.trim_end_matches('\0').replace('\0', "");
+    if let Some(name) = certificate_bag.map(clean).filter(|n| !n.is_empty()) {
+        return Some(name);
+    }
+    key_bag
+        .filter(|raw| !is_key_container_id(raw))
+        .map(clean)
+        .filter(|n| !n.is_empty())
+}
+
+/// Whether a key bag's "friendly name" is really a key-container id: Windows names its
+/// containers by GUID (`{1F0E...}`, `te-Template-<guid>`), other tools by a
+/// NUL-terminated hex number.
+fn is_key_container_id(raw: &str) -> bool {
+    let hex = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_hexdigit());
+    let chars: Vec<char> = raw.chars().collect();
+    let has_guid = chars.windows(36).any(|w| {
+        w.iter().enumerate().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => *c == '-',
+            _ => c.is_ascii_hexdigit(),
+        })
+    });
+    has_guid || (raw.ends_with('\0') && hex(raw.trim_end_matches('\0')))
+}
+
+/// The raw issuer and subject of a certificate, to find which certificate issued which.
+fn issuer_and_subject(der: &[u8]) -> Option<(Vec<u8>, Vec<u8>)> {
+    let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;
+    Some((
+        cert.tbs_certificate.issuer.as_raw().to_vec(),
+        cert.tbs_certificate.subject.as_raw().to_vec(),
+    ))
+}
+
+/// The certificates (indexes into `certs`) that issued `leaf`, nearest first, as far as
+/// the file holds them.
+fn chain_of(leaf: usize, certs: &[Bag]) -> Vec<usize> {
+    let names: Vec<_> = certs.iter().map(|c| issuer_and_subject(&c.der)).collect();
+    let mut chain = Vec::new();
+    let mut current = leaf;
+    while let Some((issuer, subject)) = &names[current] {
+        if issuer == subject {
+            break; // self-signed: the root
+        }
+        let next = (0..certs.len()).find(|i| {
+            *i != leaf && !chain.contains(i) && names[*i].as_ref().is_some_and(|(_, s)| s == issuer)
+        });
+        match next {
+            Some(i) => {
+                chain.push(i);
+                current = i;
+            }
+            None => break,
+        }
+    }
+    chain
+}
+
 fn pair(certs: Vec<Bag>, keys: Vec<Bag>) -> Result<Vec<PfxEntry>> {
     for cert in &certs {
         crate::inspect::inspect(&cert.der)?;
@@ -356,33 +425,70 @@ fn pair(certs: Vec<Bag>, keys: Vec<Bag>) -> Result<Vec<PfxEntry>> {
             })?;
         leaf_of_key.push(leaf);
     }
-    if keys.is_empty() {
-        return Ok(certs
-            .into_iter()
-            .map(|c| PfxEntry {
-                certificate: c.der,
-                private_key: None,
-                friendly_name: c.friendly_name,
-                chain: Vec::new(),
-            })
-            .collect());
-    }
-    let chain: Vec<Vec<u8>> = certs
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| !leaf_of_key.contains(i))
-        .map(|(_, c)| c.der.clone())
-        .collect();
-    Ok(keys
-        .into_iter()
-        .zip(leaf_of_key)
-        .map(|(key, leaf)| PfxEntry {
+    let entry_of_cert = |c: &Bag| PfxEntry {
+        certificate: c.der.clone(),
+        private_key: None,
+        friendly_name: entry_name(c.friendly_name.as_deref(), None),
+        chain: Vec::new(),
+    };
+    let mut used: Vec<usize> = leaf_of_key.clone();
+    let mut entries = Vec::new();
+    for (key, leaf) in keys.into_iter().zip(leaf_of_key) {
+        let chain = chain_of(leaf, &certs);
+        used.extend(&chain);
+        entries.push(PfxEntry {
             certificate: certs[leaf].der.clone(),
             private_key: Some(key.der),
-            friendly_name: key
-                .friendly_name
-                .or_else(|| certs[leaf].friendly_name.clone()),
-            chain: chain.clone(),
-        })
-        .collect())
+            friendly_name: entry_name(
+                certs[leaf].friendly_name.as_deref(),
+                key.friendly_name.as_deref(),
+            ),
+            chain: chain.iter().map(|i| certs[*i].der.clone()).collect(),
+        });
+    }
+    // Certificates that are neither a key's certificate nor in its chain are entries of
+    // their own, so they show in the store as Windows shows them.
+    entries.extend(
+        certs
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !used.contains(i))
+            .map(|(_, c)| entry_of_cert(c)),
+    );
+    Ok(entries)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_certificate_bags_name_comes_first() {
+        assert_eq!(entry_name(Some("web"), Some("key")).as_deref(), Some("web"));
+        assert_eq!(entry_name(None, Some("key")).as_deref(), Some("key"));
+        assert_eq!(entry_name(None, None), None);
+    }
+
+    #[test]
+    fn key_container_ids_are_not_names() {
+        for id in [
+            "{1F0E0C3A-52B4-4C2B-9D6A-2E54C0F0B9A1}",
+            "te-WebServer-1f0e0c3a-52b4-4c2b-9d6a-2e54c0f0b9a1",
+            "6BC162DA\0",
+        ] {
+            assert!(is_key_container_id(id), "{id}");
+            assert_eq!(entry_name(None, Some(id)), None, "{id}");
+        }
+        assert!(!is_key_container_id("DEADBEEF"));
+        assert!(!is_key_container_id("Backup server"));
+    }
+
+    #[test]
+    fn a_nul_is_never_kept() {
+        assert_eq!(entry_name(Some("web\0"), None).as_deref(), Some("web"));
+        assert_eq!(
+            entry_name(Some("\0"), Some("name")).as_deref(),
+            Some("name")
+        );
+    }
 }

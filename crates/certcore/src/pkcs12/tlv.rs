@@ -130,7 +130,7 @@ impl<'a> Tlv<'a> {
     }
 }
 
-fn push_length(out: &mut Vec<u8>, len: usize) {
+pub(crate) fn push_length(out: &mut Vec<u8>, len: usize) {
     if len < 0x80 {
         out.push(len as u8);
     } else {
