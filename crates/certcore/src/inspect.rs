@@ -30,9 +30,10 @@ pub struct CertificateInfo {
     pub not_after: i64,
     pub dns_names: Vec<String>,
     pub ip_addresses: Vec<String>,
-    /// `RSA`, `ECDSA_P256`, `ECDSA_P384`, or the key algorithm's OID.
+    /// `RSA`, `RSASSA-PSS`, `DSA`, `ECDSA_P256`, `ECDSA_P384`, `ECDSA_P521`, `ECDSA`
+    /// (another curve), `Ed25519`, `Ed448`, or the key algorithm's OID.
     pub key_algorithm: String,
-    /// Key size in bits (0 when unknown).
+    /// Key size in bits (0 for a key type certhost cannot measure).
     pub key_size: u32,
     pub extended_key_usages: Vec<Eku>,
     pub key_usages: Vec<String>,
@@ -159,7 +160,7 @@ pub fn inspect(der: &[u8]) -> Result<CertificateInfo> {
         }
     }
 
-    let (key_algorithm, key_size) = key_description(&cert);
+    let (key_algorithm, key_size) = crate::public_key::describe(tbs.subject_pki.raw);
     let subject = format_name(tbs.subject());
     let issuer = format_name(tbs.issuer());
     let self_signed =
@@ -196,27 +197,6 @@ fn format_ip(bytes: &[u8]) -> Result<String> {
         n => Err(CertError::Corrupt(format!(
             "an IP address SAN has {n} bytes (4 or 16 expected)"
         ))),
-    }
-}
-
-fn key_description(cert: &x509_parser::certificate::X509Certificate<'_>) -> (String, u32) {
-    use x509_parser::public_key::PublicKey;
-    let spki = &cert.tbs_certificate.subject_pki;
-    let curve = spki
-        .algorithm
-        .parameters
-        .as_ref()
-        .and_then(|p| p.as_oid().ok())
-        .map(|o| o.to_id_string());
-    match spki.parsed() {
-        Ok(PublicKey::RSA(rsa)) => ("RSA".into(), rsa.key_size() as u32),
-        Ok(PublicKey::EC(_)) => match curve.as_deref() {
-            Some("1.2.840.10045.3.1.7") => ("ECDSA_P256".into(), 256),
-            Some("1.3.132.0.34") => ("ECDSA_P384".into(), 384),
-            Some("1.3.132.0.35") => ("ECDSA_P521".into(), 521),
-            other => (format!("EC {}", other.unwrap_or("unknown curve")), 0),
-        },
-        _ => (spki.algorithm.algorithm.to_id_string(), 0),
     }
 }
 

@@ -96,9 +96,15 @@ impl PrivateKey {
             .map_err(|e| CertError::corrupt("the private key is not valid PKCS#8", e))?;
         let oid = info.algorithm.oid.to_string();
         match oid.as_str() {
-            OID_RSA => rsa::RsaPrivateKey::from_pkcs8_der(der)
-                .map(|k| PrivateKey::Rsa(Box::new(k)))
-                .map_err(|e| CertError::corrupt("the RSA private key is malformed", e)),
+            OID_RSA => {
+                let key = rsa::RsaPrivateKey::from_pkcs8_der(der).map_err(|_| {
+                    CertError::Corrupt(
+                        "the RSA private key is malformed or inconsistent (n is not p·q, or d does not invert e); the key file is damaged: take the key again from where it was made".into(),
+                    )
+                })?;
+                check_rsa_components(info.private_key.as_bytes(), &key)?;
+                Ok(PrivateKey::Rsa(Box::new(key)))
+            }
             OID_EC => {
                 let curve = info
                     .algorithm
@@ -121,6 +127,12 @@ impl PrivateKey {
                 "private key algorithm {other} is not supported; use RSA or ECDSA (P-256, P-384)"
             ))),
         }
+    }
+
+    /// Reads a PKCS#8 key, checks it, and gives it back as certhost encodes it: what is
+    /// stored is what was checked.
+    pub fn canonical_pkcs8(der: &[u8]) -> Result<Vec<u8>> {
+        Self::from_pkcs8_der(der)?.to_pkcs8_der()
     }
 
     /// The key as unencrypted PKCS#8 DER.
@@ -201,12 +213,47 @@ impl PrivateKey {
             &spki.algorithm.algorithm.to_id_string(),
             &spki.subject_public_key.data,
         ) {
-            Ok(())
+            self.check_signs_for(&spki.subject_public_key.data)
         } else {
             Err(CertError::KeyMismatch(format!(
                 "the {} private key does not belong to the certificate for {}",
                 self.describe(),
                 crate::dn::format_name(parsed.subject())
+            )))
+        }
+    }
+
+    /// Signs a test message and verifies it with the certificate's public key
+    /// (`public_key_bits`, the subjectPublicKey contents): a key whose private half is
+    /// damaged would make every TLS handshake fail.
+    fn check_signs_for(&self, public_key_bits: &[u8]) -> Result<()> {
+        use signature::Verifier;
+        const MESSAGE: &[u8] = b"certhost checks that this key signs for its certificate";
+        let signature = self.sign(MESSAGE);
+        let verified = match self {
+            PrivateKey::Rsa(_) => rsa::RsaPublicKey::from_pkcs1_der(public_key_bits)
+                .ok()
+                .zip(rsa::pkcs1v15::Signature::try_from(signature.as_slice()).ok())
+                .is_some_and(|(public, sig)| {
+                    rsa::pkcs1v15::VerifyingKey::<sha2::Sha256>::new(public)
+                        .verify(MESSAGE, &sig)
+                        .is_ok()
+                }),
+            PrivateKey::P256(_) => p256::ecdsa::VerifyingKey::from_sec1_bytes(public_key_bits)
+                .ok()
+                .zip(p256::ecdsa::Signature::from_der(&signature).ok())
+                .is_some_and(|(public, sig)| public.verify(MESSAGE, &sig).is_ok()),
+            PrivateKey::P384(_) => p384::ecdsa::VerifyingKey::from_sec1_bytes(public_key_bits)
+                .ok()
+                .zip(p384::ecdsa::Signature::from_der(&signature).ok())
+                .is_some_and(|(public, sig)| public.verify(MESSAGE, &sig).is_ok()),
+        };
+        if verified {
+            Ok(())
+        } else {
+            Err(CertError::KeyMismatch(format!(
+                "a signature made with the {} private key does not verify with the certificate's public key; the key is damaged",
+                self.describe()
             )))
         }
     }
@@ -240,6 +287,59 @@ impl PrivateKey {
                 sig.to_der().as_bytes().to_vec()
             }
         }
+    }
+}
+
+/// Refuses an RSA key whose stored values disagree with its primes. The `rsa` crate
+/// checks n = p·q and d, then computes the CRT values itself; OpenSSL and the TLS
+/// libraries use the stored ones, so a key with a damaged dP, dQ or qInv would pass here
+/// and fail every handshake. Each stored value must equal the one computed.
+pub(crate) fn check_rsa_components(pkcs1_der: &[u8], key: &rsa::RsaPrivateKey) -> Result<()> {
+    use rsa::pkcs1::{EncodeRsaPrivateKey, RsaPrivateKeyRef};
+    let damaged = |what: &str| {
+        CertError::Corrupt(format!(
+            "the RSA private key is inconsistent: {what} does not agree with its primes; the key file is damaged: take the key again from where it was made"
+        ))
+    };
+    let given = RsaPrivateKeyRef::from_der(pkcs1_der).map_err(|_| damaged("its structure"))?;
+    let computed = key
+        .to_pkcs1_der()
+        .map_err(|e| CertError::corrupt("the RSA private key cannot be re-encoded", e))?;
+    let computed =
+        RsaPrivateKeyRef::from_der(computed.as_bytes()).map_err(|_| damaged("its structure"))?;
+    let pairs = [
+        ("the modulus n", given.modulus, computed.modulus),
+        (
+            "the public exponent e",
+            given.public_exponent,
+            computed.public_exponent,
+        ),
+        (
+            "the private exponent d",
+            given.private_exponent,
+            computed.private_exponent,
+        ),
+        ("the prime p", given.prime1, computed.prime1),
+        ("the prime q", given.prime2, computed.prime2),
+        (
+            "the CRT exponent dP (d mod p-1)",
+            given.exponent1,
+            computed.exponent1,
+        ),
+        (
+            "the CRT exponent dQ (d mod q-1)",
+            given.exponent2,
+            computed.exponent2,
+        ),
+        (
+            "the CRT coefficient qInv",
+            given.coefficient,
+            computed.coefficient,
+        ),
+    ];
+    match pairs.iter().find(|(_, a, b)| a.as_bytes() != b.as_bytes()) {
+        Some((what, _, _)) => Err(damaged(what)),
+        None => Ok(()),
     }
 }
 

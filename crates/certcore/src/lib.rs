@@ -27,6 +27,7 @@ pub mod inspect;
 pub mod keys;
 pub mod pem;
 pub mod pkcs12;
+mod public_key;
 pub mod validate;
 pub mod verify;
 

@@ -140,8 +140,7 @@ pub fn parse_private_key(
 }
 
 fn checked_pkcs8(der: &[u8]) -> Result<Vec<u8>> {
-    PrivateKey::from_pkcs8_der(der)?;
-    Ok(der.to_vec())
+    PrivateKey::canonical_pkcs8(der)
 }
 
 fn encrypted_pkcs8(
@@ -165,7 +164,8 @@ fn encrypted_pkcs8(
 
 fn pkcs1(der: &[u8]) -> Result<Vec<u8>> {
     let key = rsa::RsaPrivateKey::from_pkcs1_der(der)
-        .map_err(|e| CertError::corrupt("the RSA private key is malformed", e))?;
+        .map_err(|_| CertError::Corrupt("the RSA private key is malformed".into()))?;
+    crate::keys::check_rsa_components(der, &key)?;
     key.to_pkcs8_der()
         .map(|d| d.as_bytes().to_vec())
         .map_err(|e| CertError::corrupt("the RSA private key cannot be re-encoded", e))
@@ -191,18 +191,40 @@ fn der_private_key(
     password: Option<&str>,
     primitives: &dyn Primitives,
 ) -> Result<Vec<u8>> {
-    if let Ok(pkcs8) = checked_pkcs8(der) {
-        return Ok(pkcs8);
+    // Recognise the wrapping by its shape, so a damaged key of a known kind gets that
+    // kind's error rather than "not a private key".
+    let shape = Tlv::parse_whole(der).ok().and_then(|t| {
+        let children = t.children().ok()?;
+        let tags: Vec<u8> = children.iter().map(|c| c.tag).collect();
+        let first_int = children.first().and_then(|c| c.uint().ok());
+        Some(match (tags.as_slice(), first_int) {
+            ([0x02, 0x30, 0x04, ..], Some(0 | 1)) => KeyShape::Pkcs8,
+            ([0x30, 0x04], _) => KeyShape::EncryptedPkcs8,
+            ([0x02, 0x04, ..], Some(1)) => KeyShape::Sec1,
+            (tags, Some(0)) if tags.len() >= 9 && tags.iter().all(|t| *t == 0x02) => {
+                KeyShape::Pkcs1
+            }
+            _ => KeyShape::Unknown,
+        })
+    });
+    match shape {
+        Some(KeyShape::Pkcs8) => checked_pkcs8(der),
+        Some(KeyShape::EncryptedPkcs8) => encrypted_pkcs8(der, password, primitives),
+        Some(KeyShape::Pkcs1) => pkcs1(der),
+        Some(KeyShape::Sec1) => sec1(der),
+        _ => Err(CertError::Corrupt(
+            "not a private key: expected PEM, or DER PKCS#8, PKCS#1 or SEC1".into(),
+        )),
     }
-    if let Ok(tlv) = Tlv::parse_whole(der)
-        && tlv.child(0, "").map(|t| t.tag == 0x30).unwrap_or(false)
-        && tlv.child(1, "").map(|t| t.tag == 0x04).unwrap_or(false)
-    {
-        return encrypted_pkcs8(der, password, primitives);
-    }
-    pkcs1(der).or_else(|_| sec1(der)).map_err(|_| {
-        CertError::Corrupt("not a private key: expected PEM, or DER PKCS#8, PKCS#1 or SEC1".into())
-    })
+}
+
+/// The DER wrappings a private key comes in.
+enum KeyShape {
+    Pkcs8,
+    EncryptedPkcs8,
+    Pkcs1,
+    Sec1,
+    Unknown,
 }
 
 #[cfg(test)]

@@ -401,7 +401,7 @@ fn chain_of(leaf: usize, certs: &[Bag]) -> Vec<usize> {
     chain
 }
 
-fn pair(certs: Vec<Bag>, keys: Vec<Bag>) -> Result<Vec<PfxEntry>> {
+fn pair(certs: Vec<Bag>, mut keys: Vec<Bag>) -> Result<Vec<PfxEntry>> {
     for cert in &certs {
         crate::inspect::inspect(&cert.der)?;
     }
@@ -411,8 +411,10 @@ fn pair(certs: Vec<Bag>, keys: Vec<Bag>) -> Result<Vec<PfxEntry>> {
         ));
     }
     let mut leaf_of_key = Vec::new();
-    for key in &keys {
+    for key in &mut keys {
         let parsed = PrivateKey::from_pkcs8_der(&key.der)?;
+        // What is stored is what was checked.
+        key.der = parsed.to_pkcs8_der()?;
         let leaf = certs
             .iter()
             .position(|c| parsed.check_matches_certificate(&c.der).is_ok())
