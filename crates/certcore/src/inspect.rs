@@ -75,11 +75,27 @@ fn signature_name(oid: &str) -> String {
     .to_string()
 }
 
+/// The error for bytes x509-parser cannot read: what the file is instead when that can
+/// be told, else a plain "malformed" (x509-parser's own error text is Rust debug output).
+pub(crate) fn malformed_certificate(der: &[u8]) -> CertError {
+    use crate::file_kind::FileKind;
+    match FileKind::of(der) {
+        FileKind::Certificate | FileKind::Pem => CertError::Corrupt(
+            "the certificate's DER structure is malformed (openssl x509 -inform DER would refuse it too); get the certificate again from its source".into(),
+        ),
+        kind => CertError::Corrupt(format!(
+            "this is {}, not a certificate: {}",
+            kind.describe(),
+            kind.advice()
+        )),
+    }
+}
+
 /// Reads one DER certificate. Stricter than `x509-parser` alone: trailing bytes, a version
 /// other than 1–3 and malformed extensions are refused.
 pub fn inspect(der: &[u8]) -> Result<CertificateInfo> {
-    let (rest, cert) = x509_parser::parse_x509_certificate(der)
-        .map_err(|e| CertError::corrupt("not a DER X.509 certificate", e))?;
+    let (rest, cert) =
+        x509_parser::parse_x509_certificate(der).map_err(|_| malformed_certificate(der))?;
     if !rest.is_empty() {
         return Err(CertError::Corrupt(format!(
             "{} unexpected bytes after the certificate",
@@ -146,12 +162,15 @@ pub fn inspect(der: &[u8]) -> Result<CertificateInfo> {
                 key_usages = ku.to_string().split(", ").map(str::to_string).collect();
             }
             ParsedExtension::BasicConstraints(bc) => is_ca = Some(bc.ca),
-            ParsedExtension::ParseError { error } => {
+            ParsedExtension::ParseError { .. } if ext.critical => {
                 return Err(CertError::Corrupt(format!(
-                    "extension {} is malformed: {error}",
+                    "the critical extension {} is malformed, so no program may use this certificate; get it again from its source",
                     ext.oid.to_id_string()
                 )));
             }
+            // A malformed extension that is not critical is skipped, as openssl and
+            // browsers skip it: the certificate is still usable without it.
+            ParsedExtension::ParseError { .. } => {}
             ParsedExtension::UnsupportedExtension { .. } if ext.critical => {
                 // An unknown critical extension makes the certificate unusable, but it is
                 // still a certificate: report it through is_ca/EKU as unknown, not an error.

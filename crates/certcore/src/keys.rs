@@ -207,7 +207,7 @@ impl PrivateKey {
     /// Checks that this key belongs to the DER certificate `cert`.
     pub fn check_matches_certificate(&self, cert: &[u8]) -> Result<()> {
         let (_, parsed) = x509_parser::parse_x509_certificate(cert)
-            .map_err(|e| CertError::corrupt("the certificate is not valid DER X.509", e))?;
+            .map_err(|_| crate::inspect::malformed_certificate(cert))?;
         let spki = &parsed.tbs_certificate.subject_pki;
         if self.matches_public_key(
             &spki.algorithm.algorithm.to_id_string(),

@@ -22,6 +22,7 @@
 pub mod bundle;
 pub mod dn;
 pub mod error;
+pub mod file_kind;
 pub mod generate;
 pub mod inspect;
 pub mod keys;

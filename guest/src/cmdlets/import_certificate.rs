@@ -11,6 +11,7 @@ use crate::bindings::certhost::plugin::types::CertificateEntry;
 use crate::bindings::exports::certhost::plugin::cmdlets::{CmdletError, Value};
 use crate::convert::cert_error;
 use crate::host_api::HostApi;
+use certhost_core::file_kind::FileKind;
 
 pub const CMDLET: Cmdlet = Cmdlet { info, run };
 
@@ -51,11 +52,14 @@ fn run(args: &Args, _input: Option<Value>, host: &dyn HostApi) -> Result<Vec<Val
     let data = host
         .read_file(&path)
         .map_err(|e| error::file(&path, e, false))?;
-    if data.starts_with(b"\x30\x82") && certhost_core::pem::parse_certificates(&data).is_err() {
+    let kind = FileKind::of(&data);
+    if !matches!(kind, FileKind::Pem | FileKind::Certificate) {
         return Err(error::invalid_argument(
             "UnsupportedFileType",
             format!(
-                "'{path}' is not a DER certificate; PKCS#7 (.p7b) and SST files are not supported: convert with 'openssl pkcs7 -print_certs -in file.p7b -out file.pem'"
+                "'{path}' is {}, not a certificate: {}",
+                kind.describe(),
+                kind.advice()
             ),
         ));
     }

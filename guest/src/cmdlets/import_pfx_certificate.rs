@@ -9,6 +9,7 @@ use crate::args::Args;
 use crate::bindings::exports::certhost::plugin::cmdlets::{CmdletError, Value};
 use crate::convert::{cert_error, entry_from_pfx};
 use crate::host_api::HostApi;
+use certhost_core::file_kind::FileKind;
 
 pub const CMDLET: Cmdlet = Cmdlet { info, run };
 
@@ -56,6 +57,22 @@ fn run(args: &Args, _input: Option<Value>, host: &dyn HostApi) -> Result<Vec<Val
         .read_file(&path)
         .map_err(|e| error::file(&path, e, false))?;
     let password = args.text("Password").unwrap_or_default();
+    let kind = FileKind::of(&data);
+    if !matches!(kind, FileKind::Pfx | FileKind::Unknown) {
+        let advice = match kind {
+            FileKind::Certificate | FileKind::Pem => {
+                "import a certificate with Import-Certificate, or a PEM certificate and key with Add-BackupServerCertificate -CertificatePath -PrivateKeyPath"
+            }
+            other => other.advice(),
+        };
+        return Err(error::invalid_argument(
+            "NotAPfxFile",
+            format!(
+                "'{path}' is {}, not a PFX (PKCS#12) file: {advice}",
+                kind.describe()
+            ),
+        ));
+    }
     let entries: Vec<_> = certhost_core::pkcs12::read_pfx(&data, &password, host.primitives())
         .map_err(|e| error::from_cert(cert_error(e), Some(&path)))?
         .into_iter()
