@@ -71,12 +71,7 @@ impl Words {
     /// The stores and certificates of the store, as `Cert:\` paths and thumbprints.
     fn add_certificates(&mut self, host: &crate::services::Host) {
         let db = host.database();
-        let mut stores = db.store_names().unwrap_or_default();
-        for well_known in ["My", "Root", "CA", "WebHosting"] {
-            if !stores.iter().any(|s| s == well_known) {
-                stores.push(well_known.into());
-            }
-        }
+        let stores = db.store_names().unwrap_or_default();
         for location in ["LocalMachine", "CurrentUser"] {
             self.cert_paths.push(format!("Cert:\\{location}"));
             for store in &stores {

@@ -286,3 +286,89 @@ fn output_streams_before_the_pipeline_ends() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+#[test]
+fn an_unknown_store_is_refused_naming_the_stores_and_nothing_is_written() {
+    let sb = Sandbox::new();
+    let made = sb.run(
+        "New-SelfSignedCertificate -DnsName a.tech.local -CertStoreLocation Cert:\\LocalMachine\\Nope",
+    );
+    assert_eq!(made.code, 1);
+    assert!(
+        made.stderr.contains(
+            "certificate store 'Nope' does not exist; the stores are: My, Root, CA, WebHosting, "
+        ) && made
+            .stderr
+            .contains("; New-Item Cert:\\LocalMachine\\Nope creates a store"),
+        "{}",
+        made.stderr
+    );
+    sb.run("New-SelfSignedCertificate -DnsName b.tech.local | Export-Certificate -FilePath b.cer | Out-Null")
+        .ok();
+    let imported =
+        sb.run("Import-Certificate -FilePath b.cer -CertStoreLocation Cert:\\LocalMachine\\Mi");
+    assert_eq!(imported.code, 1);
+    assert!(
+        imported
+            .stderr
+            .contains("did you mean 'My'? (New-Item Cert:\\LocalMachine\\Mi creates a store)"),
+        "{}",
+        imported.stderr
+    );
+    let listed = sb
+        .run(
+            "Test-Path Cert:\\LocalMachine\\Nope\n\
+             Test-Path Cert:\\CurrentUser\\mi\n\
+             Test-Path Cert:\\LocalMachine\\my\n\
+             @(Get-ChildItem Cert:\\LocalMachine -Recurse | Where-Object Thumbprint).Count\n\
+             @(Get-ChildItem Cert:\\LocalMachine | Where-Object { $_ -in 'Nope', 'Mi' }).Count",
+        )
+        .ok();
+    assert_eq!(listed.stdout, "False\nFalse\nTrue\n1\n0\n");
+    let shown = sb.run("Get-ChildItem Cert:\\LocalMachine\\Nope");
+    assert_eq!(shown.code, 1);
+    assert!(
+        shown
+            .stderr
+            .starts_with("Get-ChildItem: certificate store 'Nope' does not exist;"),
+        "{}",
+        shown.stderr
+    );
+}
+
+#[test]
+fn new_item_makes_a_store_that_takes_certificates() {
+    let sb = Sandbox::new();
+    assert_eq!(
+        sb.run("New-Item Cert:\\LocalMachine\\Backups").ok().stdout,
+        "Backups\n"
+    );
+    let again = sb.run("New-Item -Path Cert:\\CurrentUser -Name backups");
+    assert_eq!(again.code, 1);
+    assert!(
+        again
+            .stderr
+            .contains("certificate store 'backups' exists already in Cert:\\CurrentUser"),
+        "{}",
+        again.stderr
+    );
+    sb.run("New-SelfSignedCertificate -DnsName b.tech.local -CertStoreLocation Cert:\\LocalMachine\\BACKUPS | Out-Null")
+        .ok();
+    sb.run("New-Item Cert:\\LocalMachine\\Later -WhatIf").ok();
+    let out = sb
+        .run(
+            "Test-Path Cert:\\LocalMachine\\backups\n\
+             @(Get-ChildItem Cert:\\CurrentUser\\Backups).Count\n\
+             Get-ChildItem Cert:\\LocalMachine | Where-Object { $_ -like 'back*' }\n\
+             Test-Path Cert:\\LocalMachine\\Later",
+        )
+        .ok();
+    assert_eq!(out.stdout, "True\n1\nBackups\nFalse\n");
+    let file = sb.run("New-Item notes.txt");
+    assert_eq!(file.code, 1);
+    assert!(
+        file.stderr.contains("'notes.txt' is not a Cert: path"),
+        "{}",
+        file.stderr
+    );
+}

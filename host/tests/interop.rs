@@ -273,6 +273,8 @@ fn openssl_leaf_thumbprint(
 #[test]
 fn every_sample_imports_through_the_cli_with_openssls_leaf() {
     let sb = Sandbox::new();
+    sb.run("New-Item Cert:\\LocalMachine\\Samples | Out-Null")
+        .ok();
     for sample in pfx_samples() {
         let (file, password, has_key) = (
             sample.file.as_str(),

@@ -1,7 +1,9 @@
 //! The `Cert:` drive: `Get-ChildItem` and `Get-Item` on `Cert:\<Location>\<Store>[\<Thumbprint>]`.
 //!
 //! certhost keeps one set of stores per state directory, so `LocalMachine` and
-//! `CurrentUser` show the same stores (objects carry the location the path named).
+//! `CurrentUser` show the same stores (objects carry the location the path named). The
+//! stores are Windows' default ones and those made with `New-Item`; a path to any other
+//! store does not exist.
 
 use crate::certificate::CertificateObject;
 use crate::engine::binder::BoundArguments;
@@ -11,7 +13,7 @@ use crate::engine::command::{
 };
 use crate::engine::session::Interrupt;
 use crate::engine::{Session, Value};
-use crate::store::{StoredCertificate, canonical_store_name};
+use crate::store::{Database, StoreError, StoredCertificate, canonical_store_name};
 use std::rc::Rc;
 
 /// A parsed `Cert:` path.
@@ -269,16 +271,12 @@ pub(super) fn resolve(
         CertPath::Root => Ok(vec![Value::String("Cert:\\".into())]),
         CertPath::Location(_) if list_children => {
             let mut names = db.store_names().map_err(|e| storage_error(command, e))?;
-            for well_known in ["My", "Root", "CA", "WebHosting"] {
-                if !names.iter().any(|n| n == well_known) {
-                    names.push(well_known.into());
-                }
-            }
-            names.sort();
+            names.sort_by_key(|n| n.to_ascii_lowercase());
             Ok(names.into_iter().map(Value::String).collect())
         }
         CertPath::Location(l) => Ok(vec![Value::String(l)]),
         CertPath::Store { location, store } if list_children => {
+            let store = known_store(&db, command, &store)?;
             let list = db
                 .list_certificates(&store)
                 .map_err(|e| storage_error(command, e))?;
@@ -287,12 +285,15 @@ pub(super) fn resolve(
                 .map(|c| certificate_object(session, command, &location, c))
                 .collect()
         }
-        CertPath::Store { store, .. } => Ok(vec![Value::String(store)]),
+        CertPath::Store { store, .. } => {
+            Ok(vec![Value::String(known_store(&db, command, &store)?)])
+        }
         CertPath::Item {
             location,
             store,
             thumbprint,
         } => {
+            let store = known_store(&db, command, &store)?;
             let found = db
                 .get_certificate(&store, &thumbprint)
                 .map_err(|e| storage_error(command, e))?;
@@ -305,6 +306,16 @@ pub(super) fn resolve(
             }
         }
     }
+}
+
+/// The spelling of an existing store; an unknown one is an error that lists the stores.
+fn known_store(db: &Database, command: &str, store: &str) -> Result<String, CommandError> {
+    db.existing_store(store).map_err(|e| match e {
+        e @ StoreError::UnknownStore { .. } => {
+            CommandError::new(command, "ObjectNotFound", "PathNotFound", e.to_string())
+        }
+        other => storage_error(command, other),
+    })
 }
 
 /// `parent\\name` for a location or store under `parent`.

@@ -1,12 +1,13 @@
-//! `Remove-Item`, `Set-Location` and `Get-Location` on the `Cert:` drive.
+//! `New-Item`, `Remove-Item`, `Set-Location` and `Get-Location` on the `Cert:` drive.
 
 use super::cert_drive::{CertPath, absolute_path, parse_cert_path, resolve, storage_error};
 use super::utility::Builtin;
-use crate::engine::Value;
+use crate::engine::binder::BoundArguments;
 use crate::engine::command::{
     CmdletExt, CommandError, CommandResult, ParamExt, ParameterType as T, command_info, example,
     param,
 };
+use crate::engine::{Session, Value};
 use crate::store::StoreError;
 
 fn path_parameter(help: &str) -> crate::engine::command::ParameterInfo {
@@ -14,6 +15,85 @@ fn path_parameter(help: &str) -> crate::engine::command::ParameterInfo {
     path.aliases = vec!["PSPath".into(), "LiteralPath".into()];
     path.sets[0].from_pipeline_by_property_name = true;
     path
+}
+
+/// `New-Item Cert:\LocalMachine\<Name>` (or `-Path Cert:\LocalMachine -Name <Name>`): an
+/// empty certificate store, which `-CertStoreLocation` can then name.
+pub fn new_item() -> Builtin {
+    let info = command_info(
+        "New-Item",
+        &["ni"],
+        "Creates a certificate store in the Cert: drive.",
+        "Makes an empty store, Cert:\\LocalMachine\\<Name> (CurrentUser shows the same stores); certificates can then go there with -CertStoreLocation. Windows' default stores (My, Root, CA, WebHosting, ...) always exist; a store that exists already is refused. Store names are case-insensitive.",
+        vec![
+            path_parameter(
+                "The store to make, Cert:\\LocalMachine\\<Name>; or its location, with -Name.",
+            )
+            .mandatory(),
+            param("Name", T::Text, "The store's name, when -Path is its location."),
+        ],
+        "String",
+    )
+    .changes_state()
+    .examples(vec![example(
+        "A store of its own for some certificates",
+        "New-Item Cert:\\LocalMachine\\Backups | Out-Null\nNew-SelfSignedCertificate -DnsName backup01.tech.local -CertStoreLocation Cert:\\LocalMachine\\Backups",
+        "Without the store, -CertStoreLocation Cert:\\LocalMachine\\Backups is refused, listing the stores there are.",
+    )]);
+    Builtin::new(info, false, |session, args, _| {
+        let path = store_path(session, args);
+        match parse_cert_path(&path) {
+            Some(Ok(CertPath::Store { location, store })) => {
+                create_store(session, &location, &store)
+            }
+            Some(Ok(_)) => Err(CommandError::new(
+                "New-Item",
+                "InvalidOperation",
+                "NotAStorePath",
+                format!(
+                    "'{path}' is not a store path; New-Item makes a certificate store: New-Item Cert:\\LocalMachine\\<Name>"
+                ),
+            )
+            .into()),
+            Some(Err(message)) => {
+                Err(CommandError::new("New-Item", "InvalidArgument", "InvalidPath", message).into())
+            }
+            None => Err(CommandError::new(
+                "New-Item",
+                "NotImplemented",
+                "ProviderNotSupported",
+                format!(
+                    "'{path}' is not a Cert: path; certhost's New-Item makes certificate stores (New-Item Cert:\\LocalMachine\\<Name>)"
+                ),
+            )
+            .into()),
+        }
+    })
+}
+
+/// The path New-Item names: -Path, made absolute, with -Name below it when given.
+fn store_path(session: &Session, args: &BoundArguments) -> String {
+    let path = absolute_path(session, &args.text("Path").unwrap_or_default());
+    match args.text("Name") {
+        Some(name) => format!("{}\\{name}", path.trim_end_matches(['\\', '/'])),
+        None => path,
+    }
+}
+
+/// Makes the store; one that exists already is an error.
+fn create_store(session: &Session, location: &str, store: &str) -> CommandResult {
+    let created = super::with_database(session, |db| db.create_store(store))
+        .map_err(|e| storage_error("New-Item", e))?;
+    if !created {
+        return Err(CommandError::new(
+            "New-Item",
+            "ResourceExists",
+            "StoreExists",
+            format!("certificate store '{store}' exists already in Cert:\\{location}"),
+        )
+        .into());
+    }
+    Ok(vec![Value::String(store.to_string())])
 }
 
 /// `Remove-Item Cert:\LocalMachine\My\<thumbprint> [-DeleteKey]`, or certificates piped.

@@ -58,6 +58,7 @@ pub fn all() -> Vec<Rc<dyn Command>> {
     vec![
         Rc::new(cert_drive::CertDriveCommand::get_child_item()),
         Rc::new(cert_drive::CertDriveCommand::get_item()),
+        Rc::new(cert_items::new_item()),
         Rc::new(cert_items::remove_item()),
         Rc::new(cert_items::set_location()),
         Rc::new(cert_items::get_location()),

@@ -325,6 +325,7 @@ pub fn test_path() -> Builtin {
                         .get_certificate(&store, &thumbprint)
                         .map(|c| c.is_some())
                         .unwrap_or(false),
+                    Ok(super::CertPath::Store { store, .. }) => db.existing_store(&store).is_ok(),
                     Ok(_) => true,
                     Err(_) => false,
                 };

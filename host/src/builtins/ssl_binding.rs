@@ -1,7 +1,7 @@
 //! `Get-`, `Add-`, `Set-` and `Remove-SslBinding`: the `netsh http sslcert` bindings as
 //! PowerShell-style cmdlets returning objects, with errors that name the cause.
 
-use super::netsh::{REST_API_APP_ID, valid_guid, valid_hostnameport, valid_ipport};
+use super::netsh::{REST_API_APP_ID, valid_guid};
 use super::utility::Builtin;
 use super::with_database;
 use crate::engine::Value;
@@ -10,7 +10,7 @@ use crate::engine::command::{
     CmdletExt, CmdletInfo, CommandError, ParamExt, ParameterInfo, ParameterType as T, command_info,
     example, param,
 };
-use crate::store::{Binding, BindingError};
+use crate::store::{Binding, BindingError, any_endpoint};
 
 const NOUN: &str = "SslBinding";
 
@@ -54,23 +54,12 @@ fn endpoint_parameter(mandatory: bool) -> ParameterInfo {
     if mandatory { p.mandatory() } else { p }
 }
 
-/// `(endpoint, sni)` from what the user wrote, or why it is not an endpoint.
+/// `(endpoint, sni)` from what the user wrote, in the one spelling bindings are kept in
+/// (`0.0.0.0:08450` is `0.0.0.0:8450`), or why it is not an endpoint.
 fn parse_endpoint(command: &str, text: &str) -> Result<(String, bool), CommandError> {
-    let text = text.trim();
-    if valid_ipport(text) {
-        Ok((text.to_string(), false))
-    } else if valid_hostnameport(text) {
-        Ok((text.to_ascii_lowercase(), true))
-    } else {
-        Err(fail(
-            command,
-            "InvalidArgument",
-            "InvalidEndpoint",
-            format!(
-                "'{text}' is not ip:port or hostname:port (for example 0.0.0.0:9419, [::]:443 or api.tech.local:443)"
-            ),
-        ))
-    }
+    any_endpoint(text)
+        .map(|e| (e.text, e.sni))
+        .map_err(|e| fail(command, "InvalidArgument", "InvalidEndpoint", e.to_string()))
 }
 
 fn change_parameters() -> Vec<ParameterInfo> {

@@ -1,5 +1,6 @@
 //! The certificate stores.
 
+use super::stores::existing_store;
 use super::{Database, StoreError, canonical_store_name, now};
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use sha1::{Digest, Sha1};
@@ -97,16 +98,18 @@ impl Database {
     }
 
     /// Adds entries in one transaction (all or none). An existing thumbprint is updated:
-    /// a new key, friendly name or chain replaces the old one; absent ones are kept.
+    /// a new key, friendly name or chain replaces the old one; absent ones are kept. A
+    /// store that does not exist is refused ([`StoreError::UnknownStore`]); nothing is
+    /// written then.
     pub fn add_certificates(
         &mut self,
         store: &str,
         entries: &[NewEntry],
     ) -> Result<Vec<String>, StoreError> {
-        let store = canonical_store_name(store)?;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let store = existing_store(&tx, store)?;
         let mut thumbprints = Vec::with_capacity(entries.len());
         for entry in entries {
             thumbprints.push(insert_entry(&tx, &store, entry)?);
@@ -137,17 +140,6 @@ impl Database {
         )?;
         tx.commit()?;
         Ok(n > 0)
-    }
-
-    /// Names of the stores that hold at least one certificate, sorted.
-    pub fn store_names(&self) -> Result<Vec<String>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT DISTINCT store FROM certificates ORDER BY store")?;
-        let names = stmt
-            .query_map([], |r| r.get(0))?
-            .collect::<Result<_, _>>()?;
-        Ok(names)
     }
 }
 

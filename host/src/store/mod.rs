@@ -13,14 +13,17 @@
 mod accounts;
 mod bindings;
 mod certificates;
+mod endpoint;
 mod peers;
 mod schema;
 mod settings;
 mod slots;
+mod stores;
 
 pub use accounts::Account;
 pub use bindings::{Binding, BindingError, REST_API_APP_ID};
 pub use certificates::{NewEntry, StoredCertificate, thumbprint};
+pub use endpoint::{Endpoint, EndpointError, any_endpoint, hostname_endpoint, ip_endpoint};
 pub use peers::TrustedPeer;
 pub use slots::{
     Assignment, AssignmentPlan, BACKUP_SERVER_SLOT, SLOTS, SlotAssignment, SlotError,
@@ -38,6 +41,8 @@ pub enum StoreError {
         "'{0}' is not a valid store name: use letters, digits, spaces, '-' or '_' (at most 64)"
     )]
     InvalidStoreName(String),
+    #[error("{}", stores::unknown_store_message(name, existing))]
+    UnknownStore { name: String, existing: Vec<String> },
     #[error("cannot create the state directory {path}: {source}")]
     StateDir {
         path: PathBuf,
@@ -68,7 +73,8 @@ pub enum StoreError {
     },
 }
 
-/// Store names Windows defines, in their usual spelling; other names are kept as given.
+/// Store names Windows defines, in their usual spelling: these stores always exist.
+/// Other names are kept as given (`New-Item Cert:\LocalMachine\<Name>` makes a store).
 const WELL_KNOWN_STORES: &[&str] = &[
     "My",
     "Root",

@@ -5,8 +5,9 @@ use rusqlite::Connection;
 use std::path::Path;
 
 /// 1: stores and bindings. 2: certificate slots, settings and trusted peers. 3: REST API
-/// accounts.
-const SCHEMA_VERSION: i64 = 3;
+/// accounts. 4: the stores made with New-Item (a store that held certificates before
+/// is kept as made).
+const SCHEMA_VERSION: i64 = 4;
 
 /// How long a writer waits for another process's transaction before giving up.
 const BUSY_TIMEOUT_MS: u32 = 30_000;
@@ -63,6 +64,11 @@ CREATE TABLE IF NOT EXISTS accounts (
     password_hash TEXT    NOT NULL,
     created_at    INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS stores (
+    name       TEXT    NOT NULL PRIMARY KEY COLLATE NOCASE,
+    created_at INTEGER NOT NULL
+);
+INSERT OR IGNORE INTO stores (name, created_at) SELECT DISTINCT store, 0 FROM certificates;
 ";
 
 pub(super) fn prepare(conn: &Connection, path: &Path) -> Result<(), StoreError> {

@@ -3,6 +3,7 @@
 
 use super::bindings::check_servable;
 use super::certificates::insert_entry;
+use super::stores::existing_store;
 use super::{Binding, BindingError, Database, NewEntry, StoreError, canonical_store_name, now};
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
@@ -174,10 +175,10 @@ impl Database {
     /// none: no moment exists where a binding has no valid certificate.
     pub fn assign_certificate(&mut self, a: &Assignment<'_>) -> Result<AssignmentPlan, SlotError> {
         let slot = canonical_slot(a.slot)?;
-        let store = canonical_store_name(a.store)?;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let store = existing_store(&tx, a.store)?;
         let current = read_slot(&tx, slot)?;
         if a.only_if_unset
             && let Some(current) = current
@@ -254,7 +255,7 @@ pub(super) fn certificate_uses(
         .query_map([&thumbprint], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<Result<_, _>>()?;
     for (endpoint, binding_store) in rows {
-        if canonical_store_name(&binding_store).is_ok_and(|s| s == store) {
+        if canonical_store_name(&binding_store).is_ok_and(|s| s.eq_ignore_ascii_case(store)) {
             uses.push(format!("binding {endpoint}"));
         }
     }

@@ -3,7 +3,7 @@
 use super::super::bindings::certhost::plugin::{bindings, types};
 use super::super::state::HostState;
 use super::{binding_error, store_denied, store_error};
-use crate::store::Binding;
+use crate::store::{Binding, any_endpoint};
 
 fn to_wit(b: Binding) -> bindings::SslBinding {
     bindings::SslBinding {
@@ -17,9 +17,15 @@ fn to_wit(b: Binding) -> bindings::SslBinding {
     }
 }
 
+/// The endpoint in the one spelling bindings are kept in (`0.0.0.0:08450` is
+/// `0.0.0.0:8450`); a text that is no endpoint is passed on as it is.
+fn canonical(endpoint: String) -> String {
+    any_endpoint(&endpoint).map(|e| e.text).unwrap_or(endpoint)
+}
+
 fn from_wit(b: bindings::SslBinding) -> Binding {
     Binding {
-        endpoint: b.endpoint,
+        endpoint: canonical(b.endpoint),
         sni: b.sni,
         certificate_hash: b.certificate_hash.to_ascii_uppercase(),
         app_id: b.app_id,
@@ -48,7 +54,7 @@ impl bindings::Host for HostState {
         self.gate.bindings().map_err(store_denied)?;
         Ok(self
             .database()
-            .get_binding(&endpoint)
+            .get_binding(&canonical(endpoint))
             .map_err(store_error)?
             .map(to_wit))
     }
@@ -70,7 +76,7 @@ impl bindings::Host for HostState {
     fn remove_binding(&mut self, endpoint: String) -> Result<(), types::StoreError> {
         self.gate.bindings().map_err(store_denied)?;
         self.database()
-            .remove_binding(&endpoint)
+            .remove_binding(&canonical(endpoint))
             .map_err(binding_error)
     }
 }

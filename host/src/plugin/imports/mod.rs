@@ -34,6 +34,7 @@ pub(super) fn store_denied(d: Denial) -> types::StoreError {
 pub(super) fn store_error(e: StoreError) -> types::StoreError {
     match e {
         StoreError::InvalidStoreName(_) => types::StoreError::InvalidStore(e.to_string()),
+        StoreError::UnknownStore { .. } => types::StoreError::NotFound(e.to_string()),
         StoreError::InUse { .. } => types::StoreError::InUse(e.to_string()),
         other => types::StoreError::Storage(other.to_string()),
     }
