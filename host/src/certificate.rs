@@ -36,6 +36,32 @@ pub struct CertificateInfo {
     pub is_ca: Option<bool>,
 }
 
+/// The private key a certificate object carries while it is in no store (read from a
+/// file with its key), so that a command that installs it can. Never a property; its
+/// `Debug` shows sizes, not bytes.
+#[derive(Clone, PartialEq, Eq)]
+pub struct KeyMaterial {
+    /// Unencrypted PKCS#8 DER.
+    pub private_key: Vec<u8>,
+    /// Further certificates (DER) that came with it: intermediates and roots.
+    pub chain: Vec<Vec<u8>>,
+}
+
+impl std::fmt::Debug for KeyMaterial {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyMaterial")
+            .field(
+                "private_key",
+                &format_args!("<{} bytes>", self.private_key.len()),
+            )
+            .field(
+                "chain",
+                &format_args!("<{} certificates>", self.chain.len()),
+            )
+            .finish()
+    }
+}
+
 /// A certificate object: what it says, its DER, and where it is stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CertificateObject {
@@ -47,4 +73,24 @@ pub struct CertificateObject {
     pub location: Option<String>,
     pub has_private_key: bool,
     pub friendly_name: String,
+    /// The key of a certificate in no store; `None` for a stored one (its store keeps it).
+    pub key_material: Option<KeyMaterial>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_never_shows_the_key() {
+        let material = KeyMaterial {
+            private_key: vec![0x30, 0x82, 0xAB, 0xCD],
+            chain: vec![vec![1, 2, 3]],
+        };
+        let shown = format!("{material:?}");
+        assert_eq!(
+            shown,
+            "KeyMaterial { private_key: <4 bytes>, chain: <1 certificates> }"
+        );
+    }
 }

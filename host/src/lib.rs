@@ -7,6 +7,7 @@
 //! - [`format`]: PowerShell's default output formatting
 //! - [`plugin`]: the component runtime (wasmtime)
 //! - [`store`]: the persistent certificate stores and bindings (SQLite)
+//! - [`thumbprint`]: thumbprints as users type and paste them, normalized in one place
 
 pub mod builtins;
 pub mod cancel;
@@ -23,3 +24,4 @@ pub mod repl;
 pub mod serve;
 pub mod services;
 pub mod store;
+pub mod thumbprint;

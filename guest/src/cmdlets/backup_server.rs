@@ -38,7 +38,7 @@ fn get_info() -> CmdletInfo {
             cmdlet(
                 "Get-BackupServerCertificate",
                 "Returns TLS certificates: the one in use, those in the store, or those in a PFX file.",
-                "Without parameters, returns the certificate the backup server uses now; on first use a self-signed certificate for this server (RSA 2048, 10 years) is made, assigned and bound to the REST API endpoint 0.0.0.0:9419, as after an installation of the originals. -FromStore returns the certificates of Cert:\\LocalMachine\\My that have a private key (the eligible ones). -Path returns the certificates of a PFX file without importing them.",
+                "Without parameters, returns the certificate the backup server uses now; on first use a self-signed certificate for this server (RSA 2048, 10 years) is made, assigned and bound to the REST API endpoint 0.0.0.0:9419, as after an installation of the originals. -FromStore returns the certificates of Cert:\\LocalMachine\\My that have a private key (the eligible ones). -Path returns the certificates of a PFX file without importing them; each carries its private key (never shown as a property), so that piping it to Add-BackupServerCertificate imports and assigns it.",
                 vec![
                     param(
                         "FromStore",
@@ -46,7 +46,7 @@ fn get_info() -> CmdletInfo {
                         "Return the eligible certificates of the store.",
                     )
                     .in_sets(&[("FromStore", true)]),
-                    param("Path", T::Text, "A PFX file to read (nothing is imported).")
+                    param("Path", T::Text, "A PFX file to read (nothing is imported until Add-BackupServerCertificate).")
                         .in_sets(&[("Path", true)]),
                     param("Password", T::SecureText, "Password of the PFX file.")
                         .in_sets(&[("Path", false)]),
@@ -61,6 +61,11 @@ fn get_info() -> CmdletInfo {
                         "Pick a certificate from the store by friendly name",
                         "Get-BackupServerCertificate -FromStore | Where FriendlyName -eq 'Backup Server Certificate'",
                         "Lists the store's certificates with private keys, filtered by friendly name.",
+                    ),
+                    example(
+                        "Assign a certificate from a PFX file",
+                        "$password = ConvertTo-SecureString -String '1234' -Force -AsPlainText\nGenerate-BackupServerCertificate -Name 'From PFX' | Export-PfxCertificate -FilePath server.pfx -Password $password\nGet-BackupServerCertificate -Path server.pfx -Password $password | Add-BackupServerCertificate",
+                        "Veeam's documented pattern: the certificate read from the PFX file, with its key, is imported into Cert:\\LocalMachine\\My and assigned in one transaction.",
                     ),
                 ],
                 "X509Certificate2",
@@ -87,12 +92,8 @@ fn get(args: &Args, _input: Option<Value>, host: &dyn HostApi) -> Result<Vec<Val
             .map_err(|e| error::from_cert(cert_error(e), Some(&path)))?;
         return entries
             .into_iter()
-            .map(entry_from_pfx)
-            .map(|e| {
-                let has_key = e.private_key.is_some();
-                super::objects::certificate_object(e.certificate, None, has_key, e.friendly_name)
-                    .map(Value::Certificate)
-            })
+            .map(|e| super::objects::file_certificate_object(entry_from_pfx(e)))
+            .map(|c| c.map(Value::Certificate))
             .collect();
     }
     Ok(slots::current(host, &BACKUP_SERVER)?
@@ -128,7 +129,7 @@ pub fn assign_options(args: &Args, automatically_generated: bool) -> AssignOptio
 
 fn add_info() -> CmdletInfo {
     let mut parameters = vec![
-        param("Certificate", T::Certificate, "The certificate, from the store (pipeline by value or by property name).")
+        param("Certificate", T::Certificate, "The certificate: from the store, or read from a PFX with its key by Get-BackupServerCertificate -Path (imported into Cert:\\LocalMachine\\My as it is assigned). Pipeline by value or by property name.")
             .in_sets(&[("Certificate", true)])
             .position(0)
             .takes_pipeline_input()
@@ -155,7 +156,7 @@ fn add_info() -> CmdletInfo {
             changes_state(cmdlet(
                 "Add-BackupServerCertificate",
                 "Assigns the certificate the backup server and its components use, without a restart or a gap.",
-                "Validates the certificate (Test-BackupServerCertificate's checks; -Force accepts an ECC key, a name mismatch or a missing server-auth EKU, never a missing key or an expired certificate), then in one transaction makes it the backup server certificate and re-points every binding that served the old one (such as the REST API on 0.0.0.0:9419). If any step fails, nothing changes. Warns about trusted peers that pinned the old certificate. -WhatIf shows the plan.",
+                "Validates the certificate (Test-BackupServerCertificate's checks; -Force accepts an ECC key, a name mismatch or a missing server-auth EKU, never a missing key or an expired certificate), then in one transaction makes it the backup server certificate and re-points every binding that served the old one (such as the REST API on 0.0.0.0:9419). A certificate read from a PFX file (Get-BackupServerCertificate -Path x.pfx -Password $p | Add-BackupServerCertificate) is imported into Cert:\\LocalMachine\\My with its key in that same transaction. If any step fails, nothing changes. Warns about trusted peers that pinned the old certificate. -WhatIf shows the plan.",
                 parameters,
                 vec![
                     example(
@@ -285,26 +286,29 @@ fn generate(
 }
 
 fn test_info() -> CmdletInfo {
-    cmdlet(
-        "Test-BackupServerCertificate",
-        "Checks a certificate against the rules for the backup server certificate.",
-        "Returns one finding per check (Check, Status Pass/Warning/Fail, Reason): PrivateKey, ValidityPeriod (warns 30 days before expiry), KeyAlgorithm (RSA 2048 or more; ECC fails as in the originals), ServerIdentity (FQDN in the subject or SAN, short name in the SAN), ExtendedKeyUsage (server authentication), BasicConstraints (not a CA). Without -Certificate, checks the certificate in use. Add-BackupServerCertificate runs the same checks.",
-        vec![
-            param(
-                "Certificate",
-                T::Certificate,
-                "The certificate to check (default: the one in use).",
-            )
-            .position(0)
-            .takes_pipeline_input()
-            .aliases(&["Cert"]),
-        ],
-        vec![example(
-            "Failures only",
-            "Get-BackupServerCertificate -FromStore | Test-BackupServerCertificate | Where Status -ne 'Pass'",
-            "Lists what is wrong with each eligible certificate.",
-        )],
-        "CertificateFinding",
+    aliased(
+        cmdlet(
+            "Test-BackupServerCertificate",
+            "Checks a certificate against the rules for the backup server certificate.",
+            "Returns one finding per check (Check, Status Pass/Warning/Fail, Reason): PrivateKey, ValidityPeriod (warns 30 days before expiry), KeyAlgorithm (RSA 2048 or more; ECC fails as in the originals), ServerIdentity (FQDN in the subject or SAN, short name in the SAN), ExtendedKeyUsage (server authentication), BasicConstraints (not a CA). Without -Certificate, checks the certificate in use. Add-BackupServerCertificate runs the same checks.",
+            vec![
+                param(
+                    "Certificate",
+                    T::Certificate,
+                    "The certificate to check (default: the one in use).",
+                )
+                .position(0)
+                .takes_pipeline_input()
+                .aliases(&["Cert"]),
+            ],
+            vec![example(
+                "Failures only",
+                "Get-BackupServerCertificate -FromStore | Test-BackupServerCertificate | Where Status -ne 'Pass'",
+                "Lists what is wrong with each eligible certificate.",
+            )],
+            "CertificateFinding",
+        ),
+        &["Test-VBRBackupServerCertificate"],
     )
 }
 

@@ -4,7 +4,9 @@ use super::error;
 use super::meta::{ParamExt, ParameterInfo, ParameterType, param};
 use crate::args::Args;
 use crate::bindings::certhost::plugin::types::CertificateEntry;
-use crate::bindings::exports::certhost::plugin::cmdlets::{CertificateObject, CmdletError};
+use crate::bindings::exports::certhost::plugin::cmdlets::{
+    CertificateObject, CmdletError, KeyMaterial,
+};
 use crate::convert::{cert_error, info_to_wit};
 use crate::host_api::HostApi;
 
@@ -63,22 +65,48 @@ pub fn certificate_object(
         location: location.map(|l| l.location.clone()),
         has_private_key,
         friendly_name,
+        key_material: None,
     })
 }
 
-/// The stored entry behind a certificate object (with its key and chain), or the bare
-/// certificate when it is not in a store.
+/// The pipeline object for an entry read from a file (a PFX), in no store: it carries the
+/// entry's private key and chain, so that a cmdlet that installs it can
+/// (`Get-BackupServerCertificate -Path x.pfx | Add-BackupServerCertificate`).
+pub fn file_certificate_object(entry: CertificateEntry) -> Result<CertificateObject, CmdletError> {
+    let CertificateEntry {
+        certificate,
+        private_key,
+        friendly_name,
+        chain,
+    } = entry;
+    let mut object = certificate_object(certificate, None, private_key.is_some(), friendly_name)?;
+    object.key_material = private_key.map(|private_key| KeyMaterial { private_key, chain });
+    Ok(object)
+}
+
+/// The entry a certificate in no store amounts to: with the key and chain it carries, if
+/// it carries any.
+fn carried_entry(cert: &CertificateObject) -> CertificateEntry {
+    let (private_key, chain) = match &cert.key_material {
+        Some(m) => (Some(m.private_key.clone()), m.chain.clone()),
+        None => (None, Vec::new()),
+    };
+    CertificateEntry {
+        certificate: cert.der.clone(),
+        private_key,
+        friendly_name: cert.friendly_name.clone(),
+        chain,
+    }
+}
+
+/// The stored entry behind a certificate object (with its key and chain), or, when it is
+/// not in a store, the certificate with what it carries (a key read from a file, if any).
 pub fn load_entry(
     host: &dyn HostApi,
     cert: &CertificateObject,
 ) -> Result<CertificateEntry, CmdletError> {
     let Some(store_name) = &cert.store else {
-        return Ok(CertificateEntry {
-            certificate: cert.der.clone(),
-            private_key: None,
-            friendly_name: cert.friendly_name.clone(),
-            chain: Vec::new(),
-        });
+        return Ok(carried_entry(cert));
     };
     let thumbprint = &cert.info.thumbprint;
     match host

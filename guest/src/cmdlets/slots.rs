@@ -398,17 +398,19 @@ fn warn_pinned(host: &dyn HostApi, peers: &[String], previous: Option<&str>, new
     );
 }
 
-/// The stored entry behind a certificate object, with the hint an unstored one needs.
+/// The entry to assign for a certificate object: the stored entry, or, for one read from
+/// a file, the certificate with the key it carries (`assign` then stores it in the same
+/// transaction as the assignment). One in no store without a key gets the hint it needs.
 pub fn entry_for(
     host: &dyn HostApi,
     cert: &CertificateObject,
 ) -> Result<CertificateEntry, CmdletError> {
-    if cert.store.is_none() {
+    if cert.store.is_none() && cert.key_material.is_none() {
         return Err(error::new(
             ErrorCategory::InvalidArgument,
             "CertificateNotInStore",
             format!(
-                "certificate {} is not in a store, so its private key is not available; import it first (Import-PfxCertificate), or give -CertificatePath and -PrivateKeyPath",
+                "certificate {} is not in a store and carries no private key; read it from its PFX with the key (Get-BackupServerCertificate -Path <file> -Password <password>), import it first (Import-PfxCertificate), or give -CertificatePath and -PrivateKeyPath",
                 cert.info.thumbprint
             ),
             Some(&cert.info.thumbprint),

@@ -189,3 +189,132 @@ fn every_cmdlet_follows_the_metadata_rules_and_declares_no_host_only_type() {
         );
     }
 }
+
+/// A PFX file (password `1234`) of a certificate made by another host, so that it is in
+/// none of `host`'s stores.
+fn pfx_from_elsewhere(host: &FakeHost, cmdlet: &str, arguments: &[(&str, Value)]) {
+    let elsewhere = FakeHost::new();
+    let cert = certificate(run(&elsewhere, cmdlet, arguments).unwrap());
+    run(
+        &elsewhere,
+        "Export-PfxCertificate",
+        &[
+            ("Cert", Value::Certificate(cert)),
+            ("FilePath", text("server.pfx")),
+            ("Password", Value::SecureText("1234".into())),
+        ],
+    )
+    .unwrap();
+    let pfx = elsewhere.files.borrow()["server.pfx"].clone();
+    host.files.borrow_mut().insert("server.pfx".into(), pfx);
+}
+
+fn read_pfx(host: &FakeHost) -> CertificateObject {
+    certificate(
+        run(
+            host,
+            "Get-BackupServerCertificate",
+            &[
+                ("Path", text("server.pfx")),
+                ("Password", Value::SecureText("1234".into())),
+            ],
+        )
+        .unwrap(),
+    )
+}
+
+#[test]
+fn a_certificate_read_from_a_pfx_is_imported_and_assigned_in_one_step() {
+    let host = FakeHost::new();
+    pfx_from_elsewhere(
+        &host,
+        "Generate-BackupServerCertificate",
+        &[("Name", text("From PFX"))],
+    );
+    let read = read_pfx(&host);
+    assert_eq!(read.store, None);
+    assert!(read.has_private_key);
+    assert!(read.key_material.is_some());
+    assert!(host.store("My").is_empty());
+
+    let assigned = certificate(
+        run(
+            &host,
+            "Add-BackupServerCertificate",
+            &[("Certificate", Value::Certificate(read.clone()))],
+        )
+        .unwrap(),
+    );
+    assert_eq!(assigned.info.thumbprint, read.info.thumbprint);
+    assert_eq!(assigned.store.as_deref(), Some("My"));
+    // The stored object carries no key of its own: the store keeps it.
+    assert!(assigned.key_material.is_none());
+    let my = host.store("My");
+    assert_eq!(my.len(), 1);
+    assert_eq!(my[0].thumbprint, read.info.thumbprint);
+    assert!(my[0].entry.private_key.is_some());
+    let slot = host.slots.borrow().get("BackupServer").cloned().unwrap();
+    assert_eq!(slot.thumbprint, read.info.thumbprint);
+    assert!(!slot.automatically_generated);
+}
+
+#[test]
+fn a_pfx_certificate_that_fails_validation_is_not_stored() {
+    let host = FakeHost::new();
+    // Not named for this server: the identity check fails (without -Force).
+    pfx_from_elsewhere(
+        &host,
+        "New-SelfSignedCertificate",
+        &[("DnsName", Value::TextList(vec!["other.example.com".into()]))],
+    );
+    let read = read_pfx(&host);
+    let e = run(
+        &host,
+        "Add-BackupServerCertificate",
+        &[("Certificate", Value::Certificate(read))],
+    )
+    .unwrap_err();
+    assert_eq!(e.category, ErrorCategory::InvalidOperation);
+    assert_eq!(e.error_id, "CertificateValidationFailed");
+    assert!(host.store("My").is_empty());
+    assert!(host.slots.borrow().get("BackupServer").is_none());
+}
+
+#[test]
+fn a_certificate_in_no_store_without_a_key_says_how_to_bring_one() {
+    let host = FakeHost::new();
+    pfx_from_elsewhere(
+        &host,
+        "Generate-BackupServerCertificate",
+        &[("Name", text("From PFX"))],
+    );
+    let mut read = read_pfx(&host);
+    read.key_material = None;
+    let e = run(
+        &host,
+        "Add-BackupServerCertificate",
+        &[("Certificate", Value::Certificate(read))],
+    )
+    .unwrap_err();
+    assert_eq!(e.error_id, "CertificateNotInStore");
+    assert!(
+        e.message
+            .contains("Get-BackupServerCertificate -Path <file> -Password <password>"),
+        "{}",
+        e.message
+    );
+    assert!(host.store("My").is_empty());
+}
+
+#[test]
+fn test_backup_server_certificate_has_its_vbr_name() {
+    let test = all()
+        .iter()
+        .map(|c| (c.info)())
+        .find(|i| i.name == "Test-BackupServerCertificate")
+        .unwrap();
+    assert!(
+        test.aliases
+            .contains(&"Test-VBRBackupServerCertificate".to_string())
+    );
+}

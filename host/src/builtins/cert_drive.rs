@@ -14,6 +14,7 @@ use crate::engine::command::{
 use crate::engine::session::Interrupt;
 use crate::engine::{Session, Value};
 use crate::store::{Database, StoreError, StoredCertificate, canonical_store_name};
+use crate::thumbprint::{Accepted, normalize, visible};
 use std::rc::Rc;
 
 /// A parsed `Cert:` path.
@@ -28,8 +29,32 @@ pub enum CertPath {
     Item {
         location: String,
         store: String,
+        /// Normalized (`crate::thumbprint`): upper-case hex digits only.
         thumbprint: String,
+        /// The warning to show when spaces or invisible characters were removed from it.
+        warning: Option<String>,
     },
+}
+
+/// The item path `Cert:\<location>\<store>\<thumbprint>`, its thumbprint normalized.
+fn item_path(
+    path: &str,
+    location: String,
+    store: String,
+    thumbprint: &str,
+) -> Result<CertPath, String> {
+    let normalized = normalize(thumbprint, Accepted::Sha1).map_err(|e| {
+        format!(
+            "Cannot find path '{}' because it does not exist. {e}",
+            visible(path)
+        )
+    })?;
+    Ok(CertPath::Item {
+        location,
+        store,
+        warning: normalized.warning(),
+        thumbprint: normalized.value,
+    })
 }
 
 /// Parses a `Cert:` path (any case, `\` or `/`); `None` when it is not one.
@@ -59,12 +84,8 @@ pub fn parse_cert_path(path: &str) -> Option<Result<CertPath, String>> {
             .map(|store| CertPath::Store { location, store })
             .map_err(|e| e.to_string()),
         [_, store, thumbprint] => canonical_store_name(store)
-            .map(|store| CertPath::Item {
-                location,
-                store,
-                thumbprint: thumbprint.to_ascii_uppercase(),
-            })
-            .map_err(|e| e.to_string()),
+            .map_err(|e| e.to_string())
+            .and_then(|store| item_path(path, location, store, thumbprint)),
         _ => Err(format!(
             "Cannot find path '{path}' because it does not exist."
         )),
@@ -229,6 +250,7 @@ fn certificate_object(
         location: Some(location.to_string()),
         has_private_key: stored.private_key.is_some(),
         friendly_name: stored.friendly_name,
+        key_material: None,
     })))
 }
 
@@ -236,8 +258,10 @@ pub(super) fn storage_error(command: &str, e: impl std::fmt::Display) -> Command
     CommandError::new(command, "ReadError", "StoreReadFailed", e.to_string())
 }
 
+/// What a `Cert:` path names: the certificate of an item path (after a warning when its
+/// thumbprint was cleaned up), or what a location or store holds.
 pub(super) fn resolve(
-    session: &Session,
+    session: &mut Session,
     command: &str,
     path: &str,
     list_children: bool,
@@ -257,6 +281,14 @@ pub(super) fn resolve(
             ));
         }
     };
+    if let CertPath::Item {
+        warning: Some(warning),
+        ..
+    } = &parsed
+    {
+        session.warning(warning);
+    }
+    let session: &Session = session;
     let host = crate::builtins::host(session);
     let db = host
         .services
@@ -292,6 +324,7 @@ pub(super) fn resolve(
             location,
             store,
             thumbprint,
+            ..
         } => {
             let store = known_store(&db, command, &store)?;
             let found = db
@@ -301,7 +334,8 @@ pub(super) fn resolve(
             match found {
                 Some(c) => Ok(vec![certificate_object(session, command, &location, c)?]),
                 None => Err(not_found(format!(
-                    "Cannot find path '{path}' because it does not exist."
+                    "Cannot find path '{}' because it does not exist.",
+                    visible(path)
                 ))),
             }
         }
@@ -325,7 +359,7 @@ fn child_path(parent: &str, name: &str) -> String {
 
 /// Everything under `path` (a location or a store), depth first, for -Recurse.
 fn walk(
-    session: &Session,
+    session: &mut Session,
     command: &str,
     path: &str,
     out: &mut Vec<Value>,
@@ -528,11 +562,14 @@ mod tests {
             }))
         );
         assert_eq!(
-            parse_cert_path("Cert:\\CurrentUser\\webhosting\\ab12"),
+            parse_cert_path(
+                "Cert:\\CurrentUser\\webhosting\\5f98ebbfe735cddae00e33e0fd69050ef9220254"
+            ),
             Some(Ok(CertPath::Item {
                 location: "CurrentUser".into(),
                 store: "WebHosting".into(),
-                thumbprint: "AB12".into()
+                thumbprint: "5F98EBBFE735CDDAE00E33E0FD69050EF9220254".into(),
+                warning: None,
             }))
         );
         assert_eq!(parse_cert_path("Cert:\\"), Some(Ok(CertPath::Root)));
@@ -541,5 +578,36 @@ mod tests {
             parse_cert_path("Cert:\\Nowhere\\My"),
             Some(Err(_))
         ));
+    }
+
+    #[test]
+    fn a_pasted_thumbprint_in_a_path_is_cleaned_up_with_a_warning() {
+        let pasted = "Cert:\\LocalMachine\\My\\\u{200E}5f 98 eb bf e7 35 cd da e0 0e 33 e0 fd 69 05 0e f9 22 02 54";
+        let Some(Ok(CertPath::Item {
+            thumbprint,
+            warning,
+            ..
+        })) = parse_cert_path(pasted)
+        else {
+            panic!("not an item path: {pasted}");
+        };
+        assert_eq!(thumbprint, "5F98EBBFE735CDDAE00E33E0FD69050EF9220254");
+        assert_eq!(
+            warning.as_deref(),
+            Some(
+                "the thumbprint contained 1 invisible formatting character and 19 spaces, which were removed (as pasted from the Windows certificate dialog): 5F98EBBFE735CDDAE00E33E0FD69050EF9220254"
+            )
+        );
+    }
+
+    #[test]
+    fn a_path_whose_thumbprint_is_not_one_says_why_visibly() {
+        let Some(Err(message)) = parse_cert_path("Cert:\\LocalMachine\\My\\\u{200E}1111") else {
+            panic!("accepted a four-digit thumbprint");
+        };
+        assert_eq!(
+            message,
+            "Cannot find path 'Cert:\\LocalMachine\\My\\<U+200E>1111' because it does not exist. '<U+200E>1111' is not a thumbprint: it has 4 hexadecimal digits. A thumbprint is 40 hexadecimal digits (0-9, A-F), such as 5F98EBBFE735CDDAE00E33E0FD69050EF9220254; spaces and invisible characters in it are ignored."
+        );
     }
 }

@@ -148,8 +148,16 @@ pub fn remove_item() -> Builtin {
         };
         let (store, thumbprint) = match parse_cert_path(&path) {
             Some(Ok(CertPath::Item {
-                store, thumbprint, ..
-            })) => (store, thumbprint),
+                store,
+                thumbprint,
+                warning,
+                ..
+            })) => {
+                if let Some(warning) = warning {
+                    session.warning(&warning);
+                }
+                (store, thumbprint)
+            }
             Some(Ok(_)) => {
                 return Err(CommandError::new(
                     "Remove-Item",
@@ -174,7 +182,8 @@ pub fn remove_item() -> Builtin {
         match super::with_database(session, |db| db.remove_certificate(&store, &thumbprint)) {
             Ok(true) => Ok(Vec::new()),
             Ok(false) => Err(not_found(format!(
-                "Cannot find path '{path}' because it does not exist."
+                "Cannot find path '{}' because it does not exist.",
+                crate::thumbprint::visible(&path)
             ))
             .into()),
             Err(e @ StoreError::InUse { .. }) => Err(CommandError::new(

@@ -1,10 +1,11 @@
 //! Commands provided by a WebAssembly component: metadata from `list-cmdlets`, calls
 //! through `invoke`, values converted at the boundary.
 
+use crate::certificate::CertificateObject;
 use crate::engine::BoundArguments;
 use crate::engine::command::{CmdletInfo, Command, CommandError, CommandResult};
 use crate::engine::{PsObject, SecureString, Session, Value};
-use crate::plugin::{CmdletCall, Message, Plugin, PluginError, wit};
+use crate::plugin::{Capability, CmdletCall, Message, Plugin, PluginError, wit};
 use crate::services::LoadedModule;
 use std::path::PathBuf;
 use std::rc::Rc;
@@ -94,8 +95,19 @@ pub struct ComponentCommand {
     pub plugin: Rc<Plugin>,
 }
 
-/// An engine value as the component's `value` type.
-pub fn to_wit(value: &Value) -> wit::Value {
+/// A certificate as the component's record; the key a certificate in no store carries
+/// goes only to a component granted `PrivateKeys`.
+fn certificate_to_wit(c: &CertificateObject, with_keys: bool) -> wit::CertificateObject {
+    let mut c = c.clone();
+    if !with_keys {
+        c.key_material = None;
+    }
+    c.into()
+}
+
+/// An engine value as the component's `value` type (`with_keys`: the component may read
+/// private keys).
+pub fn to_wit(value: &Value, with_keys: bool) -> wit::Value {
     match value {
         Value::Null => wit::Value::Null,
         Value::Bool(b) => wit::Value::Boolean(*b),
@@ -103,7 +115,7 @@ pub fn to_wit(value: &Value) -> wit::Value {
         Value::Float(f) => wit::Value::Integer(*f as i64),
         Value::DateTime(t) => wit::Value::Datetime(*t),
         Value::SecureString(s) => wit::Value::SecureText(s.reveal().to_string()),
-        Value::Certificate(c) => wit::Value::Certificate((**c).clone().into()),
+        Value::Certificate(c) => wit::Value::Certificate(certificate_to_wit(c, with_keys)),
         Value::Object(o) => wit::Value::Object(wit::CustomObject {
             type_name: o.type_name.clone(),
             properties: o
@@ -211,14 +223,15 @@ impl Command for ComponentCommand {
         args: &BoundArguments,
         input: Option<&Value>,
     ) -> CommandResult {
+        let with_keys = self.plugin.grants().has(Capability::PrivateKeys);
         let arguments: Vec<wit::Argument> = args
             .iter()
             .map(|(name, value)| wit::Argument {
                 name: name.to_string(),
-                value: to_wit(value),
+                value: to_wit(value, with_keys),
             })
             .collect();
-        let input = input.map(to_wit);
+        let input = input.map(|v| to_wit(v, with_keys));
         let named_paths = named_paths(args);
         let host = super::host(session);
         let result = host.runtime.invoke_cmdlet(
@@ -257,5 +270,59 @@ impl Command for ComponentCommand {
             )
             .into()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::certificate::{CertificateInfo, KeyMaterial};
+
+    fn file_certificate() -> Value {
+        let info = CertificateInfo {
+            thumbprint: "5F98EBBFE735CDDAE00E33E0FD69050EF9220254".into(),
+            sha256_fingerprint: String::new(),
+            subject: "CN=backup01.tech.local".into(),
+            issuer: "CN=backup01.tech.local".into(),
+            serial_number: "01".into(),
+            not_before: 0,
+            not_after: 0,
+            dns_names: Vec::new(),
+            ip_addresses: Vec::new(),
+            key_algorithm: "RSA".into(),
+            key_size: 2048,
+            extended_key_usages: Vec::new(),
+            key_usages: Vec::new(),
+            self_signed: true,
+            signature_algorithm: "sha256RSA".into(),
+            version: 3,
+            is_ca: None,
+        };
+        Value::Certificate(Rc::new(CertificateObject {
+            info,
+            der: vec![0x30],
+            store: None,
+            location: None,
+            has_private_key: true,
+            friendly_name: String::new(),
+            key_material: Some(KeyMaterial {
+                private_key: b"pkcs8".to_vec(),
+                chain: Vec::new(),
+            }),
+        }))
+    }
+
+    fn carried_key(value: wit::Value) -> Option<Vec<u8>> {
+        match value {
+            wit::Value::Certificate(c) => c.key_material.map(|m| m.private_key),
+            _ => panic!("not a certificate"),
+        }
+    }
+
+    #[test]
+    fn a_carried_key_reaches_only_a_component_granted_private_keys() {
+        let cert = file_certificate();
+        assert_eq!(carried_key(to_wit(&cert, true)), Some(b"pkcs8".to_vec()));
+        assert_eq!(carried_key(to_wit(&cert, false)), None);
     }
 }

@@ -50,6 +50,20 @@ pub(crate) fn with_database<R>(session: &Session, f: impl FnOnce(&mut Database) 
     f(&mut host(session).database())
 }
 
+/// A SHA-1 thumbprint the user gave a command, normalized (`crate::thumbprint`): spaces
+/// and invisible characters removed, upper case; the warning is written when something
+/// was removed.
+pub(crate) fn thumbprint_argument(
+    session: &mut Session,
+    text: &str,
+) -> Result<String, crate::thumbprint::ThumbprintError> {
+    let normalized = crate::thumbprint::normalize(text, crate::thumbprint::Accepted::Sha1)?;
+    if let Some(warning) = normalized.warning() {
+        session.warning(&warning);
+    }
+    Ok(normalized.value)
+}
+
 pub use cert_drive::{CertPath, parse_cert_path};
 pub use netsh::REST_API_APP_ID;
 

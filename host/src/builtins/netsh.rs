@@ -181,7 +181,27 @@ fn run(session: &mut Session, words: &[String]) -> Result<String, Failure> {
         .database
         .lock()
         .unwrap_or_else(|p| p.into_inner());
-    execute(&mut db, words)
+    let words = pasted_thumbprints_cleaned(session, words)?;
+    execute(&mut db, &words)
+}
+
+/// `certhash=` with a thumbprint pasted from the Windows certificate dialog (spaces,
+/// invisible marks, lower case) becomes the plain thumbprint, with a warning.
+fn pasted_thumbprints_cleaned(
+    session: &mut Session,
+    words: &[String],
+) -> Result<Vec<String>, Failure> {
+    words
+        .iter()
+        .map(|word| match word.split_once('=') {
+            Some((key, value)) if key.eq_ignore_ascii_case("certhash") => {
+                super::thumbprint_argument(session, value)
+                    .map(|hash| format!("{key}={hash}"))
+                    .map_err(|e| incorrect(format!("certhash: {e}")))
+            }
+            _ => Ok(word.clone()),
+        })
+        .collect()
 }
 
 /// netsh's words (`http add sslcert ipport=...`) carried out on the database: what netsh

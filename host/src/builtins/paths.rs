@@ -240,14 +240,20 @@ fn not_found(command: &str, shown: &str) -> CommandError {
 
 /// A `Cert:` path, checked to exist and written in its canonical form.
 fn resolve_cert_path(
-    session: &Session,
+    session: &mut Session,
     command: &str,
     path: &str,
 ) -> Option<Result<String, CommandError>> {
     use super::CertPath;
     let parsed = super::parse_cert_path(path)?;
     Some(match parsed {
-        Err(_) => Err(not_found(command, path)),
+        // The parser's message names what is wrong (a location, a store, a thumbprint).
+        Err(message) => Err(CommandError::new(
+            command,
+            "ObjectNotFound",
+            "PathNotFound",
+            message,
+        )),
         Ok(CertPath::Root) => Ok("Cert:\\".into()),
         Ok(CertPath::Location(l)) => Ok(format!("Cert:\\{l}")),
         Ok(CertPath::Store { location, store }) => Ok(format!("Cert:\\{location}\\{store}")),
@@ -255,7 +261,11 @@ fn resolve_cert_path(
             location,
             store,
             thumbprint,
+            warning,
         }) => {
+            if let Some(warning) = warning {
+                session.warning(&warning);
+            }
             let exists = super::with_database(session, |db| {
                 db.get_certificate(&store, &thumbprint)
                     .is_ok_and(|c| c.is_some())
@@ -263,7 +273,7 @@ fn resolve_cert_path(
             if exists {
                 Ok(format!("Cert:\\{location}\\{store}\\{thumbprint}"))
             } else {
-                Err(not_found(command, path))
+                Err(not_found(command, &crate::thumbprint::visible(path)))
             }
         }
     })
@@ -271,7 +281,7 @@ fn resolve_cert_path(
 
 /// The existing items `path` names, as full paths; an error when there is none.
 fn resolve_existing(
-    session: &Session,
+    session: &mut Session,
     command: &str,
     path: &str,
     literal: bool,

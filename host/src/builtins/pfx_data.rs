@@ -40,6 +40,7 @@ fn certificate(
         location: None,
         has_private_key,
         friendly_name,
+        key_material: None,
     })))
 }
 

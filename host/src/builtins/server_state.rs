@@ -190,21 +190,14 @@ pub fn add_trusted_peer() -> Builtin {
         let name = args.text("Name").unwrap_or_default();
         let address = args.text("Address").unwrap_or_default();
         let pinned = match args.text("PinnedThumbprint") {
-            Some(t) => t.trim().to_ascii_uppercase(),
+            Some(t) => super::thumbprint_argument(session, &t).map_err(|e| {
+                CommandError::new(command, "InvalidArgument", "InvalidThumbprint", e.to_string())
+            })?,
             None => with_database(session, |db| db.get_slot(BACKUP_SERVER_SLOT))
                 .map_err(|e| storage(command, e))?
                 .map(|s| s.thumbprint)
                 .ok_or_else(|| CommandError::new(command, "InvalidOperation", "NoServerCertificate", "this server has no backup server certificate yet; run Get-BackupServerCertificate first, or give -PinnedThumbprint"))?,
         };
-        if pinned.len() != 40 || !pinned.chars().all(|c| c.is_ascii_hexdigit()) {
-            return Err(CommandError::new(
-                command,
-                "InvalidArgument",
-                "InvalidThumbprint",
-                format!("'{pinned}' is not a thumbprint (40 hexadecimal digits)"),
-            )
-            .into());
-        }
         if name.trim().is_empty() {
             return Err(CommandError::new(
                 command,

@@ -312,6 +312,13 @@ pub fn test_path() -> Builtin {
         |session, args, _| {
             let path = args.text("Path").unwrap_or_default();
             if let Some(parsed) = super::parse_cert_path(&path) {
+                if let Ok(super::CertPath::Item {
+                    warning: Some(warning),
+                    ..
+                }) = &parsed
+                {
+                    session.warning(warning);
+                }
                 let host = crate::builtins::host(session);
                 let db = host
                     .services

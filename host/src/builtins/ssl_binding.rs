@@ -4,13 +4,13 @@
 use super::netsh::{REST_API_APP_ID, valid_guid};
 use super::utility::Builtin;
 use super::with_database;
-use crate::engine::Value;
 use crate::engine::binder::BoundArguments;
 use crate::engine::command::{
     CmdletExt, CmdletInfo, CommandError, ParamExt, ParameterInfo, ParameterType as T, command_info,
     example, param,
 };
 use crate::store::{Binding, BindingError, any_endpoint};
+use crate::engine::{Session, Value};
 
 const NOUN: &str = "SslBinding";
 
@@ -73,7 +73,7 @@ fn change_parameters() -> Vec<ParameterInfo> {
     let mut hash = param(
         "CertificateHash",
         T::Text,
-        "Thumbprint of the certificate to serve (40 hex digits).",
+        "Thumbprint of the certificate to serve (40 hex digits; spaces and invisible characters pasted with it are removed).",
     );
     hash.aliases = vec!["Thumbprint".into(), "CertHash".into()];
     hash.sets[0].from_pipeline_by_property_name = true;
@@ -100,6 +100,7 @@ fn change_parameters() -> Vec<ParameterInfo> {
 
 /// The binding an Add or Set asks for, checked; `existing` supplies what Set leaves out.
 fn requested(
+    session: &mut Session,
     command: &str,
     args: &BoundArguments,
     input: Option<&Value>,
@@ -112,7 +113,17 @@ fn requested(
     };
     let (hash, cert_store) = match (&certificate, args.text("CertificateHash")) {
         (Some(c), _) => (c.info.thumbprint.clone(), c.store.clone()),
-        (None, Some(h)) => (h.trim().to_ascii_uppercase(), None),
+        (None, Some(h)) => (
+            super::thumbprint_argument(session, &h).map_err(|e| {
+                fail(
+                    command,
+                    "InvalidArgument",
+                    "InvalidCertificateHash",
+                    e.to_string(),
+                )
+            })?,
+            None,
+        ),
         (None, None) => match existing {
             Some(e) => (e.certificate_hash.clone(), None),
             None => {
@@ -125,14 +136,6 @@ fn requested(
             }
         },
     };
-    if hash.len() != 40 || !hash.chars().all(|c| c.is_ascii_hexdigit()) {
-        return Err(fail(
-            command,
-            "InvalidArgument",
-            "InvalidCertificateHash",
-            format!("'{hash}' is not a thumbprint: give the 40 hexadecimal digits"),
-        ));
-    }
     let app_id = args
         .text("AppId")
         .or_else(|| existing.map(|e| e.app_id.clone()))
@@ -253,7 +256,7 @@ pub fn add() -> Builtin {
         false,
         |session, args, input| {
             let command = "Add-SslBinding";
-            let binding = requested(command, args, input, None)?;
+            let binding = requested(session, command, args, input, None)?;
             with_database(session, |db| db.add_binding(&binding))
                 .map_err(|e| binding_error(command, e))?;
             Ok(vec![binding_object(&binding)])
@@ -282,7 +285,7 @@ pub fn set() -> Builtin {
             let existing = with_database(session, |db| db.get_binding(&endpoint))
                 .map_err(|e| fail(command, "ReadError", "StorageFailed", e.to_string()))?
                 .ok_or_else(|| binding_error(command, BindingError::NotFound(endpoint.clone())))?;
-            let binding = requested(command, args, input, Some(&existing))?;
+            let binding = requested(session, command, args, input, Some(&existing))?;
             with_database(session, |db| db.update_binding(&binding))
                 .map_err(|e| binding_error(command, e))?;
             Ok(vec![binding_object(&binding)])

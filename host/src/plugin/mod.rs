@@ -106,7 +106,7 @@ pub struct Plugin {
     sha256: String,
     /// What its instances may do.
     grants: Grants,
-    /// The WIT interfaces it imports (`certhost:plugin/store@0.2.0`, ...).
+    /// The WIT interfaces it imports (`certhost:plugin/store@0.3.0`, ...).
     imports: Vec<String>,
     pre: InstancePre<HostState>,
     cmdlets: cmdlets::GuestIndices,

@@ -2,7 +2,7 @@
 
 use super::bindings::certhost::plugin::types;
 use super::wit;
-use crate::certificate::{CertificateInfo, CertificateObject, Eku};
+use crate::certificate::{CertificateInfo, CertificateObject, Eku, KeyMaterial};
 
 impl From<types::CertificateInfo> for CertificateInfo {
     fn from(i: types::CertificateInfo) -> Self {
@@ -75,6 +75,10 @@ impl From<wit::CertificateObject> for CertificateObject {
             location: c.location,
             has_private_key: c.has_private_key,
             friendly_name: c.friendly_name,
+            key_material: c.key_material.map(|m| KeyMaterial {
+                private_key: m.private_key,
+                chain: m.chain,
+            }),
         }
     }
 }
@@ -88,6 +92,10 @@ impl From<CertificateObject> for wit::CertificateObject {
             location: c.location,
             has_private_key: c.has_private_key,
             friendly_name: c.friendly_name,
+            key_material: c.key_material.map(|m| wit::KeyMaterial {
+                private_key: m.private_key,
+                chain: m.chain,
+            }),
         }
     }
 }

@@ -2,9 +2,10 @@
 //! keys only with `PrivateKeys`; writes need `StoreWrite`.
 
 use super::super::bindings::certhost::plugin::{store, types};
-use super::super::state::HostState;
+use super::super::state::{HostState, Message};
 use super::{store_denied, store_error};
 use crate::store::NewEntry;
+use crate::thumbprint::{Accepted, normalize};
 
 fn to_wit(c: crate::store::StoredCertificate, with_key: bool) -> store::StoredCertificate {
     store::StoredCertificate {
@@ -16,6 +17,24 @@ fn to_wit(c: crate::store::StoredCertificate, with_key: bool) -> store::StoredCe
             friendly_name: c.friendly_name,
             chain: c.chain,
         },
+    }
+}
+
+impl HostState {
+    /// A thumbprint a component passed (perhaps as its user pasted it), normalized; the
+    /// warning goes to the user when spaces or invisible characters were removed. One
+    /// that is not a thumbprint is `not-found`, with a message that shows why.
+    fn normalized_thumbprint(&self, text: &str) -> Result<String, types::StoreError> {
+        let normalized = normalize(text, Accepted::Sha1)
+            .map_err(|e| types::StoreError::NotFound(e.to_string()))?;
+        if let Some(warning) = normalized.warning() {
+            self.services
+                .messages
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(Message::Warning(warning));
+        }
+        Ok(normalized.value)
     }
 }
 
@@ -38,6 +57,7 @@ impl store::Host for HostState {
         thumbprint: String,
     ) -> Result<Option<store::StoredCertificate>, types::StoreError> {
         let with_key = self.gate.store_read(&store).map_err(store_denied)?;
+        let thumbprint = self.normalized_thumbprint(&thumbprint)?;
         Ok(self
             .database()
             .get_certificate(&store, &thumbprint)
@@ -72,6 +92,7 @@ impl store::Host for HostState {
         _delete_key: bool,
     ) -> Result<bool, types::StoreError> {
         self.gate.store_write(&store).map_err(store_denied)?;
+        let thumbprint = self.normalized_thumbprint(&thumbprint)?;
         self.database()
             .remove_certificate(&store, &thumbprint)
             .map_err(store_error)

@@ -101,6 +101,36 @@ fn private_keys_need_their_own_grant() {
 }
 
 #[test]
+fn a_pasted_thumbprint_finds_its_certificate_with_a_warning() {
+    let f = Fixture::new();
+    let mut s = f.state(granted(&[Capability::StoreRead]));
+    let thumbprint = crate::store::thumbprint(b"not really DER");
+    let pairs: Vec<String> = thumbprint
+        .to_ascii_lowercase()
+        .as_bytes()
+        .chunks(2)
+        .map(|pair| String::from_utf8_lossy(pair).into_owned())
+        .collect();
+    let pasted = format!("\u{200E}{}", pairs.join(" "));
+    let one = store::Host::get_certificate(&mut s, "My".into(), pasted).unwrap();
+    assert_eq!(one.unwrap().thumbprint, thumbprint);
+    assert_eq!(
+        s.services.take_messages(),
+        vec![super::super::state::Message::Warning(format!(
+            "the thumbprint contained 1 invisible formatting character and 19 spaces, which were removed (as pasted from the Windows certificate dialog): {thumbprint}"
+        ))]
+    );
+    let e = store::Host::get_certificate(&mut s, "My".into(), "\u{200E}AB12".into()).unwrap_err();
+    let types::StoreError::NotFound(message) = &e else {
+        panic!("not a not-found error: {e:?}");
+    };
+    assert!(
+        message.starts_with("'<U+200E>AB12' is not a thumbprint: it has 4 hexadecimal digits."),
+        "{message}"
+    );
+}
+
+#[test]
 fn bindings_and_server_need_their_grants() {
     let f = Fixture::new();
     let mut s = f.state(Grants::imported());
