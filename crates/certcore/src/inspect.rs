@@ -81,7 +81,7 @@ pub(crate) fn malformed_certificate(der: &[u8]) -> CertError {
     use crate::file_kind::FileKind;
     match FileKind::of(der) {
         FileKind::Certificate | FileKind::Pem => CertError::Corrupt(
-            "the certificate's DER structure is malformed (openssl x509 -inform DER would refuse it too); get the certificate again from its source".into(),
+            "the certificate is not well-formed DER X.509; get the certificate again from its source".into(),
         ),
         kind => CertError::Corrupt(format!(
             "this is {}, not a certificate: {}",
@@ -102,6 +102,10 @@ pub fn inspect(der: &[u8]) -> Result<CertificateInfo> {
             rest.len()
         )));
     }
+    // x509-parser is lenient where openssl is not (an empty serial number, a wrong tag
+    // inside an AlgorithmIdentifier): the strict DER reader of RustCrypto must agree.
+    <x509_cert::Certificate as der::Decode>::from_der(der)
+        .map_err(|_| malformed_certificate(der))?;
     let tbs = &cert.tbs_certificate;
     if tbs.version.0 > 2 {
         return Err(CertError::Corrupt(format!(

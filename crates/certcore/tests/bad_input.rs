@@ -226,3 +226,145 @@ fn key_facts_of_dsa_rsa_pss_and_explicit_curves_agree_with_openssl() {
         assert_eq!(info.key_size, bits.unwrap_or(256), "{name}");
     }
 }
+
+/// A DER element as a tree, to damage one field of a certificate and encode it again.
+#[derive(Clone)]
+enum Node {
+    Leaf(u8, Vec<u8>),
+    Tree(u8, Vec<Node>),
+}
+
+fn parse_node(bytes: &[u8]) -> (Node, usize) {
+    let tag = bytes[0];
+    let (len, header) = match bytes[1] {
+        l if l < 0x80 => (l as usize, 2),
+        l => {
+            let n = (l & 0x7f) as usize;
+            let len = bytes[2..2 + n]
+                .iter()
+                .fold(0usize, |a, b| (a << 8) | *b as usize);
+            (len, 2 + n)
+        }
+    };
+    let body = &bytes[header..header + len];
+    let node = if tag & 0x20 != 0 {
+        let mut children = Vec::new();
+        let mut at = 0;
+        while at < body.len() {
+            let (child, used) = parse_node(&body[at..]);
+            children.push(child);
+            at += used;
+        }
+        Node::Tree(tag, children)
+    } else {
+        Node::Leaf(tag, body.to_vec())
+    };
+    (node, header + len)
+}
+
+fn encode_node(node: &Node) -> Vec<u8> {
+    let (tag, body) = match node {
+        Node::Leaf(tag, body) => (*tag, body.clone()),
+        Node::Tree(tag, children) => (*tag, children.iter().flat_map(encode_node).collect()),
+    };
+    let mut out = vec![tag];
+    if body.len() < 0x80 {
+        out.push(body.len() as u8);
+    } else {
+        let len = body.len().to_be_bytes();
+        let skip = len.iter().take_while(|b| **b == 0).count();
+        out.push(0x80 | (len.len() - skip) as u8);
+        out.extend(&len[skip..]);
+    }
+    out.extend(body);
+    out
+}
+
+/// The child at `path` (indexes from the top).
+fn at<'a>(node: &'a mut Node, path: &[usize]) -> &'a mut Node {
+    match (node, path) {
+        (node, []) => node,
+        (Node::Tree(_, children), [i, rest @ ..]) => at(&mut children[*i], rest),
+        (Node::Leaf(..), _) => panic!("no child there"),
+    }
+}
+
+fn openssl_reads_certificate(der: &[u8]) -> bool {
+    let path = scratch("mutated.der");
+    std::fs::write(&path, der).unwrap();
+    openssl(&[
+        "x509",
+        "-inform",
+        "DER",
+        "-in",
+        path.to_str().unwrap(),
+        "-noout",
+    ])
+    .0
+}
+
+#[test]
+fn certificates_openssl_refuses_are_refused_and_odd_names_it_reads_are_read() {
+    let good = std::fs::read(fixture("ec-p256.crt")).unwrap();
+    let good = certhost_core::pem::parse_certificates(&good)
+        .unwrap()
+        .remove(0);
+    let (tree, _) = parse_node(&good);
+    // tbsCertificate children: [0] version, serial, signature, issuer, validity, subject, spki.
+    let damage: [(&str, &[usize], Node); 4] = [
+        (
+            "an empty serial number",
+            &[0, 1],
+            Node::Leaf(0x02, Vec::new()),
+        ),
+        (
+            "a SET for the outer signature algorithm",
+            &[1],
+            Node::Tree(0x31, Vec::new()),
+        ),
+        (
+            "a garbage issuer",
+            &[0, 3],
+            Node::Leaf(0x04, b"garbage".to_vec()),
+        ),
+        (
+            "an OCTET STRING for the key algorithm's OID",
+            &[0, 6, 0, 0],
+            Node::Leaf(0x04, vec![0x2a]),
+        ),
+    ];
+    for (what, path, replacement) in damage {
+        let mut mutated = tree.clone();
+        *at(&mut mutated, path) = replacement;
+        let der = encode_node(&mutated);
+        assert!(!openssl_reads_certificate(&der), "openssl reads {what}");
+        let err = certhost_core::inspect::inspect(&der).unwrap_err();
+        assert!(matches!(err, CertError::Corrupt(_)), "{what}: {err}");
+        assert!(!err.to_string().contains('{'), "no debug text: {err}");
+    }
+    // An empty issuer name and an empty CN are odd but readable: openssl reads them, so
+    // certhost does too.
+    let empty_cn = Node::Tree(
+        0x30,
+        vec![Node::Tree(
+            0x31,
+            vec![Node::Tree(
+                0x30,
+                vec![
+                    Node::Leaf(0x06, vec![0x55, 0x04, 0x03]),
+                    Node::Leaf(0x0c, Vec::new()),
+                ],
+            )],
+        )],
+    );
+    for (what, replacement) in [
+        ("an empty issuer", Node::Tree(0x30, Vec::new())),
+        ("CN=\"\"", empty_cn),
+    ] {
+        let mut mutated = tree.clone();
+        *at(&mut mutated, &[0, 3]) = replacement;
+        let der = encode_node(&mutated);
+        assert!(openssl_reads_certificate(&der), "openssl refuses {what}");
+        certhost_core::inspect::inspect(&der).unwrap_or_else(|e| panic!("{what}: {e}"));
+    }
+}

@@ -223,15 +223,24 @@ pub(super) fn with_certificate_api<R>(
     f(&api).map_err(failed)
 }
 
-/// The certificate object for a stored certificate (inspected by the component).
-fn certificate_object(
+/// The certificate objects for stored certificates, inspected by one instance of the
+/// component. An expiry date the store did not know yet is recorded for its index.
+fn certificate_objects(
     session: &Session,
     command: &str,
     location: &str,
-    stored: StoredCertificate,
-) -> Result<Value, CommandError> {
-    let info = with_certificate_api(session, command, |api| api.inspect(&stored.certificate))?
-        .map_err(|e| {
+    stored: Vec<StoredCertificate>,
+) -> Result<Vec<Value>, CommandError> {
+    let infos = with_certificate_api(session, command, |api| {
+        stored
+            .iter()
+            .map(|c| api.inspect(&c.certificate))
+            .collect::<Result<Vec<_>, _>>()
+    })?;
+    let mut learned = Vec::new();
+    let mut objects = Vec::with_capacity(stored.len());
+    for (stored, info) in stored.into_iter().zip(infos) {
+        let info = info.map_err(|e| {
             CommandError::new(
                 command,
                 "InvalidData",
@@ -243,15 +252,34 @@ fn certificate_object(
                 ),
             )
         })?;
-    Ok(Value::Certificate(Rc::new(CertificateObject {
-        info: info.into(),
-        der: stored.certificate,
-        store: Some(stored.store),
-        location: Some(location.to_string()),
-        has_private_key: stored.private_key.is_some(),
-        friendly_name: stored.friendly_name,
-        key_material: None,
-    })))
+        if stored.not_after.is_none() {
+            learned.push((
+                stored.store.clone(),
+                stored.thumbprint.clone(),
+                info.not_after,
+            ));
+        }
+        objects.push(Value::Certificate(Rc::new(CertificateObject {
+            info: info.into(),
+            der: stored.certificate,
+            store: Some(stored.store),
+            location: Some(location.to_string()),
+            has_private_key: stored.private_key.is_some(),
+            friendly_name: stored.friendly_name,
+            key_material: None,
+        })));
+    }
+    if !learned.is_empty() {
+        let host = crate::builtins::host(session);
+        let mut db = host
+            .services
+            .database
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        // The index is an optimisation: a failure to record leaves it to the next listing.
+        let _ = db.record_expiry(&learned);
+    }
+    Ok(objects)
 }
 
 pub(super) fn storage_error(command: &str, e: impl std::fmt::Display) -> CommandError {
@@ -265,6 +293,19 @@ pub(super) fn resolve(
     command: &str,
     path: &str,
     list_children: bool,
+) -> Result<Vec<Value>, CommandError> {
+    resolve_expiring(session, command, path, list_children, None)
+}
+
+/// [`resolve`], listing of a store's certificates only those that expire by
+/// `expiring_before` (Unix seconds) when it is given: the store's expiry index answers,
+/// so a large store costs what its expiring certificates cost.
+fn resolve_expiring(
+    session: &mut Session,
+    command: &str,
+    path: &str,
+    list_children: bool,
+    expiring_before: Option<i64>,
 ) -> Result<Vec<Value>, CommandError> {
     let not_found =
         |message: String| CommandError::new(command, "ObjectNotFound", "PathNotFound", message);
@@ -309,13 +350,13 @@ pub(super) fn resolve(
         CertPath::Location(l) => Ok(vec![Value::String(l)]),
         CertPath::Store { location, store } if list_children => {
             let store = known_store(&db, command, &store)?;
-            let list = db
-                .list_certificates(&store)
-                .map_err(|e| storage_error(command, e))?;
+            let list = match expiring_before {
+                Some(limit) => db.certificates_expiring(&store, limit),
+                None => db.list_certificates(&store),
+            }
+            .map_err(|e| storage_error(command, e))?;
             drop(db);
-            list.into_iter()
-                .map(|c| certificate_object(session, command, &location, c))
-                .collect()
+            certificate_objects(session, command, &location, list)
         }
         CertPath::Store { store, .. } => {
             Ok(vec![Value::String(known_store(&db, command, &store)?)])
@@ -332,7 +373,7 @@ pub(super) fn resolve(
                 .map_err(|e| storage_error(command, e))?;
             drop(db);
             match found {
-                Some(c) => Ok(vec![certificate_object(session, command, &location, c)?]),
+                Some(c) => certificate_objects(session, command, &location, vec![c]),
                 None => Err(not_found(format!(
                     "Cannot find path '{}' because it does not exist.",
                     visible(path)
@@ -362,16 +403,17 @@ fn walk(
     session: &mut Session,
     command: &str,
     path: &str,
+    expiring_before: Option<i64>,
     out: &mut Vec<Value>,
 ) -> Result<(), CommandError> {
-    for item in resolve(session, command, path, true)? {
+    for item in resolve_expiring(session, command, path, true, expiring_before)? {
         let below = match &item {
             Value::String(name) => Some(child_path(path, name)),
             _ => None,
         };
         out.push(item);
         if let Some(below) = below {
-            walk(session, command, &below, out)?;
+            walk(session, command, &below, expiring_before, out)?;
         }
     }
     Ok(())
@@ -524,7 +566,14 @@ impl Command for CertDriveCommand {
                 .clone()
                 .unwrap_or_else(|| "Cert:\\".into()),
         };
-        let mut items = resolve(session, &self.info.name, &path, self.list_children)?;
+        let filters = Filters::from_args(args);
+        let mut items = resolve_expiring(
+            session,
+            &self.info.name,
+            &path,
+            self.list_children,
+            filters.expiring_before,
+        )?;
         if !self.list_children {
             return Ok(items);
         }
@@ -538,12 +587,17 @@ impl Command for CertDriveCommand {
                 };
                 all.push(item);
                 if let Some(below) = below {
-                    walk(session, &self.info.name, &below, &mut all)?;
+                    walk(
+                        session,
+                        &self.info.name,
+                        &below,
+                        filters.expiring_before,
+                        &mut all,
+                    )?;
                 }
             }
             items = all;
         }
-        let filters = Filters::from_args(args);
         Ok(items.into_iter().filter(|v| filters.keeps(v)).collect())
     }
 }

@@ -9,8 +9,8 @@ use crate::engine::command::{
     CmdletExt, CmdletInfo, CommandError, ParamExt, ParameterInfo, ParameterType as T, command_info,
     example, param,
 };
-use crate::store::{Binding, BindingError, any_endpoint};
 use crate::engine::{Session, Value};
+use crate::store::{Binding, BindingError, any_endpoint};
 
 const NOUN: &str = "SslBinding";
 

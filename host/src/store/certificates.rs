@@ -24,6 +24,8 @@ pub struct StoredCertificate {
     pub private_key: Option<Vec<u8>>,
     pub friendly_name: String,
     pub chain: Vec<Vec<u8>>,
+    /// The expiry (Unix seconds) once a listing has inspected it; `None` before.
+    pub not_after: Option<i64>,
 }
 
 impl std::fmt::Debug for StoredCertificate {
@@ -47,17 +49,80 @@ pub fn thumbprint(der: &[u8]) -> String {
 impl Database {
     /// Every certificate in `store`, oldest first.
     pub fn list_certificates(&self, store: &str) -> Result<Vec<StoredCertificate>, StoreError> {
+        self.select_certificates(store, "1", None)
+    }
+
+    /// The certificates of `store` that expire by `limit` (Unix seconds), or whose
+    /// expiry is not recorded yet ([`Database::record_expiry`]), oldest first. The
+    /// `(store, not_after)` index answers, so the cost follows what matches, not the
+    /// size of the store.
+    pub fn certificates_expiring(
+        &self,
+        store: &str,
+        limit: i64,
+    ) -> Result<Vec<StoredCertificate>, StoreError> {
+        self.select_certificates(store, "(not_after IS NULL OR not_after <= ?2)", Some(limit))
+    }
+
+    /// Records expiry dates learned by inspecting stored certificates:
+    /// `(store, thumbprint, not_after)`.
+    pub fn record_expiry(&mut self, learned: &[(String, String, i64)]) -> Result<(), StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        for (store, thumbprint, not_after) in learned {
+            tx.execute(
+                "UPDATE certificates SET not_after = ?3 WHERE store = ?1 AND thumbprint = ?2",
+                params![store, thumbprint, not_after],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The certificates of `store` that satisfy `condition` (SQL over the certificates
+    /// table; `?2` is `limit`), each with its chain.
+    fn select_certificates(
+        &self,
+        store: &str,
+        condition: &str,
+        limit: Option<i64>,
+    ) -> Result<Vec<StoredCertificate>, StoreError> {
         let store = canonical_store_name(store)?;
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT thumbprint FROM certificates WHERE store = ?1 ORDER BY added_at, rowid",
-        )?;
-        let thumbprints: Vec<String> = stmt
-            .query_map([&store], |r| r.get(0))?
-            .collect::<Result<_, _>>()?;
-        thumbprints
-            .iter()
-            .filter_map(|t| self.get_certificate(&store, t).transpose())
-            .collect()
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT store, thumbprint, der, private_key, friendly_name, not_after FROM certificates
+             WHERE store = ?1 AND {condition} ORDER BY added_at, rowid"
+        ))?;
+        let read = |r: &rusqlite::Row<'_>| {
+            Ok(StoredCertificate {
+                store: r.get(0)?,
+                thumbprint: r.get(1)?,
+                certificate: r.get(2)?,
+                private_key: r.get(3)?,
+                friendly_name: r.get(4)?,
+                chain: Vec::new(),
+                not_after: r.get(5)?,
+            })
+        };
+        let mut found: Vec<StoredCertificate> = match limit {
+            Some(limit) => stmt.query_map(params![store, limit], read)?,
+            None => stmt.query_map(params![store], read)?,
+        }
+        .collect::<Result<_, _>>()?;
+        for certificate in &mut found {
+            certificate.chain = self.chain_of(&certificate.store, &certificate.thumbprint)?;
+        }
+        Ok(found)
+    }
+
+    fn chain_of(&self, store: &str, thumbprint: &str) -> Result<Vec<Vec<u8>>, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT der FROM chain_certificates WHERE store = ?1 AND thumbprint = ?2 ORDER BY position",
+            )?
+            .query_map(params![store, thumbprint], |r| r.get(0))?
+            .collect::<Result<Vec<Vec<u8>>, _>>()?)
     }
 
     /// One certificate by thumbprint (any case).
@@ -71,22 +136,22 @@ impl Database {
         let row = self
             .conn
             .prepare_cached(
-                "SELECT store, der, private_key, friendly_name FROM certificates WHERE store = ?1 AND thumbprint = ?2",
+                "SELECT store, der, private_key, friendly_name, not_after FROM certificates WHERE store = ?1 AND thumbprint = ?2",
             )?
             .query_row(params![store, thumbprint], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?, r.get::<_, Option<Vec<u8>>>(2)?, r.get::<_, String>(3)?))
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, Vec<u8>>(1)?,
+                    r.get::<_, Option<Vec<u8>>>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, Option<i64>>(4)?,
+                ))
             })
             .optional()?;
-        let Some((stored_name, der, private_key, friendly_name)) = row else {
+        let Some((stored_name, der, private_key, friendly_name, not_after)) = row else {
             return Ok(None);
         };
-        let chain = self
-            .conn
-            .prepare_cached(
-                "SELECT der FROM chain_certificates WHERE store = ?1 AND thumbprint = ?2 ORDER BY position",
-            )?
-            .query_map(params![store, thumbprint], |r| r.get(0))?
-            .collect::<Result<Vec<Vec<u8>>, _>>()?;
+        let chain = self.chain_of(&store, &thumbprint)?;
         Ok(Some(StoredCertificate {
             store: stored_name,
             thumbprint,
@@ -94,6 +159,7 @@ impl Database {
             private_key,
             friendly_name,
             chain,
+            not_after,
         }))
     }
 
@@ -180,4 +246,64 @@ pub(super) fn insert_entry(
         }
     }
     Ok(thumb)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(n: u8) -> NewEntry {
+        NewEntry {
+            certificate: vec![n; 4],
+            private_key: None,
+            friendly_name: String::new(),
+            chain: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_expiry_index_answers_once_expiry_is_recorded() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut db = Database::open(&dir.path().join("home")).unwrap();
+        let thumbs = db
+            .add_certificates("My", &[entry(1), entry(2), entry(3)])
+            .unwrap();
+        // Nothing recorded yet: every certificate may expire, so all are candidates.
+        assert_eq!(db.certificates_expiring("My", 100).unwrap().len(), 3);
+        let learned: Vec<_> = thumbs
+            .iter()
+            .zip([50, 150, 99])
+            .map(|(t, not_after)| ("My".to_string(), t.clone(), not_after))
+            .collect();
+        db.record_expiry(&learned).unwrap();
+        let expiring = db.certificates_expiring("My", 100).unwrap();
+        let found: Vec<_> = expiring
+            .iter()
+            .map(|c| (c.thumbprint.clone(), c.not_after))
+            .collect();
+        assert_eq!(
+            found,
+            vec![(thumbs[0].clone(), Some(50)), (thumbs[2].clone(), Some(99))]
+        );
+        assert_eq!(db.list_certificates("My").unwrap().len(), 3);
+    }
+
+    #[test]
+    fn a_database_of_schema_4_gains_the_expiry_column() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path().join("home");
+        let db = Database::open(&home).unwrap();
+        db.conn
+            .execute_batch(
+                "DROP INDEX certificates_by_expiry; ALTER TABLE certificates DROP COLUMN not_after;
+                 INSERT INTO certificates (store, thumbprint, der, added_at) VALUES ('My', 'AB', x'00', 0);
+                 PRAGMA user_version = 4;",
+            )
+            .unwrap();
+        drop(db);
+        let db = Database::open(&home).unwrap();
+        let listed = db.certificates_expiring("My", 0).unwrap();
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].not_after, None);
+    }
 }

@@ -6,8 +6,9 @@ use std::path::Path;
 
 /// 1: stores and bindings. 2: certificate slots, settings and trusted peers. 3: REST API
 /// accounts. 4: the stores made with New-Item (a store that held certificates before
-/// is kept as made).
-const SCHEMA_VERSION: i64 = 4;
+/// is kept as made). 5: each certificate's expiry, indexed (filled in as listings
+/// inspect certificates), for `-ExpiringInDays` on large stores.
+const SCHEMA_VERSION: i64 = 5;
 
 /// How long a writer waits for another process's transaction before giving up.
 const BUSY_TIMEOUT_MS: u32 = 30_000;
@@ -20,6 +21,7 @@ CREATE TABLE IF NOT EXISTS certificates (
     private_key   BLOB,
     friendly_name TEXT    NOT NULL DEFAULT '',
     added_at      INTEGER NOT NULL,
+    not_after     INTEGER,
     PRIMARY KEY (store, thumbprint)
 );
 CREATE TABLE IF NOT EXISTS chain_certificates (
@@ -69,7 +71,21 @@ CREATE TABLE IF NOT EXISTS stores (
     created_at INTEGER NOT NULL
 );
 INSERT OR IGNORE INTO stores (name, created_at) SELECT DISTINCT store, 0 FROM certificates;
+CREATE INDEX IF NOT EXISTS certificates_by_expiry ON certificates (store, not_after);
 ";
+
+/// Schema 5's column on a certificates table made before it (SQLite has no
+/// `ADD COLUMN IF NOT EXISTS`).
+fn add_expiry_column(conn: &Connection) -> Result<(), StoreError> {
+    let columns: Vec<String> = conn
+        .prepare("SELECT name FROM pragma_table_info('certificates')")?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    if !columns.is_empty() && !columns.iter().any(|c| c == "not_after") {
+        conn.execute_batch("ALTER TABLE certificates ADD COLUMN not_after INTEGER;")?;
+    }
+    Ok(())
+}
 
 pub(super) fn prepare(conn: &Connection, path: &Path) -> Result<(), StoreError> {
     conn.busy_timeout(std::time::Duration::from_millis(u64::from(BUSY_TIMEOUT_MS)))?;
@@ -85,9 +101,19 @@ pub(super) fn prepare(conn: &Connection, path: &Path) -> Result<(), StoreError> 
         });
     }
     if found < SCHEMA_VERSION {
-        conn.execute_batch(&format!(
-            "BEGIN IMMEDIATE; {SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
-        ))?;
+        // One immediate transaction, so two processes upgrading at once do not both
+        // add the column.
+        conn.execute_batch("BEGIN IMMEDIATE;")?;
+        let upgraded = add_expiry_column(conn).and_then(|()| {
+            conn.execute_batch(&format!(
+                "{SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+            ))
+            .map_err(StoreError::from)
+        });
+        if upgraded.is_err() {
+            let _ = conn.execute_batch("ROLLBACK;");
+        }
+        upgraded?;
     }
     Ok(())
 }
