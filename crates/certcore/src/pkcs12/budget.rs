@@ -98,7 +98,7 @@ pub(crate) fn announced_work(mac_iterations: u64, safes: &Tlv<'_>) -> u64 {
                 .and_then(|t| t.child(0, "encrypted data"))
                 .and_then(|t| t.child(1, "encrypted content info"))
                 .and_then(|t| t.child(1, "algorithm"));
-            work = work.saturating_add(alg.map(|a| derivation_work(&a)).unwrap_or(0));
+            work = work.saturating_add(alg.map(|a| derivation_work(a)).unwrap_or(0));
         } else if kind == DATA {
             work = work.saturating_add(shrouded_bags_work(info));
         }
@@ -128,7 +128,7 @@ fn shrouded_bags_work(info: &Tlv<'_>) -> u64 {
                 .and_then(|t| t.child(0, "bag value"))
                 .and_then(|t| t.child(0, "key encryption algorithm"))
                 .ok()?;
-            Some(derivation_work(&alg))
+            Some(derivation_work(alg))
         })
         .fold(0u64, u64::saturating_add)
 }
