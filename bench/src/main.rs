@@ -1,7 +1,8 @@
 //! certhost benchmark: the certificate component in wasm, the same Rust natively, and the
 //! `openssl` CLI, measured in one run. Prints medians and ratios.
 //!
-//! Usage: `cargo run --release -p certhost-bench -- [--runs N]` (default 21 runs).
+//! Usage: `cargo run --release -p certhost-bench -- [--runs N] [--no-store]` (default 21
+//! runs; `--no-store` leaves out the large-store rows, which take about a minute).
 
 use certhost::plugin::{
     GenerateRequest, Grants, KeyAlgorithm, PfxProfile, Runtime, RuntimeConfig, Services,
@@ -12,6 +13,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+mod store_scale;
 
 const PASSWORD: &str = "bench-P@ss1";
 
@@ -392,6 +395,9 @@ fn main() {
     println!(
         "certhost-core Rust compiled natively; peer = the openssl CLI as a process (python3 where named)."
     );
+    if !args.iter().any(|a| a == "--no-store") {
+        store_scale::run(dir.path(), &certhost, runs);
+    }
 }
 
 /// The `certhost` binary: `$CERTHOST_BIN`, else beside this benchmark's executable

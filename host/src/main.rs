@@ -68,8 +68,7 @@ fn run(cli: &cli::Cli) -> Result<ExitCode, String> {
         options,
         Box::new(std::io::stderr()),
     );
-    builtins::register_module(&mut session, host.certificate_plugin.clone())
-        .map_err(|e| e.to_string())?;
+    builtins::register_builtin(&mut session).map_err(|e| e.to_string())?;
     // On a terminal, tables fit its width; piped output is never cut.
     let width = std::io::stdout()
         .is_terminal()

@@ -150,8 +150,7 @@ fn run_case(host: &Rc<Host>, case: &Case) -> String {
         Box::new(buffer.clone()),
     );
     session.console = Box::new(buffer.clone());
-    certhost::builtins::register_module(&mut session, host.certificate_plugin.clone())
-        .expect("certificate cmdlets");
+    certhost::builtins::register_builtin(&mut session).expect("certificate cmdlets");
     let mut out = Formatter::new(Box::new(buffer.clone()));
     for (text, keep) in [(&case.setup, false), (&case.script, true)] {
         if text.trim().is_empty() {

@@ -428,3 +428,92 @@ fn backup_server_certificates_match_the_originals_defaults_for_openssl() {
         .ok();
     assert_eq!(bound.stdout.trim(), out.stdout.trim());
 }
+
+/// Files of other kinds, made by openssl and Python `cryptography`, given to the import
+/// commands: each error names what the file is (never Rust debug text), and nothing is
+/// stored. PEM with leading text (openssl's "Bag Attributes") or a byte-order mark
+/// imports.
+#[test]
+fn import_errors_name_the_files_real_kind_and_store_nothing() {
+    let sb = Sandbox::new();
+    let dir = sb.dir.path().to_str().unwrap().to_string();
+    let make = "import sys, datetime\n\
+from cryptography import x509\n\
+from cryptography.hazmat.primitives import hashes, serialization\n\
+from cryptography.hazmat.primitives.asymmetric import ec\n\
+d = sys.argv[1]\n\
+k = ec.generate_private_key(ec.SECP256R1())\n\
+n = x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, 'kinds.example')])\n\
+crl = x509.CertificateRevocationListBuilder().issuer_name(n).last_update(datetime.datetime(2026, 1, 1)).next_update(datetime.datetime(2027, 1, 1)).sign(k, hashes.SHA256())\n\
+open(d + '/list.crl', 'wb').write(crl.public_bytes(serialization.Encoding.DER))\n\
+open(d + '/list.pem', 'wb').write(crl.public_bytes(serialization.Encoding.PEM))\n\
+csr = x509.CertificateSigningRequestBuilder().subject_name(n).sign(k, hashes.SHA256())\n\
+open(d + '/request.csr', 'wb').write(csr.public_bytes(serialization.Encoding.DER))\n\
+open(d + '/key.der', 'wb').write(k.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))\n\
+c = x509.CertificateBuilder().subject_name(n).issuer_name(n).public_key(k.public_key()).serial_number(5).not_valid_before(datetime.datetime(2026, 1, 1)).not_valid_after(datetime.datetime(2027, 1, 1)).sign(k, hashes.SHA256())\n\
+pem = c.public_bytes(serialization.Encoding.PEM)\n\
+open(d + '/cert.pem', 'wb').write(pem)\n\
+open(d + '/bom.pem', 'wb').write(b'\\xef\\xbb\\xbf' + pem)\n\
+open(d + '/attributes.pem', 'wb').write(b'Bag Attributes\\n    friendlyName: kinds\\n' + pem)\n\
+open(d + '/truncated.der', 'wb').write(c.public_bytes(serialization.Encoding.DER)[:200])\n\
+open(d + '/empty.cer', 'wb').write(b'')\n";
+    let made = tool("python3", &["-c", make, &dir], None);
+    assert_eq!(made.code, 0, "{}", made.stderr);
+    let p7b = tool(
+        "openssl",
+        &[
+            "crl2pkcs7",
+            "-nocrl",
+            "-certfile",
+            &format!("{dir}/cert.pem"),
+            "-outform",
+            "DER",
+            "-out",
+            &format!("{dir}/bundle.p7b"),
+        ],
+        None,
+    );
+    assert_eq!(p7b.code, 0, "{}", p7b.stderr);
+
+    let before = sb.run("Get-ChildItem Cert:\\LocalMachine\\CA").ok().stdout;
+    for (file, says) in [
+        ("key.der", "is a DER private key, not a certificate"),
+        ("list.crl", "is a certificate revocation list (CRL)"),
+        ("list.pem", "is a certificate revocation list (CRL)"),
+        ("request.csr", "is a certificate request (CSR)"),
+        ("bundle.p7b", "is a PKCS#7 bundle"),
+        ("truncated.der", "is a truncated DER file"),
+        ("empty.cer", "is an empty file"),
+    ] {
+        let run = sb.run(&format!(
+            "Import-Certificate -FilePath {file} -CertStoreLocation Cert:\\LocalMachine\\CA"
+        ));
+        assert_eq!(run.code, 1, "{file}");
+        assert!(run.stderr.contains(says), "{file}: {}", run.stderr);
+        assert!(
+            !run.stderr.contains('{'),
+            "{file}: no debug text: {}",
+            run.stderr
+        );
+    }
+    let pfx = sb.run("Import-PfxCertificate -FilePath key.der -Password 'x'");
+    assert!(
+        pfx.stderr
+            .contains("is a DER private key, not a PFX (PKCS#12) file"),
+        "{}",
+        pfx.stderr
+    );
+    assert_eq!(
+        sb.run("Get-ChildItem Cert:\\LocalMachine\\CA").ok().stdout,
+        before
+    );
+
+    for file in ["bom.pem", "attributes.pem"] {
+        let run = sb
+            .run(&format!(
+                "(Import-Certificate -FilePath {file} -CertStoreLocation Cert:\\LocalMachine\\CA).Subject"
+            ))
+            .ok();
+        assert_eq!(run.stdout.trim(), "CN=kinds.example", "{file}");
+    }
+}

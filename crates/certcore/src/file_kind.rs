@@ -24,6 +24,10 @@ pub enum FileKind {
     PrivateKey,
     /// A DER SubjectPublicKeyInfo (a bare public key).
     PublicKey,
+    /// No bytes at all.
+    Empty,
+    /// DER that ends before its own length says (a partial copy).
+    Truncated,
     Unknown,
 }
 
@@ -32,15 +36,22 @@ const SIGNED_DATA: &str = "1.2.840.113549.1.7.2";
 impl FileKind {
     /// Tells the kind of `data`.
     pub fn of(data: &[u8]) -> FileKind {
-        if data.trim_ascii_start().starts_with(b"-----BEGIN") {
-            return FileKind::Pem;
+        if data.trim_ascii().is_empty() {
+            return FileKind::Empty;
+        }
+        if crate::pem::is_pem(data) {
+            return pem_kind(data);
         }
         // "CERT" after a zero version: the serialized store's header.
         if data.starts_with(&[0, 0, 0, 0, b'C', b'E', b'R', b'T']) {
             return FileKind::SerializedStore;
         }
         let Ok(top) = Tlv::parse_whole(data) else {
-            return FileKind::Unknown;
+            return if declares_more_than(data) {
+                FileKind::Truncated
+            } else {
+                FileKind::Unknown
+            };
         };
         let Ok(fields) = top.children() else {
             return FileKind::Unknown;
@@ -74,6 +85,8 @@ impl FileKind {
             FileKind::SerializedStore => "a Windows serialized certificate store (.sst)",
             FileKind::PrivateKey => "a DER private key",
             FileKind::PublicKey => "a bare public key",
+            FileKind::Empty => "an empty file",
+            FileKind::Truncated => "a truncated DER file",
             FileKind::Unknown => "a file of a kind certhost does not recognise",
         }
     }
@@ -103,9 +116,53 @@ impl FileKind {
             FileKind::PublicKey => {
                 "a certificate is needed: ask for the certificate (.cer, .crt or .pem) that holds this key"
             }
+            FileKind::Empty => "it has no content: check that it was copied completely",
+            FileKind::Truncated => {
+                "it ends before its own length says: copy it again completely (in binary mode)"
+            }
             FileKind::Unknown => "expected a DER or PEM certificate (.cer, .crt, .pem)",
         }
     }
+}
+
+/// The kind of a PEM file, by its labels: certificates first (a bundle may hold a key or
+/// a CRL besides), then what the first block is. A PEM key is left to the callers, which
+/// say what to do with a key in their own words.
+fn pem_kind(data: &[u8]) -> FileKind {
+    let Ok(blocks) = crate::pem::pem_blocks(data) else {
+        return FileKind::Pem; // the PEM reader reports its own, precise error
+    };
+    let is_certificate = |label: &str| label.ends_with("CERTIFICATE") && !label.contains("REQUEST");
+    if blocks.iter().any(|b| is_certificate(&b.label)) {
+        return FileKind::Pem;
+    }
+    match blocks.first().map(|b| b.label.as_str()) {
+        Some("X509 CRL") => FileKind::Crl,
+        Some("CERTIFICATE REQUEST" | "NEW CERTIFICATE REQUEST") => FileKind::CertificateRequest,
+        Some("PKCS7" | "CMS") => FileKind::Pkcs7,
+        Some("PUBLIC KEY") => FileKind::PublicKey,
+        _ => FileKind::Pem,
+    }
+}
+
+/// Whether `data` starts with a DER header whose length runs past its end.
+fn declares_more_than(data: &[u8]) -> bool {
+    let Some(&first) = data.get(1) else {
+        return false;
+    };
+    let (length, header) = if first < 0x80 {
+        (usize::from(first), 2)
+    } else {
+        let count = usize::from(first & 0x7f);
+        match data.get(2..2 + count) {
+            Some(bytes) if (1..=4).contains(&count) => (
+                bytes.iter().fold(0usize, |a, b| (a << 8) | usize::from(*b)),
+                2 + count,
+            ),
+            _ => return false,
+        }
+    };
+    data[0] == 0x30 && header + length > data.len()
 }
 
 /// Certificate, CRL or request: three signed structures told apart by their body.
@@ -141,5 +198,21 @@ mod tests {
             FileKind::SerializedStore
         );
         assert_eq!(FileKind::of(b"hello"), FileKind::Unknown);
+    }
+
+    #[test]
+    fn pem_files_are_told_by_their_labels_after_any_leading_text() {
+        let block = |label: &str| format!("-----BEGIN {label}-----\nAQID\n-----END {label}-----\n");
+        let leading = format!(
+            "Bag Attributes\n    friendlyName: web\n{}",
+            block("CERTIFICATE")
+        );
+        assert_eq!(FileKind::of(leading.as_bytes()), FileKind::Pem);
+        assert_eq!(FileKind::of(block("X509 CRL").as_bytes()), FileKind::Crl);
+        assert_eq!(
+            FileKind::of(block("CERTIFICATE REQUEST").as_bytes()),
+            FileKind::CertificateRequest
+        );
+        assert_eq!(FileKind::of(block("PKCS7").as_bytes()), FileKind::Pkcs7);
     }
 }

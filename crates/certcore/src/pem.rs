@@ -24,7 +24,10 @@ pub fn pem_blocks(data: &[u8]) -> Result<Vec<PemBlock>> {
     let text = std::str::from_utf8(data)
         .map_err(|_| CertError::Corrupt("the PEM text is not valid UTF-8".into()))?;
     let mut blocks = Vec::new();
-    let mut lines = text.lines().map(str::trim);
+    // A byte-order mark (Notepad writes one) is not part of the first line.
+    let mut lines = text
+        .lines()
+        .map(|l| l.trim().trim_start_matches('\u{feff}'));
     while let Some(line) = lines.next() {
         let Some(label) = line
             .strip_prefix("-----BEGIN ")

@@ -33,6 +33,18 @@ const CURVES: [(&str, &str, &str, u32); 3] = [
     ),
 ];
 
+/// Other named curves openssl knows, by OID, with their size: reported as `ECDSA`.
+const OTHER_CURVES: [(&str, u32); 8] = [
+    ("1.2.840.10045.3.1.1", 192),
+    ("1.3.132.0.33", 224),
+    ("1.3.132.0.10", 256),
+    ("1.3.36.3.3.2.8.1.1.7", 256),
+    ("1.3.36.3.3.2.8.1.1.9", 320),
+    ("1.3.36.3.3.2.8.1.1.11", 384),
+    ("1.3.36.3.3.2.8.1.1.13", 512),
+    ("1.3.132.0.39", 571),
+];
+
 /// `(KeyAlgorithm, KeySize)` of a DER SubjectPublicKeyInfo; the size is 0 only for a
 /// key type certhost cannot measure.
 pub(crate) fn describe(spki: &[u8]) -> (String, u32) {
@@ -72,7 +84,10 @@ fn ec_description(parameters: Option<&Tlv<'_>>) -> (String, u32) {
     if let Ok(oid) = parameters.oid() {
         return match CURVES.iter().find(|c| c.0 == oid) {
             Some((_, _, name, size)) => (name.to_string(), *size),
-            None => (format!("ECDSA {oid}"), 0),
+            None => match OTHER_CURVES.iter().find(|c| c.0 == oid) {
+                Some((_, size)) => ("ECDSA".into(), *size),
+                None => (format!("ECDSA {oid}"), 0),
+            },
         };
     }
     // Explicit parameters: SEQUENCE { version, fieldID SEQUENCE { fieldType, prime }, ... }

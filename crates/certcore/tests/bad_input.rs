@@ -2,6 +2,9 @@
 //! RSA keys whose stored values disagree with their primes, and the size and kind of
 //! DSA, RSA-PSS and explicit-curve keys.
 
+// They run openssl, Python and keytool: not inside wasm32-wasip2, which has no processes.
+#![cfg(not(target_os = "wasi"))]
+
 use certhost_core::CertError;
 use certhost_core::keys::PrivateKey;
 use certhost_core::pem::parse_private_key;

@@ -2,6 +2,9 @@
 //! `cryptography` and keytool, with friendly names and passwords in ASCII, accented
 //! Latin and beyond the Basic Multilingual Plane (emoji).
 
+// They run openssl, Python and keytool: not inside wasm32-wasip2, which has no processes.
+#![cfg(not(target_os = "wasi"))]
+
 use certhost_core::generate::{GenerateRequest, generate_self_signed};
 use certhost_core::keys::KeyAlgorithm;
 use certhost_core::pkcs12::{PfxContents, PfxProfile, PfxProtection, read_pfx, write_pfx};

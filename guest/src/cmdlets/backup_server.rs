@@ -90,8 +90,12 @@ fn get(args: &Args, _input: Option<Value>, host: &dyn HostApi) -> Result<Vec<Val
         let password = args.text("Password").unwrap_or_default();
         let entries = certhost_core::pkcs12::read_pfx(&data, &password, host.primitives())
             .map_err(|e| error::from_cert(cert_error(e), Some(&path)))?;
+        // The server certificate is one with its key: other certificates the file holds
+        // beside it (not its chain) are not candidates.
+        let any_key = entries.iter().any(|e| e.private_key.is_some());
         return entries
             .into_iter()
+            .filter(|e| !any_key || e.private_key.is_some())
             .map(|e| super::objects::file_certificate_object(entry_from_pfx(e)))
             .map(|c| c.map(Value::Certificate))
             .collect();

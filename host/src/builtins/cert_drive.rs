@@ -216,9 +216,10 @@ pub(super) fn with_certificate_api<R>(
         )
     };
     let host = crate::builtins::host(session);
+    let plugin = host.certificate_plugin().map_err(failed)?;
     let api = host
-        .runtime
-        .certificates(&host.certificate_plugin, &host.services)
+        .runtime()
+        .and_then(|runtime| runtime.certificates(&plugin, &host.services))
         .map_err(failed)?;
     f(&api).map_err(failed)
 }
@@ -231,6 +232,9 @@ fn certificate_objects(
     location: &str,
     stored: Vec<StoredCertificate>,
 ) -> Result<Vec<Value>, CommandError> {
+    if stored.is_empty() {
+        return Ok(Vec::new()); // nothing to inspect: the component is not needed
+    }
     let infos = with_certificate_api(session, command, |api| {
         stored
             .iter()

@@ -158,12 +158,30 @@ pub fn remove_item() -> Builtin {
                 }
                 (store, thumbprint)
             }
+            Some(Ok(CertPath::Store { store, .. })) => {
+                return match super::with_database(session, |db| db.remove_store(&store)) {
+                    Ok(()) => Ok(Vec::new()),
+                    Err(e @ StoreError::UnknownStore { .. }) => {
+                        Err(not_found(e.to_string()).into())
+                    }
+                    Err(e @ (StoreError::SystemStore(_) | StoreError::StoreNotEmpty { .. })) => {
+                        Err(CommandError::new(
+                            "Remove-Item",
+                            "InvalidOperation",
+                            "CannotRemoveStore",
+                            e.to_string(),
+                        )
+                        .into())
+                    }
+                    Err(e) => Err(storage_error("Remove-Item", e).into()),
+                };
+            }
             Some(Ok(_)) => {
                 return Err(CommandError::new(
                     "Remove-Item",
                     "InvalidOperation",
                     "NotACertificate",
-                    format!("'{path}' is a location or store, not a certificate; certhost removes certificates only"),
+                    format!("'{path}' is a location, not a certificate or store; certhost removes certificates and the stores made with New-Item"),
                 )
                 .into());
             }

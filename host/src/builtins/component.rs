@@ -6,7 +6,7 @@ use crate::engine::BoundArguments;
 use crate::engine::command::{CmdletInfo, Command, CommandError, CommandResult};
 use crate::engine::{PsObject, SecureString, Session, Value};
 use crate::plugin::{Capability, CmdletCall, Message, Plugin, PluginError, wit};
-use crate::services::LoadedModule;
+use crate::services::{ComponentRef, LoadedModule};
 use std::path::PathBuf;
 use std::rc::Rc;
 
@@ -20,9 +20,27 @@ pub fn register_module(
 ) -> Result<Vec<String>, RegisterError> {
     let host = super::host(session);
     let infos = host
-        .runtime
-        .list_cmdlets(&plugin, &host.services)
+        .runtime()
+        .and_then(|runtime| runtime.list_cmdlets(&plugin, &host.services))
         .map_err(RegisterError::Plugin)?;
+    register_component(session, ComponentRef::Module(plugin), infos)
+}
+
+/// Registers the built-in certificate component's cmdlets, from its cached metadata
+/// when there is some: the component itself is loaded when one of them first runs.
+pub fn register_builtin(session: &mut Session) -> Result<Vec<String>, RegisterError> {
+    let infos = super::host(session)
+        .builtin_cmdlets()
+        .map_err(RegisterError::Plugin)?;
+    register_component(session, ComponentRef::Builtin, infos)
+}
+
+fn register_component(
+    session: &mut Session,
+    plugin: ComponentRef,
+    infos: Vec<CmdletInfo>,
+) -> Result<Vec<String>, RegisterError> {
+    let host = super::host(session);
     let same_file =
         |m: &LoadedModule| m.plugin.path().is_some() && m.plugin.path() == plugin.path();
     for info in &infos {
@@ -89,10 +107,10 @@ pub enum RegisterError {
     },
 }
 
-/// One cmdlet of a loaded component.
+/// One cmdlet of a component.
 pub struct ComponentCommand {
     pub info: CmdletInfo,
-    pub plugin: Rc<Plugin>,
+    pub plugin: ComponentRef,
 }
 
 /// A certificate as the component's record; the key a certificate in no store carries
@@ -234,17 +252,19 @@ impl Command for ComponentCommand {
         let input = input.map(|v| to_wit(v, with_keys));
         let named_paths = named_paths(args);
         let host = super::host(session);
-        let result = host.runtime.invoke_cmdlet(
-            &self.plugin,
-            &host.services,
-            &CmdletCall {
-                name: &self.info.name,
-                parameter_set: &args.parameter_set,
-                arguments: &arguments,
-                input: input.as_ref(),
-                named_paths: &named_paths,
-            },
-        );
+        let result = self.plugin.resolve(&host).and_then(|plugin| {
+            host.runtime()?.invoke_cmdlet(
+                &plugin,
+                &host.services,
+                &CmdletCall {
+                    name: &self.info.name,
+                    parameter_set: &args.parameter_set,
+                    arguments: &arguments,
+                    input: input.as_ref(),
+                    named_paths: &named_paths,
+                },
+            )
+        });
         for message in host.services.take_messages() {
             match message {
                 Message::Warning(text) => session.warning(&text),

@@ -34,7 +34,7 @@ use crate::services::Host;
 use crate::store::Database;
 use std::rc::Rc;
 
-pub use component::register_module;
+pub use component::{register_builtin, register_module};
 
 /// The services the session was made with.
 pub(crate) fn host(session: &Session) -> Rc<Host> {

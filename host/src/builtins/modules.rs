@@ -158,14 +158,17 @@ pub fn import_module() -> Builtin {
         let path = crate::plugin::grants::real_path(&resolve(session, &name));
         let mut grants = requested_grants(session, args)?;
         let host = crate::builtins::host(session);
-        let mut plugin = host.runtime.load_file(&path, grants.clone()).map_err(|e| {
-            CommandError::new(
-                IMPORT,
-                "ResourceUnavailable",
-                "Modules_ModuleNotFound",
-                e.to_string(),
-            )
-        })?;
+        let mut plugin = host
+            .runtime()
+            .and_then(|runtime| runtime.load_file(&path, grants.clone()))
+            .map_err(|e| {
+                CommandError::new(
+                    IMPORT,
+                    "ResourceUnavailable",
+                    "Modules_ModuleNotFound",
+                    e.to_string(),
+                )
+            })?;
         let missing = plugin.ungranted();
         if !missing.is_empty() && !session.options.non_interactive {
             let more = ask_for_missing(session, plugin.name(), &missing);
@@ -220,7 +223,7 @@ pub fn get_module() -> Builtin {
             |items: Vec<String>| Value::Array(items.into_iter().map(Value::String).collect());
         let host = super::host(session);
         let modules = host.modules();
-        Ok(modules
+        modules
             .iter()
             .filter(|m| {
                 wanted
@@ -228,8 +231,16 @@ pub fn get_module() -> Builtin {
                     .is_none_or(|w| m.plugin.name().eq_ignore_ascii_case(w))
             })
             .map(|m| {
-                let p = &m.plugin;
-                Value::object(
+                // The built-in component is loaded here if nothing has needed it yet.
+                let p = m.plugin.resolve(&host).map_err(|e| {
+                    CommandError::new(
+                        "Get-Module",
+                        "OperationStopped",
+                        "ComponentFailed",
+                        e.to_string(),
+                    )
+                })?;
+                Ok(Value::object(
                     "PSModuleInfo",
                     vec![
                         ("Name".into(), Value::String(p.name().into())),
@@ -255,8 +266,8 @@ pub fn get_module() -> Builtin {
                         ),
                         ("ExportedCommands".into(), strings(m.commands.clone())),
                     ],
-                )
+                ))
             })
-            .collect())
+            .collect()
     })
 }

@@ -23,7 +23,7 @@ fn artifact_path(dir: &Path, engine: &Engine, name: &str, wasm_sha256: &str) -> 
     ))
 }
 
-fn trustworthy(path: &Path) -> bool {
+pub(super) fn trustworthy(path: &Path) -> bool {
     match std::fs::metadata(path) {
         // The cache directory is created 0700 by this user; an artifact must belong to
         // the directory's owner and be readable by nobody else.

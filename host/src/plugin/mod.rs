@@ -12,6 +12,7 @@ pub mod grants;
 mod imports;
 mod limits;
 mod meta;
+pub mod meta_cache;
 mod objects;
 mod state;
 
@@ -37,6 +38,14 @@ use wasmtime::{Config, Engine, Store, Trap};
 /// The certificate component, built from `guest/` by build.rs (wide-arithmetic build).
 static GUEST_WASM: &[u8] = include_bytes!(env!("CERTHOST_GUEST_WASM"));
 const GUEST_SHA256: &str = env!("CERTHOST_GUEST_SHA256");
+
+/// The name of the certificate component built into this binary.
+pub const BUILTIN_NAME: &str = "certhost-guest";
+
+/// SHA-256 (lowercase hex) of the certificate component built into this binary.
+pub fn builtin_sha256() -> &'static str {
+    GUEST_SHA256
+}
 
 /// Epoch tick: the granularity of timeouts.
 const TICK: Duration = Duration::from_millis(10);
@@ -199,7 +208,7 @@ impl Runtime {
     /// The certificate component built into this binary, with the grants of its use
     /// (`Grants::shell()` in the shell, `Grants::rest_worker()` in the server).
     pub fn load_builtin(&self, grants: Grants) -> Result<Plugin, PluginError> {
-        self.load_bytes("certhost-guest", None, GUEST_WASM, GUEST_SHA256, grants)
+        self.load_bytes(BUILTIN_NAME, None, GUEST_WASM, GUEST_SHA256, grants)
     }
 
     /// A component from a `.wasm` file (`Import-Module`), with what the user granted.

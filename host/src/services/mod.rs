@@ -5,25 +5,68 @@
 
 pub mod worker;
 
-use crate::plugin::{Grants, Plugin, Runtime, RuntimeConfig, Services};
+use crate::plugin::{Grants, Plugin, PluginError, Runtime, RuntimeConfig, Services};
 use crate::store::Database;
-use std::cell::{Ref, RefCell};
+use certhost_cmdlet_meta::CmdletInfo;
+use std::cell::{OnceCell, Ref, RefCell};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+/// A component as the shell refers to it: the built-in certificate component (loaded on
+/// first use) or an imported module.
+#[derive(Clone)]
+pub enum ComponentRef {
+    Builtin,
+    Module(Rc<Plugin>),
+}
+
+impl ComponentRef {
+    pub fn name(&self) -> &str {
+        match self {
+            ComponentRef::Builtin => crate::plugin::BUILTIN_NAME,
+            ComponentRef::Module(p) => p.name(),
+        }
+    }
+
+    /// The `.wasm` file of an imported module.
+    pub fn path(&self) -> Option<&Path> {
+        match self {
+            ComponentRef::Builtin => None,
+            ComponentRef::Module(p) => p.path(),
+        }
+    }
+
+    pub fn grants(&self) -> Grants {
+        match self {
+            ComponentRef::Builtin => Grants::shell(),
+            ComponentRef::Module(p) => p.grants().clone(),
+        }
+    }
+
+    /// The loaded component (loading the built-in one on first use).
+    pub fn resolve(&self, host: &Host) -> Result<Rc<Plugin>, PluginError> {
+        match self {
+            ComponentRef::Builtin => host.certificate_plugin(),
+            ComponentRef::Module(p) => Ok(p.clone()),
+        }
+    }
+}
+
 /// A component whose cmdlets the shell registered.
 pub struct LoadedModule {
-    pub plugin: Rc<Plugin>,
+    pub plugin: ComponentRef,
     /// The names of its cmdlets.
     pub commands: Vec<String>,
 }
 
-/// What the shell's commands work with.
+/// What the shell's commands work with. The component runtime and the built-in
+/// certificate component are made on first use: a script that calls none of the
+/// component's cmdlets never loads it.
 pub struct Host {
-    pub runtime: Runtime,
-    /// The built-in certificate component, with the shell's grants.
-    pub certificate_plugin: Rc<Plugin>,
+    runtime: OnceCell<Runtime>,
+    certificate_plugin: OnceCell<Rc<Plugin>>,
+    cache_dir: PathBuf,
     /// The database, the working directory and the state directory, as the component
     /// imports see them.
     pub services: Services,
@@ -31,21 +74,48 @@ pub struct Host {
 }
 
 impl Host {
-    /// Opens the state in `state_dir` and loads the certificate component (from the
-    /// precompiled cache when it is there) with the shell's grants.
+    /// Opens the state in `state_dir`.
     pub fn open(state_dir: &Path, cwd: PathBuf) -> Result<Self, String> {
         let database = Database::open(state_dir).map_err(|e| e.to_string())?;
-        let runtime =
-            Runtime::new(RuntimeConfig::new(state_dir.join("cache"))).map_err(|e| e.to_string())?;
-        let plugin = runtime
-            .load_builtin(Grants::shell())
-            .map_err(|e| e.to_string())?;
         Ok(Host {
-            runtime,
-            certificate_plugin: Rc::new(plugin),
+            runtime: OnceCell::new(),
+            certificate_plugin: OnceCell::new(),
+            cache_dir: state_dir.join("cache"),
             services: Services::new(Arc::new(Mutex::new(database)), cwd, state_dir.to_path_buf()),
             modules: RefCell::default(),
         })
+    }
+
+    /// The component runtime (its engine is made on first use).
+    pub fn runtime(&self) -> Result<&Runtime, PluginError> {
+        if let Some(runtime) = self.runtime.get() {
+            return Ok(runtime);
+        }
+        let runtime = Runtime::new(RuntimeConfig::new(self.cache_dir.clone()))?;
+        Ok(self.runtime.get_or_init(|| runtime))
+    }
+
+    /// The built-in certificate component with the shell's grants, loaded (from the
+    /// precompiled cache when it is there) on first use.
+    pub fn certificate_plugin(&self) -> Result<Rc<Plugin>, PluginError> {
+        if let Some(plugin) = self.certificate_plugin.get() {
+            return Ok(plugin.clone());
+        }
+        let plugin = Rc::new(self.runtime()?.load_builtin(Grants::shell())?);
+        Ok(self.certificate_plugin.get_or_init(|| plugin).clone())
+    }
+
+    /// The built-in component's cmdlets: from the metadata cache, else from the
+    /// component itself (then cached for the next start).
+    pub fn builtin_cmdlets(&self) -> Result<Vec<CmdletInfo>, PluginError> {
+        let (name, sha256) = (crate::plugin::BUILTIN_NAME, crate::plugin::builtin_sha256());
+        if let Some(infos) = crate::plugin::meta_cache::read(&self.cache_dir, name, sha256) {
+            return Ok(infos);
+        }
+        let plugin = self.certificate_plugin()?;
+        let infos = self.runtime()?.list_cmdlets(&plugin, &self.services)?;
+        crate::plugin::meta_cache::write(&self.cache_dir, name, sha256, &infos);
+        Ok(infos)
     }
 
     /// The database.

@@ -61,7 +61,14 @@ impl Database {
         store: &str,
         limit: i64,
     ) -> Result<Vec<StoredCertificate>, StoreError> {
-        self.select_certificates(store, "(not_after IS NULL OR not_after <= ?2)", Some(limit))
+        // Two index lookups; `not_after IS NULL OR not_after <= ?2` would scan the store.
+        self.select_certificates(
+            store,
+            "rowid IN (SELECT rowid FROM certificates WHERE store = ?1 AND not_after <= ?2
+                       UNION ALL
+                       SELECT rowid FROM certificates WHERE store = ?1 AND not_after IS NULL)",
+            Some(limit),
+        )
     }
 
     /// Records expiry dates learned by inspecting stored certificates:

@@ -43,6 +43,16 @@ pub enum StoreError {
     InvalidStoreName(String),
     #[error("{}", stores::unknown_store_message(name, existing))]
     UnknownStore { name: String, existing: Vec<String> },
+    #[error(
+        "'{0}' looks like a thumbprint; a store of that name would make Cert:\\LocalMachine\\<name> ambiguous: choose another name"
+    )]
+    ThumbprintStoreName(String),
+    #[error("'{0}' is one of Windows' system stores, which always exist: it cannot be removed")]
+    SystemStore(String),
+    #[error(
+        "the store '{name}' holds {count} certificate(s): remove them first (Get-ChildItem Cert:\\LocalMachine\\{name} | Remove-Item)"
+    )]
+    StoreNotEmpty { name: String, count: usize },
     #[error("cannot create the state directory {path}: {source}")]
     StateDir {
         path: PathBuf,

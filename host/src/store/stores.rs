@@ -20,6 +20,9 @@ impl Database {
     /// Makes an empty store; `Ok(false)` when a store of that name (any case) exists.
     pub fn create_store(&mut self, name: &str) -> Result<bool, StoreError> {
         let name = canonical_store_name(name)?;
+        if name.len() == 40 && name.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err(StoreError::ThumbprintStoreName(name));
+        }
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -32,6 +35,37 @@ impl Database {
         )?;
         tx.commit()?;
         Ok(true)
+    }
+}
+
+impl Database {
+    /// Removes a store made with New-Item. Windows' system stores stay, and a store that
+    /// still holds certificates is refused (its keys would go with it).
+    pub fn remove_store(&mut self, name: &str) -> Result<(), StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let name = existing_store(&tx, name)?;
+        if WELL_KNOWN_STORES
+            .iter()
+            .any(|w| w.eq_ignore_ascii_case(&name))
+        {
+            return Err(StoreError::SystemStore(name));
+        }
+        let count: i64 = tx.query_row(
+            "SELECT COUNT(*) FROM certificates WHERE store = ?1",
+            [&name],
+            |r| r.get(0),
+        )?;
+        if count > 0 {
+            return Err(StoreError::StoreNotEmpty {
+                name,
+                count: count as usize,
+            });
+        }
+        tx.execute("DELETE FROM stores WHERE name = ?1", [&name])?;
+        tx.commit()?;
+        Ok(())
     }
 }
 
@@ -217,6 +251,32 @@ mod tests {
         drop(db);
         let db = Database::open(&dir.path().join("home")).unwrap();
         assert_eq!(db.existing_store("samples").unwrap(), "Samples");
+    }
+
+    #[test]
+    fn a_made_store_is_removed_when_empty_and_system_stores_stay() {
+        let (_dir, mut db) = database();
+        db.create_store("Backups").unwrap();
+        db.add_certificates("Backups", &[entry()]).unwrap();
+        assert!(matches!(
+            db.remove_store("backups"),
+            Err(StoreError::StoreNotEmpty { count: 1, .. })
+        ));
+        let thumb = crate::store::thumbprint(&entry().certificate);
+        db.remove_certificate("Backups", &thumb).unwrap();
+        db.remove_store("backups").unwrap();
+        assert!(matches!(
+            db.existing_store("Backups"),
+            Err(StoreError::UnknownStore { .. })
+        ));
+        assert!(matches!(
+            db.remove_store("Root"),
+            Err(StoreError::SystemStore(_))
+        ));
+        assert!(matches!(
+            db.create_store("283AA3CE6E2DC5AD1DC6FBA0505356BDEC135E42"),
+            Err(StoreError::ThumbprintStoreName(_))
+        ));
     }
 
     #[test]

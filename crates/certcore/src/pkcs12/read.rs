@@ -95,8 +95,13 @@ pub fn read_pfx(data: &[u8], password: &str, primitives: &dyn Primitives) -> Res
     };
     let announced = announced_work(mac_iterations, &safes);
     if announced > MAX_WORK {
+        let asked = if announced == u64::MAX {
+            "more than 18 quintillion".to_string()
+        } else {
+            announced.to_string()
+        };
         return Err(CertError::Unsupported(format!(
-            "this PFX asks for {announced} key-derivation iterations in all, more than certhost allows for one file ({MAX_WORK}); a file from a real tool needs a few million at most: re-export it with fewer iterations (for example openssl pkcs12 -export -iter 600000)"
+            "this PFX asks for {asked} key-derivation iterations in all, more than certhost allows for one file ({MAX_WORK}); a file from a real tool needs a few million at most: re-export it with fewer iterations (for example openssl pkcs12 -export -iter 600000)"
         )));
     }
     let budgeted = Budgeted::new(primitives);
