@@ -60,7 +60,7 @@ fn the_binding_follows_each_rotation_with_no_gap() {
         std::thread::spawn(move || {
             let db = Database::open(&home).unwrap();
             let mut seen: Vec<String> = Vec::new();
-            let mut look = |seen: &mut Vec<String>| {
+            let look = |seen: &mut Vec<String>| {
                 let now = served(&db, REST);
                 if seen.last() != Some(&now) {
                     assert!(!seen.contains(&now), "went back to an older certificate");
