@@ -6,9 +6,9 @@
 //! worker thread with a deadline), and a refusal is a `ParseError` whose line and column
 //! point into the source.
 //!
-//! netsh's argument parsing is not fuzzed yet: it is interleaved with the database in
-//! `builtins::netsh::run`; docs/fuzzing.md describes the small refactor that makes it a
-//! pure function, and the target to add then.
+//! netsh's argument parsing (`netsh-args`): no panic, and a request it accepts names an
+//! endpoint that reads back as itself (normalization is idempotent), so two spellings of
+//! one endpoint can never make two bindings.
 
 use certhost::lang::{ParseError, parse, parse_block};
 use certhost_fuzz::{Budget, Observation, Target};
@@ -249,6 +249,98 @@ fn ps_parser() {
     let seeds = seeds();
     assert!(seeds.len() > 50, "only {} seed scripts", seeds.len());
     let summary = certhost_fuzz::fuzz(Parser, seeds, budget, env!("CARGO_MANIFEST_DIR"))
+        .expect("the fuzz run starts");
+    assert!(summary.is_clean(), "{}", summary.report());
+}
+
+struct NetshArguments;
+
+impl Target for NetshArguments {
+    fn name(&self) -> &'static str {
+        "netsh-args"
+    }
+
+    fn execute(&self, input: &[u8]) -> Observation {
+        let text = String::from_utf8_lossy(input);
+        let words: Vec<String> = text.split_whitespace().map(str::to_string).collect();
+        match certhost::builtins::check_netsh_request(&words) {
+            Err(cause) => Observation::rejected(&cause),
+            Ok(request) => {
+                let observation = Observation::accepted(
+                    request.split(' ').next().unwrap_or_default().to_string(),
+                    Vec::new(),
+                );
+                // The endpoint as stored must read back as itself.
+                match request.split(' ').nth(1).filter(|e| !e.is_empty()) {
+                    Some(endpoint) => match certhost::store::any_endpoint(endpoint) {
+                        Ok(again) if again.text == endpoint => observation,
+                        other => {
+                            observation.violating(format!("'{endpoint}' reads back as {other:?}"))
+                        }
+                    },
+                    None => observation,
+                }
+            }
+        }
+    }
+
+    fn test_command(&self) -> String {
+        "cargo test --release -p certhost --test fuzz netsh".into()
+    }
+
+    fn brackets(&self) -> Vec<(Vec<u8>, Vec<u8>)> {
+        vec![(b"[".to_vec(), b"]".to_vec())]
+    }
+
+    fn dictionary(&self) -> Vec<Vec<u8>> {
+        [
+            "ipport=",
+            "hostnameport=",
+            "certhash=",
+            "appid=",
+            "certstorename=",
+            "clientcertnegotiation=",
+            "verifyclientcertrevocation=",
+            "dsmapperusage=",
+            "enable",
+            "disable",
+            "0.0.0.0:",
+            "[::]:",
+            "[::1]:",
+            ":443",
+            ":0",
+            ":65536",
+            ":08450",
+            "{4dc3e181-e14b-4a21-b022-59fc669b0914}",
+            "MY",
+            " ",
+            "=",
+            "\u{200e}",
+        ]
+        .iter()
+        .map(|w| w.as_bytes().to_vec())
+        .collect()
+    }
+}
+
+#[test]
+fn netsh_args() {
+    let hash = "5F98EBBFE735CDDAE00E33E0FD69050EF9220254";
+    let app = "{4dc3e181-e14b-4a21-b022-59fc669b0914}";
+    let seeds: Vec<Vec<u8>> = [
+        format!("http add sslcert ipport=0.0.0.0:9419 certhash={hash} appid={app}"),
+        format!("http update sslcert ipport=[::]:443 certhash={hash} appid={app} certstorename=MY clientcertnegotiation=enable"),
+        format!("http add sslcert hostnameport=api.tech.local:443 certhash={hash} appid={app} certstorename=WebHosting"),
+        "http delete sslcert ipport=0.0.0.0:9419".to_string(),
+        "http show sslcert".to_string(),
+        "http show sslcert hostnameport=api.tech.local:443".to_string(),
+    ]
+    .into_iter()
+    .map(String::into_bytes)
+    .collect();
+    let mut budget = Budget::quick(Duration::from_secs(2), 4000);
+    budget.max_len = 512;
+    let summary = certhost_fuzz::fuzz(NetshArguments, seeds, budget, env!("CARGO_MANIFEST_DIR"))
         .expect("the fuzz run starts");
     assert!(summary.is_clean(), "{}", summary.report());
 }

@@ -65,7 +65,7 @@ pub(crate) fn thumbprint_argument(
 }
 
 pub use cert_drive::{CertPath, parse_cert_path};
-pub use netsh::REST_API_APP_ID;
+pub use netsh::{REST_API_APP_ID, check_request as check_netsh_request};
 
 /// Every built-in command.
 pub fn all() -> Vec<Rc<dyn Command>> {

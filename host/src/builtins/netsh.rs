@@ -217,6 +217,31 @@ fn execute(db: &mut Database, words: &[String]) -> Result<String, Failure> {
     }
 }
 
+/// What netsh would do with `words`, checked without touching the database: the verb and
+/// the normalized endpoint (`show`, `delete`), or the binding `add`/`update` would store;
+/// else the cause of "The parameter is incorrect.". For tests and fuzzing.
+pub fn check_request(words: &[String]) -> Result<String, String> {
+    let refused = |f: Failure| f.cause.unwrap_or_else(|| f.lines.join(" "));
+    let (verb, rest) = split_command(words).map_err(refused)?;
+    let args = parse_arguments(&verb, rest).map_err(refused)?;
+    let endpoint = endpoint(&args).map_err(refused)?;
+    match verb.as_str() {
+        "show" | "delete" => Ok(format!(
+            "{verb} {}",
+            endpoint.map(|e| e.text).unwrap_or_default()
+        )),
+        _ => {
+            let endpoint =
+                endpoint.ok_or_else(|| format!("{verb} needs ipport= or hostnameport="))?;
+            let binding = requested(&args, endpoint).map_err(refused)?;
+            Ok(format!(
+                "{verb} {} {} {}",
+                binding.endpoint, binding.certificate_hash, binding.app_id
+            ))
+        }
+    }
+}
+
 /// The verb (lower case) of `http <verb> sslcert`, and the words after it.
 fn split_command(words: &[String]) -> Result<(String, &[String]), Failure> {
     match words {

@@ -847,7 +847,10 @@ impl Parser<'_> {
         let name = lower[..open]
             .trim()
             .trim_start_matches("system.management.automation.");
-        let inner = &text[open + 1..text.len().saturating_sub(1)];
+        // Up to the closing parenthesis: ASCII, so the slice ends on a character boundary
+        // whatever follows it.
+        let close = text.rfind(')').filter(|c| *c > open).unwrap_or(text.len());
+        let inner = &text[open + 1..close];
         let arguments = || -> Result<Vec<Expr>, ParseError> {
             let mut sub = Parser {
                 src: self.src,
