@@ -3,7 +3,7 @@
 //! 3DES) and the PKCS#12 legacy schemes (SHA-1 with 3DES, 2-key 3DES, RC2-128, RC2-40).
 //! The key derivations run through [`Primitives`], so the host may compute them natively.
 
-use super::tlv::{OCTET_STRING, Tlv};
+use super::tlv::{NULL, OCTET_STRING, SEQUENCE, Tlv};
 use crate::error::{CertError, Result};
 use cbc::cipher::block_padding::Pkcs7;
 use cbc::cipher::{BlockModeDecrypt, InnerIvInit, KeyIvInit};
@@ -108,12 +108,15 @@ pub(crate) fn decrypt(
     password: &Password,
     primitives: &dyn Primitives,
 ) -> std::result::Result<Vec<u8>, DecryptFailure> {
+    if alg.tag != SEQUENCE {
+        return Err(CertError::Corrupt("the encryption algorithm is not a SEQUENCE".into()).into());
+    }
     let oid = alg.child(0, "encryption algorithm")?.oid()?;
-    let params = alg.child(1, "encryption parameters")?;
+    let params = alg.child_tagged(1, SEQUENCE, "encryption parameters")?;
     match oid.as_str() {
         PBES2 => decrypt_pbes2(params, ciphertext, password, primitives),
         PBE_SHA1_3DES | PBE_SHA1_2DES | PBE_SHA1_RC2_128 | PBE_SHA1_RC2_40 => {
-            let salt = params.child(0, "PBE salt")?.octets();
+            let salt = params.child_tagged(0, OCTET_STRING, "PBE salt")?.octets();
             let rounds = iterations(params.child(1, "PBE iteration count")?)?;
             let (key_len, iv_len) = match oid.as_str() {
                 PBE_SHA1_3DES => (24, 8),
@@ -165,8 +168,8 @@ fn decrypt_pbes2(
     password: &Password,
     primitives: &dyn Primitives,
 ) -> std::result::Result<Vec<u8>, DecryptFailure> {
-    let kdf = params.child(0, "PBES2 key derivation")?;
-    let scheme = params.child(1, "PBES2 encryption scheme")?;
+    let kdf = params.child_tagged(0, SEQUENCE, "PBES2 key derivation")?;
+    let scheme = params.child_tagged(1, SEQUENCE, "PBES2 encryption scheme")?;
     let kdf_oid = kdf.child(0, "PBES2 KDF")?.oid()?;
     if kdf_oid != PBKDF2 {
         return Err(CertError::Unsupported(format!(
@@ -174,7 +177,9 @@ fn decrypt_pbes2(
         ))
         .into());
     }
-    let kdf_params = kdf.child(1, "PBKDF2 parameters")?.children()?;
+    let kdf_params = kdf
+        .child_tagged(1, SEQUENCE, "PBKDF2 parameters")?
+        .children()?;
     let salt = kdf_params
         .first()
         .filter(|t| t.tag == OCTET_STRING)
@@ -193,6 +198,15 @@ fn decrypt_pbes2(
     {
         None => Digest::Sha1,
         Some(alg) => {
+            // Its parameters are NULL (or absent): anything else is malformed.
+            if let Some(p) = alg.children()?.get(1)
+                && !(p.tag == NULL && p.octets().is_empty())
+            {
+                return Err(CertError::Corrupt(
+                    "the PBKDF2 PRF has parameters other than NULL".into(),
+                )
+                .into());
+            }
             let oid = alg.child(0, "PBKDF2 PRF")?.oid()?;
             digest_for_oid(&oid).ok_or_else(|| {
                 CertError::Unsupported(format!("PBKDF2 PRF {oid} is not supported"))
@@ -200,7 +214,7 @@ fn decrypt_pbes2(
         }
     };
     let cipher_oid = scheme.child(0, "PBES2 cipher")?.oid()?;
-    let iv = scheme.child(1, "PBES2 IV")?.octets();
+    let iv = scheme.child_tagged(1, OCTET_STRING, "PBES2 IV")?.octets();
     let key_len = match cipher_oid.as_str() {
         "2.16.840.1.101.3.4.1.2" => 16,
         "2.16.840.1.101.3.4.1.22" => 24,
@@ -237,8 +251,13 @@ pub(crate) fn decrypt_pkcs8(
     password: &Password,
     primitives: &dyn Primitives,
 ) -> std::result::Result<Vec<u8>, DecryptFailure> {
+    if encrypted.tag != SEQUENCE {
+        return Err(CertError::Corrupt("the encrypted key is not a SEQUENCE".into()).into());
+    }
     let alg = encrypted.child(0, "key encryption algorithm")?;
-    let data = encrypted.child(1, "encrypted key")?.octets();
+    let data = encrypted
+        .child_tagged(1, OCTET_STRING, "encrypted key")?
+        .octets();
     let plain = decrypt(alg, &data, password, primitives)?;
     // A wrong password that happens to pad correctly yields garbage: check it is DER.
     match Tlv::parse_whole(&plain) {

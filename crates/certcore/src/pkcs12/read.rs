@@ -250,10 +250,11 @@ impl Reader<'_> {
         let plain = match oid.as_str() {
             DATA => explicit_octets(info)?,
             ENCRYPTED_DATA => {
+                // [0] EXPLICIT EncryptedData ::= SEQUENCE { version, EncryptedContentInfo }
                 let encrypted = info
-                    .child(1, "encrypted data")?
-                    .child(0, "encrypted data")?;
-                let eci = encrypted.child(1, "encrypted content info")?;
+                    .child_tagged(1, CONTEXT_0, "encrypted data")?
+                    .child_tagged(0, SEQUENCE, "encrypted data")?;
+                let eci = encrypted.child_tagged(1, SEQUENCE, "encrypted content info")?;
                 let alg = eci.child(1, "content encryption algorithm")?;
                 let Some(content) = eci.children()?.get(2) else {
                     return Ok(()); // detached content: nothing here
@@ -292,9 +293,15 @@ impl Reader<'_> {
                 return Err(CertError::Corrupt("a bag value is not tagged [0]".into()));
             }
             let value = value_wrapper.child(0, "bag value")?;
-            let friendly_name = match bag.children()?.get(2) {
-                Some(attrs) if attrs.tag == SET => friendly_name(attrs)?,
-                _ => None,
+            // SafeBag ::= SEQUENCE { bagId, [0] bagValue, bagAttributes SET OPTIONAL }
+            let friendly_name = match bag.children()? {
+                [_, _] => None,
+                [_, _, attrs] if attrs.tag == SET => friendly_name(attrs)?,
+                _ => {
+                    return Err(CertError::Corrupt(
+                        "not a valid PKCS#12 (PFX) file: a bag has fields beyond its type, value and attributes".into(),
+                    ));
+                }
             };
             match bag_id.as_str() {
                 KEY_BAG => self.keys.push(Bag {

@@ -17,6 +17,7 @@ pub(crate) const SET: u8 = 0x31;
 pub(crate) const OCTET_STRING: u8 = 0x04;
 pub(crate) const INTEGER: u8 = 0x02;
 pub(crate) const OID: u8 = 0x06;
+pub(crate) const NULL: u8 = 0x05;
 pub(crate) const BMP_STRING: u8 = 0x1e;
 pub(crate) const CONTEXT_0: u8 = 0xa0;
 
@@ -72,6 +73,20 @@ impl<'a> Tlv<'a> {
         self.children()?
             .get(index)
             .ok_or_else(|| bad(&format!("{what} is missing")))
+    }
+
+    /// The i-th child, which must have tag `tag` (as DER and openssl require).
+    pub fn child_tagged(&self, index: usize, tag: u8, what: &str) -> Result<&Tlv<'a>> {
+        let child = self.child(index, what)?;
+        // BER (NSS) may send an OCTET STRING in constructed chunks.
+        let ber_octets = tag == OCTET_STRING && child.tag == OCTET_STRING | 0x20;
+        if child.tag != tag && !ber_octets {
+            return Err(bad(&format!(
+                "{what} has tag {:#04x}, expected {tag:#04x}",
+                child.tag
+            )));
+        }
+        Ok(child)
     }
 
     /// Content octets of an OCTET STRING (or IMPLICIT-tagged one), joining BER chunks.
