@@ -49,7 +49,7 @@ pub fn thumbprint(der: &[u8]) -> String {
 impl Database {
     /// Every certificate in `store`, oldest first.
     pub fn list_certificates(&self, store: &str) -> Result<Vec<StoredCertificate>, StoreError> {
-        self.select_certificates(store, "1", None)
+        self.select_certificates(store, "store = ?1", None)
     }
 
     /// The certificates of `store` that expire by `limit` (Unix seconds), or whose
@@ -61,7 +61,9 @@ impl Database {
         store: &str,
         limit: i64,
     ) -> Result<Vec<StoredCertificate>, StoreError> {
-        // Two index lookups; `not_after IS NULL OR not_after <= ?2` would scan the store.
+        // Two index lookups; `not_after IS NULL OR not_after <= ?2` would scan the store,
+        // and so would `store = ?1` beside the subquery (the planner then walks the
+        // primary key).
         self.select_certificates(
             store,
             "rowid IN (SELECT rowid FROM certificates WHERE store = ?1 AND not_after <= ?2
@@ -87,8 +89,8 @@ impl Database {
         Ok(())
     }
 
-    /// The certificates of `store` that satisfy `condition` (SQL over the certificates
-    /// table; `?2` is `limit`), each with its chain.
+    /// The certificates selected by `condition` (SQL over the certificates table; `?1` is
+    /// the store, `?2` is `limit`), each with its chain.
     fn select_certificates(
         &self,
         store: &str,
@@ -98,7 +100,7 @@ impl Database {
         let store = canonical_store_name(store)?;
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT store, thumbprint, der, private_key, friendly_name, not_after FROM certificates
-             WHERE store = ?1 AND {condition} ORDER BY added_at, rowid"
+             WHERE {condition} ORDER BY added_at, rowid"
         ))?;
         let read = |r: &rusqlite::Row<'_>| {
             Ok(StoredCertificate {
