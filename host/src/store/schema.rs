@@ -91,14 +91,6 @@ pub(super) fn prepare(conn: &Connection, path: &Path) -> Result<(), StoreError> 
     conn.busy_timeout(std::time::Duration::from_millis(u64::from(BUSY_TIMEOUT_MS)))?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
-    // Each command is a process: closing the last connection would checkpoint the WAL
-    // into the database and delete it (two more fsyncs, and the WAL and its index made
-    // again by the next process). SQLite checkpoints on its own once the WAL passes
-    // 1,000 pages; every commit is still synced (`synchronous = FULL`).
-    conn.set_db_config(
-        rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
-        true,
-    )?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     if found > SCHEMA_VERSION {
