@@ -372,3 +372,54 @@ fn new_item_makes_a_store_that_takes_certificates() {
         file.stderr
     );
 }
+
+#[test]
+fn remove_item_what_if_checks_its_target_as_the_real_run_does() {
+    let sb = Sandbox::new();
+    let thumb = sb
+        .run("(New-SelfSignedCertificate -DnsName dry.tech.local -KeyAlgorithm ECDSA_nistP256).Thumbprint")
+        .ok()
+        .stdout
+        .trim()
+        .to_string();
+    let missing = sb.run(
+        "Remove-Item Cert:\\LocalMachine\\My\\0000000000000000000000000000000000000000 -WhatIf",
+    );
+    assert_eq!(missing.code, 1, "{}", missing.stdout);
+    assert!(
+        missing.stderr.contains("Cannot find path"),
+        "{}",
+        missing.stderr
+    );
+    assert!(!missing.stdout.contains("What if"), "{}", missing.stdout);
+
+    let free = sb
+        .run(&format!(
+            "Remove-Item Cert:\\LocalMachine\\My\\{thumb} -WhatIf"
+        ))
+        .ok();
+    assert!(free.stdout.contains("What if"), "{}", free.stdout);
+
+    sb.run(&format!(
+        "netsh http add sslcert ipport=0.0.0.0:8443 certhash={thumb} appid='{{4dc3e181-e14b-4a21-b022-59fc669b0914}}'"
+    ))
+    .ok();
+    let busy = sb.run(&format!(
+        "Remove-Item Cert:\\LocalMachine\\My\\{thumb} -WhatIf"
+    ));
+    assert_eq!(busy.code, 1, "{}", busy.stdout);
+    assert!(busy.stderr.contains("is in use"), "{}", busy.stderr);
+
+    let system = sb.run("Remove-Item Cert:\\LocalMachine\\Root -WhatIf");
+    assert!(system.stderr.contains("system stores"), "{}", system.stderr);
+    assert_eq!(
+        sb.run(&format!(
+            "(Get-Item Cert:\\LocalMachine\\My\\{thumb}).Thumbprint"
+        ))
+        .ok()
+        .stdout
+        .trim(),
+        thumb,
+        "nothing was removed"
+    );
+}

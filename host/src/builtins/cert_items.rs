@@ -118,102 +118,127 @@ pub fn remove_item() -> Builtin {
 .examples(vec![example("Delete a certificate with its key", "New-SelfSignedCertificate -DnsName old.contoso.com | Remove-Item -DeleteKey", "A certificate that a binding or slot still uses is refused, naming the uses.")]);
     info.changes_state = true;
     Builtin::new(info, false, |session, args, input| {
-        let path = match (input, args.text("Path")) {
-            (Some(Value::Certificate(c)), _) => match (&c.location, &c.store) {
-                (Some(l), Some(s)) => format!("Cert:\\{l}\\{s}\\{}", c.info.thumbprint),
-                _ => {
-                    return Err(CommandError::new(
-                        "Remove-Item",
-                        "InvalidArgument",
-                        "CertificateNotInStore",
-                        format!("certificate {} is not in a store", c.info.thumbprint),
-                    )
-                    .into());
-                }
-            },
-            (_, Some(p)) => absolute_path(session, &p),
-            (Some(other), None) => absolute_path(session, &other.to_text()),
-            (None, None) => {
+        remove(session, args, input, false)
+    })
+    .checking_what_if(|session, args, input| remove(session, args, input, true).map(|_| ()))
+}
+
+/// Removes what `Remove-Item` names; with `dry_run`, makes only the checks that come
+/// first (the certificate or store exists and may be removed), for `-WhatIf`.
+fn remove(
+    session: &mut Session,
+    args: &BoundArguments,
+    input: Option<&Value>,
+    dry_run: bool,
+) -> CommandResult {
+    let path = match (input, args.text("Path")) {
+        (Some(Value::Certificate(c)), _) => match (&c.location, &c.store) {
+            (Some(l), Some(s)) => format!("Cert:\\{l}\\{s}\\{}", c.info.thumbprint),
+            _ => {
                 return Err(CommandError::new(
                     "Remove-Item",
                     "InvalidArgument",
-                    "PathRequired",
-                    "give the Cert: path of the certificate to remove",
+                    "CertificateNotInStore",
+                    format!("certificate {} is not in a store", c.info.thumbprint),
                 )
                 .into());
             }
-        };
-        let not_found = |message: String| {
-            CommandError::new("Remove-Item", "ObjectNotFound", "PathNotFound", message)
-        };
-        let (store, thumbprint) = match parse_cert_path(&path) {
-            Some(Ok(CertPath::Item {
-                store,
-                thumbprint,
-                warning,
-                ..
-            })) => {
-                if let Some(warning) = warning {
-                    session.warning(&warning);
+        },
+        (_, Some(p)) => absolute_path(session, &p),
+        (Some(other), None) => absolute_path(session, &other.to_text()),
+        (None, None) => {
+            return Err(CommandError::new(
+                "Remove-Item",
+                "InvalidArgument",
+                "PathRequired",
+                "give the Cert: path of the certificate to remove",
+            )
+            .into());
+        }
+    };
+    let not_found = |message: String| {
+        CommandError::new("Remove-Item", "ObjectNotFound", "PathNotFound", message)
+    };
+    let (store, thumbprint) = match parse_cert_path(&path) {
+        Some(Ok(CertPath::Item {
+            store,
+            thumbprint,
+            warning,
+            ..
+        })) => {
+            if let Some(warning) = warning {
+                session.warning(&warning);
+            }
+            (store, thumbprint)
+        }
+        Some(Ok(CertPath::Store { store, .. })) => {
+            let outcome = super::with_database(session, |db| {
+                if dry_run {
+                    db.check_store_removable(&store).map(|_| ())
+                } else {
+                    db.remove_store(&store)
                 }
-                (store, thumbprint)
-            }
-            Some(Ok(CertPath::Store { store, .. })) => {
-                return match super::with_database(session, |db| db.remove_store(&store)) {
-                    Ok(()) => Ok(Vec::new()),
-                    Err(e @ StoreError::UnknownStore { .. }) => {
-                        Err(not_found(e.to_string()).into())
-                    }
-                    Err(e @ (StoreError::SystemStore(_) | StoreError::StoreNotEmpty { .. })) => {
-                        Err(CommandError::new(
-                            "Remove-Item",
-                            "InvalidOperation",
-                            "CannotRemoveStore",
-                            e.to_string(),
-                        )
-                        .into())
-                    }
-                    Err(e) => Err(storage_error("Remove-Item", e).into()),
-                };
-            }
-            Some(Ok(_)) => {
-                return Err(CommandError::new(
+            });
+            return match outcome {
+                Ok(()) => Ok(Vec::new()),
+                Err(e @ StoreError::UnknownStore { .. }) => Err(not_found(e.to_string()).into()),
+                Err(e @ (StoreError::SystemStore(_) | StoreError::StoreNotEmpty { .. })) => {
+                    Err(CommandError::new(
+                        "Remove-Item",
+                        "InvalidOperation",
+                        "CannotRemoveStore",
+                        e.to_string(),
+                    )
+                    .into())
+                }
+                Err(e) => Err(storage_error("Remove-Item", e).into()),
+            };
+        }
+        Some(Ok(_)) => {
+            return Err(CommandError::new(
                     "Remove-Item",
                     "InvalidOperation",
                     "NotACertificate",
                     format!("'{path}' is a location, not a certificate or store; certhost removes certificates and the stores made with New-Item"),
                 )
                 .into());
-            }
-            Some(Err(message)) => return Err(not_found(message).into()),
-            // A file or folder of the file system.
-            None => {
-                super::paths::remove_files(
-                    session,
-                    &path,
-                    args.switch("Recurse"),
-                    args.switch("Force"),
-                )?;
-                return Ok(Vec::new());
-            }
-        };
-        match super::with_database(session, |db| db.remove_certificate(&store, &thumbprint)) {
-            Ok(true) => Ok(Vec::new()),
-            Ok(false) => Err(not_found(format!(
-                "Cannot find path '{}' because it does not exist.",
-                crate::thumbprint::visible(&path)
-            ))
-            .into()),
-            Err(e @ StoreError::InUse { .. }) => Err(CommandError::new(
-                "Remove-Item",
-                "ResourceBusy",
-                "CertificateInUse",
-                e.to_string(),
-            )
-            .into()),
-            Err(e) => Err(storage_error("Remove-Item", e).into()),
         }
-    })
+        Some(Err(message)) => return Err(not_found(message).into()),
+        // A file or folder of the file system.
+        None if dry_run => return Ok(Vec::new()),
+        None => {
+            super::paths::remove_files(
+                session,
+                &path,
+                args.switch("Recurse"),
+                args.switch("Force"),
+            )?;
+            return Ok(Vec::new());
+        }
+    };
+    let outcome = super::with_database(session, |db| {
+        if dry_run {
+            db.check_certificate_removable(&store, &thumbprint)
+        } else {
+            db.remove_certificate(&store, &thumbprint)
+        }
+    });
+    match outcome {
+        Ok(true) => Ok(Vec::new()),
+        Ok(false) => Err(not_found(format!(
+            "Cannot find path '{}' because it does not exist.",
+            crate::thumbprint::visible(&path)
+        ))
+        .into()),
+        Err(e @ StoreError::InUse { .. }) => Err(CommandError::new(
+            "Remove-Item",
+            "ResourceBusy",
+            "CertificateInUse",
+            e.to_string(),
+        )
+        .into()),
+        Err(e) => Err(storage_error("Remove-Item", e).into()),
+    }
 }
 
 /// `Set-Location` (`cd`, `sl`) into the `Cert:` drive.

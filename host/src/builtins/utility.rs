@@ -21,7 +21,16 @@ pub struct Builtin {
     begin_end: Option<(BeginEnd, BeginEnd)>,
     /// The script block the command amounts to (see `Command::script_stage`).
     script_stage: Option<crate::engine::command::ScriptStage>,
+    /// What a `-WhatIf` run checks first (see `Command::check_what_if`).
+    what_if_check: Option<WhatIfCheck>,
 }
+
+/// A built-in's checks before it describes what it would do under `-WhatIf`.
+pub type WhatIfCheck = fn(
+    &mut Session,
+    &BoundArguments,
+    Option<&Value>,
+) -> Result<(), crate::engine::session::Interrupt>;
 
 /// A built-in's work before the first or after the last input object.
 pub type BeginEnd = fn(&mut Session, &BoundArguments) -> CommandResult;
@@ -35,6 +44,17 @@ impl Command for Builtin {
     }
     fn takes_remaining_arguments(&self) -> bool {
         self.remaining
+    }
+    fn check_what_if(
+        &self,
+        session: &mut Session,
+        args: &BoundArguments,
+        input: Option<&Value>,
+    ) -> Result<(), crate::engine::session::Interrupt> {
+        match self.what_if_check {
+            Some(check) => check(session, args, input),
+            None => Ok(()),
+        }
     }
     fn invoke(
         &self,
@@ -77,7 +97,14 @@ impl Builtin {
             run,
             begin_end: None,
             script_stage: None,
+            what_if_check: None,
         }
+    }
+
+    /// Checks its target with `check` before a `-WhatIf` run describes the operation.
+    pub fn checking_what_if(mut self, check: WhatIfCheck) -> Self {
+        self.what_if_check = Some(check);
+        self
     }
 
     /// Runs as the script block `stage` builds from the arguments, when it builds one.

@@ -61,6 +61,17 @@ pub trait Command {
         args: &BoundArguments,
         input: Option<&Value>,
     ) -> CommandResult;
+    /// What a real run checks before it acts, run under `-WhatIf` before the operation is
+    /// described: a dry run fails where the real run would (a target that does not exist
+    /// or may not be changed). Most commands check nothing here.
+    fn check_what_if(
+        &self,
+        _session: &mut Session,
+        _args: &BoundArguments,
+        _input: Option<&Value>,
+    ) -> Result<(), Interrupt> {
+        Ok(())
+    }
     /// Whether the command needs its whole input at once (`Sort-Object`, `Measure-Object`).
     fn collects_input(&self) -> bool {
         false

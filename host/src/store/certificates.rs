@@ -193,6 +193,26 @@ impl Database {
         Ok(thumbprints)
     }
 
+    /// What [`Database::remove_certificate`] would find, changing nothing: whether the
+    /// certificate exists, or `StoreError::InUse` when a binding or slot uses it.
+    pub fn check_certificate_removable(
+        &self,
+        store: &str,
+        thumbprint: &str,
+    ) -> Result<bool, StoreError> {
+        let store = canonical_store_name(store)?;
+        let thumbprint = thumbprint.trim().to_ascii_uppercase();
+        if self.get_certificate(&store, &thumbprint)?.is_none() {
+            return Ok(false);
+        }
+        let uses = super::slots::certificate_uses(&self.conn, &store, &thumbprint)?;
+        if uses.is_empty() {
+            Ok(true)
+        } else {
+            Err(StoreError::InUse { thumbprint, uses })
+        }
+    }
+
     /// Removes a certificate with its key and chain. Returns whether it existed. A
     /// certificate that a binding or slot uses is refused (`StoreError::InUse`).
     pub fn remove_certificate(

@@ -45,28 +45,42 @@ impl Database {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let name = existing_store(&tx, name)?;
-        if WELL_KNOWN_STORES
-            .iter()
-            .any(|w| w.eq_ignore_ascii_case(&name))
-        {
-            return Err(StoreError::SystemStore(name));
-        }
-        let count: i64 = tx.query_row(
-            "SELECT COUNT(*) FROM certificates WHERE store = ?1",
-            [&name],
-            |r| r.get(0),
-        )?;
-        if count > 0 {
-            return Err(StoreError::StoreNotEmpty {
-                name,
-                count: count as usize,
-            });
-        }
+        let name = removable_store(&tx, name)?;
         tx.execute("DELETE FROM stores WHERE name = ?1", [&name])?;
         tx.commit()?;
         Ok(())
     }
+}
+
+impl Database {
+    /// What [`Database::remove_store`] would find, changing nothing: the store's
+    /// spelling, or why it cannot be removed.
+    pub fn check_store_removable(&self, name: &str) -> Result<String, StoreError> {
+        removable_store(&self.conn, name)
+    }
+}
+
+/// The spelling of `name` when it is a store made with New-Item that holds nothing.
+fn removable_store(conn: &Connection, name: &str) -> Result<String, StoreError> {
+    let name = existing_store(conn, name)?;
+    if WELL_KNOWN_STORES
+        .iter()
+        .any(|w| w.eq_ignore_ascii_case(&name))
+    {
+        return Err(StoreError::SystemStore(name));
+    }
+    let count: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM certificates WHERE store = ?1",
+        [&name],
+        |r| r.get(0),
+    )?;
+    if count > 0 {
+        return Err(StoreError::StoreNotEmpty {
+            name,
+            count: count as usize,
+        });
+    }
+    Ok(name)
 }
 
 /// The spelling of the existing store `name`, or `StoreError::UnknownStore`.

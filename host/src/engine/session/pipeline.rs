@@ -152,6 +152,16 @@ impl Run<'_> {
 }
 
 impl Session {
+    /// `-WhatIf` given to the command, else `$WhatIfPreference` (set by an advanced
+    /// function's -WhatIf for everything it calls).
+    fn what_if_requested(&self, common: &CommonParameters) -> bool {
+        common
+            .iter()
+            .find(|(n, _)| n == "WhatIf")
+            .map(|(_, v)| v.is_truthy())
+            .unwrap_or_else(|| self.variable("WhatIfPreference").is_truthy())
+    }
+
     /// `-WhatIf` (describe the operation, do nothing) and `-Confirm` (ask first).
     pub(super) fn should_process(
         &mut self,
@@ -166,10 +176,7 @@ impl Session {
                 .find(|(n, _)| n == name)
                 .map(|(_, v)| v.is_truthy())
         };
-        // `-WhatIf` given to the command, else `$WhatIfPreference` (set by an advanced
-        // function's -WhatIf for everything it calls).
-        let what_if =
-            explicit("WhatIf").unwrap_or_else(|| self.variable("WhatIfPreference").is_truthy());
+        let what_if = self.what_if_requested(common);
         let flag = |name: &str| {
             if name == "WhatIf" {
                 what_if
@@ -1502,6 +1509,22 @@ impl Session {
         };
         let remaining = command.takes_remaining_arguments();
         let bound = self.bind_prompting(command.as_ref(), &mut stage.raw, piped, remaining)?;
+        // A dry run checks its target first, as the real run would.
+        if command.info().changes_state && self.what_if_requested(&stage.common) {
+            let saved = self.apply_common(&stage.common);
+            let checked = command.check_what_if(self, &bound, input);
+            self.restore_common(saved);
+            match checked {
+                Ok(()) => {}
+                Err(Interrupt::Error(e)) => {
+                    return Ok(self
+                        .command_failed_in(e, stage.action, &stage.redirect)?
+                        .into_iter()
+                        .collect());
+                }
+                Err(other) => return Err(other),
+            }
+        }
         if command.info().changes_state
             && !self.should_process(command.info(), &bound, input, &stage.common)?
         {
