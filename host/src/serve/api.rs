@@ -505,6 +505,28 @@ async fn regenerate(
             format!("send a JSON body such as {{\"validBy\": \"2027-01-01T00:00:00\"}}: {e}"),
         )
     })?;
+    let days = regeneration_days(&body)?;
+    assign_and_reload(
+        &app,
+        SlotCall::Generate {
+            friendly_name: "Backup Server Certificate".into(),
+            days,
+        },
+    )
+    .await?;
+    super::log("regenerated the backup server certificate");
+    Ok(StatusCode::ACCEPTED.into_response())
+}
+
+/// The validity in days a regenerate request asks for: its body must be a JSON object,
+/// with `validBy` (a future date and time) or without it (the default).
+fn regeneration_days(body: &Value) -> Result<u32, ApiError> {
+    let Value::Object(_) = body else {
+        return Err(ApiError::bad_request(
+            "BadJson",
+            "the body must be a JSON object such as {\"validBy\": \"2027-01-01T00:00:00\"} (or {} for the default validity)",
+        ));
+    };
     let days = match body.get("validBy") {
         None | Some(Value::Null) => DEFAULT_VALIDITY_DAYS,
         Some(Value::String(text)) => {
@@ -530,18 +552,8 @@ async fn regenerate(
             ));
         }
     };
-    let days = u32::try_from(days)
-        .map_err(|_| ApiError::bad_request("BadValidBy", "validBy is too far in the future"))?;
-    assign_and_reload(
-        &app,
-        SlotCall::Generate {
-            friendly_name: "Backup Server Certificate".into(),
-            days,
-        },
-    )
-    .await?;
-    super::log("regenerated the backup server certificate");
-    Ok(StatusCode::ACCEPTED.into_response())
+    u32::try_from(days)
+        .map_err(|_| ApiError::bad_request("BadValidBy", "validBy is too far in the future"))
 }
 
 /// `POST /api/v1/connectionCertificate` `{serverName, port, type}`: the certificate a
@@ -601,4 +613,25 @@ async fn connection_certificate(
         "certificate": certificate_model(&info),
     }))
     .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regenerate_takes_only_a_json_object() {
+        for body in ["[]", "5", "\"hello\"", "null", "true"] {
+            let value: Value = serde_json::from_str(body).unwrap();
+            let err = regeneration_days(&value).unwrap_err();
+            assert_eq!(err.details, "BadJson", "{body}");
+        }
+        assert!(matches!(
+            regeneration_days(&serde_json::json!({})),
+            Ok(days) if i64::from(days) == DEFAULT_VALIDITY_DAYS
+        ));
+        let err =
+            regeneration_days(&serde_json::json!({"validBy": "2001-01-01T00:00:00"})).unwrap_err();
+        assert_eq!(err.details, "ValidByInThePast");
+    }
 }

@@ -28,12 +28,28 @@ const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default largest upload (a PFX is a few KiB).
 pub const DEFAULT_UPLOAD_LIMIT: usize = 1024 * 1024;
 
-/// Writes a timestamped line to the server log (stderr). Never given secrets.
+/// Writes a timestamped line to the server log (stderr). Never given secrets. Control
+/// characters a client sent (a user name with CR/LF, terminal escape codes) are written
+/// as escapes, so no request can forge a log line or drive the admin's terminal.
 pub fn log(message: &str) {
     eprintln!(
-        "{} certhost serve: {message}",
-        model::timestamp(crate::clock::now())
+        "{} certhost serve: {}",
+        model::timestamp(crate::clock::now()),
+        printable(message)
     );
+}
+
+/// `text` with each control character written as `\u{..}`.
+fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                format!("\\u{{{:x}}}", u32::from(c))
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 /// Asks the listener loop to reload now, and lets the caller wait until it has.
@@ -289,4 +305,18 @@ async fn connection(
     let _ = hyper::server::conn::http1::Builder::new()
         .serve_connection(hyper_util::rt::TokioIo::new(tls), service)
         .await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::printable;
+
+    #[test]
+    fn control_characters_cannot_forge_log_lines() {
+        assert_eq!(
+            printable("admin\r\n2026-01-01 certhost serve: signed in\u{1b}[2J"),
+            "admin\\u{d}\\u{a}2026-01-01 certhost serve: signed in\\u{1b}[2J"
+        );
+        assert_eq!(printable("Łódź backup"), "Łódź backup");
+    }
 }
