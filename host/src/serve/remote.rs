@@ -76,9 +76,12 @@ pub async fn fetch_certificate(
     let name = ServerName::try_from(host.to_string())
         .map_err(|_| format!("'{host}' is not a host name or address"))?;
     let work = async {
-        let tcp = TcpStream::connect((host, port))
+        let address = vetted_address(host, port).await?;
+        // The vetted address itself, not the name again: a second lookup could answer
+        // differently (DNS rebinding).
+        let tcp = TcpStream::connect(address)
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(|_| format!("no TLS server answered at {host}:{port}"))?;
         let tls = tokio_rustls::TlsConnector::from(Arc::new(config))
             .connect(name, tcp)
             .await
@@ -93,4 +96,83 @@ pub async fn fetch_certificate(
     tokio::time::timeout(timeout, work)
         .await
         .map_err(|_| format!("no answer within {} s", timeout.as_secs()))?
+}
+
+/// The address `host:port` resolves to, unless it is one a request must not reach
+/// through this server: link-local addresses (the cloud metadata service at
+/// 169.254.169.254 among them), the unspecified, multicast and broadcast addresses.
+async fn vetted_address(host: &str, port: u16) -> Result<std::net::SocketAddr, String> {
+    let addresses: Vec<std::net::SocketAddr> = tokio::net::lookup_host((host, port))
+        .await
+        .map_err(|_| format!("'{host}' does not resolve to an address"))?
+        .collect();
+    if let Some(refused) = addresses.iter().find(|a| forbidden(a.ip())) {
+        return Err(format!(
+            "{host} is {}, an address certhost does not connect to for a request (link-local, such as a cloud metadata service, unspecified, multicast or broadcast)",
+            refused.ip()
+        ));
+    }
+    addresses
+        .first()
+        .copied()
+        .ok_or_else(|| format!("'{host}' does not resolve to an address"))
+}
+
+/// Whether a request may not make this server connect to `ip`.
+fn forbidden(ip: std::net::IpAddr) -> bool {
+    use std::net::IpAddr;
+    match ip {
+        IpAddr::V4(v4) => {
+            v4.is_link_local() || v4.is_unspecified() || v4.is_multicast() || v4.is_broadcast()
+        }
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => forbidden(IpAddr::V4(v4)),
+            None => {
+                v6.is_unspecified()
+                    || v6.is_multicast()
+                    || v6.is_unicast_link_local()
+                    // The cloud metadata service's IPv6 address (fd00:ec2::254).
+                    || v6 == std::net::Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254)
+            }
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metadata_and_link_local_addresses_are_refused() {
+        for ip in [
+            "169.254.169.254",
+            "169.254.1.1",
+            "0.0.0.0",
+            "224.0.0.1",
+            "255.255.255.255",
+            "fe80::1",
+            "::ffff:169.254.169.254",
+            "fd00:ec2::254",
+            "::",
+        ] {
+            assert!(forbidden(ip.parse().unwrap()), "{ip}");
+        }
+        for ip in [
+            "127.0.0.1",
+            "10.0.0.5",
+            "192.168.1.10",
+            "::1",
+            "2001:db8::1",
+        ] {
+            assert!(!forbidden(ip.parse().unwrap()), "{ip}");
+        }
+    }
+
+    #[tokio::test]
+    async fn the_metadata_service_is_not_fetched() {
+        let err = fetch_certificate("169.254.169.254", 443, Duration::from_secs(2))
+            .await
+            .unwrap_err();
+        assert!(err.contains("link-local"), "{err}");
+    }
 }
