@@ -65,10 +65,7 @@ impl FileKind {
             ([0x02, 0x30, ..], Some(3)) => FileKind::Pfx,
             ([0x30, 0x30, 0x03], _) => signed_kind(&fields[0]),
             ([0x30, 0x03], _) => FileKind::PublicKey,
-            ([0x02, 0x30, 0x04, ..], Some(0 | 1))
-            | ([0x30, 0x04], _)
-            | ([0x02, 0x04, ..], Some(1)) => FileKind::PrivateKey,
-            (t, Some(0)) if t.len() >= 9 && t.iter().all(|t| *t == 0x02) => FileKind::PrivateKey,
+            _ if crate::pem::key_shape(fields).is_some() => FileKind::PrivateKey,
             _ => FileKind::Unknown,
         }
     }

@@ -196,38 +196,41 @@ fn der_private_key(
 ) -> Result<Vec<u8>> {
     // Recognise the wrapping by its shape, so a damaged key of a known kind gets that
     // kind's error rather than "not a private key".
-    let shape = Tlv::parse_whole(der).ok().and_then(|t| {
-        let children = t.children().ok()?;
-        let tags: Vec<u8> = children.iter().map(|c| c.tag).collect();
-        let first_int = children.first().and_then(|c| c.uint().ok());
-        Some(match (tags.as_slice(), first_int) {
-            ([0x02, 0x30, 0x04, ..], Some(0 | 1)) => KeyShape::Pkcs8,
-            ([0x30, 0x04], _) => KeyShape::EncryptedPkcs8,
-            ([0x02, 0x04, ..], Some(1)) => KeyShape::Sec1,
-            (tags, Some(0)) if tags.len() >= 9 && tags.iter().all(|t| *t == 0x02) => {
-                KeyShape::Pkcs1
-            }
-            _ => KeyShape::Unknown,
-        })
-    });
+    let shape = Tlv::parse_whole(der)
+        .ok()
+        .and_then(|t| key_shape(t.children().ok()?));
     match shape {
         Some(KeyShape::Pkcs8) => checked_pkcs8(der),
         Some(KeyShape::EncryptedPkcs8) => encrypted_pkcs8(der, password, primitives),
         Some(KeyShape::Pkcs1) => pkcs1(der),
         Some(KeyShape::Sec1) => sec1(der),
-        _ => Err(CertError::Corrupt(
+        None => Err(CertError::Corrupt(
             "not a private key: expected PEM, or DER PKCS#8, PKCS#1 or SEC1".into(),
         )),
     }
 }
 
 /// The DER wrappings a private key comes in.
-enum KeyShape {
+pub(crate) enum KeyShape {
     Pkcs8,
     EncryptedPkcs8,
     Pkcs1,
     Sec1,
-    Unknown,
+}
+
+/// The wrapping a DER SEQUENCE with these `fields` has, when it is a private key's.
+pub(crate) fn key_shape(fields: &[Tlv<'_>]) -> Option<KeyShape> {
+    let tags: Vec<u8> = fields.iter().map(|c| c.tag).collect();
+    let first_int = fields.first().and_then(|c| c.uint().ok());
+    match (tags.as_slice(), first_int) {
+        ([0x02, 0x30, 0x04, ..], Some(0 | 1)) => Some(KeyShape::Pkcs8),
+        ([0x30, 0x04], _) => Some(KeyShape::EncryptedPkcs8),
+        ([0x02, 0x04, ..], Some(1)) => Some(KeyShape::Sec1),
+        (tags, Some(0)) if tags.len() >= 9 && tags.iter().all(|t| *t == 0x02) => {
+            Some(KeyShape::Pkcs1)
+        }
+        _ => None,
+    }
 }
 
 #[cfg(test)]
