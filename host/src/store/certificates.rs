@@ -202,15 +202,15 @@ impl Database {
     ) -> Result<bool, StoreError> {
         let store = canonical_store_name(store)?;
         let thumbprint = thumbprint.trim().to_ascii_uppercase();
-        if self.get_certificate(&store, &thumbprint)?.is_none() {
+        let exists = self
+            .conn
+            .prepare_cached("SELECT 1 FROM certificates WHERE store = ?1 AND thumbprint = ?2")?
+            .exists(params![store, thumbprint])?;
+        if !exists {
             return Ok(false);
         }
-        let uses = super::slots::certificate_uses(&self.conn, &store, &thumbprint)?;
-        if uses.is_empty() {
-            Ok(true)
-        } else {
-            Err(StoreError::InUse { thumbprint, uses })
-        }
+        refuse_if_used(&self.conn, &store, thumbprint)?;
+        Ok(true)
     }
 
     /// Removes a certificate with its key and chain. Returns whether it existed. A
@@ -225,16 +225,27 @@ impl Database {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let uses = super::slots::certificate_uses(&tx, &store, &thumbprint)?;
-        if !uses.is_empty() {
-            return Err(StoreError::InUse { thumbprint, uses });
-        }
+        refuse_if_used(&tx, &store, thumbprint.clone())?;
         let n = tx.execute(
             "DELETE FROM certificates WHERE store = ?1 AND thumbprint = ?2",
             params![store, thumbprint],
         )?;
         tx.commit()?;
         Ok(n > 0)
+    }
+}
+
+/// `StoreError::InUse` when a binding or slot uses the certificate.
+fn refuse_if_used(
+    conn: &rusqlite::Connection,
+    store: &str,
+    thumbprint: String,
+) -> Result<(), StoreError> {
+    let uses = super::slots::certificate_uses(conn, store, &thumbprint)?;
+    if uses.is_empty() {
+        Ok(())
+    } else {
+        Err(StoreError::InUse { thumbprint, uses })
     }
 }
 
