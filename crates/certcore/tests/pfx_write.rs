@@ -87,13 +87,24 @@ fn certhost_reads_back_every_name_and_password() {
     }
 }
 
-/// A PFX Python `cryptography` writes for the same certificate, name and password.
-fn pyca_pfx(name: &str, password: &str) -> Vec<u8> {
+/// A fresh certificate's key and certificate as PEM files of their own, for the other
+/// tools to package.
+fn pem_files(prefix: &str) -> (std::path::PathBuf, std::path::PathBuf) {
     let generated = certificate();
     let key = certhost_core::pem::encode_pem("PRIVATE KEY", &generated.private_key);
     let cert = certhost_core::pem::encode_pem("CERTIFICATE", &generated.certificate);
-    let key = temp_file(key.as_bytes(), "pyca-key.pem");
-    let cert = temp_file(cert.as_bytes(), "pyca-cert.pem");
+    // Tests run in parallel threads: each pair gets files of its own.
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    (
+        temp_file(key.as_bytes(), &format!("{prefix}-{n}-key.pem")),
+        temp_file(cert.as_bytes(), &format!("{prefix}-{n}-cert.pem")),
+    )
+}
+
+/// A PFX Python `cryptography` writes for the same certificate, name and password.
+fn pyca_pfx(name: &str, password: &str) -> Vec<u8> {
+    let (key, cert) = pem_files("pyca");
     let script = "import os, sys\n\
 from cryptography import x509\n\
 from cryptography.hazmat.primitives import serialization\n\
@@ -232,11 +243,7 @@ fn names_written_by_openssl_and_python_cryptography_are_read() {
         );
     }
     // openssl 3.0's -name takes ASCII only.
-    let generated = certificate();
-    let key = certhost_core::pem::encode_pem("PRIVATE KEY", &generated.private_key);
-    let cert = certhost_core::pem::encode_pem("CERTIFICATE", &generated.certificate);
-    let key = temp_file(key.as_bytes(), "key.pem");
-    let cert = temp_file(cert.as_bytes(), "cert.pem");
+    let (key, cert) = pem_files("openssl");
     for password in NAMES {
         let args = [
             "pkcs12",
