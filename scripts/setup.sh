@@ -27,3 +27,19 @@ for module in cryptography requests; do
     python3 -m pip install --quiet "$module"
   fi
 done
+
+# sslyze grades `certhost serve` against Mozilla's TLS profiles (host/tests/tls_grade.rs),
+# in a virtual environment of its own so its pinned dependencies meet nothing else.
+SSLYZE_VERSION=6.3.1
+sslyze_venv="$(dirname "$0")/../target/tools/sslyze"
+if ! "$sslyze_venv/bin/sslyze" --help 2>/dev/null | grep -q "SSLyze version $SSLYZE_VERSION"; then
+  echo "setup: installing sslyze $SSLYZE_VERSION in target/tools/sslyze"
+  python3 -c "import venv" 2>/dev/null || {
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-venv
+  }
+  rm -rf "$sslyze_venv"
+  python3 -m venv "$sslyze_venv"
+  "$sslyze_venv/bin/pip" install --quiet "sslyze==$SSLYZE_VERSION"
+fi

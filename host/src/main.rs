@@ -161,14 +161,26 @@ fn interactive(session: &mut Session, out: &mut Formatter, terminal: bool) -> Ex
     run_text(session, out, &text, true)
 }
 
-const SERVE_HELP: &str = "Usage: certhost serve [--access-token-seconds N] [--upload-limit-bytes N]
+const SERVE_HELP: &str = "Usage: certhost serve [options]
 
 Serves the HTTPS REST API on every binding of the store (netsh http show sslcert,
 Get-SslBinding), each with its certificate. Certificate and binding changes are picked up
 without a restart. Stop with Ctrl+C or SIGTERM. State: $CERTHOST_HOME.
 
-  --access-token-seconds N   lifetime of access tokens (default 900)
-  --upload-limit-bytes N     largest certificate upload (default 1048576)";
+  --access-token-seconds N            lifetime of access tokens (default 900)
+  --upload-limit-bytes N              largest certificate upload (default 1048576)
+  --max-connections N                 open connections in all (default 4096; lowered
+                                      to fit the open-file limit)
+  --max-connections-per-address N     open connections from one address (default 256)
+  --handshake-timeout SECONDS         to finish the TLS handshake (default 10)
+  --header-timeout SECONDS            to send a request's headers after the handshake
+                                      or the previous response; idle connections close
+                                      after it too (default 20)
+  --request-timeout SECONDS           to send a request's body and get the answer
+                                      (default 60)
+  --allow-connect RANGE               let connectionCertificate reach an address range
+                                      refused by default (loopback, link-local...),
+                                      such as 127.0.0.0/8 or fd00::/8; repeatable";
 
 /// `certhost serve [options]`.
 fn serve(args: &[std::ffi::OsString]) -> ExitCode {
@@ -178,25 +190,63 @@ fn serve(args: &[std::ffi::OsString]) -> ExitCode {
             certhost::serve::auth::ACCESS_TOKEN_SECONDS,
         ),
         upload_limit: certhost::serve::DEFAULT_UPLOAD_LIMIT,
+        limits: certhost::serve::limits::ConnectionLimits::default(),
+        allow_connect: Vec::new(),
     };
     let mut words = args.iter().map(|a| a.to_string_lossy().into_owned());
     while let Some(word) = words.next() {
-        let mut number = |name: &str| -> Result<u64, String> {
-            words
-                .next()
-                .and_then(|v| v.parse().ok())
-                .ok_or_else(|| format!("{name} needs a number"))
+        let mut value = |name: &str| -> Result<String, String> {
+            words.next().ok_or_else(|| format!("{name} needs a value"))
         };
+        let number = |text: Result<String, String>| -> Result<u64, String> {
+            let text = text?;
+            text.parse()
+                .map_err(|_| format!("{word} needs a whole number, not '{text}'"))
+        };
+        let positive = |n: Result<u64, String>| -> Result<u64, String> {
+            n.and_then(|n| {
+                if n == 0 {
+                    Err(format!("{word} must be at least 1"))
+                } else {
+                    Ok(n)
+                }
+            })
+        };
+        let seconds = |n: Result<u64, String>| positive(n).map(std::time::Duration::from_secs);
+        let count = |n: Result<u64, String>| {
+            positive(n).map(|n| usize::try_from(n).unwrap_or(usize::MAX))
+        };
+        let limits = &mut options.limits;
         let parsed = match word.as_str() {
             "-h" | "--help" => {
                 println!("{SERVE_HELP}");
                 return ExitCode::SUCCESS;
             }
-            "--access-token-seconds" => number(&word)
+            "--access-token-seconds" => number(value(&word))
                 .map(|n| options.access_token_lifetime = std::time::Duration::from_secs(n)),
-            "--upload-limit-bytes" => {
-                number(&word).map(|n| options.upload_limit = n.try_into().unwrap_or(usize::MAX))
+            "--upload-limit-bytes" => number(value(&word))
+                .map(|n| options.upload_limit = n.try_into().unwrap_or(usize::MAX)),
+            "--max-connections" => count(number(value(&word))).map(|n| limits.max_connections = n),
+            "--max-connections-per-address" => {
+                count(number(value(&word))).map(|n| limits.max_per_address = n)
             }
+            "--handshake-timeout" => {
+                seconds(number(value(&word))).map(|d| limits.handshake_timeout = d)
+            }
+            "--header-timeout" => seconds(number(value(&word))).map(|d| limits.header_timeout = d),
+            "--request-timeout" => {
+                seconds(number(value(&word))).map(|d| limits.request_timeout = d)
+            }
+            "--allow-connect" => value(&word).and_then(|text| {
+                text.parse::<ipnet::IpNet>()
+                    .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .map(|range| options.allow_connect.push(range))
+                    .map_err(|_| {
+                        format!(
+                            "--allow-connect needs an address or range such as 127.0.0.0/8, 10.1.2.3 or fd00::/8, not '{text}'"
+                        )
+                    })
+            }),
             other => Err(format!("unknown option '{other}'")),
         };
         if let Err(message) = parsed {

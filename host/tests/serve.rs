@@ -2,166 +2,10 @@
 //! openssl s_client. Each test runs its own server on a free loopback port.
 
 mod common;
+use common::server::*;
 use common::*;
-use std::net::TcpStream;
-use std::process::{Child, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
-
-const PASSWORD: &str = "Sup3r-secret!";
-const VERSION: &str = "x-api-version: 1.0-rev0";
-
-struct Server {
-    sb: Sandbox,
-    port: u16,
-    child: Child,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn wait_for_port(port: u16, open: bool) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while Instant::now() < deadline {
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() == open {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!(
-        "port {port} did not become {}",
-        if open { "open" } else { "closed" }
-    );
-}
-
-impl Server {
-    fn start(extra: &[&str]) -> Server {
-        let sb = Sandbox::new();
-        let port = free_port();
-        let pki =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/tech-local");
-        for f in ["backup01.pfx", "ca.crt", "leaf.crt", "TechCompany.key"] {
-            std::fs::copy(pki.join(f), sb.path(f)).unwrap();
-        }
-        let setup = format!(
-            "Set-ServerIdentity -Fqdn backup01.tech.local -IPAddress 127.0.0.1; \
-             New-ApiAccount -UserName admin -Password '{PASSWORD}' | Out-Null; \
-             Get-BackupServerCertificate | Export-Certificate -FilePath old.pem -Type PEM | Out-Null"
-        );
-        run_of(
-            sb.command()
-                .env("CERTHOST_REST_ENDPOINT", format!("127.0.0.1:{port}"))
-                .args(["-NonInteractive", "-Command", &setup])
-                .output()
-                .unwrap(),
-        )
-        .ok();
-        let log = std::fs::File::create(sb.path("serve.log")).unwrap();
-        let child = sb
-            .command()
-            .arg("serve")
-            .args(extra)
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .unwrap();
-        wait_for_port(port, true);
-        Server { sb, port, child }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("https://backup01.tech.local:{}{path}", self.port)
-    }
-
-    fn resolve(&self) -> String {
-        format!("backup01.tech.local:{}:127.0.0.1", self.port)
-    }
-
-    /// curl with the name resolved to loopback; returns (status, body).
-    fn curl(&self, args: &[&str]) -> (u16, String) {
-        let resolve = self.resolve();
-        let mut all = vec![
-            "-s",
-            "-S",
-            "--resolve",
-            resolve.as_str(),
-            "-w",
-            "\n%{http_code}",
-        ];
-        all.extend_from_slice(args);
-        let out = run_of(
-            std::process::Command::new("curl")
-                .args(&all)
-                .current_dir(self.sb.dir.path())
-                .output()
-                .unwrap(),
-        );
-        assert_eq!(out.code, 0, "curl {args:?}: {}", out.stderr);
-        let (body, status) = out.stdout.rsplit_once('\n').unwrap();
-        (status.trim().parse().unwrap(), body.to_string())
-    }
-
-    fn token(&self) -> String {
-        let (status, body) = self.curl(&[
-            "-k",
-            "-H",
-            VERSION,
-            "-d",
-            "grant_type=password",
-            "-d",
-            "username=admin",
-            "--data-urlencode",
-            &format!("password={PASSWORD}"),
-            &self.url("/api/oauth2/token"),
-        ]);
-        assert_eq!(status, 200, "{body}");
-        json(&body)["access_token"].as_str().unwrap().to_string()
-    }
-
-    /// SHA-1 thumbprint of the certificate the server presents (openssl s_client).
-    fn presented(&self, server_name: Option<&str>, port: u16) -> String {
-        let connect = format!("127.0.0.1:{port}");
-        let mut args = vec!["s_client", "-connect", connect.as_str()];
-        if let Some(n) = server_name {
-            args.extend(["-servername", n]);
-        }
-        let mut child = std::process::Command::new("openssl")
-            .args(&args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        drop(child.stdin.take());
-        let out = child.wait_with_output().unwrap();
-        let pem = self.sb.path("presented.pem");
-        std::fs::write(&pem, &out.stdout).unwrap();
-        openssl_thumbprint(&pem, false)
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(self.sb.path("serve.log")).unwrap()
-    }
-}
-
-fn json(text: &str) -> serde_json::Value {
-    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
-}
-
-fn leaf_thumbprint(sb: &Sandbox) -> String {
-    openssl_thumbprint(&sb.path("leaf.crt"), false)
-}
 
 #[test]
 fn seed_003_upload_swaps_the_certificate_without_a_restart() {
@@ -655,50 +499,77 @@ fn bindings_changed_by_another_process_are_served_within_a_second() {
     wait_for_port(port, false);
 }
 
-#[test]
-fn connection_certificate_fetches_a_remote_servers_certificate() {
-    let s = Server::start(&[]);
-    let old = openssl_thumbprint(&s.sb.path("old.pem"), false);
-    let bearer = format!("Authorization: Bearer {}", s.token());
-    let body = format!(
-        "{{\"serverName\":\"127.0.0.1\",\"port\":{},\"type\":\"LinuxHost\"}}",
-        s.port
-    );
-    let (status, answer) = s.curl(&[
+/// POSTs a connectionCertificate request; returns (status, body).
+fn connection_certificate(s: &Server, bearer: &str, port: u16) -> (u16, String) {
+    let body = format!("{{\"serverName\":\"127.0.0.1\",\"port\":{port},\"type\":\"LinuxHost\"}}");
+    s.curl(&[
         "-k",
         "-H",
         VERSION,
         "-H",
-        &bearer,
+        bearer,
         "-H",
         "Content-Type: application/json",
         "-d",
         &body,
         &s.url("/api/v1/connectionCertificate"),
-    ]);
+    ])
+}
+
+#[test]
+fn connection_certificate_fetches_a_remote_servers_certificate() {
+    // Loopback is refused unless the admin allows it.
+    let s = Server::start(&["--allow-connect", "127.0.0.0/8"]);
+    let old = openssl_thumbprint(&s.sb.path("old.pem"), false);
+    let bearer = format!("Authorization: Bearer {}", s.token());
+    let (status, answer) = connection_certificate(&s, &bearer, s.port);
     assert_eq!(status, 200, "{answer}");
     assert_eq!(json(&answer)["fingerprint"], old);
     assert_eq!(json(&answer)["certificate"]["thumbprint"], old);
     let closed = free_port();
-    let body = format!("{{\"serverName\":\"127.0.0.1\",\"port\":{closed}}}");
-    let (status, answer) = s.curl(&[
-        "-k",
-        "-H",
-        VERSION,
-        "-H",
-        &bearer,
-        "-H",
-        "Content-Type: application/json",
-        "-d",
-        &body,
-        &s.url("/api/v1/connectionCertificate"),
-    ]);
+    let (status, answer) = connection_certificate(&s, &bearer, closed);
     assert_eq!(status, 502, "{answer}");
     assert!(
         json(&answer)["message"]
             .as_str()
             .unwrap()
             .contains(&closed.to_string())
+    );
+}
+
+#[test]
+fn connection_certificate_refuses_loopback_with_the_answer_of_a_closed_port() {
+    let s = Server::start(&[]);
+    let bearer = format!("Authorization: Bearer {}", s.token());
+    // A TLS server is listening on s.port, on loopback: refused, and said as a closed
+    // port would be, so the route cannot tell open ports from closed ones.
+    let (status, refused) = connection_certificate(&s, &bearer, s.port);
+    assert_eq!(status, 502, "{refused}");
+    let closed = free_port();
+    let (status, closed_answer) = connection_certificate(&s, &bearer, closed);
+    assert_eq!(status, 502, "{closed_answer}");
+    let refused = json(&refused);
+    let closed_answer = json(&closed_answer);
+    assert_eq!(
+        refused["message"]
+            .as_str()
+            .unwrap()
+            .replace(&s.port.to_string(), "PORT"),
+        closed_answer["message"]
+            .as_str()
+            .unwrap()
+            .replace(&closed.to_string(), "PORT")
+    );
+    assert_eq!(refused["details"], closed_answer["details"]);
+    assert!(
+        refused["message"].as_str().unwrap().contains("--allow-connect"),
+        "{refused}"
+    );
+    // The log says which it was.
+    let log = s.log();
+    assert!(
+        log.contains(&format!("to 127.0.0.1:{}: 127.0.0.1 is a loopback", s.port)),
+        "{log}"
     );
 }
 

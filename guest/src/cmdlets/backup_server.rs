@@ -38,7 +38,7 @@ fn get_info() -> CmdletInfo {
             cmdlet(
                 "Get-BackupServerCertificate",
                 "Returns TLS certificates: the one in use, those in the store, or those in a PFX file.",
-                "Without parameters, returns the certificate the backup server uses now; on first use a self-signed certificate for this server (RSA 2048, 10 years) is made, assigned and bound to the REST API endpoint 0.0.0.0:9419, as after an installation of the originals. -FromStore returns the certificates of Cert:\\LocalMachine\\My that have a private key (the eligible ones). -Path returns the certificates of a PFX file without importing them; each carries its private key (never shown as a property), so that piping it to Add-BackupServerCertificate imports and assigns it.",
+                "Without parameters, returns the certificate the backup server uses now; on first use a self-signed certificate for this server (RSA 2048, one year; certhost serve renews it before it expires) is made, assigned and bound to the REST API endpoint 0.0.0.0:9419, as after an installation of the originals. -FromStore returns the certificates of Cert:\\LocalMachine\\My that have a private key (the eligible ones). -Path returns the certificates of a PFX file without importing them; each carries its private key (never shown as a property), so that piping it to Add-BackupServerCertificate imports and assigns it.",
                 vec![
                     param(
                         "FromStore",
@@ -246,7 +246,7 @@ fn generate_info() -> CmdletInfo {
         changes_state(cmdlet(
             "Generate-BackupServerCertificate",
             "Generates a self-signed TLS certificate for this server, saves it in the store and returns it.",
-            "Makes an RSA 2048 certificate valid for 10 years (or -ValidForDays), subject CN=<server FQDN>, with the FQDN, the short name and the server's addresses as subject alternative names and EKU server and client authentication, as the originals do. It is saved in Cert:\\LocalMachine\\My with its key; it is not assigned: pipe it to Add-BackupServerCertificate for that. Set-ServerIdentity changes the names it uses.",
+            "Makes an RSA 2048 certificate valid for one year (or -ValidForDays; the originals make 10 years, longer than TLS clients and the Mozilla profile accept), subject CN=<server FQDN>, with the FQDN, the short name and the server's addresses as subject alternative names and EKU server and client authentication, as the originals do. It is saved in Cert:\\LocalMachine\\My with its key; it is not assigned: pipe it to Add-BackupServerCertificate for that. Set-ServerIdentity changes the names it uses.",
             vec![
                 param("Name", T::Text, "Friendly name of the certificate.")
                     .mandatory()
@@ -255,7 +255,7 @@ fn generate_info() -> CmdletInfo {
                 param(
                     "ValidForDays",
                     T::Integer,
-                    "Validity in days (default 3650).",
+                    "Validity in days (default 365).",
                 ),
             ],
             vec![example(

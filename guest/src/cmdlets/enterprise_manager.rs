@@ -36,7 +36,7 @@ fn get_info() -> CmdletInfo {
     cmdlet(
         "Get-EnterpriseManagerCertificate",
         "Returns the Enterprise Manager's Server and Web UI certificates.",
-        "Returns the certificate of -Role Server or WebUI, or both (Server first). On first use each role gets a self-signed certificate for this server (RSA 2048, 10 years), as after an installation.",
+        "Returns the certificate of -Role Server or WebUI, or both (Server first). On first use each role gets a self-signed certificate for this server (RSA 2048, one year; certhost serve renews it before it expires), as after an installation.",
         vec![
             param("Role", T::Text, "Server or WebUI (default both).")
                 .position(0)

@@ -66,8 +66,10 @@ pub const EM_WEB_UI: Slot = Slot {
     default_name: Some("Enterprise Manager Web UI Certificate"),
 };
 
-/// Validity of generated server certificates when not given: 10 years, as the originals.
-pub const DEFAULT_SERVER_VALIDITY_DAYS: i64 = 3650;
+/// Validity of generated server certificates when not given: one year, within the 366
+/// days the Mozilla intermediate TLS profile allows (the originals make 10 years);
+/// `certhost serve` renews automatically generated ones after two thirds of it.
+pub const DEFAULT_SERVER_VALIDITY_DAYS: i64 = 365;
 
 fn server_location() -> StoreLocation {
     StoreLocation {

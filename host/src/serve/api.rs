@@ -9,6 +9,7 @@ use crate::services::worker::{SlotCall, Worker};
 use crate::store::{BACKUP_SERVER_SLOT, Database};
 use axum::Router;
 use axum::extract::rejection::{FormRejection, JsonRejection};
+use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Multipart, Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::Next;
@@ -16,11 +17,14 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
-/// Validity of a regenerated certificate when `validBy` is not given (as the originals).
-const DEFAULT_VALIDITY_DAYS: i64 = 3650;
+/// Validity of a regenerated certificate when `validBy` is not given: one year, within
+/// the 366 days of the Mozilla intermediate profile (the originals make 10 years).
+const DEFAULT_VALIDITY_DAYS: i64 = super::renewal::RENEWED_VALIDITY_DAYS as i64;
 
 /// Versions of the API this server speaks (any revision of each).
 const API_VERSIONS: &[&str] = &["1.0", "1.1"];
@@ -33,28 +37,46 @@ pub struct App {
     pub upload_limit: usize,
     /// Asks the listener loop to reload now, and tells when it has.
     pub reload: super::Reload,
+    /// What is served, as the listener loop last loaded it (the backup server slot).
+    catalog: super::SharedCatalog,
+    /// Where connectionCertificate may connect.
+    connect_policy: super::remote::ConnectPolicy,
     /// The serverCertificate answer, by thumbprint (inspection is a component call).
-    model_cache: Mutex<Option<(String, Value)>>,
+    model_cache: RwLock<Option<Arc<ServerModel>>>,
+}
+
+/// The backup server certificate's CertificateModel, and the same as a response body.
+struct ServerModel {
+    thumbprint: String,
+    model: Value,
+    body: Bytes,
+}
+
+/// What an [`App`] is made of.
+pub struct AppParts {
+    pub auth: Auth,
+    pub worker: Worker,
+    pub database: Database,
+    pub upload_limit: usize,
+    pub reload: super::Reload,
+    pub catalog: super::SharedCatalog,
+    pub connect_policy: super::remote::ConnectPolicy,
 }
 
 type Shared = State<Arc<App>>;
 type ApiResult = Result<Response, ApiError>;
 
 impl App {
-    pub fn new(
-        auth: Auth,
-        worker: Worker,
-        database: Database,
-        upload_limit: usize,
-        reload: super::Reload,
-    ) -> Self {
+    pub fn new(parts: AppParts) -> Self {
         App {
-            auth,
-            worker,
-            database: Mutex::new(database),
-            upload_limit,
-            reload,
-            model_cache: Mutex::new(None),
+            auth: parts.auth,
+            worker: parts.worker,
+            database: Mutex::new(parts.database),
+            upload_limit: parts.upload_limit,
+            reload: parts.reload,
+            catalog: parts.catalog,
+            connect_policy: parts.connect_policy,
+            model_cache: RwLock::default(),
         }
     }
 
@@ -64,9 +86,10 @@ impl App {
     }
 }
 
-/// The router with every route, the `x-api-version` check and JSON errors for unknown
-/// routes and methods.
-pub fn router(app: Arc<App>) -> Router {
+/// The router with every route, the `x-api-version` check, JSON errors for unknown
+/// routes and methods, and `request_timeout` for reading a request's body and
+/// answering it.
+pub fn router(app: Arc<App>, request_timeout: Duration) -> Router {
     let upload_limit = app.upload_limit;
     Router::new()
         .route("/api/oauth2/token", post(token))
@@ -86,7 +109,49 @@ pub fn router(app: Arc<App>) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn(require_api_version))
+        .layer(axum::middleware::from_fn_with_state(
+            request_timeout,
+            limit_request_time,
+        ))
         .with_state(app)
+}
+
+/// A request not read and answered within the limit gets 408 (a client trickling its
+/// body cannot hold a handler forever).
+async fn limit_request_time(State(limit): State<Duration>, request: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "UnexpectedContent",
+            "RequestTimeout",
+            format!(
+                "the request was not received and answered within {} s; send it again",
+                limit.as_secs()
+            ),
+        )
+        .into_response(),
+    }
+}
+
+/// A JSON body as `T`: it must be a JSON object, with only `T`'s fields; otherwise 400
+/// with the reason and an `example` of a good body.
+fn typed_body<T: DeserializeOwned>(
+    body: Result<axum::Json<Value>, JsonRejection>,
+    example: &str,
+) -> Result<T, ApiError> {
+    let axum::Json(body) = body.map_err(|e| {
+        ApiError::bad_request("BadJson", format!("send a JSON body such as {example}: {}", e.body_text()))
+    })?;
+    if !body.is_object() {
+        return Err(ApiError::bad_request(
+            "BadJson",
+            format!("the body must be a JSON object such as {example}"),
+        ));
+    }
+    serde_json::from_value(body).map_err(|e| {
+        ApiError::bad_request("BadJson", format!("{e}; send a JSON body such as {example}"))
+    })
 }
 
 async fn not_found() -> ApiError {
@@ -281,17 +346,9 @@ async fn logout(State(app): Shared, headers: HeaderMap) -> ApiResult {
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-/// The backup server certificate's model (cached by thumbprint).
-async fn current_model(app: &App) -> Result<(Value, bool), ApiError> {
-    let storage_failed = |e: &dyn std::fmt::Display| {
-        super::log(&format!("certificate lookup failed: {e}"));
-        ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "ServiceUnavailable",
-            "StorageFailed",
-            "the certificate store cannot be read",
-        )
-    };
+/// The backup server certificate's model, cached by thumbprint; which certificate the
+/// slot holds comes from the listener loop's catalog, not from a database read.
+async fn current_model(app: &App) -> Result<(Arc<ServerModel>, bool), ApiError> {
     let missing = |message: &str| {
         ApiError::new(
             StatusCode::NOT_FOUND,
@@ -300,25 +357,32 @@ async fn current_model(app: &App) -> Result<(Value, bool), ApiError> {
             message.to_string(),
         )
     };
-    let slot = app
-        .db()
-        .get_slot(BACKUP_SERVER_SLOT)
-        .map_err(|e| storage_failed(&e))?
+    let catalog = app.catalog.read().unwrap_or_else(|p| p.into_inner()).clone();
+    let slot = catalog
+        .backup_server
+        .as_ref()
         .ok_or_else(|| missing("this server has no backup server certificate yet"))?;
-    let cached = app
+    if let Some(cached) = app
         .model_cache
-        .lock()
+        .read()
         .unwrap_or_else(|p| p.into_inner())
-        .clone();
-    if let Some((thumbprint, model)) = cached
-        && thumbprint == slot.thumbprint
+        .as_ref()
+        && cached.thumbprint == slot.thumbprint
     {
-        return Ok((model, slot.automatically_generated));
+        return Ok((cached.clone(), slot.automatically_generated));
     }
     let stored = app
         .db()
         .get_certificate(&slot.store, &slot.thumbprint)
-        .map_err(|e| storage_failed(&e))?
+        .map_err(|e| {
+            super::log(&format!("certificate lookup failed: {e}"));
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "ServiceUnavailable",
+                "StorageFailed",
+                "the certificate store cannot be read",
+            )
+        })?
         .ok_or_else(|| missing("the backup server certificate is missing from the store"))?;
     let info = app
         .worker
@@ -334,21 +398,30 @@ async fn current_model(app: &App) -> Result<(Value, bool), ApiError> {
             )
         })?;
     let model = certificate_model(&info);
-    *app.model_cache.lock().unwrap_or_else(|p| p.into_inner()) =
-        Some((slot.thumbprint, model.clone()));
-    Ok((model, slot.automatically_generated))
+    let cached = Arc::new(ServerModel {
+        thumbprint: slot.thumbprint.clone(),
+        body: Bytes::from(model.to_string()),
+        model,
+    });
+    *app.model_cache.write().unwrap_or_else(|p| p.into_inner()) = Some(cached.clone());
+    Ok((cached, slot.automatically_generated))
 }
 
 /// `GET /api/v1/serverCertificate` (no authentication): the CertificateModel.
 async fn server_certificate(State(app): Shared) -> ApiResult {
-    let (model, _) = current_model(&app).await?;
-    Ok(axum::Json(model).into_response())
+    let (cached, _) = current_model(&app).await?;
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        cached.body.clone(),
+    )
+        .into_response())
 }
 
 /// `GET /api/v1/settings/certificates`: `{data: [Certificate]}`.
 async fn list_certificates(State(app): Shared, headers: HeaderMap) -> ApiResult {
     authenticate(&app, &headers)?;
-    let (mut model, generated) = current_model(&app).await?;
+    let (cached, generated) = current_model(&app).await?;
+    let mut model = cached.model.clone();
     model["automaticallyGenerated"] = Value::Bool(generated);
     Ok(axum::Json(json!({ "data": [model] })).into_response())
 }
@@ -491,6 +564,15 @@ fn too_large(limit: usize) -> ApiError {
     )
 }
 
+const REGENERATE_EXAMPLE: &str = "{\"validBy\": \"2027-01-01T00:00:00\"} (or {} for one year)";
+
+/// The body of a regenerate request.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RegenerateBody {
+    valid_by: Option<String>,
+}
+
 /// `POST /api/v1/settings/certificates/regenerate` `{"validBy": "2027-01-01T00:00:00"}`:
 /// a new self-signed certificate, assigned atomically; 202.
 async fn regenerate(
@@ -499,12 +581,7 @@ async fn regenerate(
     body: Result<axum::Json<Value>, JsonRejection>,
 ) -> ApiResult {
     authenticate(&app, &headers)?;
-    let axum::Json(body) = body.map_err(|e| {
-        ApiError::bad_request(
-            "BadJson",
-            format!("send a JSON body such as {{\"validBy\": \"2027-01-01T00:00:00\"}}: {e}"),
-        )
-    })?;
+    let body: RegenerateBody = typed_body(body, REGENERATE_EXAMPLE)?;
     let days = regeneration_days(&body)?;
     assign_and_reload(
         &app,
@@ -518,18 +595,12 @@ async fn regenerate(
     Ok(StatusCode::ACCEPTED.into_response())
 }
 
-/// The validity in days a regenerate request asks for: its body must be a JSON object,
-/// with `validBy` (a future date and time) or without it (the default).
-fn regeneration_days(body: &Value) -> Result<u32, ApiError> {
-    let Value::Object(_) = body else {
-        return Err(ApiError::bad_request(
-            "BadJson",
-            "the body must be a JSON object such as {\"validBy\": \"2027-01-01T00:00:00\"} (or {} for the default validity)",
-        ));
-    };
-    let days = match body.get("validBy") {
-        None | Some(Value::Null) => DEFAULT_VALIDITY_DAYS,
-        Some(Value::String(text)) => {
+/// The validity in days a regenerate request asks for: until `validBy` (a future date
+/// and time), or the default.
+fn regeneration_days(body: &RegenerateBody) -> Result<u32, ApiError> {
+    let days = match &body.valid_by {
+        None => DEFAULT_VALIDITY_DAYS,
+        Some(text) => {
             let until = crate::clock::parse_datetime(text).ok_or_else(|| {
                 ApiError::bad_request(
                     "BadValidBy",
@@ -545,15 +616,22 @@ fn regeneration_days(body: &Value) -> Result<u32, ApiError> {
             }
             (seconds + 86_399) / 86_400
         }
-        Some(_) => {
-            return Err(ApiError::bad_request(
-                "BadValidBy",
-                "validBy must be a string such as 2027-01-01T00:00:00",
-            ));
-        }
     };
     u32::try_from(days)
         .map_err(|_| ApiError::bad_request("BadValidBy", "validBy is too far in the future"))
+}
+
+const CONNECTION_EXAMPLE: &str = "{\"serverName\": \"backup02.tech.local\", \"port\": 9419}";
+
+/// The body of a connectionCertificate request (`type` names the kind of server, as in
+/// the originals; it does not change what is fetched).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct ConnectionBody {
+    server_name: String,
+    port: Option<u16>,
+    #[serde(rename = "type")]
+    _kind: Option<String>,
 }
 
 /// `POST /api/v1/connectionCertificate` `{serverName, port, type}`: the certificate a
@@ -563,36 +641,36 @@ async fn connection_certificate(
     headers: HeaderMap,
     body: Result<axum::Json<Value>, JsonRejection>,
 ) -> ApiResult {
-    authenticate(&app, &headers)?;
-    let axum::Json(body) = body.map_err(|e| ApiError::bad_request("BadJson", format!("send a JSON body such as {{\"serverName\": \"backup02.tech.local\", \"port\": 9419}}: {e}")))?;
-    let server = body
-        .get("serverName")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .trim()
-        .to_string();
+    let user = authenticate(&app, &headers)?;
+    let body: ConnectionBody = typed_body(body, CONNECTION_EXAMPLE)?;
+    let server = body.server_name.trim().to_string();
     if server.is_empty() {
         return Err(ApiError::bad_request(
             "MissingServerName",
-            "serverName is required",
+            "serverName must name the server, such as backup02.tech.local",
         ));
     }
-    let port = match body.get("port") {
-        None | Some(Value::Null) => 443,
-        Some(p) => p
-            .as_u64()
-            .filter(|p| (1..=65535).contains(p))
-            .ok_or_else(|| ApiError::bad_request("BadPort", "port must be 1 to 65535"))?
-            as u16,
+    let port = match body.port {
+        None => 443,
+        Some(0) => return Err(ApiError::bad_request("BadPort", "port must be 1 to 65535")),
+        Some(p) => p,
     };
-    let der = super::remote::fetch_certificate(&server, port, Duration::from_secs(10))
+    let der = app
+        .connect_policy
+        .fetch_certificate(&server, port, Duration::from_secs(10))
         .await
         .map_err(|reason| {
+            // The caller gets one answer for a refused address, a closed port, a host
+            // that does not answer and a server that is not TLS, so this route cannot
+            // scan ports or probe addresses; the log says which it was.
+            super::log(&format!(
+                "connectionCertificate for '{user}' to {server}:{port}: {reason}"
+            ));
             ApiError::new(
                 StatusCode::BAD_GATEWAY,
                 "ServiceUnavailable",
                 "ConnectionFailed",
-                format!("cannot get the certificate of {server}:{port}: {reason}"),
+                format!("cannot get the certificate of {server}:{port}: no TLS server answered there, or it is an address certhost serve does not connect to (loopback, link-local, cloud metadata, multicast; an admin can allow a range with certhost serve --allow-connect); the server log says which"),
             )
         })?;
     let info = app
@@ -619,19 +697,45 @@ async fn connection_certificate(
 mod tests {
     use super::*;
 
+    fn parse<T: DeserializeOwned>(body: &str) -> Result<T, ApiError> {
+        let value: Value = serde_json::from_str(body).unwrap();
+        typed_body(Ok(axum::Json(value)), "{}")
+    }
+
     #[test]
-    fn regenerate_takes_only_a_json_object() {
-        for body in ["[]", "5", "\"hello\"", "null", "true"] {
-            let value: Value = serde_json::from_str(body).unwrap();
-            let err = regeneration_days(&value).unwrap_err();
+    fn regenerate_takes_only_an_object_with_known_fields() {
+        for body in ["[]", "5", "\"hello\"", "null", "true", "[\"2030-01-01\"]"] {
+            let err = parse::<RegenerateBody>(body).unwrap_err();
             assert_eq!(err.details, "BadJson", "{body}");
+            assert_eq!(err.status, StatusCode::BAD_REQUEST);
         }
+        let err = parse::<RegenerateBody>(r#"{"validBy": null, "validFor": 3}"#).unwrap_err();
+        assert!(err.message.contains("unknown field `validFor`"), "{}", err.message);
+        let err = parse::<RegenerateBody>(r#"{"validBy": 5}"#).unwrap_err();
+        assert!(err.message.contains("invalid type"), "{}", err.message);
+        let body = parse::<RegenerateBody>("{}").unwrap();
         assert!(matches!(
-            regeneration_days(&serde_json::json!({})),
+            regeneration_days(&body),
             Ok(days) if i64::from(days) == DEFAULT_VALIDITY_DAYS
         ));
-        let err =
-            regeneration_days(&serde_json::json!({"validBy": "2001-01-01T00:00:00"})).unwrap_err();
-        assert_eq!(err.details, "ValidByInThePast");
+        let body = parse::<RegenerateBody>(r#"{"validBy": "2001-01-01T00:00:00"}"#).unwrap();
+        assert_eq!(regeneration_days(&body).unwrap_err().details, "ValidByInThePast");
+    }
+
+    #[test]
+    fn connection_bodies_are_typed() {
+        let body = parse::<ConnectionBody>(
+            r#"{"serverName": "backup02.tech.local", "port": 9419, "type": "LinuxHost"}"#,
+        )
+        .unwrap();
+        assert_eq!((body.server_name.as_str(), body.port), ("backup02.tech.local", Some(9419)));
+        for bad in [
+            r#"{"port": 9419}"#,
+            r#"{"serverName": "a", "port": 70000}"#,
+            r#"{"serverName": "a", "port": "9419"}"#,
+            r#"{"serverName": "a", "url": "http://169.254.169.254/"}"#,
+        ] {
+            assert_eq!(parse::<ConnectionBody>(bad).unwrap_err().details, "BadJson", "{bad}");
+        }
     }
 }

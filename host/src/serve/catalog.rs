@@ -2,7 +2,7 @@
 //! rebuilt from the database whenever it changes. Configurations are cached by
 //! thumbprint, so an unchanged certificate keeps its session-resumption state.
 
-use crate::store::{Binding, Database, StoreError};
+use crate::store::{BACKUP_SERVER_SLOT, Binding, Database, SlotAssignment};
 use rustls::ServerConfig;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use std::collections::{BTreeSet, HashMap};
@@ -25,6 +25,9 @@ pub struct Catalog {
     pub serving: Vec<(String, String)>,
     /// Bindings that could not be loaded, with the reason.
     pub broken: Vec<(String, String)>,
+    /// What the backup server slot holds, for the REST routes (no database read per
+    /// request).
+    pub backup_server: Option<SlotAssignment>,
 }
 
 fn unspecified(ip: IpAddr) -> bool {
@@ -70,10 +73,10 @@ impl Catalog {
     pub fn load(
         db: &Database,
         cache: &mut HashMap<String, Arc<ServerConfig>>,
-    ) -> Result<Catalog, StoreError> {
+    ) -> Result<Catalog, String> {
         let mut catalog = Catalog::default();
         let mut used = BTreeSet::new();
-        for b in db.list_bindings()? {
+        for b in db.list_bindings().map_err(|e| e.to_string())? {
             match Self::config_for(db, &b, cache) {
                 Ok(config) => {
                     used.insert(b.certificate_hash.clone());
@@ -93,6 +96,9 @@ impl Catalog {
             }
         }
         cache.retain(|thumbprint, _| used.contains(thumbprint));
+        catalog.backup_server = db
+            .get_slot(BACKUP_SERVER_SLOT)
+            .map_err(|e| format!("the backup server slot cannot be read: {e}"))?;
         Ok(catalog)
     }
 

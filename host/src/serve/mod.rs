@@ -7,13 +7,16 @@
 mod api;
 pub mod auth;
 mod catalog;
+pub mod limits;
 mod model;
 mod remote;
+mod renewal;
 use crate::services::worker::{SlotCall, Worker};
 
 use catalog::Catalog;
+use limits::{Admission, Admitted, ConnectionLimits};
 use std::collections::{BTreeMap, HashMap};
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -23,8 +26,6 @@ use tokio::sync::{Notify, watch};
 
 /// How often the database is checked for changes made by other processes.
 const POLL_INTERVAL: Duration = Duration::from_millis(250);
-/// Longest wait for a client's first bytes and TLS handshake.
-const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default largest upload (a PFX is a few KiB).
 pub const DEFAULT_UPLOAD_LIMIT: usize = 1024 * 1024;
 
@@ -74,12 +75,23 @@ pub struct ServeOptions {
     pub state_dir: PathBuf,
     pub access_token_lifetime: Duration,
     pub upload_limit: usize,
+    pub limits: ConnectionLimits,
+    /// Address ranges `connectionCertificate` may reach although they are loopback,
+    /// link-local or otherwise refused by default.
+    pub allow_connect: Vec<ipnet::IpNet>,
 }
+
+/// The address a request came from, for handlers (sign-in throttling).
+#[derive(Clone, Copy, Debug)]
+pub struct ClientAddress(pub IpAddr);
 
 type SharedCatalog = Arc<RwLock<Arc<Catalog>>>;
 
 /// Runs the server until SIGINT or SIGTERM.
-pub fn run(options: ServeOptions) -> Result<(), String> {
+pub fn run(mut options: ServeOptions) -> Result<(), String> {
+    if let Some(note) = options.limits.fit_to_open_file_limit() {
+        log(&note);
+    }
     let worker = Worker::start(&options.state_dir, log)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -118,22 +130,25 @@ async fn serve(options: ServeOptions, worker: Worker) -> Result<(), String> {
         ask: Arc::new(Notify::new()),
         done: done_rx,
     };
-    let app = Arc::new(api::App::new(
-        auth::Auth::new(options.access_token_lifetime),
-        worker,
-        open()?,
-        options.upload_limit,
-        reload.clone(),
-    ));
-    let router = api::router(app);
     let catalog: SharedCatalog = Arc::default();
-    let watcher = tokio::spawn(watch_state(
-        db,
+    let app = Arc::new(api::App::new(
+        api::AppParts {
+            auth: auth::Auth::new(options.access_token_lifetime),
+            worker: worker.clone(),
+            database: open()?,
+            upload_limit: options.upload_limit,
+            reload: reload.clone(),
+            catalog: catalog.clone(),
+            connect_policy: remote::ConnectPolicy::new(options.allow_connect.clone()),
+        },
+    ));
+    let router = api::router(app, options.limits.request_timeout);
+    let server = Server {
         catalog,
         router,
-        reload.ask.clone(),
-        done_tx,
-    ));
+        admission: Admission::new(options.limits.clone()),
+    };
+    let watcher = tokio::spawn(watch_state(db, server, worker, reload.ask.clone(), done_tx));
     shutdown_signal().await;
     watcher.abort();
     log("stopped");
@@ -154,12 +169,21 @@ async fn shutdown_signal() {
     }
 }
 
-/// Reloads the catalog when the database changes (or when asked), and opens and closes
-/// listeners to match the bindings.
-async fn watch_state(
-    db: crate::store::Database,
+/// What every listener shares.
+#[derive(Clone)]
+struct Server {
     catalog: SharedCatalog,
     router: axum::Router,
+    admission: Arc<Admission>,
+}
+
+/// Reloads the catalog when the database changes (or when asked), opens and closes
+/// listeners to match the bindings, renews automatically generated certificates before
+/// they expire, and reports refused connections.
+async fn watch_state(
+    db: crate::store::Database,
+    server: Server,
+    worker: Worker,
     ask: Arc<Notify>,
     done: watch::Sender<u64>,
 ) {
@@ -168,9 +192,10 @@ async fn watch_state(
     let mut last_version = None;
     let mut generation = 0u64;
     let mut reported: Vec<String> = Vec::new();
+    let mut renewal = renewal::Schedule::default();
     loop {
         let version = db.data_version().ok();
-        let wanted = listeners.len() != catalog_addresses(&catalog).len();
+        let wanted = listeners.len() != catalog_addresses(&server.catalog).len();
         if version != last_version || last_version.is_none() || wanted {
             last_version = version;
             match Catalog::load(&db, &mut cache) {
@@ -190,14 +215,20 @@ async fn watch_state(
                         log(line);
                     }
                     reported = lines;
-                    *catalog.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(next);
+                    *server.catalog.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(next);
                 }
                 Err(e) => log(&format!("cannot read the bindings: {e}")),
             }
-            reconcile(&mut listeners, &catalog, &router).await;
+            reconcile(&mut listeners, &server).await;
         }
         generation += 1;
         let _ = done.send(generation);
+        if let Some(line) = server.admission.refusal_report(std::time::Instant::now()) {
+            log(&line);
+        }
+        if renewal.due(std::time::Instant::now()) {
+            renewal::renew_generated(&db, &worker).await;
+        }
         tokio::select! {
             _ = tokio::time::sleep(POLL_INTERVAL) => {}
             _ = ask.notified() => { last_version = None; }
@@ -216,10 +247,9 @@ fn catalog_addresses(catalog: &SharedCatalog) -> std::collections::BTreeSet<Sock
 /// Closing a listener leaves its accepted connections running.
 async fn reconcile(
     listeners: &mut BTreeMap<SocketAddr, tokio::task::JoinHandle<()>>,
-    catalog: &SharedCatalog,
-    router: &axum::Router,
+    server: &Server,
 ) {
-    let wanted = catalog_addresses(catalog);
+    let wanted = catalog_addresses(&server.catalog);
     listeners.retain(|addr, task| {
         let keep = wanted.contains(addr) && !task.is_finished();
         if !keep {
@@ -237,28 +267,46 @@ async fn reconcile(
         match TcpListener::bind(addr).await {
             Ok(listener) => {
                 log(&format!("listening on https://{addr}"));
-                listeners.insert(
-                    addr,
-                    tokio::spawn(accept_loop(listener, catalog.clone(), router.clone())),
-                );
+                listeners.insert(addr, tokio::spawn(accept_loop(listener, server.clone())));
             }
             Err(e) => log(&format!("cannot listen on {addr}: {e} (retrying)")),
         }
     }
 }
 
-async fn accept_loop(listener: TcpListener, catalog: SharedCatalog, router: axum::Router) {
+/// How long the accept loop waits after a failed accept (out of file descriptors, say),
+/// and the least time between two log lines about it.
+const ACCEPT_RETRY: Duration = Duration::from_millis(100);
+const ACCEPT_FAILURE_LOG_INTERVAL: Duration = Duration::from_secs(10);
+
+async fn accept_loop(listener: TcpListener, server: Server) {
+    let mut failures = 0u64;
+    let mut last_failure_log: Option<std::time::Instant> = None;
     loop {
         match listener.accept().await {
-            Ok((tcp, _peer)) => {
-                let local = tcp.local_addr().ok();
-                if let Some(local) = local {
-                    tokio::spawn(connection(tcp, local, catalog.clone(), router.clone()));
+            Ok((tcp, peer)) => match server.admission.admit(peer.ip()) {
+                // A refused connection is closed at once, before any TLS work.
+                Err(_) => drop(tcp),
+                Ok(admitted) => {
+                    if let Ok(local) = tcp.local_addr() {
+                        tokio::spawn(connection(tcp, local, peer.ip(), admitted, server.clone()));
+                    }
                 }
-            }
+            },
             Err(e) => {
-                log(&format!("accept failed: {e}"));
-                tokio::time::sleep(Duration::from_millis(100)).await;
+                failures += 1;
+                let now = std::time::Instant::now();
+                if last_failure_log
+                    .is_none_or(|t| now.duration_since(t) >= ACCEPT_FAILURE_LOG_INTERVAL)
+                {
+                    log(&format!(
+                        "accept failed {failures} time(s) since the last report: {e} ({} connections open)",
+                        server.admission.open()
+                    ));
+                    failures = 0;
+                    last_failure_log = Some(now);
+                }
+                tokio::time::sleep(ACCEPT_RETRY).await;
             }
         }
     }
@@ -267,42 +315,53 @@ async fn accept_loop(listener: TcpListener, catalog: SharedCatalog, router: axum
 /// The answer to a plain-HTTP request on a TLS port: no API, just where to go.
 const PLAINTEXT_REFUSAL: &[u8] = b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nConnection: close\r\nContent-Length: 48\r\n\r\nThis port speaks HTTPS only: use https:// here.\n";
 
+/// One client connection: the TLS handshake within the handshake timeout, then HTTP/1.1
+/// requests, each of whose headers must arrive within the header timeout of the
+/// handshake or the previous response (so idle connections close too). `_admitted`
+/// holds the connection's place until it closes.
 async fn connection(
     mut tcp: TcpStream,
     local: SocketAddr,
-    catalog: SharedCatalog,
-    router: axum::Router,
+    client: IpAddr,
+    _admitted: Admitted,
+    server: Server,
 ) {
+    let limits = server.admission.limits().clone();
     let _ = tcp.set_nodelay(true);
-    let mut first = [0u8; 1];
-    match tokio::time::timeout(HANDSHAKE_TIMEOUT, tcp.peek(&mut first)).await {
-        Ok(Ok(1)) => {}
-        _ => return,
-    }
-    // A TLS connection starts with a handshake record (0x16); anything else is not TLS.
-    if first[0] != 0x16 {
-        let _ = tcp.write_all(PLAINTEXT_REFUSAL).await;
-        let _ = tcp.shutdown().await;
-        return;
-    }
-    let acceptor = tokio_rustls::LazyConfigAcceptor::new(rustls::server::Acceptor::default(), tcp);
-    let Ok(Ok(start)) = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor).await else {
+    let handshake = async {
+        let mut first = [0u8; 1];
+        match tcp.peek(&mut first).await {
+            Ok(1) => {}
+            _ => return None,
+        }
+        // A TLS connection starts with a handshake record (0x16); anything else is not TLS.
+        if first[0] != 0x16 {
+            let _ = tcp.write_all(PLAINTEXT_REFUSAL).await;
+            let _ = tcp.shutdown().await;
+            return None;
+        }
+        let acceptor =
+            tokio_rustls::LazyConfigAcceptor::new(rustls::server::Acceptor::default(), tcp);
+        let start = acceptor.await.ok()?;
+        let server_name = start.client_hello().server_name().map(str::to_string);
+        let config = server
+            .catalog
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .lookup(local, server_name.as_deref())?;
+        start.into_stream(config).await.ok()
+    };
+    let Ok(Some(tls)) = tokio::time::timeout(limits.handshake_timeout, handshake).await else {
         return;
     };
-    let server_name = start.client_hello().server_name().map(str::to_string);
-    let config = catalog
-        .read()
-        .unwrap_or_else(|p| p.into_inner())
-        .lookup(local, server_name.as_deref());
-    let Some(config) = config else {
-        return;
-    };
-    let Ok(Ok(tls)) = tokio::time::timeout(HANDSHAKE_TIMEOUT, start.into_stream(config)).await
-    else {
-        return;
-    };
-    let service = hyper_util::service::TowerToHyperService::new(router);
+    let router = server.router.clone();
+    let service = hyper::service::service_fn(move |mut request: hyper::Request<_>| {
+        request.extensions_mut().insert(ClientAddress(client));
+        tower_service::Service::call(&mut router.clone(), request)
+    });
     let _ = hyper::server::conn::http1::Builder::new()
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(limits.header_timeout)
         .serve_connection(hyper_util::rt::TokioIo::new(tls), service)
         .await;
 }

@@ -1,6 +1,8 @@
 //! Helpers for tests that run the real `certhost` binary in a temporary state directory.
 #![allow(dead_code)]
 
+pub mod server;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 

@@ -6,7 +6,7 @@ $default = Get-BackupServerCertificate
 "Default: $($default.Subject) [$($default.FriendlyName)]"
 netsh http show sslcert ipport=0.0.0.0:9419 | Where-Object { $_ -like '*Certificate Hash*' }
 
-# A new one: RSA 2048, 10 years, the server's names and address in the SAN.
+# A new one: RSA 2048, one year, the server's names and address in the SAN.
 $new = Generate-BackupServerCertificate -Name 'backup01 2026'
 $new | Format-List Subject, FriendlyName, DnsNameList, HasPrivateKey
 "Valid for {0} days" -f [int]($new.NotAfter - $new.NotBefore).TotalDays
