@@ -227,7 +227,8 @@ async fn watch_state(
             log(&line);
         }
         if renewal.due(std::time::Instant::now()) {
-            renewal::renew_generated(&db, &worker).await;
+            let candidates = renewal::candidates(&db);
+            renewal::renew_due(candidates, &worker).await;
         }
         tokio::select! {
             _ = tokio::time::sleep(POLL_INTERVAL) => {}

@@ -38,29 +38,53 @@ pub fn renewal_due(not_before: i64, not_after: i64, now: i64) -> bool {
     now >= not_before + lifetime * 2 / 3
 }
 
-/// Renews every automatically generated slot certificate that is due; each renewal is
-/// logged, and a failure is logged loudly and leaves the slot as it was.
-pub async fn renew_generated(db: &Database, worker: &Worker) {
+/// An automatically generated slot certificate to check.
+pub struct Candidate {
+    slot: &'static str,
+    thumbprint: String,
+    friendly_name: String,
+    certificate: Vec<u8>,
+}
+
+/// The slots whose certificate certhost generated, with their certificates.
+pub fn candidates(db: &Database) -> Vec<Candidate> {
     let slots = match db.list_slots() {
         Ok(slots) => slots,
         Err(e) => {
             super::log(&format!("renewal check: cannot read the slots: {e}"));
-            return;
+            return Vec::new();
         }
     };
-    for slot in slots.into_iter().filter(|s| s.automatically_generated) {
-        let Ok(name) = canonical_slot(&slot.slot) else {
-            continue;
-        };
-        let stored = match db.get_certificate(&slot.store, &slot.thumbprint) {
-            Ok(Some(stored)) => stored,
-            Ok(None) => continue,
-            Err(e) => {
-                super::log(&format!("renewal check of {name}: cannot read its certificate: {e}"));
-                continue;
+    slots
+        .into_iter()
+        .filter(|s| s.automatically_generated)
+        .filter_map(|slot| {
+            let name = canonical_slot(&slot.slot).ok()?;
+            match db.get_certificate(&slot.store, &slot.thumbprint) {
+                Ok(Some(stored)) => Some(Candidate {
+                    slot: name,
+                    thumbprint: slot.thumbprint,
+                    friendly_name: stored.friendly_name,
+                    certificate: stored.certificate,
+                }),
+                Ok(None) => None,
+                Err(e) => {
+                    super::log(&format!(
+                        "renewal check of {name}: cannot read its certificate: {e}"
+                    ));
+                    None
+                }
             }
-        };
-        let info = match worker.inspect(stored.certificate).await {
+        })
+        .collect()
+}
+
+/// Renews each candidate that is due; each renewal is logged, and a failure is logged
+/// loudly and leaves the slot as it was.
+pub async fn renew_due(candidates: Vec<Candidate>, worker: &Worker) {
+    for candidate in candidates {
+        let name = candidate.slot;
+        let info = match worker.inspect(candidate.certificate).await {
             Ok(Some(info)) => info,
             Ok(None) => continue,
             Err(e) => {
@@ -72,26 +96,23 @@ pub async fn renew_generated(db: &Database, worker: &Worker) {
             continue;
         }
         let call = SlotCall::Generate {
-            friendly_name: stored.friendly_name.clone(),
+            friendly_name: candidate.friendly_name,
             days: RENEWED_VALIDITY_DAYS,
         };
+        let expires = super::model::timestamp(info.not_after);
+        let retry = CHECK_INTERVAL.as_secs() / 60;
         match worker.slot(name, call).await {
             Ok(Ok(_)) => super::log(&format!(
-                "renewed the automatically generated {name} certificate {} (it expires {}); bindings now use the new one",
-                slot.thumbprint,
-                super::model::timestamp(info.not_after)
+                "renewed the automatically generated {name} certificate {} (it expires {expires}); bindings now use the new one",
+                candidate.thumbprint
             )),
             Ok(Err(e)) => super::log(&format!(
-                "RENEWAL FAILED for the {name} certificate {} (expires {}): {}; the slot and its bindings are unchanged, next try in {} minutes",
-                slot.thumbprint,
-                super::model::timestamp(info.not_after),
-                e.message,
-                CHECK_INTERVAL.as_secs() / 60
+                "RENEWAL FAILED for the {name} certificate {} (expires {expires}): {}; the slot and its bindings are unchanged, next try in {retry} minutes",
+                candidate.thumbprint, e.message
             )),
             Err(e) => super::log(&format!(
-                "RENEWAL FAILED for the {name} certificate {}: the component failed: {e}; next try in {} minutes",
-                slot.thumbprint,
-                CHECK_INTERVAL.as_secs() / 60
+                "RENEWAL FAILED for the {name} certificate {} (expires {expires}): the component failed: {e}; next try in {retry} minutes",
+                candidate.thumbprint
             )),
         }
     }
