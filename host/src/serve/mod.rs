@@ -7,6 +7,7 @@
 mod api;
 pub mod auth;
 mod catalog;
+pub mod login;
 mod model;
 mod remote;
 use crate::services::worker::{SlotCall, Worker};
@@ -51,6 +52,11 @@ fn printable(text: &str) -> String {
         })
         .collect()
 }
+
+/// The address of the client that sent a request (a request extension): sign-in
+/// failures are counted per address.
+#[derive(Clone, Copy, Debug)]
+pub struct ClientAddress(pub std::net::IpAddr);
 
 /// Asks the listener loop to reload now, and lets the caller wait until it has.
 #[derive(Clone)]
