@@ -4,10 +4,12 @@
 
 use crate::engine::Session;
 use crate::format::Formatter;
+use crate::lang::sensitive::reveals_secret;
 use rustyline::completion::{Completer, Pair};
 use rustyline::error::ReadlineError;
 use rustyline::highlight::Highlighter;
 use rustyline::hint::Hinter;
+use rustyline::history::{DefaultHistory, History};
 use rustyline::validate::Validator;
 use rustyline::{Context, Editor, Helper};
 use std::collections::HashMap;
@@ -199,7 +201,7 @@ fn unfinished(error: &crate::lang::ParseError) -> bool {
 
 /// Runs the prompt until `exit` or end of input; returns the last statement's success.
 pub fn run(session: &mut Session, out: &mut Formatter, history: &std::path::Path) -> bool {
-    let mut editor = match Editor::<ShellHelper, rustyline::history::DefaultHistory>::new() {
+    let mut editor = match Editor::<ShellHelper, DefaultHistory>::new() {
         Ok(e) => e,
         Err(e) => {
             eprintln!("certhost: cannot start the interactive prompt: {e}");
@@ -230,7 +232,11 @@ pub fn run(session: &mut Session, out: &mut Formatter, history: &std::path::Path
                     Err(e) if unfinished(&e) && !line.trim().is_empty() => continue,
                     Err(e) => eprintln!("{e}"),
                     Ok(script) => {
-                        let _ = editor.add_history_entry(buffer.trim_end());
+                        // A line that gives a password or token as text stays out of the
+                        // history file (Get-History still lists it for this session).
+                        if !reveals_secret(buffer.trim_end()) {
+                            let _ = editor.add_history_entry(buffer.trim_end());
+                        }
                         let started = crate::clock::now();
                         let timer = std::time::Instant::now();
                         let outcome = session.run(&script, out);
@@ -253,10 +259,35 @@ pub fn run(session: &mut Session, out: &mut Formatter, history: &std::path::Path
             Err(_) => break,
         }
     }
+    let emptied = scrub(editor.history_mut());
     if crate::paths::create_private_file(history).is_ok() {
-        let _ = editor.save_history(history);
+        if emptied {
+            // rustyline writes nothing for an empty history: empty the file ourselves.
+            let _ = std::fs::write(history, "");
+        } else {
+            let _ = editor.save_history(history);
+        }
     }
     session.last_success
+}
+
+/// Drops the entries that give a secret as text, from older sessions too (the file is
+/// rewritten without them). True when that left the history empty.
+fn scrub(history: &mut DefaultHistory) -> bool {
+    let kept: Vec<String> = history
+        .iter()
+        .filter(|line| !reveals_secret(line))
+        .cloned()
+        .collect();
+    if kept.len() == history.len() {
+        return false;
+    }
+    let _ = history.clear();
+    let emptied = kept.is_empty();
+    for line in kept {
+        let _ = history.add_owned(line);
+    }
+    emptied
 }
 
 #[cfg(test)]

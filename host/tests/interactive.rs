@@ -87,6 +87,34 @@ fn missing_mandatory_parameters_are_asked_for_and_passwords_not_echoed() {
 }
 
 #[test]
+fn lines_with_literal_secrets_stay_out_of_the_history_file() {
+    let sb = Sandbox::new();
+    sb.run("Write-Output warm").ok();
+    // An older session left a secret in the history: it goes when the file is saved.
+    std::fs::create_dir_all(sb.home()).unwrap();
+    std::fs::write(
+        sb.home().join("history"),
+        "#V2\n$apikey = 'Old-Secret-3'\nWrite-Output kept-before\n",
+    )
+    .unwrap();
+    let screen = session(
+        &sb,
+        &[
+            "$token = \"Typed-Secret-2\"",
+            "$pw = $token",
+            "Write-Output done-typing",
+        ],
+    );
+    assert!(screen.contains("done-typing"), "{screen}");
+    let history = std::fs::read_to_string(sb.home().join("history")).unwrap();
+    assert!(!history.contains("Typed-Secret-2"), "{history}");
+    assert!(!history.contains("Old-Secret-3"), "{history}");
+    assert!(history.contains("$pw = $token"), "{history}");
+    assert!(history.contains("Write-Output kept-before"), "{history}");
+    assert!(history.contains("Write-Output done-typing"), "{history}");
+}
+
+#[test]
 fn the_documented_read_host_password_example_assigns_a_key_pair() {
     let sb = Sandbox::new();
     let pki = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/tech-local");

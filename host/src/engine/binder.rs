@@ -80,6 +80,11 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
+/// The parameter a typed name means (name, alias or unique prefix), if any.
+pub fn parameter_named<'a>(info: &'a CmdletInfo, typed: &str) -> Option<&'a ParameterInfo> {
+    find(info, typed).ok()
+}
+
 fn find<'a>(info: &'a CmdletInfo, typed: &str) -> Result<&'a ParameterInfo, CommandError> {
     let names = |p: &'a ParameterInfo| {
         std::iter::once(p.name.as_str()).chain(p.aliases.iter().map(String::as_str))

@@ -67,7 +67,8 @@ pub fn to_parameter_type(value: Value, ty: ParameterType) -> Result<Value, Conve
         ParameterType::SecureText => match value {
             Value::SecureString(s) => Ok(Value::SecureString(s)),
             // Plain strings are accepted in place of a SecureString (as a convenience
-            // until scripts use ConvertTo-SecureString).
+            // until scripts use ConvertTo-SecureString); text written out in the command
+            // line gets a warning first (`warn_written_out_secrets`, session/pipeline.rs).
             Value::String(s) => Ok(Value::SecureString(SecureString::new(s))),
             other => Err(fail(&other, ty, None)),
         },

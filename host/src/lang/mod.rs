@@ -3,6 +3,7 @@
 pub mod ast;
 mod error;
 mod parser;
+pub mod sensitive;
 
 pub use error::ParseError;
 pub use parser::{parse, parse_block};

@@ -1,7 +1,8 @@
 //! The REST API routes: tokens, the server certificate, certificate settings (list,
 //! upload, regenerate) and fetching a remote server's certificate.
 
-use super::auth::{Auth, TokenProblem, verify_password};
+use super::auth::{Auth, TokenProblem};
+use super::login::LoginRefusal;
 use super::model::{ApiError, certificate_model, timestamp};
 use crate::clock::now;
 use crate::plugin::{PluginError, wit};
@@ -264,6 +265,7 @@ fn tokens_response(tokens: super::auth::Tokens) -> Response {
 /// `POST /api/oauth2/token` and `POST /api/v1/token`: password and refresh_token grants.
 async fn token(
     State(app): Shared,
+    client: Option<axum::Extension<super::ClientAddress>>,
     form: Result<axum::Form<HashMap<String, String>>, FormRejection>,
 ) -> ApiResult {
     let axum::Form(form) = form.map_err(|e| {
@@ -280,7 +282,6 @@ async fn token(
                     "grant_type=password needs username and password",
                 ));
             };
-            tokio::time::sleep(app.auth.login_delay(user)).await;
             let hash = app.db().account_password_hash(user).map_err(|e| {
                 super::log(&format!("account lookup failed: {e}"));
                 ApiError::new(
@@ -290,24 +291,58 @@ async fn token(
                     "the account store cannot be read",
                 )
             })?;
-            let password = password.clone();
-            let ok = tokio::task::spawn_blocking(move || {
-                hash.is_some_and(|h| verify_password(&password, &h))
-            })
-            .await
-            .unwrap_or(false);
-            if !ok {
-                app.auth.record_failure(user);
-                super::log(&format!("failed sign-in for '{user}'"));
-                return Err(ApiError::new(
-                    StatusCode::UNAUTHORIZED,
-                    "AccessDenied",
-                    "WrongCredentials",
-                    "wrong user name or password",
-                ));
+            let source = client.map_or(
+                std::net::IpAddr::from(std::net::Ipv4Addr::UNSPECIFIED),
+                |axum::Extension(super::ClientAddress(ip))| ip,
+            );
+            // 503 (the hashing workers are busy) or 429 (too many attempts wait their
+            // turn), with Retry-After.
+            let refused =
+                |status: StatusCode, details: &str, message: &str, retry_after: Duration| {
+                    let mut response =
+                        ApiError::new(status, "ServiceUnavailable", details, message)
+                            .into_response();
+                    response.headers_mut().insert(
+                        axum::http::header::RETRY_AFTER,
+                        axum::http::HeaderValue::from(retry_after.as_secs().max(1)),
+                    );
+                    Ok(response)
+                };
+            match app
+                .auth
+                .login()
+                .check(user, source, hash, password.clone())
+                .await
+            {
+                Ok(()) => Ok(tokens_response(app.auth.issue(user))),
+                Err(LoginRefusal::WrongCredentials) => {
+                    super::log(&format!("failed sign-in for '{user}' from {source}"));
+                    Err(ApiError::new(
+                        StatusCode::UNAUTHORIZED,
+                        "AccessDenied",
+                        "WrongCredentials",
+                        "wrong user name or password",
+                    ))
+                }
+                Err(LoginRefusal::Busy { retry_after }) => {
+                    super::log("sign-in refused: every password check was busy");
+                    refused(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "SignInBusy",
+                        "too many sign-ins at once; try again after Retry-After seconds",
+                        retry_after,
+                    )
+                }
+                Err(LoginRefusal::Throttled { retry_after }) => {
+                    super::log(&format!("sign-in for '{user}' from {source} throttled"));
+                    refused(
+                        StatusCode::TOO_MANY_REQUESTS,
+                        "SignInThrottled",
+                        "too many sign-in attempts are waiting; try again after Retry-After seconds",
+                        retry_after,
+                    )
+                }
             }
-            app.auth.record_success(user);
-            Ok(tokens_response(app.auth.issue(user)))
         }
         Some("refresh_token") => {
             let Some(refresh) = form.get("refresh_token") else {

@@ -1,8 +1,9 @@
 //! REST API authentication: Argon2id password hashes, bearer access tokens (15 minutes),
-//! single-use refresh tokens (14 days), logout, and a growing delay after failed logins.
-//! Tokens live in the server's memory, stored as SHA-256 digests: a restart signs
-//! everyone out, and a memory dump shows no usable token.
+//! single-use refresh tokens (14 days), logout, and the sign-in gate (bounded hashing,
+//! throttled guessing: [`super::login`]). Tokens live in the server's memory, stored as
+//! SHA-256 digests: a restart signs everyone out, and a memory dump shows no usable token.
 
+use super::login::{LoginGate, LoginLimits};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash};
 use base64::Engine;
@@ -15,10 +16,6 @@ use std::time::{Duration, Instant};
 pub const ACCESS_TOKEN_SECONDS: u64 = 900;
 /// Lifetime of a refresh token (as the originals: 14 days).
 pub const REFRESH_TOKEN_SECONDS: u64 = 14 * 24 * 3600;
-/// Longest delay imposed after failed logins.
-const MAX_FAILURE_DELAY: Duration = Duration::from_secs(5);
-/// Failures are forgotten after this long without another.
-const FAILURE_MEMORY: Duration = Duration::from_secs(15 * 60);
 
 /// Why a password could not be hashed.
 #[derive(Debug, thiserror::Error)]
@@ -92,13 +89,13 @@ pub enum TokenProblem {
 struct State {
     access: HashMap<[u8; 32], Grant>,
     refresh: HashMap<[u8; 32], Grant>,
-    failures: HashMap<String, (u32, Instant)>,
 }
 
-/// The token registry of one server process.
+/// The token registry and sign-in gate of one server process.
 pub struct Auth {
     state: Mutex<State>,
     access_lifetime: Duration,
+    login: LoginGate,
 }
 
 impl Default for Auth {
@@ -110,40 +107,26 @@ impl Default for Auth {
 impl Auth {
     /// A registry whose access tokens live `access_lifetime`.
     pub fn new(access_lifetime: Duration) -> Self {
+        Auth::with_login_limits(access_lifetime, LoginLimits::default())
+    }
+
+    /// A registry whose sign-ins go through a gate with `limits`.
+    pub fn with_login_limits(access_lifetime: Duration, limits: LoginLimits) -> Self {
         Auth {
             state: Mutex::default(),
             access_lifetime,
+            login: LoginGate::new(limits),
         }
+    }
+
+    /// The gate every password check goes through.
+    pub fn login(&self) -> &LoginGate {
+        &self.login
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
         // Token maps stay consistent even if a handler panicked holding the lock.
         self.state.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// How long to wait before answering a login for `user` (grows with failures).
-    pub fn login_delay(&self, user: &str) -> Duration {
-        let key = user.to_ascii_lowercase();
-        match self.state().failures.get(&key) {
-            Some((count, last)) if last.elapsed() < FAILURE_MEMORY => {
-                let delay = Duration::from_millis(100)
-                    * 2u32.saturating_pow(count.saturating_sub(1).min(16));
-                delay.min(MAX_FAILURE_DELAY)
-            }
-            _ => Duration::ZERO,
-        }
-    }
-
-    pub fn record_failure(&self, user: &str) {
-        let key = user.to_ascii_lowercase();
-        let mut state = self.state();
-        let entry = state.failures.entry(key).or_insert((0, Instant::now()));
-        entry.0 = entry.0.saturating_add(1);
-        entry.1 = Instant::now();
-    }
-
-    pub fn record_success(&self, user: &str) {
-        self.state().failures.remove(&user.to_ascii_lowercase());
     }
 
     /// New access and refresh tokens for `user`.
@@ -247,21 +230,5 @@ mod tests {
             short.check(Some(&t3.access_token)),
             Err(TokenProblem::Expired)
         );
-    }
-
-    #[test]
-    fn failed_logins_slow_down_and_success_resets() {
-        let auth = Auth::default();
-        assert_eq!(auth.login_delay("a"), Duration::ZERO);
-        for _ in 0..3 {
-            auth.record_failure("A");
-        }
-        assert_eq!(auth.login_delay("a"), Duration::from_millis(400));
-        for _ in 0..20 {
-            auth.record_failure("a");
-        }
-        assert_eq!(auth.login_delay("a"), MAX_FAILURE_DELAY);
-        auth.record_success("a");
-        assert_eq!(auth.login_delay("a"), Duration::ZERO);
     }
 }

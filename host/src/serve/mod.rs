@@ -8,6 +8,7 @@ mod api;
 pub mod auth;
 mod catalog;
 pub mod limits;
+pub mod login;
 mod model;
 mod remote;
 mod renewal;

@@ -8,6 +8,25 @@ use crate::engine::binder::bind_before_input;
 /// Nested function and script-block calls allowed (pwsh's limit is of this order).
 const MAX_DEPTH: usize = 1000;
 
+/// A value written out in the command line: a quoted string, a bareword or a number
+/// (not a variable, a command's result or an expression that reads one).
+fn written_out(e: &Expr) -> bool {
+    match e {
+        Expr::String(_) | Expr::Integer(_) | Expr::Float(_) => true,
+        Expr::Expandable(parts) => parts
+            .iter()
+            .any(|p| matches!(p, StringPart::Literal(s) if !s.is_empty())),
+        _ => false,
+    }
+}
+
+/// What to say about a password written into the command line, and what to do instead.
+fn plain_text_warning(parameter: &str) -> String {
+    format!(
+        "-{parameter} was given as plain text; it can be seen in history files, logs and process listings. Read it with  $pw = Read-Host -AsSecureString  (or Get-Credential) and pass -{parameter} $pw."
+    )
+}
+
 /// Where a stream goes (`2>&1`, `3>$null`, `> file`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub enum StreamTarget {
@@ -460,6 +479,54 @@ impl Session {
         Ok((raw, common))
     }
 
+    /// Warns when a SecureString parameter (`-Password`, `-CertificatePassword`) gets
+    /// text written out in the command line: the text stays in history files, logs and
+    /// process listings. A value from a variable, a command or a prompt is not written
+    /// out, and gets no warning.
+    fn warn_written_out_secrets(
+        &mut self,
+        call: &CommandCall,
+        command: &dyn Command,
+        common: &CommonParameters,
+        redirect: &Redirect,
+    ) {
+        if command.is_native() {
+            return;
+        }
+        let mut warnings = Vec::new();
+        for (i, arg) in call.arguments.iter().enumerate() {
+            let CommandArgument::Parameter { name, value, .. } = arg else {
+                continue;
+            };
+            // `-Name:value`, or the value after `-Name`.
+            let given = match value {
+                Some(e) => Some(e),
+                None => match call.arguments.get(i + 1) {
+                    Some(CommandArgument::Value(e)) => Some(e),
+                    _ => None,
+                },
+            };
+            if given.is_some_and(written_out)
+                && let Some(p) = crate::engine::binder::parameter_named(command.info(), name)
+                && p.type_ == crate::engine::command::ParameterType::SecureText
+            {
+                warnings.push(plain_text_warning(&p.name));
+            }
+        }
+        if warnings.is_empty() {
+            return;
+        }
+        // The command's -WarningAction and `3>` apply, as to its own warnings.
+        let saved = self.apply_common(common);
+        let redirect_saved = self.redirect.clone();
+        self.redirect.overlay(redirect);
+        for warning in &warnings {
+            self.warning(warning);
+        }
+        self.redirect = redirect_saved;
+        self.restore_common(saved);
+    }
+
     pub(super) fn binding_failed(e: CommandError) -> Interrupt {
         Interrupt::Error(Box::new(RuntimeError {
             error: e,
@@ -569,6 +636,7 @@ impl Session {
                 }
             }
         }
+        self.warn_written_out_secrets(call, command.as_ref(), &common, &redirect);
         let common_value = |name: &str| {
             common
                 .iter()
@@ -2003,4 +2071,92 @@ fn action_name(value: &Value) -> String {
         return name.to_string();
     }
     value.to_text()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::engine::{Output, Session, SessionOptions, Value};
+    use std::cell::RefCell;
+    use std::io::Write;
+    use std::rc::Rc;
+
+    /// A console (and error stream) kept in memory.
+    #[derive(Clone, Default)]
+    struct Console(Rc<RefCell<Vec<u8>>>);
+
+    impl Write for Console {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.borrow_mut().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    struct Values(Vec<Value>);
+
+    impl Output for Values {
+        fn write(&mut self, value: &Value) {
+            self.0.push(value.clone());
+        }
+        fn flush_table(&mut self) {}
+    }
+
+    /// A function with SecureString parameters, as a cmdlet's -Password.
+    const PROTECT: &str = "function Protect-File { param([string]$Path, [securestring]$Password, [securestring]$CertificatePassword) }\nfunction Get-Pw { 'from-a-command' }\n";
+
+    /// What `script` writes to the console and the error stream (after PROTECT).
+    fn console_of(script: &str) -> String {
+        let console = Console::default();
+        let mut session = Session::new(
+            Rc::new(()),
+            Vec::new(),
+            SessionOptions {
+                non_interactive: true,
+                color: false,
+            },
+            Box::new(console.clone()),
+        );
+        session.console = Box::new(console.clone());
+        let parsed = crate::lang::parse(&format!("{PROTECT}{script}")).unwrap();
+        let mut out = Values(Vec::new());
+        let _ = session.run(&parsed, &mut out);
+        String::from_utf8(console.0.borrow().clone()).unwrap()
+    }
+
+    #[test]
+    fn a_password_written_out_in_the_command_line_is_warned_about() {
+        assert_eq!(
+            console_of("Protect-File -Path a.pfx -Password 'P@ssw0rd!'"),
+            "WARNING: -Password was given as plain text; it can be seen in history files, logs and process listings. Read it with  $pw = Read-Host -AsSecureString  (or Get-Credential) and pass -Password $pw.\n"
+        );
+        for (line, parameter) in [
+            ("Protect-File a.pfx -Password:\"P@ss\"", "-Password"),
+            ("Protect-File -Pass bareword", "-Password"),
+            (
+                "Protect-File -CertificatePassword 'x'",
+                "-CertificatePassword",
+            ),
+        ] {
+            let console = console_of(line);
+            assert!(
+                console.starts_with(&format!("WARNING: {parameter} was given as plain text")),
+                "{line}: {console}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_password_from_a_variable_or_a_command_is_not_warned_about() {
+        for line in [
+            "$pw = 'x'\nProtect-File -Password $pw",
+            "Protect-File -Password (Get-Pw)",
+            "Protect-File -Path 'P@ssw0rd!'",
+            "$WarningPreference = 'SilentlyContinue'\nProtect-File -Password 'x'",
+            "Protect-File -Password 'x' 3>$null",
+        ] {
+            assert_eq!(console_of(line), "", "{line}");
+        }
+    }
 }
