@@ -317,7 +317,7 @@ async fn current_model(app: &App) -> Result<(Value, bool), ApiError> {
     }
     let stored = app
         .db()
-        .get_certificate(&slot.store, &slot.thumbprint)
+        .get_certificate_without_key(&slot.store, &slot.thumbprint)
         .map_err(|e| storage_failed(&e))?
         .ok_or_else(|| missing("the backup server certificate is missing from the store"))?;
     let info = app
