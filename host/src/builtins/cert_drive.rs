@@ -226,7 +226,7 @@ pub(super) fn with_certificate_api<R>(
 
 /// The certificate objects for stored certificates, inspected by one instance of the
 /// component. An expiry date the store did not know yet is recorded for its index.
-fn certificate_objects(
+pub(super) fn certificate_objects(
     session: &Session,
     command: &str,
     location: &str,
