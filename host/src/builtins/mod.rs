@@ -17,6 +17,7 @@ mod objects;
 mod paths;
 mod pfx_bundle;
 mod pfx_data;
+mod root_keys;
 mod secure_string;
 mod server_state;
 mod session_state;
@@ -154,6 +155,8 @@ pub fn all() -> Vec<Rc<dyn Command>> {
         Rc::new(pfx_data::get_pfx_data()),
         Rc::new(store_backup::backup_certificate_store()),
         Rc::new(store_backup::restore_certificate_store()),
+        Rc::new(root_keys::get_root_key()),
+        Rc::new(root_keys::update_root_key()),
         Rc::new(utility::new_time_span()),
         Rc::new(invoke::invoke_command()),
     ]

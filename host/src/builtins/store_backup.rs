@@ -222,7 +222,7 @@ fn restore_run(session: &mut Session, args: &BoundArguments, _: Option<&Value>) 
             RESTORE,
             "SecurityError",
             "WrongPassword",
-            format!("{m} ('{path}'); nothing was restored"),
+            format!("wrong password: {m} ('{path}'); nothing was restored"),
         ),
         other => CommandError::new(
             RESTORE,
