@@ -258,7 +258,7 @@ mod tests {
     fn the_safes_of_every_part_go_into_one_authenticated_safe_under_one_mac() {
         let one = der(SEQUENCE, b"\x06\x01\x01first");
         let two = der(SEQUENCE, b"\x06\x01\x02second");
-        let three = der(SEQUENCE, &vec![0x55; 300]);
+        let three = der(SEQUENCE, &[0x55; 300]);
         let joined = join(
             &[pfx(&[one.clone(), two.clone()]), pfx(&[three.clone()])],
             "pw",

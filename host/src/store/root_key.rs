@@ -446,9 +446,9 @@ fn read_key_file(config: &RootKeyConfig, version: u32) -> Result<RootKey, RootKe
                 dir: config.state_dir.clone(),
             });
         }
-        Err(e) => return Err(io(e, &path)),
+        Err(e) => return Err(io(e, path.as_path())),
     };
-    let meta = file.metadata().map_err(|e| io(e, &path))?;
+    let meta = file.metadata().map_err(|e| io(e, path.as_path()))?;
     if !meta.is_file() {
         return Err(RootKeyError::Io {
             action: "read",
@@ -464,7 +464,7 @@ fn read_key_file(config: &RootKeyConfig, version: u32) -> Result<RootKey, RootKe
     file.by_ref()
         .take(2 * KEY_LEN as u64)
         .read_to_end(&mut bytes)
-        .map_err(|e| io(e, &path))?;
+        .map_err(|e| io(e, path.as_path()))?;
     key_of(version, &bytes).ok_or(RootKeyError::Malformed {
         path,
         len: bytes.len(),
