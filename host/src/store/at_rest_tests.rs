@@ -257,9 +257,9 @@ fn a_missing_root_key_is_an_error_naming_the_certificate_and_what_to_restore() {
             &e,
             StoreError::KeyUnreadable {
                 store,
-                thumbprint,
+                thumbprint: named,
                 problem: KeyError::RootKey(RootKeyError::Missing { version: 1, .. }),
-            } if store == "My" && *thumbprint == thumb
+            } if store == "My" && *named == thumb
         ),
         "{e:?}"
     );
