@@ -78,7 +78,7 @@ impl Words {
             self.cert_paths.push(format!("Cert:\\{location}"));
             for store in &stores {
                 self.cert_paths.push(format!("Cert:\\{location}\\{store}"));
-                for c in db.list_certificates(store).unwrap_or_default() {
+                for c in db.list_certificates_without_keys(store).unwrap_or_default() {
                     self.cert_paths
                         .push(format!("Cert:\\{location}\\{store}\\{}", c.thumbprint));
                     if location == "LocalMachine" {

@@ -226,7 +226,7 @@ pub(super) fn with_certificate_api<R>(
 
 /// The certificate objects for stored certificates, inspected by one instance of the
 /// component. An expiry date the store did not know yet is recorded for its index.
-fn certificate_objects(
+pub(super) fn certificate_objects(
     session: &Session,
     command: &str,
     location: &str,
@@ -268,7 +268,7 @@ fn certificate_objects(
             der: stored.certificate,
             store: Some(stored.store),
             location: Some(location.to_string()),
-            has_private_key: stored.private_key.is_some(),
+            has_private_key: stored.has_private_key,
             friendly_name: stored.friendly_name,
             key_material: None,
         })));
@@ -355,8 +355,8 @@ fn resolve_expiring(
         CertPath::Store { location, store } if list_children => {
             let store = known_store(&db, command, &store)?;
             let list = match expiring_before {
-                Some(limit) => db.certificates_expiring(&store, limit),
-                None => db.list_certificates(&store),
+                Some(limit) => db.certificates_expiring_without_keys(&store, limit),
+                None => db.list_certificates_without_keys(&store),
             }
             .map_err(|e| storage_error(command, e))?;
             drop(db);
@@ -373,7 +373,7 @@ fn resolve_expiring(
         } => {
             let store = known_store(&db, command, &store)?;
             let found = db
-                .get_certificate(&store, &thumbprint)
+                .get_certificate_without_key(&store, &thumbprint)
                 .map_err(|e| storage_error(command, e))?;
             drop(db);
             match found {

@@ -15,12 +15,15 @@ mod modules;
 mod netsh;
 mod objects;
 mod paths;
+mod pfx_bundle;
 mod pfx_data;
+mod root_keys;
 mod secure_string;
 mod server_state;
 mod session_state;
 mod shell;
 mod ssl_binding;
+mod store_backup;
 mod streams;
 mod text;
 mod type_data;
@@ -150,6 +153,10 @@ pub fn all() -> Vec<Rc<dyn Command>> {
         Rc::new(session_state::set_strict_mode()),
         Rc::new(session_state::get_history()),
         Rc::new(pfx_data::get_pfx_data()),
+        Rc::new(store_backup::backup_certificate_store()),
+        Rc::new(store_backup::restore_certificate_store()),
+        Rc::new(root_keys::get_root_key()),
+        Rc::new(root_keys::update_root_key()),
         Rc::new(utility::new_time_span()),
         Rc::new(invoke::invoke_command()),
     ]

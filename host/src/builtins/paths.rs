@@ -267,7 +267,7 @@ fn resolve_cert_path(
                 session.warning(&warning);
             }
             let exists = super::with_database(session, |db| {
-                db.get_certificate(&store, &thumbprint)
+                db.get_certificate_without_key(&store, &thumbprint)
                     .is_ok_and(|c| c.is_some())
             });
             if exists {

@@ -408,7 +408,7 @@ async fn current_model(app: &App) -> Result<(Arc<ServerModel>, bool), ApiError> 
     }
     let stored = app
         .db()
-        .get_certificate(&slot.store, &slot.thumbprint)
+        .get_certificate_without_key(&slot.store, &slot.thumbprint)
         .map_err(|e| {
             super::log(&format!("certificate lookup failed: {e}"));
             ApiError::new(

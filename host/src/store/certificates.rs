@@ -1,5 +1,6 @@
 //! The certificate stores.
 
+use super::keyring::Keyring;
 use super::stores::existing_store;
 use super::{Database, StoreError, canonical_store_name, now};
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
@@ -21,7 +22,12 @@ pub struct StoredCertificate {
     /// SHA-1 of the DER, uppercase hex.
     pub thumbprint: String,
     pub certificate: Vec<u8>,
+    /// The private key (PKCS#8 DER, opened from its sealed form), when it was asked
+    /// for: the `*_without_keys` reads leave it `None` and say only
+    /// [`StoredCertificate::has_private_key`].
     pub private_key: Option<Vec<u8>>,
+    /// Whether the store holds a private key for the certificate.
+    pub has_private_key: bool,
     pub friendly_name: String,
     pub chain: Vec<Vec<u8>>,
     /// The expiry (Unix seconds) once a listing has inspected it; `None` before.
@@ -34,7 +40,7 @@ impl std::fmt::Debug for StoredCertificate {
         f.debug_struct("StoredCertificate")
             .field("store", &self.store)
             .field("thumbprint", &self.thumbprint)
-            .field("has_private_key", &self.private_key.is_some())
+            .field("has_private_key", &self.has_private_key)
             .field("friendly_name", &self.friendly_name)
             .field("chain", &self.chain.len())
             .finish()
@@ -46,10 +52,27 @@ pub fn thumbprint(der: &[u8]) -> String {
     hex::encode_upper(Sha1::digest(der))
 }
 
+/// Whether a read opens the private keys.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Keys {
+    Open,
+    Leave,
+}
+
 impl Database {
-    /// Every certificate in `store`, oldest first.
+    /// Every certificate in `store`, oldest first, with its private key. A key that does
+    /// not open is an error ([`StoreError::KeyUnreadable`]).
     pub fn list_certificates(&self, store: &str) -> Result<Vec<StoredCertificate>, StoreError> {
-        self.select_certificates(store, "store = ?1", None)
+        self.select_certificates(store, "store = ?1", None, Keys::Open)
+    }
+
+    /// Every certificate in `store`, oldest first, without opening private keys
+    /// (`has_private_key` tells which have one): no root key is needed.
+    pub fn list_certificates_without_keys(
+        &self,
+        store: &str,
+    ) -> Result<Vec<StoredCertificate>, StoreError> {
+        self.select_certificates(store, "store = ?1", None, Keys::Leave)
     }
 
     /// The certificates of `store` that expire by `limit` (Unix seconds), or whose
@@ -61,6 +84,24 @@ impl Database {
         store: &str,
         limit: i64,
     ) -> Result<Vec<StoredCertificate>, StoreError> {
+        self.select_expiring(store, limit, Keys::Open)
+    }
+
+    /// [`Database::certificates_expiring`] without opening private keys.
+    pub fn certificates_expiring_without_keys(
+        &self,
+        store: &str,
+        limit: i64,
+    ) -> Result<Vec<StoredCertificate>, StoreError> {
+        self.select_expiring(store, limit, Keys::Leave)
+    }
+
+    fn select_expiring(
+        &self,
+        store: &str,
+        limit: i64,
+        keys: Keys,
+    ) -> Result<Vec<StoredCertificate>, StoreError> {
         // Two index lookups; `not_after IS NULL OR not_after <= ?2` would scan the store,
         // and so would `store = ?1` beside the subquery (the planner then walks the
         // primary key).
@@ -70,6 +111,7 @@ impl Database {
                        UNION ALL
                        SELECT rowid FROM certificates WHERE store = ?1 AND not_after IS NULL)",
             Some(limit),
+            keys,
         )
     }
 
@@ -90,36 +132,58 @@ impl Database {
     }
 
     /// The certificates selected by `condition` (SQL over the certificates table; `?1` is
-    /// the store, `?2` is `limit`), each with its chain.
+    /// the store, `?2` is `limit`), each with its chain and, with [`Keys::Open`], its
+    /// private key.
     fn select_certificates(
         &self,
         store: &str,
         condition: &str,
         limit: Option<i64>,
+        keys: Keys,
     ) -> Result<Vec<StoredCertificate>, StoreError> {
         let store = canonical_store_name(store)?;
+        // The sealed key is read only when it is to be opened.
+        let key_column = match keys {
+            Keys::Open => "private_key",
+            Keys::Leave => "NULL",
+        };
         let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT store, thumbprint, der, private_key, friendly_name, not_after FROM certificates
-             WHERE {condition} ORDER BY added_at, rowid"
+            "SELECT store, thumbprint, der, {key_column}, friendly_name, not_after,
+                    private_key IS NOT NULL
+             FROM certificates WHERE {condition} ORDER BY added_at, rowid"
         ))?;
         let read = |r: &rusqlite::Row<'_>| {
-            Ok(StoredCertificate {
-                store: r.get(0)?,
-                thumbprint: r.get(1)?,
-                certificate: r.get(2)?,
-                private_key: r.get(3)?,
-                friendly_name: r.get(4)?,
-                chain: Vec::new(),
-                not_after: r.get(5)?,
-            })
+            Ok((
+                StoredCertificate {
+                    store: r.get(0)?,
+                    thumbprint: r.get(1)?,
+                    certificate: r.get(2)?,
+                    private_key: None,
+                    has_private_key: r.get(6)?,
+                    friendly_name: r.get(4)?,
+                    chain: Vec::new(),
+                    not_after: r.get(5)?,
+                },
+                r.get::<_, Option<Vec<u8>>>(3)?,
+            ))
         };
-        let mut found: Vec<StoredCertificate> = match limit {
+        let rows: Vec<(StoredCertificate, Option<Vec<u8>>)> = match limit {
             Some(limit) => stmt.query_map(params![store, limit], read)?,
             None => stmt.query_map(params![store], read)?,
         }
         .collect::<Result<_, _>>()?;
-        for certificate in &mut found {
+        let mut found = Vec::with_capacity(rows.len());
+        for (mut certificate, sealed) in rows {
+            if let Some(sealed) = sealed {
+                certificate.private_key = Some(self.keys.open(
+                    &self.conn,
+                    &certificate.store,
+                    &certificate.thumbprint,
+                    &sealed,
+                )?);
+            }
             certificate.chain = self.chain_of(&certificate.store, &certificate.thumbprint)?;
+            found.push(certificate);
         }
         Ok(found)
     }
@@ -134,19 +198,44 @@ impl Database {
             .collect::<Result<Vec<Vec<u8>>, _>>()?)
     }
 
-    /// One certificate by thumbprint (any case).
+    /// One certificate by thumbprint (any case), with its private key. A key that does
+    /// not open is an error ([`StoreError::KeyUnreadable`]).
     pub fn get_certificate(
         &self,
         store: &str,
         thumbprint: &str,
     ) -> Result<Option<StoredCertificate>, StoreError> {
+        self.select_one(store, thumbprint, Keys::Open)
+    }
+
+    /// One certificate by thumbprint (any case), without opening its private key
+    /// (`has_private_key` tells whether it has one): no root key is needed.
+    pub fn get_certificate_without_key(
+        &self,
+        store: &str,
+        thumbprint: &str,
+    ) -> Result<Option<StoredCertificate>, StoreError> {
+        self.select_one(store, thumbprint, Keys::Leave)
+    }
+
+    fn select_one(
+        &self,
+        store: &str,
+        thumbprint: &str,
+        keys: Keys,
+    ) -> Result<Option<StoredCertificate>, StoreError> {
         let store = canonical_store_name(store)?;
         let thumbprint = thumbprint.trim().to_ascii_uppercase();
+        let key_column = match keys {
+            Keys::Open => "private_key",
+            Keys::Leave => "NULL",
+        };
         let row = self
             .conn
-            .prepare_cached(
-                "SELECT store, der, private_key, friendly_name, not_after FROM certificates WHERE store = ?1 AND thumbprint = ?2",
-            )?
+            .prepare_cached(&format!(
+                "SELECT store, der, {key_column}, friendly_name, not_after, private_key IS NOT NULL
+                 FROM certificates WHERE store = ?1 AND thumbprint = ?2"
+            ))?
             .query_row(params![store, thumbprint], |r| {
                 Ok((
                     r.get::<_, String>(0)?,
@@ -154,11 +243,20 @@ impl Database {
                     r.get::<_, Option<Vec<u8>>>(2)?,
                     r.get::<_, String>(3)?,
                     r.get::<_, Option<i64>>(4)?,
+                    r.get::<_, bool>(5)?,
                 ))
             })
             .optional()?;
-        let Some((stored_name, der, private_key, friendly_name, not_after)) = row else {
+        let Some((stored_name, der, sealed, friendly_name, not_after, has_private_key)) = row
+        else {
             return Ok(None);
+        };
+        let private_key = match sealed {
+            Some(sealed) => Some(
+                self.keys
+                    .open(&self.conn, &stored_name, &thumbprint, &sealed)?,
+            ),
+            None => None,
         };
         let chain = self.chain_of(&store, &thumbprint)?;
         Ok(Some(StoredCertificate {
@@ -166,6 +264,7 @@ impl Database {
             thumbprint,
             certificate: der,
             private_key,
+            has_private_key,
             friendly_name,
             chain,
             not_after,
@@ -186,10 +285,16 @@ impl Database {
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let store = existing_store(&tx, store)?;
         let mut thumbprints = Vec::with_capacity(entries.len());
+        let mut replaced_key = false;
         for entry in entries {
-            thumbprints.push(insert_entry(&tx, &store, entry)?);
+            let inserted = insert_entry(&tx, &self.keys, &store, entry)?;
+            replaced_key |= inserted.replaced_key;
+            thumbprints.push(inserted.thumbprint);
         }
         tx.commit()?;
+        if replaced_key {
+            self.scrub();
+        }
         Ok(thumbprints)
     }
 
@@ -214,7 +319,9 @@ impl Database {
     }
 
     /// Removes a certificate with its key and chain. Returns whether it existed. A
-    /// certificate that a binding or slot uses is refused (`StoreError::InUse`).
+    /// certificate that a binding or slot uses is refused (`StoreError::InUse`). A
+    /// removed key's sealed blob is overwritten in the database file and the WAL (see
+    /// `secure_delete` in the module documentation).
     pub fn remove_certificate(
         &mut self,
         store: &str,
@@ -226,11 +333,19 @@ impl Database {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         refuse_if_used(&tx, &store, thumbprint.clone())?;
+        let had_key = tx
+            .prepare_cached(
+                "SELECT 1 FROM certificates WHERE store = ?1 AND thumbprint = ?2 AND private_key IS NOT NULL",
+            )?
+            .exists(params![store, thumbprint])?;
         let n = tx.execute(
             "DELETE FROM certificates WHERE store = ?1 AND thumbprint = ?2",
             params![store, thumbprint],
         )?;
         tx.commit()?;
+        if had_key {
+            self.scrub();
+        }
         Ok(n > 0)
     }
 }
@@ -249,14 +364,34 @@ fn refuse_if_used(
     }
 }
 
-/// Inserts or updates one entry inside a transaction; returns its thumbprint. An existing
-/// thumbprint keeps its key, friendly name and chain unless the entry brings new ones.
+/// What [`insert_entry`] did.
+pub(super) struct Inserted {
+    pub thumbprint: String,
+    /// An existing private key was replaced: its old blob is to be scrubbed after the
+    /// commit.
+    pub replaced_key: bool,
+}
+
+/// Inserts or updates one entry inside a transaction. An existing thumbprint keeps its
+/// key, friendly name and chain unless the entry brings new ones. A private key is
+/// sealed before it is written (the first one makes the root key, in this transaction).
 pub(super) fn insert_entry(
     tx: &rusqlite::Transaction<'_>,
+    keys: &Keyring,
     store: &str,
     entry: &NewEntry,
-) -> Result<String, StoreError> {
+) -> Result<Inserted, StoreError> {
     let thumb = thumbprint(&entry.certificate);
+    let sealed = match &entry.private_key {
+        Some(key) => Some(keys.seal(tx, store, &thumb, key)?),
+        None => None,
+    };
+    let replaced_key = sealed.is_some()
+        && tx
+            .prepare_cached(
+                "SELECT 1 FROM certificates WHERE store = ?1 AND thumbprint = ?2 AND private_key IS NOT NULL",
+            )?
+            .exists(params![store, thumb])?;
     tx.execute(
         "INSERT INTO certificates (store, thumbprint, der, private_key, friendly_name, added_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)
@@ -268,7 +403,7 @@ pub(super) fn insert_entry(
             store,
             thumb,
             entry.certificate,
-            entry.private_key,
+            sealed,
             entry.friendly_name,
             now()
         ],
@@ -285,7 +420,10 @@ pub(super) fn insert_entry(
             )?;
         }
     }
-    Ok(thumb)
+    Ok(Inserted {
+        thumbprint: thumb,
+        replaced_key,
+    })
 }
 
 #[cfg(test)]

@@ -8,14 +8,23 @@
 //!
 //! The database lives in the state directory (`CERTHOST_HOME`), which is created 0700,
 //! with the database file 0600 (SQLite gives its WAL and shared-memory files the same
-//! mode). Private keys are stored as PKCS#8 DER protected by those permissions.
+//! mode). Private keys are sealed (`sealed`: AES-256-GCM under a per-key data key,
+//! wrapped by a versioned root key that `root_key` keeps outside the database), so the
+//! database file alone holds no usable key; see docs/secrets.md. Every connection runs
+//! with `secure_delete` on, and removing or replacing a key checkpoints the WAL into the
+//! database file and truncates it, so the old blob's bytes are overwritten in both.
 
 mod accounts;
+#[cfg(test)]
+mod at_rest_tests;
 mod bindings;
 mod certificates;
 mod endpoint;
+mod keyring;
 mod peers;
+mod root_key;
 mod schema;
+mod sealed;
 mod settings;
 mod slots;
 mod stores;
@@ -24,7 +33,13 @@ pub use accounts::Account;
 pub use bindings::{Binding, BindingError, REST_API_APP_ID};
 pub use certificates::{NewEntry, StoredCertificate, thumbprint};
 pub use endpoint::{Endpoint, EndpointError, any_endpoint, hostname_endpoint, ip_endpoint};
+pub use keyring::{KeyError, RootKeyInfo};
 pub use peers::TrustedPeer;
+pub use root_key::{
+    KdfParams, PASSPHRASE_VARIABLE, PROVIDER_VARIABLE, Provider as RootKeyProvider, ProviderChoice,
+    RootKeyConfig, RootKeyError,
+};
+pub use sealed::{OpenError, SealError};
 pub use slots::{
     Assignment, AssignmentPlan, BACKUP_SERVER_SLOT, SLOTS, SlotAssignment, SlotError,
     canonical_slot,
@@ -81,6 +96,26 @@ pub enum StoreError {
         found: i64,
         known: i64,
     },
+    /// A stored private key that does not open: its root key is missing or wrong, or
+    /// the blob was altered or moved. Never a silent "no private key".
+    #[error(
+        "the private key of certificate {thumbprint} in store '{store}' cannot be read: {problem}"
+    )]
+    KeyUnreadable {
+        store: String,
+        thumbprint: String,
+        problem: KeyError,
+    },
+    #[error(
+        "the private key of certificate {thumbprint} cannot be stored in store '{store}': {problem}"
+    )]
+    KeyNotSealed {
+        store: String,
+        thumbprint: String,
+        problem: KeyError,
+    },
+    #[error("no new root key can be made: {0}")]
+    RootKey(KeyError),
 }
 
 /// Store names Windows defines, in their usual spelling: these stores always exist.
@@ -122,6 +157,7 @@ pub fn canonical_store_name(name: &str) -> Result<String, StoreError> {
 pub struct Database {
     conn: Connection,
     path: PathBuf,
+    keys: keyring::Keyring,
 }
 
 impl std::fmt::Debug for Database {
@@ -134,8 +170,16 @@ impl std::fmt::Debug for Database {
 pub const DATABASE_FILE: &str = "certhost.db";
 
 impl Database {
-    /// Opens (creating when needed) the database in `state_dir`.
+    /// Opens (creating when needed) the database in `state_dir`; new root keys come from
+    /// the provider `CERTHOST_ROOT_KEY_PROVIDER` names (see [`RootKeyConfig::from_env`]).
     pub fn open(state_dir: &Path) -> Result<Self, StoreError> {
+        Self::open_with(state_dir, RootKeyConfig::from_env(state_dir))
+    }
+
+    /// Opens the database in `state_dir` with the given root key configuration. A
+    /// database of an older schema is upgraded; one that still holds plaintext private
+    /// keys has them sealed then (which makes the root key on first use).
+    pub fn open_with(state_dir: &Path, root_keys: RootKeyConfig) -> Result<Self, StoreError> {
         crate::paths::create_private_dir(state_dir).map_err(|source| StoreError::StateDir {
             path: state_dir.to_path_buf(),
             source,
@@ -149,13 +193,43 @@ impl Database {
             path: path.clone(),
             source,
         })?;
-        schema::prepare(&conn, &path)?;
-        Ok(Database { conn, path })
+        let keys = keyring::Keyring::new(root_keys);
+        schema::prepare(&conn, &path, &keys)?;
+        Ok(Database { conn, path, keys })
     }
 
     /// Where the database file is.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The root key versions that seal private keys (none before the first key is
+    /// stored), oldest first.
+    pub fn root_keys(&self) -> Result<Vec<RootKeyInfo>, StoreError> {
+        Ok(keyring::root_keys(&self.conn)?)
+    }
+
+    /// Re-seals every private key under a new root key version (from the configured
+    /// provider), in one transaction: the new version and how many keys were re-sealed.
+    /// A key that does not open stops it, and nothing changes. The files of older
+    /// versions stay (a backup of the database may need them); delete them once no
+    /// backup does.
+    pub fn rotate_root_key(&mut self) -> Result<(u32, usize), StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let rotated = keyring::rotate(&tx, &self.keys)?;
+        tx.commit()?;
+        self.scrub();
+        Ok(rotated)
+    }
+
+    /// After a private key was removed or replaced: copies the WAL into the database
+    /// file (where `secure_delete` zeroed the old blob) and truncates it, so neither
+    /// file keeps the old bytes. Best effort: while another process reads, the old
+    /// frames stay in the WAL until a later checkpoint.
+    fn scrub(&self) {
+        schema::checkpoint_and_truncate(&self.conn);
     }
 }
 

@@ -1,17 +1,25 @@
 //! Schema creation and versioning (`PRAGMA user_version`).
 
 use super::StoreError;
+use super::keyring::{Keyring, seal_plaintext_keys};
 use rusqlite::Connection;
 use std::path::Path;
+use std::time::Duration;
 
 /// 1: stores and bindings. 2: certificate slots, settings and trusted peers. 3: REST API
 /// accounts. 4: the stores made with New-Item (a store that held certificates before
 /// is kept as made). 5: each certificate's expiry, indexed (filled in as listings
-/// inspect certificates), for `-ExpiringInDays` on large stores.
-const SCHEMA_VERSION: i64 = 5;
+/// inspect certificates), for `-ExpiringInDays` on large stores. 6: private keys sealed
+/// under a root key (`root_keys` records its versions); plaintext keys are sealed when
+/// an older database is opened.
+pub(super) const SCHEMA_VERSION: i64 = 6;
 
 /// How long a writer waits for another process's transaction before giving up.
 const BUSY_TIMEOUT_MS: u32 = 30_000;
+
+/// How long a checkpoint after a key's removal waits for readers of other processes
+/// (then the WAL keeps the old frames until a later checkpoint).
+const CHECKPOINT_WAIT_MS: u64 = 2_000;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS certificates (
@@ -70,6 +78,14 @@ CREATE TABLE IF NOT EXISTS stores (
     name       TEXT    NOT NULL PRIMARY KEY COLLATE NOCASE,
     created_at INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS root_keys (
+    version     INTEGER NOT NULL PRIMARY KEY,
+    provider    TEXT    NOT NULL,
+    created_at  INTEGER NOT NULL,
+    check_value BLOB    NOT NULL,
+    salt        BLOB,
+    kdf_params  TEXT
+);
 INSERT OR IGNORE INTO stores (name, created_at) SELECT DISTINCT store, 0 FROM certificates;
 CREATE INDEX IF NOT EXISTS certificates_by_expiry ON certificates (store, not_after);
 ";
@@ -87,11 +103,14 @@ fn add_expiry_column(conn: &Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
-pub(super) fn prepare(conn: &Connection, path: &Path) -> Result<(), StoreError> {
-    conn.busy_timeout(std::time::Duration::from_millis(u64::from(BUSY_TIMEOUT_MS)))?;
+pub(super) fn prepare(conn: &Connection, path: &Path, keys: &Keyring) -> Result<(), StoreError> {
+    conn.busy_timeout(Duration::from_millis(u64::from(BUSY_TIMEOUT_MS)))?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    // Deleted and replaced content (a removed key's blob) is overwritten with zeros in
+    // the page instead of lingering in free space; see checkpoint_and_truncate for the WAL.
+    conn.pragma_update(None, "secure_delete", "ON")?;
     let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     if found > SCHEMA_VERSION {
         return Err(StoreError::NewerSchema {
@@ -102,18 +121,59 @@ pub(super) fn prepare(conn: &Connection, path: &Path) -> Result<(), StoreError> 
     }
     if found < SCHEMA_VERSION {
         // One immediate transaction, so two processes upgrading at once do not both
-        // add the column.
+        // add the column or seal a key twice.
         conn.execute_batch("BEGIN IMMEDIATE;")?;
-        let upgraded = add_expiry_column(conn).and_then(|()| {
-            conn.execute_batch(&format!(
-                "{SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
-            ))
-            .map_err(StoreError::from)
+        let upgraded = upgrade(conn, keys).and_then(|sealed| {
+            conn.execute_batch("COMMIT;")?;
+            Ok(sealed)
         });
-        if upgraded.is_err() {
-            let _ = conn.execute_batch("ROLLBACK;");
+        match upgraded {
+            Ok(0) => {}
+            Ok(_) => overwrite_plaintext(conn),
+            Err(e) => {
+                let _ = conn.execute_batch("ROLLBACK;");
+                return Err(e);
+            }
         }
-        upgraded?;
     }
     Ok(())
+}
+
+/// The upgrade inside the caller's transaction: how many plaintext keys were sealed.
+fn upgrade(conn: &Connection, keys: &Keyring) -> Result<usize, StoreError> {
+    add_expiry_column(conn)?;
+    conn.execute_batch(SCHEMA)?;
+    let sealed = seal_plaintext_keys(conn, keys)?;
+    conn.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION};"))?;
+    Ok(sealed)
+}
+
+/// After plaintext keys were sealed: rebuilds the database file (VACUUM, through
+/// memory rather than a temporary file) so no page or free space keeps the old bytes,
+/// then moves the WAL into it and truncates the WAL. Best effort: another process
+/// reading at that moment can keep the VACUUM from running (`secure_delete` has
+/// zeroed the old cells already) or the WAL from being truncated until later.
+fn overwrite_plaintext(conn: &Connection) {
+    let _ = conn.execute_batch("PRAGMA temp_store = MEMORY; VACUUM;");
+    checkpoint_and_truncate(conn);
+}
+
+/// Copies every WAL frame into the database file and truncates the WAL to zero bytes
+/// (`PRAGMA wal_checkpoint(TRUNCATE)`), waiting at most [`CHECKPOINT_WAIT_MS`] for
+/// other processes' readers. Whether it completed.
+///
+/// Why: in WAL mode a change is first appended to the `-wal` file; the database file
+/// keeps the page's old version until a checkpoint copies the new one over it, and the
+/// WAL keeps every frame it ever held until it is restarted and overwritten. So after
+/// a key is removed (its cell zeroed by `secure_delete`), the old blob is still in the
+/// database file and in older WAL frames until this runs.
+pub(super) fn checkpoint_and_truncate(conn: &Connection) -> bool {
+    let _ = conn.busy_timeout(Duration::from_millis(CHECKPOINT_WAIT_MS));
+    let done = conn
+        .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+            r.get::<_, i64>(0)
+        })
+        .is_ok_and(|busy| busy == 0);
+    let _ = conn.busy_timeout(Duration::from_millis(u64::from(BUSY_TIMEOUT_MS)));
+    done
 }

@@ -187,7 +187,8 @@ impl Database {
             unchanged.assigned = false;
             return Ok(unchanged);
         }
-        let thumbprint = insert_entry(&tx, &store, a.entry)?;
+        let inserted = insert_entry(&tx, &self.keys, &store, a.entry)?;
+        let thumbprint = inserted.thumbprint;
         check_servable(&tx, &store, &thumbprint)?;
         let first_assignment = current.is_none();
         let mut result = plan(&tx, current.map(|c| c.thumbprint), &thumbprint)?;
@@ -216,6 +217,9 @@ impl Database {
             }
         }
         tx.commit()?;
+        if inserted.replaced_key {
+            self.scrub();
+        }
         Ok(result)
     }
 

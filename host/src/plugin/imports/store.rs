@@ -44,10 +44,13 @@ impl store::Host for HostState {
         store: String,
     ) -> Result<Vec<store::StoredCertificate>, types::StoreError> {
         let with_key = self.gate.store_read(&store).map_err(store_denied)?;
-        let list = self
-            .database()
-            .list_certificates(&store)
-            .map_err(store_error)?;
+        // Keys are opened (the root key read) only for a component granted them.
+        let list = if with_key {
+            self.database().list_certificates(&store)
+        } else {
+            self.database().list_certificates_without_keys(&store)
+        }
+        .map_err(store_error)?;
         Ok(list.into_iter().map(|c| to_wit(c, with_key)).collect())
     }
 
@@ -58,11 +61,13 @@ impl store::Host for HostState {
     ) -> Result<Option<store::StoredCertificate>, types::StoreError> {
         let with_key = self.gate.store_read(&store).map_err(store_denied)?;
         let thumbprint = self.normalized_thumbprint(&thumbprint)?;
-        Ok(self
-            .database()
-            .get_certificate(&store, &thumbprint)
-            .map_err(store_error)?
-            .map(|c| to_wit(c, with_key)))
+        let found = if with_key {
+            self.database().get_certificate(&store, &thumbprint)
+        } else {
+            self.database()
+                .get_certificate_without_key(&store, &thumbprint)
+        };
+        Ok(found.map_err(store_error)?.map(|c| to_wit(c, with_key)))
     }
 
     fn add_certificates(
