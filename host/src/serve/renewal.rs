@@ -60,7 +60,7 @@ pub fn candidates(db: &Database) -> Vec<Candidate> {
         .filter(|s| s.automatically_generated)
         .filter_map(|slot| {
             let name = canonical_slot(&slot.slot).ok()?;
-            match db.get_certificate(&slot.store, &slot.thumbprint) {
+            match db.get_certificate_without_key(&slot.store, &slot.thumbprint) {
                 Ok(Some(stored)) => Some(Candidate {
                     slot: name,
                     thumbprint: slot.thumbprint,

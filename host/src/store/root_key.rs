@@ -14,9 +14,12 @@
 //!   salt kept in the database, for a state directory that must travel.
 //!
 //! A new root key uses `CERTHOST_ROOT_KEY_PROVIDER` when it is set (`file`,
-//! `systemd-creds` or `passphrase`), else systemd-creds where it works and a key file
-//! where it does not (not root, no systemd). An existing version is always read with the
-//! provider it was made with.
+//! `systemd-creds` or `passphrase`), else a key file. systemd-creds is not the default
+//! because every process that seals or opens a key must run `systemd-creds decrypt`
+//! once (about 40 ms as root with the host key, more with a TPM2 chip), which would
+//! make every `certhost` one-liner that stores a key several times slower; `certhost
+//! serve` pays it once. An existing version is always read with the provider it was
+//! made with.
 
 use super::sealed::{KEY_LEN, RootKey, SealError};
 use std::ffi::OsString;
@@ -61,7 +64,7 @@ impl Provider {
 /// Which provider makes a new root key.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ProviderChoice {
-    /// systemd-creds where `systemd-creds encrypt` works, else a key file.
+    /// A key file (see the module's note on systemd-creds).
     Auto,
     Forced(Provider),
     /// A value of `CERTHOST_ROOT_KEY_PROVIDER` that names no provider: an error when a
@@ -285,14 +288,7 @@ pub fn create(config: &RootKeyConfig, version: u32) -> Result<Created, RootKeyEr
             return Err(RootKeyError::UnknownProvider(value.clone()));
         }
         ProviderChoice::Forced(p) => *p,
-        ProviderChoice::Auto => {
-            let key = RootKey::generate(version)?;
-            return match create_credential(config, &key) {
-                Ok(()) => Ok(plain(key, Provider::SystemdCreds)),
-                // Not root, no systemd, no host key: the key file is the fallback.
-                Err(_) => create_key_file(config, &key).map(|()| plain(key, Provider::File)),
-            };
-        }
+        ProviderChoice::Auto => Provider::File,
     };
     match provider {
         Provider::SystemdCreds => {
@@ -743,7 +739,7 @@ mod tests {
     }
 
     #[test]
-    fn without_a_working_systemd_creds_auto_falls_back_to_a_key_file() {
+    fn auto_makes_a_key_file_and_a_forced_systemd_creds_failure_is_the_answer() {
         let dir = tempfile::tempdir().unwrap();
         let mut auto = config(dir.path(), ProviderChoice::Auto);
         auto.systemd_creds = fake_systemd_creds(dir.path(), false);
