@@ -213,9 +213,8 @@ fn serve(args: &[std::ffi::OsString]) -> ExitCode {
             })
         };
         let seconds = |n: Result<u64, String>| positive(n).map(std::time::Duration::from_secs);
-        let count = |n: Result<u64, String>| {
-            positive(n).map(|n| usize::try_from(n).unwrap_or(usize::MAX))
-        };
+        let count =
+            |n: Result<u64, String>| positive(n).map(|n| usize::try_from(n).unwrap_or(usize::MAX));
         let limits = &mut options.limits;
         let parsed = match word.as_str() {
             "-h" | "--help" => {

@@ -83,7 +83,11 @@ fn fifty_sigkills_during_concurrent_writes_lose_no_acknowledged_write() {
         reader.join().unwrap();
     }
     let acknowledged = acknowledged.lock().unwrap().clone();
-    assert!(acknowledged.len() >= 50, "only {} writes acknowledged", acknowledged.len());
+    assert!(
+        acknowledged.len() >= 50,
+        "only {} writes acknowledged",
+        acknowledged.len()
+    );
     let db = rusqlite::Connection::open(sb.home().join("certhost.db")).unwrap();
     let integrity: String = db
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
@@ -108,5 +112,8 @@ fn fifty_sigkills_during_concurrent_writes_lose_no_acknowledged_write() {
         missing.len(),
         acknowledged.len()
     );
-    eprintln!("{} acknowledged writes across 50 SIGKILLs, none lost", acknowledged.len());
+    eprintln!(
+        "{} acknowledged writes across 50 SIGKILLs, none lost",
+        acknowledged.len()
+    );
 }

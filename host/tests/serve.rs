@@ -562,7 +562,10 @@ fn connection_certificate_refuses_loopback_with_the_answer_of_a_closed_port() {
     );
     assert_eq!(refused["details"], closed_answer["details"]);
     assert!(
-        refused["message"].as_str().unwrap().contains("--allow-connect"),
+        refused["message"]
+            .as_str()
+            .unwrap()
+            .contains("--allow-connect"),
         "{refused}"
     );
     // The log says which it was.

@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 
 /// Runs the misbehaving clients; their JSON report.
 fn clients(server: &Server, args: &[&str], password: Option<&str>) -> serde_json::Value {
-    let script =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/tools/misbehaving_clients.py");
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/tools/misbehaving_clients.py");
     let port = server.port.to_string();
     let mut command = std::process::Command::new("python3");
     command.arg(script).args(args).args(["--port", &port]);
@@ -53,8 +53,17 @@ fn two_hundred_concurrent_sign_ins_stay_under_64_mib() {
         // for unknown ones alike.
         let report = clients(
             &s,
-            &["logins", "--count", "200", "--sources", "200", "--source-base", "127.0.1.1",
-              "--user", if round == 0 { "admin" } else { "nobody" }],
+            &[
+                "logins",
+                "--count",
+                "200",
+                "--sources",
+                "200",
+                "--source-base",
+                "127.0.1.1",
+                "--user",
+                if round == 0 { "admin" } else { "nobody" },
+            ],
             Some("wrong-password"),
         );
         let statuses = &report["statuses"];
@@ -62,8 +71,14 @@ fn two_hundred_concurrent_sign_ins_stay_under_64_mib() {
         assert_eq!(answered, 200, "every sign-in gets an answer: {report}");
         let (rss, peak) = memory_kib(&s);
         eprintln!("round {round}: {statuses}; VmRSS {rss} KiB (before {before}), VmHWM {peak} KiB");
-        assert!(rss < 64 * 1024, "VmRSS {rss} KiB after 200 concurrent sign-ins");
-        assert!(peak < 64 * 1024, "VmHWM {peak} KiB during 200 concurrent sign-ins");
+        assert!(
+            rss < 64 * 1024,
+            "VmRSS {rss} KiB after 200 concurrent sign-ins"
+        );
+        assert!(
+            peak < 64 * 1024,
+            "VmHWM {peak} KiB during 200 concurrent sign-ins"
+        );
     }
     // The real admin, from the usual address, still signs in.
     s.token();
@@ -84,8 +99,21 @@ fn slow_and_idle_connections_close_within_the_timeouts_while_requests_succeed() 
     // that never start TLS.
     let report = clients(
         &s,
-        &["hold", "--idle", "2000", "--slow", "50", "--plain", "50", "--sources", "21",
-          "--source-base", "127.0.2.1", "--watch", "60"],
+        &[
+            "hold",
+            "--idle",
+            "2000",
+            "--slow",
+            "50",
+            "--plain",
+            "50",
+            "--sources",
+            "21",
+            "--source-base",
+            "127.0.2.1",
+            "--watch",
+            "60",
+        ],
         None,
     );
     let slack = 5.0;
@@ -97,8 +125,13 @@ fn slow_and_idle_connections_close_within_the_timeouts_while_requests_succeed() 
         let times = report[kind].as_array().unwrap();
         assert!(!times.is_empty());
         for t in times {
-            let t = t.as_f64().unwrap_or_else(|| panic!("a {kind} connection was never closed: {report}"));
-            assert!(t <= limit + slack, "a {kind} connection closed after {t} s (timeout {limit} s)");
+            let t = t
+                .as_f64()
+                .unwrap_or_else(|| panic!("a {kind} connection was never closed: {report}"));
+            assert!(
+                t <= limit + slack,
+                "a {kind} connection closed after {t} s (timeout {limit} s)"
+            );
         }
     }
     let probes = &report["probes"];
@@ -121,7 +154,17 @@ fn connection_caps_refuse_at_once_and_log_once() {
     ]);
     let report = clients(
         &s,
-        &["hold", "--plain", "30", "--sources", "1", "--source-base", "127.0.3.1", "--watch", "15"],
+        &[
+            "hold",
+            "--plain",
+            "30",
+            "--sources",
+            "1",
+            "--source-base",
+            "127.0.3.1",
+            "--watch",
+            "15",
+        ],
         None,
     );
     let times: Vec<f64> = report["plain"]
@@ -135,7 +178,11 @@ fn connection_caps_refuse_at_once_and_log_once() {
     assert_eq!((at_once, held), (20, 10), "close times: {times:?}");
     // Normal requests from another address went on.
     assert_eq!(
-        report["probes"].as_object().unwrap().keys().collect::<Vec<_>>(),
+        report["probes"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect::<Vec<_>>(),
         ["200"],
         "{report}"
     );
@@ -192,7 +239,10 @@ fn parallel_guesses_are_serialised_and_a_success_elsewhere_does_not_help_them() 
     // The delay grows 0.1, 0.2, 0.4 ... s after each failure: eight guesses in
     // parallel cannot all be answered before the delays of the first seven have passed.
     let all = report["all_seconds"].as_f64().unwrap();
-    assert!(all >= 0.1 + 0.2 + 0.4 + 0.8 + 1.6 + 3.2, "8 parallel guesses took {all} s");
+    assert!(
+        all >= 0.1 + 0.2 + 0.4 + 0.8 + 1.6 + 3.2,
+        "8 parallel guesses took {all} s"
+    );
     // The real admin signs in from the usual address, undelayed by the attack...
     let started = Instant::now();
     s.token();
@@ -208,7 +258,10 @@ fn parallel_guesses_are_serialised_and_a_success_elsewhere_does_not_help_them() 
         None,
     );
     let waited = again["all_seconds"].as_f64().unwrap();
-    assert!(waited >= 2.0, "the attacker's next guess waited only {waited} s");
+    assert!(
+        waited >= 2.0,
+        "the attacker's next guess waited only {waited} s"
+    );
 }
 
 #[test]

@@ -9,17 +9,17 @@ use crate::plugin::{PluginError, wit};
 use crate::services::worker::{SlotCall, Worker};
 use crate::store::{BACKUP_SERVER_SLOT, Database};
 use axum::Router;
-use axum::extract::rejection::{FormRejection, JsonRejection};
 use axum::body::Bytes;
+use axum::extract::rejection::{FormRejection, JsonRejection};
 use axum::extract::{DefaultBodyLimit, Multipart, Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use serde_json::{Value, json};
-use std::collections::HashMap;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
@@ -44,6 +44,9 @@ pub struct App {
     connect_policy: super::remote::ConnectPolicy,
     /// The serverCertificate answer, by thumbprint (inspection is a component call).
     model_cache: RwLock<Option<Arc<ServerModel>>>,
+    /// Sign-ins refused as busy or throttled, for rate-limited log lines.
+    busy_sign_ins: super::limits::LogTally,
+    throttled_sign_ins: super::limits::LogTally,
 }
 
 /// The backup server certificate's CertificateModel, and the same as a response body.
@@ -78,6 +81,8 @@ impl App {
             catalog: parts.catalog,
             connect_policy: parts.connect_policy,
             model_cache: RwLock::default(),
+            busy_sign_ins: Default::default(),
+            throttled_sign_ins: Default::default(),
         }
     }
 
@@ -119,7 +124,11 @@ pub fn router(app: Arc<App>, request_timeout: Duration) -> Router {
 
 /// A request not read and answered within the limit gets 408 (a client trickling its
 /// body cannot hold a handler forever).
-async fn limit_request_time(State(limit): State<Duration>, request: Request, next: Next) -> Response {
+async fn limit_request_time(
+    State(limit): State<Duration>,
+    request: Request,
+    next: Next,
+) -> Response {
     match tokio::time::timeout(limit, next.run(request)).await {
         Ok(response) => response,
         Err(_) => ApiError::new(
@@ -142,7 +151,10 @@ fn typed_body<T: DeserializeOwned>(
     example: &str,
 ) -> Result<T, ApiError> {
     let axum::Json(body) = body.map_err(|e| {
-        ApiError::bad_request("BadJson", format!("send a JSON body such as {example}: {}", e.body_text()))
+        ApiError::bad_request(
+            "BadJson",
+            format!("send a JSON body such as {example}: {}", e.body_text()),
+        )
     })?;
     if !body.is_object() {
         return Err(ApiError::bad_request(
@@ -151,7 +163,10 @@ fn typed_body<T: DeserializeOwned>(
         ));
     }
     serde_json::from_value(body).map_err(|e| {
-        ApiError::bad_request("BadJson", format!("{e}; send a JSON body such as {example}"))
+        ApiError::bad_request(
+            "BadJson",
+            format!("{e}; send a JSON body such as {example}"),
+        )
     })
 }
 
@@ -325,7 +340,11 @@ async fn token(
                     ))
                 }
                 Err(LoginRefusal::Busy { retry_after }) => {
-                    super::log("sign-in refused: every password check was busy");
+                    if let Some(n) = app.busy_sign_ins.count(std::time::Instant::now()) {
+                        super::log(&format!(
+                            "refused {n} sign-in(s) since the last report: every password check was busy"
+                        ));
+                    }
                     refused(
                         StatusCode::SERVICE_UNAVAILABLE,
                         "SignInBusy",
@@ -334,7 +353,11 @@ async fn token(
                     )
                 }
                 Err(LoginRefusal::Throttled { retry_after }) => {
-                    super::log(&format!("sign-in for '{user}' from {source} throttled"));
+                    if let Some(n) = app.throttled_sign_ins.count(std::time::Instant::now()) {
+                        super::log(&format!(
+                            "throttled {n} sign-in(s) since the last report, the latest for '{user}' from {source}"
+                        ));
+                    }
                     refused(
                         StatusCode::TOO_MANY_REQUESTS,
                         "SignInThrottled",
@@ -392,7 +415,11 @@ async fn current_model(app: &App) -> Result<(Arc<ServerModel>, bool), ApiError> 
             message.to_string(),
         )
     };
-    let catalog = app.catalog.read().unwrap_or_else(|p| p.into_inner()).clone();
+    let catalog = app
+        .catalog
+        .read()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone();
     let slot = catalog
         .backup_server
         .as_ref()
@@ -745,7 +772,11 @@ mod tests {
             assert_eq!(err.status, StatusCode::BAD_REQUEST);
         }
         let err = parse::<RegenerateBody>(r#"{"validBy": null, "validFor": 3}"#).unwrap_err();
-        assert!(err.message.contains("unknown field `validFor`"), "{}", err.message);
+        assert!(
+            err.message.contains("unknown field `validFor`"),
+            "{}",
+            err.message
+        );
         let err = parse::<RegenerateBody>(r#"{"validBy": 5}"#).unwrap_err();
         assert!(err.message.contains("invalid type"), "{}", err.message);
         let body = parse::<RegenerateBody>("{}").unwrap();
@@ -754,7 +785,10 @@ mod tests {
             Ok(days) if i64::from(days) == DEFAULT_VALIDITY_DAYS
         ));
         let body = parse::<RegenerateBody>(r#"{"validBy": "2001-01-01T00:00:00"}"#).unwrap();
-        assert_eq!(regeneration_days(&body).unwrap_err().details, "ValidByInThePast");
+        assert_eq!(
+            regeneration_days(&body).unwrap_err().details,
+            "ValidByInThePast"
+        );
     }
 
     #[test]
@@ -763,14 +797,21 @@ mod tests {
             r#"{"serverName": "backup02.tech.local", "port": 9419, "type": "LinuxHost"}"#,
         )
         .unwrap();
-        assert_eq!((body.server_name.as_str(), body.port), ("backup02.tech.local", Some(9419)));
+        assert_eq!(
+            (body.server_name.as_str(), body.port),
+            ("backup02.tech.local", Some(9419))
+        );
         for bad in [
             r#"{"port": 9419}"#,
             r#"{"serverName": "a", "port": 70000}"#,
             r#"{"serverName": "a", "port": "9419"}"#,
             r#"{"serverName": "a", "url": "http://169.254.169.254/"}"#,
         ] {
-            assert_eq!(parse::<ConnectionBody>(bad).unwrap_err().details, "BadJson", "{bad}");
+            assert_eq!(
+                parse::<ConnectionBody>(bad).unwrap_err().details,
+                "BadJson",
+                "{bad}"
+            );
         }
     }
 }

@@ -1,6 +1,7 @@
 //! What the server serves: for each binding, a TLS configuration with its certificate,
 //! rebuilt from the database whenever it changes. Configurations are cached by
-//! thumbprint, so an unchanged certificate keeps its session-resumption state.
+//! thumbprint, so an unchanged certificate keeps its session-resumption state; a new
+//! OCSP staple rebuilds them.
 
 use crate::store::{BACKUP_SERVER_SLOT, Binding, Database, SlotAssignment};
 use rustls::ServerConfig;
@@ -28,6 +29,15 @@ pub struct Catalog {
     /// What the backup server slot holds, for the REST routes (no database read per
     /// request).
     pub backup_server: Option<SlotAssignment>,
+    /// The served certificates with their chains, for OCSP stapling.
+    pub ocsp_targets: Vec<super::ocsp::Target>,
+}
+
+/// A served certificate's TLS configuration, with what stapling needs.
+pub struct Prepared {
+    config: Arc<ServerConfig>,
+    certificate: Vec<u8>,
+    chain: Vec<Vec<u8>>,
 }
 
 fn unspecified(ip: IpAddr) -> bool {
@@ -45,11 +55,13 @@ fn parse_name_endpoint(endpoint: &str) -> Option<(String, u16)> {
     Some((host.to_ascii_lowercase(), port.parse().ok()?))
 }
 
-/// A TLS 1.2/1.3 server configuration for a certificate, its chain and key.
+/// A TLS 1.2/1.3 server configuration for a certificate, its chain and key, with an
+/// OCSP response to staple when there is one.
 pub fn server_config(
     certificate: &[u8],
     chain: &[Vec<u8>],
     private_key: &[u8],
+    ocsp: Option<Vec<u8>>,
 ) -> Result<Arc<ServerConfig>, String> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let certs: Vec<CertificateDer<'static>> = std::iter::once(certificate)
@@ -61,7 +73,7 @@ pub fn server_config(
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
         .map_err(|e| e.to_string())?
         .with_no_client_auth()
-        .with_single_cert(certs, key)
+        .with_single_cert_with_ocsp(certs, key, ocsp.unwrap_or_default())
         .map_err(|e| format!("the certificate and key cannot serve TLS: {e}"))?;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(Arc::new(config))
@@ -72,12 +84,13 @@ impl Catalog {
     /// thumbprint across reloads.
     pub fn load(
         db: &Database,
-        cache: &mut HashMap<String, Arc<ServerConfig>>,
+        cache: &mut HashMap<String, Prepared>,
+        stapler: &super::ocsp::Stapler,
     ) -> Result<Catalog, String> {
         let mut catalog = Catalog::default();
         let mut used = BTreeSet::new();
         for b in db.list_bindings().map_err(|e| e.to_string())? {
-            match Self::config_for(db, &b, cache) {
+            match Self::config_for(db, &b, cache, stapler) {
                 Ok(config) => {
                     used.insert(b.certificate_hash.clone());
                     let served = Served { config };
@@ -96,6 +109,14 @@ impl Catalog {
             }
         }
         cache.retain(|thumbprint, _| used.contains(thumbprint));
+        catalog.ocsp_targets = cache
+            .iter()
+            .map(|(thumbprint, p)| super::ocsp::Target {
+                thumbprint: thumbprint.clone(),
+                certificate: p.certificate.clone(),
+                chain: p.chain.clone(),
+            })
+            .collect();
         catalog.backup_server = db
             .get_slot(BACKUP_SERVER_SLOT)
             .map_err(|e| format!("the backup server slot cannot be read: {e}"))?;
@@ -105,10 +126,11 @@ impl Catalog {
     fn config_for(
         db: &Database,
         b: &Binding,
-        cache: &mut HashMap<String, Arc<ServerConfig>>,
+        cache: &mut HashMap<String, Prepared>,
+        stapler: &super::ocsp::Stapler,
     ) -> Result<Arc<ServerConfig>, String> {
-        if let Some(config) = cache.get(&b.certificate_hash) {
-            return Ok(config.clone());
+        if let Some(prepared) = cache.get(&b.certificate_hash) {
+            return Ok(prepared.config.clone());
         }
         let stored = db
             .get_certificate(&b.store_name, &b.certificate_hash)
@@ -123,8 +145,16 @@ impl Catalog {
             .private_key
             .as_deref()
             .ok_or_else(|| format!("certificate {} has no private key", b.certificate_hash))?;
-        let config = server_config(&stored.certificate, &stored.chain, key)?;
-        cache.insert(b.certificate_hash.clone(), config.clone());
+        let staple = stapler.staple(&b.certificate_hash, crate::clock::now());
+        let config = server_config(&stored.certificate, &stored.chain, key, staple)?;
+        cache.insert(
+            b.certificate_hash.clone(),
+            Prepared {
+                config: config.clone(),
+                certificate: stored.certificate.clone(),
+                chain: stored.chain.clone(),
+            },
+        );
         Ok(config)
     }
 

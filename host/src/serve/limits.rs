@@ -213,6 +213,32 @@ impl Admission {
     }
 }
 
+/// Counts events that an attacker can repeat at will (refused sign-ins), so that they
+/// reach the log as one line per [`REFUSAL_LOG_INTERVAL`] with a count, not one each.
+#[derive(Default)]
+pub struct LogTally {
+    state: Mutex<(u64, Option<Instant>)>,
+}
+
+impl LogTally {
+    /// Counts one event; when a line is due (the first event, or the first after the
+    /// interval), the number of events it reports.
+    pub fn count(&self, now: Instant) -> Option<u64> {
+        // A counter and a time: a panic elsewhere leaves them usable.
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        state.0 += 1;
+        if state
+            .1
+            .is_some_and(|last| now.duration_since(last) < REFUSAL_LOG_INTERVAL)
+        {
+            return None;
+        }
+        let events = state.0;
+        *state = (0, Some(now));
+        Some(events)
+    }
+}
+
 /// An IPv4 client seen on an IPv6 socket counts as its IPv4 address.
 fn canonical(address: IpAddr) -> IpAddr {
     match address {
@@ -251,7 +277,10 @@ mod tests {
         );
         let _other = admission.admit(b).unwrap();
         drop(first);
-        assert!(admission.admit(a).is_ok(), "a closed connection frees its place");
+        assert!(
+            admission.admit(a).is_ok(),
+            "a closed connection frees its place"
+        );
     }
 
     #[test]
@@ -270,6 +299,17 @@ mod tests {
     }
 
     #[test]
+    fn a_tally_reports_the_first_event_then_one_count_per_interval() {
+        let tally = LogTally::default();
+        let start = Instant::now();
+        assert_eq!(tally.count(start), Some(1));
+        for _ in 0..99 {
+            assert_eq!(tally.count(start + Duration::from_secs(1)), None);
+        }
+        assert_eq!(tally.count(start + REFUSAL_LOG_INTERVAL), Some(100));
+    }
+
+    #[test]
     fn refusals_are_reported_once_per_interval_with_their_count() {
         let admission = Admission::new(limits(1, 1));
         let _held = admission.admit("192.0.2.1".parse().unwrap()).unwrap();
@@ -279,9 +319,15 @@ mod tests {
             let _ = admission.admit("192.0.2.2".parse().unwrap());
         }
         let line = admission.refusal_report(start).unwrap();
-        assert!(line.contains("500 because 1 connections were open"), "{line}");
+        assert!(
+            line.contains("500 because 1 connections were open"),
+            "{line}"
+        );
         let _ = admission.admit("192.0.2.2".parse().unwrap());
-        assert_eq!(admission.refusal_report(start + Duration::from_secs(1)), None);
+        assert_eq!(
+            admission.refusal_report(start + Duration::from_secs(1)),
+            None
+        );
         let later = admission
             .refusal_report(start + REFUSAL_LOG_INTERVAL)
             .unwrap();

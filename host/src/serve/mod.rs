@@ -10,6 +10,7 @@ mod catalog;
 pub mod limits;
 pub mod login;
 mod model;
+mod ocsp;
 mod remote;
 mod renewal;
 use crate::services::worker::{SlotCall, Worker};
@@ -27,6 +28,9 @@ use tokio::sync::{Notify, watch};
 
 /// How often the database is checked for changes made by other processes.
 const POLL_INTERVAL: Duration = Duration::from_millis(250);
+/// How often OCSP staples are checked for being due (each is fetched again halfway
+/// through its validity).
+const STAPLE_CHECK_INTERVAL: Duration = Duration::from_secs(10);
 /// Default largest upload (a PFX is a few KiB).
 pub const DEFAULT_UPLOAD_LIMIT: usize = 1024 * 1024;
 
@@ -132,17 +136,15 @@ async fn serve(options: ServeOptions, worker: Worker) -> Result<(), String> {
         done: done_rx,
     };
     let catalog: SharedCatalog = Arc::default();
-    let app = Arc::new(api::App::new(
-        api::AppParts {
-            auth: auth::Auth::new(options.access_token_lifetime),
-            worker: worker.clone(),
-            database: open()?,
-            upload_limit: options.upload_limit,
-            reload: reload.clone(),
-            catalog: catalog.clone(),
-            connect_policy: remote::ConnectPolicy::new(options.allow_connect.clone()),
-        },
-    ));
+    let app = Arc::new(api::App::new(api::AppParts {
+        auth: auth::Auth::new(options.access_token_lifetime),
+        worker: worker.clone(),
+        database: open()?,
+        upload_limit: options.upload_limit,
+        reload: reload.clone(),
+        catalog: catalog.clone(),
+        connect_policy: remote::ConnectPolicy::new(options.allow_connect.clone()),
+    }));
     let router = api::router(app, options.limits.request_timeout);
     let server = Server {
         catalog,
@@ -194,12 +196,14 @@ async fn watch_state(
     let mut generation = 0u64;
     let mut reported: Vec<String> = Vec::new();
     let mut renewal = renewal::Schedule::default();
+    let mut stapler = ocsp::Stapler::default();
+    let mut next_staple_check = std::time::Instant::now();
     loop {
         let version = db.data_version().ok();
         let wanted = listeners.len() != catalog_addresses(&server.catalog).len();
         if version != last_version || last_version.is_none() || wanted {
             last_version = version;
-            match Catalog::load(&db, &mut cache) {
+            match Catalog::load(&db, &mut cache, &stapler) {
                 Ok(next) => {
                     let mut lines: Vec<String> = next
                         .serving
@@ -226,6 +230,26 @@ async fn watch_state(
         let _ = done.send(generation);
         if let Some(line) = server.admission.refusal_report(std::time::Instant::now()) {
             log(&line);
+        }
+        if std::time::Instant::now() >= next_staple_check {
+            next_staple_check = std::time::Instant::now() + STAPLE_CHECK_INTERVAL;
+            let targets = server
+                .catalog
+                .read()
+                .unwrap_or_else(|p| p.into_inner())
+                .ocsp_targets
+                .iter()
+                .map(|t| ocsp::Target {
+                    thumbprint: t.thumbprint.clone(),
+                    certificate: t.certificate.clone(),
+                    chain: t.chain.clone(),
+                })
+                .collect();
+            if stapler.refresh(targets, crate::clock::now()).await {
+                // New staples: rebuild the configurations that carry them.
+                cache.clear();
+                last_version = None;
+            }
         }
         if renewal.due(std::time::Instant::now()) {
             let candidates = renewal::candidates(&db);

@@ -50,6 +50,7 @@ pub fn certificate_model(info: &CertificateInfo) -> Value {
 
 /// An error response: VBR's `{errorCode, message, resourceId}` and the problem+json
 /// fields of Backup for AWS (`type, title, status, details, instance, data`).
+#[derive(Debug)]
 pub struct ApiError {
     pub status: StatusCode,
     /// One of the originals' codes: AccessDenied, ExpiredToken, InvalidToken, InvalidURI,

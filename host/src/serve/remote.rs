@@ -76,7 +76,9 @@ pub enum FetchError {
     BadName(String),
     #[error("'{0}' does not resolve to an address")]
     Unresolved(String),
-    #[error("{0} is a loopback, link-local (cloud metadata), unspecified, multicast or broadcast address, which certhost serve does not connect to unless --allow-connect allows it")]
+    #[error(
+        "{0} is a loopback, link-local (cloud metadata), unspecified, multicast or broadcast address, which certhost serve does not connect to unless --allow-connect allows it"
+    )]
     Refused(std::net::IpAddr),
     #[error("cannot connect: {0}")]
     Connect(std::io::Error),
@@ -98,10 +100,7 @@ impl ConnectPolicy {
     /// Whether a request may make this server connect to `ip`.
     pub fn permits(&self, ip: std::net::IpAddr) -> bool {
         let ip = match ip {
-            std::net::IpAddr::V6(v6) => v6
-                .to_ipv4_mapped()
-                .map(std::net::IpAddr::V4)
-                .unwrap_or(ip),
+            std::net::IpAddr::V6(v6) => v6.to_ipv4_mapped().map(std::net::IpAddr::V4).unwrap_or(ip),
             v4 => v4,
         };
         !forbidden(ip) || self.allowed.iter().any(|range| range.contains(&ip))

@@ -88,7 +88,9 @@ pub async fn renew_due(candidates: Vec<Candidate>, worker: &Worker) {
             Ok(Some(info)) => info,
             Ok(None) => continue,
             Err(e) => {
-                super::log(&format!("renewal check of {name}: the component failed: {e}"));
+                super::log(&format!(
+                    "renewal check of {name}: the component failed: {e}"
+                ));
                 continue;
             }
         };

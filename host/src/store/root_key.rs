@@ -271,7 +271,8 @@ pub struct Recorded {
     pub kdf_params: Option<String>,
 }
 
-/// A new root key and what to record of it.
+/// A new root key and what to record of it (its Debug shows the key's version only).
+#[derive(Debug)]
 pub struct Created {
     pub key: RootKey,
     pub provider: Provider,
@@ -457,7 +458,7 @@ fn read_key_file(config: &RootKeyConfig, version: u32) -> Result<RootKey, RootKe
         return Err(RootKeyError::Exposed { path, mode });
     }
     let mut bytes = Zeroizing::new(Vec::with_capacity(2 * KEY_LEN));
-    file.by_ref()
+    Read::by_ref(&mut file)
         .take(2 * KEY_LEN as u64)
         .read_to_end(&mut bytes)
         .map_err(|e| io(e, path.as_path()))?;

@@ -161,4 +161,3 @@ pub fn json(text: &str) -> serde_json::Value {
 pub fn leaf_thumbprint(sb: &Sandbox) -> String {
     openssl_thumbprint(&sb.path("leaf.crt"), false)
 }
-
