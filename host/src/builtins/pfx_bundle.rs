@@ -260,7 +260,10 @@ mod tests {
         let two = der(SEQUENCE, b"\x06\x01\x02second");
         let three = der(SEQUENCE, &[0x55; 300]);
         let joined = join(
-            &[pfx(&[one.clone(), two.clone()]), pfx(&[three.clone()])],
+            &[
+                pfx(&[one.clone(), two.clone()]),
+                pfx(std::slice::from_ref(&three)),
+            ],
             "pw",
             2048,
         )

@@ -338,7 +338,8 @@ mod tests {
             // A certificate of the store that also issued another: written as an entry.
             stored(10, false, &[]),
         ]);
-        let shape: Vec<(Vec<u8>, bool, Vec<Vec<u8>>, String)> = entries
+        type Shape = (Vec<u8>, bool, Vec<Vec<u8>>, String);
+        let shape: Vec<Shape> = entries
             .iter()
             .map(|e| {
                 (
@@ -349,7 +350,7 @@ mod tests {
                 )
             })
             .collect();
-        let expected: Vec<(Vec<u8>, bool, Vec<Vec<u8>>, String)> = vec![
+        let expected: Vec<Shape> = vec![
             (vec![1], true, vec![vec![10], vec![11]], "name 1".into()),
             (vec![2], true, vec![vec![12]], "name 2".into()),
             (vec![3], false, vec![], "name 3".into()),

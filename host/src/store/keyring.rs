@@ -108,7 +108,7 @@ impl Keyring {
             Failure::Key(problem) => StoreError::KeyNotSealed {
                 store: store.to_string(),
                 thumbprint: thumbprint.to_string(),
-                problem,
+                problem: Box::new(problem),
             },
         })
     }
@@ -130,7 +130,7 @@ impl Keyring {
             Failure::Key(problem) => StoreError::KeyUnreadable {
                 store: store.to_string(),
                 thumbprint: thumbprint.to_string(),
-                problem,
+                problem: Box::new(problem),
             },
         })
     }
@@ -307,14 +307,14 @@ pub(super) fn rotate(conn: &Connection, keys: &Keyring) -> Result<(u32, usize), 
         })?;
     let root = keys.create(conn, newest + 1).map_err(|f| match f {
         Failure::Sql(e) => StoreError::Sql(e),
-        Failure::Key(problem) => StoreError::RootKey(problem),
+        Failure::Key(problem) => StoreError::RootKey(Box::new(problem)),
     })?;
     for (store, thumbprint, key) in &opened {
         let blob =
             sealed::seal(&root, store, thumbprint, key).map_err(|e| StoreError::KeyNotSealed {
                 store: store.clone(),
                 thumbprint: thumbprint.clone(),
-                problem: e.into(),
+                problem: Box::new(e.into()),
             })?;
         conn.execute(
             "UPDATE certificates SET private_key = ?3 WHERE store = ?1 AND thumbprint = ?2",

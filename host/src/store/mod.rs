@@ -104,7 +104,7 @@ pub enum StoreError {
     KeyUnreadable {
         store: String,
         thumbprint: String,
-        problem: KeyError,
+        problem: Box<KeyError>,
     },
     #[error(
         "the private key of certificate {thumbprint} cannot be stored in store '{store}': {problem}"
@@ -112,10 +112,10 @@ pub enum StoreError {
     KeyNotSealed {
         store: String,
         thumbprint: String,
-        problem: KeyError,
+        problem: Box<KeyError>,
     },
     #[error("no new root key can be made: {0}")]
-    RootKey(KeyError),
+    RootKey(Box<KeyError>),
 }
 
 /// Store names Windows defines, in their usual spelling: these stores always exist.
