@@ -16,7 +16,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
-cargo build --release --locked -p certhost >/dev/null
+# CERTHOST_BIN measures another build (an earlier commit's, for before/after rows).
+BIN=${CERTHOST_BIN:-$PWD/target/release/certhost}
+[ -n "${CERTHOST_BIN:-}" ] || cargo build --release --locked -p certhost >/dev/null
 
 work=$(mktemp -d)
 cleanup() {
@@ -31,11 +33,11 @@ export CERTHOST_HOME="$work/home" CERTHOST_REST_ENDPOINT="127.0.0.1:$certhost_po
 cp tests/fixtures/tech-local/{backup01.pfx,leaf.crt,ca.crt,TechCompany.key} "$work/"
 cd "$work"
 password='Bench-passw0rd'
-"$OLDPWD/target/release/certhost" -NonInteractive -c "
+"$BIN" -NonInteractive -c "
   Set-ServerIdentity -Fqdn backup01.tech.local -IPAddress 127.0.0.1
   New-ApiAccount -UserName bench -Password '$password' | Out-Null
   Add-BackupServerCertificate -CertificatePath leaf.crt -PrivateKeyPath TechCompany.key | Out-Null" 
-"$OLDPWD/target/release/certhost" serve 2>serve.log &
+"$BIN" serve 2>serve.log &
 serve_pid=$!
 for _ in $(seq 100); do curl -sk -o /dev/null "https://127.0.0.1:$certhost_port/" && break; sleep 0.1; done
 curl -sk -H 'x-api-version: 1.0-rev0' "https://127.0.0.1:$certhost_port/api/v1/serverCertificate" > model.json
@@ -87,7 +89,7 @@ latencies=()
 for i in 1 2 3 4 5; do
   # Alternate between the PFX and a fresh certificate so each upload is a real change.
   if [ $((i % 2)) -eq 1 ]; then file=backup01.pfx; pw='Passw0rd!'; else
-    "$OLDPWD/target/release/certhost" -NonInteractive -c "Generate-BackupServerCertificate -Name b$i | Export-PfxCertificate -FilePath new$i.pfx -Password 'pw-$i' | Out-Null"
+    "$BIN" -NonInteractive -c "Generate-BackupServerCertificate -Name b$i | Export-PfxCertificate -FilePath new$i.pfx -Password 'pw-$i' | Out-Null"
     file=new$i.pfx; pw="pw-$i"; fi
   t=$(curl -sk -o /dev/null -w '%{http_code} %{time_total}' -H 'x-api-version: 1.0-rev0' -H "Authorization: Bearer $token" \
     -F "certificateFile=@$file" -F "certificatePassword=$pw" "https://127.0.0.1:$certhost_port/api/v1/settings/certificates/upload")
