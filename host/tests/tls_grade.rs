@@ -22,6 +22,35 @@ fn sslyze() -> PathBuf {
     path
 }
 
+/// Runs openssl in `dir`; it must succeed.
+fn openssl_in(dir: &std::path::Path, args: &[&str]) {
+    let out = run_of(
+        std::process::Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(out.code, 0, "openssl {args:?}: {}", out.stderr);
+}
+
+/// Makes a certificate and key (files in the sandbox) the backup server certificate,
+/// from another process while the server runs.
+fn assign(server: &Server, certificate: &str, key: &str) {
+    let command = format!(
+        "Add-BackupServerCertificate -CertificatePath {certificate} -PrivateKeyPath {key} | Out-Null"
+    );
+    run_of(
+        server
+            .sb
+            .command()
+            .args(["-NonInteractive", "-Command", &command])
+            .output()
+            .unwrap(),
+    )
+    .ok();
+}
+
 /// sslyze's verdict against the intermediate profile: the issues it lists (empty when
 /// compliant), and its whole output.
 fn grade(server: &Server, ca_file: Option<&std::path::Path>) -> (Vec<String>, String) {
@@ -61,16 +90,7 @@ fn the_default_certificate_fails_only_on_its_self_signature() {
 fn a_ca_signed_certificate_is_compliant_with_the_intermediate_profile() {
     let s = Server::start(&[]);
     let dir = s.sb.dir.path();
-    let openssl = |args: &[&str]| {
-        let out = run_of(
-            std::process::Command::new("openssl")
-                .args(args)
-                .current_dir(dir)
-                .output()
-                .unwrap(),
-        );
-        assert_eq!(out.code, 0, "openssl {args:?}: {}", out.stderr);
-    };
+    let openssl = |args: &[&str]| openssl_in(dir, args);
     // A CA, and a one-year server certificate from it, as an internal CA would issue.
     openssl(&[
         "req",
@@ -128,18 +148,7 @@ fn a_ca_signed_certificate_is_compliant_with_the_intermediate_profile() {
         "-out",
         "grade.pem",
     ]);
-    run_of(
-        s.sb
-            .command()
-            .args([
-                "-NonInteractive",
-                "-Command",
-                "Add-BackupServerCertificate -CertificatePath grade.pem -PrivateKeyPath grade.key | Out-Null",
-            ])
-            .output()
-            .unwrap(),
-    )
-    .ok();
+    assign(&s, "grade.pem", "grade.key");
     let expected = openssl_thumbprint(&dir.join("grade.pem"), false);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
     while s.presented(Some("backup01.tech.local"), s.port) != expected {
@@ -160,16 +169,7 @@ fn a_ca_signed_certificate_is_compliant_with_the_intermediate_profile() {
 fn an_ocsp_answer_is_stapled_when_the_certificate_names_a_responder() {
     let s = Server::start(&[]);
     let dir = s.sb.dir.path();
-    let openssl = |args: &[&str]| {
-        let out = run_of(
-            std::process::Command::new("openssl")
-                .args(args)
-                .current_dir(dir)
-                .output()
-                .unwrap(),
-        );
-        assert_eq!(out.code, 0, "openssl {args:?}: {}", out.stderr);
-    };
+    let openssl = |args: &[&str]| openssl_in(dir, args);
     let responder_port = free_port();
     openssl(&[
         "req",
@@ -252,18 +252,7 @@ fn an_ocsp_answer_is_stapled_when_the_certificate_names_a_responder() {
         .spawn()
         .unwrap();
     wait_for_port(responder_port, true);
-    run_of(
-        s.sb
-            .command()
-            .args([
-                "-NonInteractive",
-                "-Command",
-                "Add-BackupServerCertificate -CertificatePath stapled-chain.pem -PrivateKeyPath stapled.key | Out-Null",
-            ])
-            .output()
-            .unwrap(),
-    )
-    .ok();
+    assign(&s, "stapled-chain.pem", "stapled.key");
     let status = || {
         let mut child = std::process::Command::new("openssl")
             .args([
