@@ -48,24 +48,24 @@ fn two_hundred_concurrent_sign_ins_stay_under_64_mib() {
     s.token();
     let (before, _) = memory_kib(&s);
     for round in 0..2 {
-        // 200 at once from 200 addresses, so the throttle does not serialise them and
-        // every one needs a password hash: wrong passwords for the real account and
-        // for unknown ones alike.
-        let report = clients(
-            &s,
-            &[
-                "logins",
-                "--count",
-                "200",
-                "--sources",
-                "200",
-                "--source-base",
-                "127.0.1.1",
-                "--user",
-                if round == 0 { "admin" } else { "nobody" },
-            ],
-            Some("wrong-password"),
-        );
+        // 200 at once from 200 addresses: first all for the real account (the throttle
+        // makes addresses new to the account take turns), then each for another
+        // unknown name, so nothing serialises them and every one needs a password hash
+        // from the bounded pool.
+        let mut args = vec![
+            "logins",
+            "--count",
+            "200",
+            "--sources",
+            "200",
+            "--source-base",
+        ];
+        if round == 0 {
+            args.extend(["127.0.1.1", "--user", "admin"]);
+        } else {
+            args.extend(["127.0.2.1", "--user", "nobody", "--distinct-users"]);
+        }
+        let report = clients(&s, &args, Some("wrong-password"));
         let statuses = &report["statuses"];
         let answered = count(statuses, "401") + count(statuses, "503") + count(statuses, "429");
         assert_eq!(answered, 200, "every sign-in gets an answer: {report}");
@@ -124,6 +124,11 @@ fn slow_and_idle_connections_close_within_the_timeouts_while_requests_succeed() 
     ] {
         let times = report[kind].as_array().unwrap();
         assert!(!times.is_empty());
+        let slowest = times.iter().filter_map(|t| t.as_f64()).fold(0.0, f64::max);
+        eprintln!(
+            "{} {kind} connections, the last closed after {slowest} s (timeout {limit} s)",
+            times.len()
+        );
         for t in times {
             let t = t
                 .as_f64()
@@ -135,6 +140,7 @@ fn slow_and_idle_connections_close_within_the_timeouts_while_requests_succeed() 
         }
     }
     let probes = &report["probes"];
+    eprintln!("normal requests meanwhile: {probes}");
     let ok = count(probes, "200");
     assert!(ok >= 4, "probes: {probes}");
     assert_eq!(
@@ -287,4 +293,55 @@ fn a_user_name_cannot_forge_log_lines() {
     );
     assert!(!log.contains('\u{1b}'), "a raw escape code: {log}");
     assert!(log.contains("eve\\u{d}\\u{a}2030-01-01"), "{log}");
+}
+
+#[test]
+fn request_bodies_with_unknown_fields_are_refused_by_name() {
+    let s = Server::start(&[]);
+    let (status, body) = s.curl(&[
+        "-k",
+        "-H",
+        VERSION,
+        "-d",
+        "grant_type=password",
+        "-d",
+        "username=admin",
+        "--data-urlencode",
+        &format!("password={PASSWORD}"),
+        "-d",
+        "remember_me=1",
+        &s.url("/api/oauth2/token"),
+    ]);
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        json(&body)["message"]
+            .as_str()
+            .unwrap()
+            .contains("remember_me"),
+        "{body}"
+    );
+    let bearer = format!("Authorization: Bearer {}", s.token());
+    for (body, names) in [
+        (r#"{"validFor": 3}"#, "validFor"),
+        ("[]", "JSON object"),
+        (r#""hello""#, "JSON object"),
+    ] {
+        let (status, answer) = s.curl(&[
+            "-k",
+            "-H",
+            VERSION,
+            "-H",
+            &bearer,
+            "-H",
+            "Content-Type: application/json",
+            "-d",
+            body,
+            &s.url("/api/v1/settings/certificates/regenerate"),
+        ]);
+        assert_eq!(status, 400, "{body}: {answer}");
+        assert!(
+            json(&answer)["message"].as_str().unwrap().contains(names),
+            "{answer}"
+        );
+    }
 }

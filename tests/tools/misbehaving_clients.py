@@ -88,7 +88,10 @@ def logins(args):
     addresses = sources(args.source_base, args.sources)
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.count) as pool:
         futures = [
-            pool.submit(login, args.port, addresses[i % len(addresses)], args.user, password)
+            pool.submit(
+                login, args.port, addresses[i % len(addresses)],
+                f"{args.user}{i}" if args.distinct_users else args.user, password,
+            )
             for i in range(args.count)
         ]
         results = [f.result() for f in futures]
@@ -210,6 +213,8 @@ def main():
     parser.add_argument("--sources", type=int, default=1)
     parser.add_argument("--source-base", default="127.0.0.2")
     parser.add_argument("--user", default="admin")
+    parser.add_argument("--distinct-users", action="store_true",
+                        help="sign in as USER0, USER1, ... (one account name per sign-in)")
     parser.add_argument("--idle", type=int, default=0)
     parser.add_argument("--slow", type=int, default=0)
     parser.add_argument("--plain", type=int, default=0)

@@ -19,7 +19,6 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
@@ -277,21 +276,34 @@ fn tokens_response(tokens: super::auth::Tokens) -> Response {
     (StatusCode::OK, axum::Json(body)).into_response()
 }
 
+/// The fields of a token request; any other field is refused with its name.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TokenForm {
+    grant_type: Option<String>,
+    username: Option<String>,
+    password: Option<String>,
+    refresh_token: Option<String>,
+}
+
 /// `POST /api/oauth2/token` and `POST /api/v1/token`: password and refresh_token grants.
 async fn token(
     State(app): Shared,
     client: Option<axum::Extension<super::ClientAddress>>,
-    form: Result<axum::Form<HashMap<String, String>>, FormRejection>,
+    form: Result<axum::Form<TokenForm>, FormRejection>,
 ) -> ApiResult {
     let axum::Form(form) = form.map_err(|e| {
         ApiError::bad_request(
             "BadForm",
-            format!("send application/x-www-form-urlencoded fields (grant_type, ...): {e}"),
+            format!(
+                "send application/x-www-form-urlencoded fields grant_type, username and password (or refresh_token): {}",
+                e.body_text()
+            ),
         )
     })?;
-    match form.get("grant_type").map(String::as_str) {
+    match form.grant_type.as_deref() {
         Some("password") => {
-            let (Some(user), Some(password)) = (form.get("username"), form.get("password")) else {
+            let (Some(user), Some(password)) = (&form.username, &form.password) else {
                 return Err(ApiError::bad_request(
                     "MissingCredentials",
                     "grant_type=password needs username and password",
@@ -368,7 +380,7 @@ async fn token(
             }
         }
         Some("refresh_token") => {
-            let Some(refresh) = form.get("refresh_token") else {
+            let Some(refresh) = &form.refresh_token else {
                 return Err(ApiError::bad_request(
                     "MissingRefreshToken",
                     "grant_type=refresh_token needs refresh_token",

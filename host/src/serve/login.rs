@@ -356,11 +356,40 @@ impl Pool {
         self.most_running.fetch_max(running, Ordering::SeqCst);
         let outcome = verify_phc(phc, password, &mut memory, max_blocks, &self.hashes);
         self.running.fetch_sub(1, Ordering::SeqCst);
-        // Nothing derived from a password stays in memory between checks.
-        memory.fill(Block::default());
+        // Nothing derived from a password stays in memory between checks, and the
+        // pages go back to the operating system until the next check writes them.
+        wipe_and_release(&mut memory);
         lock(&self.buffers).push(memory);
         outcome
     }
+}
+
+/// Wipes `memory` and returns its pages to the operating system: the whole pages inside
+/// it with `madvise(MADV_DONTNEED)` (private anonymous pages then read as zeros and take
+/// no memory until written again), the blocks at its unaligned edges by writing zeros.
+/// Where madvise fails, every block is written with zeros.
+fn wipe_and_release(memory: &mut [Block]) {
+    // SAFETY: sysconf only reads a system constant.
+    let page = usize::try_from(unsafe { libc::sysconf(libc::_SC_PAGESIZE) }).unwrap_or(4096);
+    let start = memory.as_mut_ptr() as usize;
+    let end = start + std::mem::size_of_val(memory);
+    let (first, last) = (start.next_multiple_of(page), end / page * page);
+    let released = last > first
+        // SAFETY: [first, last) lies inside `memory`, borrowed mutably here; after
+        // MADV_DONTNEED these private anonymous pages read as zeros, a valid value of
+        // Block (plain 64-bit words).
+        && unsafe { libc::madvise(first as *mut libc::c_void, last - first, libc::MADV_DONTNEED) }
+            == 0;
+    if !released {
+        memory.fill(Block::default());
+        return;
+    }
+    // Blocks wholly inside the released pages are zero; the ones across an edge are not.
+    let first_whole = (first - start).div_ceil(Block::SIZE);
+    let past_whole = (last - start) / Block::SIZE;
+    let blocks = memory.len();
+    memory[..first_whole.min(blocks)].fill(Block::default());
+    memory[past_whole.max(first_whole).min(blocks)..].fill(Block::default());
 }
 
 /// Whether `password` matches the PHC string `phc`, computed in `memory` (grown to the
@@ -654,6 +683,29 @@ mod tests {
             let words: &[u64] = b.as_ref();
             words.iter().all(|w| *w == 0)
         }));
+    }
+
+    #[test]
+    fn released_memory_reads_as_zeros_and_its_edges_are_wiped() {
+        // Odd lengths and offsets: the edges are not page-aligned.
+        for blocks in [1usize, 3, 5, 37, 1000] {
+            let mut memory = vec![Block::default(); blocks];
+            for block in memory.iter_mut() {
+                let words: &mut [u64] = block.as_mut();
+                words.fill(0x5a5a_5a5a_5a5a_5a5a);
+            }
+            wipe_and_release(&mut memory[..]);
+            assert!(
+                memory.iter().all(|b| {
+                    let words: &[u64] = b.as_ref();
+                    words.iter().all(|w| *w == 0)
+                }),
+                "{blocks} blocks"
+            );
+            let (head, tail) = memory.split_at_mut(blocks / 2);
+            wipe_and_release(tail);
+            wipe_and_release(head);
+        }
     }
 
     #[test]
