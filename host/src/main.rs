@@ -212,7 +212,16 @@ fn serve(args: &[std::ffi::OsString]) -> ExitCode {
                 }
             })
         };
-        let seconds = |n: Result<u64, String>| positive(n).map(std::time::Duration::from_secs);
+        // At most a day: a longer timeout is no timeout, and would overflow the clock.
+        let seconds = |n: Result<u64, String>| {
+            positive(n).and_then(|n| {
+                if n > 86_400 {
+                    Err(format!("{word} is at most 86400 seconds (a day), not {n}"))
+                } else {
+                    Ok(std::time::Duration::from_secs(n))
+                }
+            })
+        };
         let count =
             |n: Result<u64, String>| positive(n).map(|n| usize::try_from(n).unwrap_or(usize::MAX));
         let limits = &mut options.limits;
@@ -221,9 +230,10 @@ fn serve(args: &[std::ffi::OsString]) -> ExitCode {
                 println!("{SERVE_HELP}");
                 return ExitCode::SUCCESS;
             }
-            "--access-token-seconds" => number(value(&word))
-                .map(|n| options.access_token_lifetime = std::time::Duration::from_secs(n)),
-            "--upload-limit-bytes" => number(value(&word))
+            "--access-token-seconds" => {
+                seconds(number(value(&word))).map(|d| options.access_token_lifetime = d)
+            }
+            "--upload-limit-bytes" => positive(number(value(&word)))
                 .map(|n| options.upload_limit = n.try_into().unwrap_or(usize::MAX)),
             "--max-connections" => count(number(value(&word))).map(|n| limits.max_connections = n),
             "--max-connections-per-address" => {

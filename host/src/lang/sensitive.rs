@@ -26,7 +26,14 @@ use super::ast::{
 };
 
 /// The words that make a name sensitive (matched without case, anywhere in the name).
-const SENSITIVE_WORDS: &[&str] = &["password", "asplaintext", "token", "apikey", "secret"];
+const SENSITIVE_WORDS: &[&str] = &[
+    "password",
+    "passphrase",
+    "asplaintext",
+    "token",
+    "apikey",
+    "secret",
+];
 
 /// Whether `text` contains one of the sensitive words.
 fn sensitive(text: &str) -> bool {
@@ -34,10 +41,29 @@ fn sensitive(text: &str) -> bool {
     SENSITIVE_WORDS.iter().any(|w| lower.contains(w))
 }
 
+/// Whether a parameter name is sensitive, or abbreviates a sensitive word as PowerShell
+/// lets parameters be abbreviated (`-Pass`, `-Pa` for `-Password`).
+fn sensitive_parameter(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    sensitive(&lower) || (lower.len() >= 2 && SENSITIVE_WORDS.iter().any(|w| w.starts_with(&lower)))
+}
+
+/// Whether a line may hold a secret: a sensitive word, or a parameter that
+/// abbreviates one.
+fn may_be_sensitive(line: &str) -> bool {
+    sensitive(line)
+        || line
+            .split(|c: char| c.is_whitespace() || c == '(')
+            .any(|word| {
+                word.strip_prefix('-')
+                    .is_some_and(|name| sensitive_parameter(name.split(':').next().unwrap_or(name)))
+            })
+}
+
 /// Whether a command line gives a secret as literal text (and should stay out of
 /// history files).
 pub fn reveals_secret(line: &str) -> bool {
-    if !sensitive(line) {
+    if !may_be_sensitive(line) {
         return false;
     }
     match super::parse(line) {
@@ -203,7 +229,7 @@ fn command(c: &CommandCall) -> bool {
     let mut sensitive_switch = false;
     for (i, arg) in args.iter().enumerate() {
         if let CommandArgument::Parameter { name, value, .. } = arg
-            && sensitive(name)
+            && sensitive_parameter(name)
         {
             // `-Name:value`, or the value after `-Name`.
             let given = match value {
@@ -282,6 +308,23 @@ fn expr(e: &Expr) -> bool {
 #[cfg(test)]
 mod tests {
     use super::reveals_secret;
+
+    #[test]
+    fn abbreviated_parameters_and_passphrases_are_secrets_too() {
+        for line in [
+            "New-ApiAccount -User admin4 -Pass 'Secret-Pass7'",
+            "New-ApiAccount -UserName b1 -Pa 'Qwerty-00001'",
+            "$env:CERTHOST_STORE_PASSPHRASE = 'Qwerty-00004'",
+        ] {
+            assert!(reveals_secret(line), "{line}");
+        }
+        for line in [
+            "Get-ChildItem -Path Cert:\\LocalMachine\\My",
+            "New-ApiAccount -Pass $pw",
+        ] {
+            assert!(!reveals_secret(line), "{line}");
+        }
+    }
 
     #[test]
     fn literal_secrets_stay_out_of_history() {

@@ -85,6 +85,22 @@ impl App {
         }
     }
 
+    /// Logs the sign-ins refused as busy or throttled since the last line (called
+    /// periodically, so a burst's last refusals are reported too).
+    pub fn report_refused_sign_ins(&self) {
+        let now = std::time::Instant::now();
+        if let Some(n) = self.busy_sign_ins.flush(now) {
+            super::log(&format!(
+                "refused {n} more sign-in(s) since the last report: every password check was busy"
+            ));
+        }
+        if let Some(n) = self.throttled_sign_ins.flush(now) {
+            super::log(&format!(
+                "throttled {n} more sign-in(s) since the last report"
+            ));
+        }
+    }
+
     fn db(&self) -> std::sync::MutexGuard<'_, Database> {
         // SQLite keeps its own consistency; a panic elsewhere does not poison the data.
         self.database.lock().unwrap_or_else(|p| p.into_inner())

@@ -237,6 +237,21 @@ impl LogTally {
         *state = (0, Some(now));
         Some(events)
     }
+
+    /// The events counted since the last line, when there are some and a line is due
+    /// (called periodically, so the last burst is reported too).
+    pub fn flush(&self, now: Instant) -> Option<u64> {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let due = state
+            .1
+            .is_none_or(|last| now.duration_since(last) >= REFUSAL_LOG_INTERVAL);
+        if state.0 == 0 || !due {
+            return None;
+        }
+        let events = state.0;
+        *state = (0, Some(now));
+        Some(events)
+    }
 }
 
 /// An IPv4 client seen on an IPv6 socket counts as its IPv4 address.
@@ -307,6 +322,20 @@ mod tests {
             assert_eq!(tally.count(start + Duration::from_secs(1)), None);
         }
         assert_eq!(tally.count(start + REFUSAL_LOG_INTERVAL), Some(100));
+        for _ in 0..7 {
+            assert_eq!(tally.count(start + REFUSAL_LOG_INTERVAL), None);
+        }
+        assert_eq!(
+            tally.flush(start + REFUSAL_LOG_INTERVAL),
+            None,
+            "not due yet"
+        );
+        assert_eq!(tally.flush(start + 2 * REFUSAL_LOG_INTERVAL), Some(7));
+        assert_eq!(
+            tally.flush(start + 3 * REFUSAL_LOG_INTERVAL),
+            None,
+            "nothing new"
+        );
     }
 
     #[test]

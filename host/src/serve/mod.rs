@@ -145,6 +145,15 @@ async fn serve(options: ServeOptions, worker: Worker) -> Result<(), String> {
         catalog: catalog.clone(),
         connect_policy: remote::ConnectPolicy::new(options.allow_connect.clone()),
     }));
+    let reporter = {
+        let app = app.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(limits::REFUSAL_LOG_INTERVAL).await;
+                app.report_refused_sign_ins();
+            }
+        })
+    };
     let router = api::router(app, options.limits.request_timeout);
     let server = Server {
         catalog,
@@ -154,6 +163,7 @@ async fn serve(options: ServeOptions, worker: Worker) -> Result<(), String> {
     let watcher = tokio::spawn(watch_state(db, server, worker, reload.ask.clone(), done_tx));
     shutdown_signal().await;
     watcher.abort();
+    reporter.abort();
     log("stopped");
     Ok(())
 }

@@ -205,7 +205,7 @@ impl RootKeyConfig {
 #[non_exhaustive]
 pub enum RootKeyError {
     #[error(
-        "{PROVIDER_VARIABLE} is '{0}', which names no root key provider: use file, systemd-creds or passphrase (unset, certhost uses systemd-creds where it works, else a key file)"
+        "{PROVIDER_VARIABLE} is '{0}', which names no root key provider: use file, systemd-creds or passphrase (unset: a key file)"
     )]
     UnknownProvider(String),
     #[error(
