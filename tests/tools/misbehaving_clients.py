@@ -141,6 +141,26 @@ def hold(args):
 
     prober = threading.Thread(target=probe)
     prober.start()
+    selector = selectors.DefaultSelector()
+    open_count = 0
+
+    def watch(timeout):
+        """Notes the held connections the server has closed (how long after opening)."""
+        nonlocal open_count
+        for key, _ in selector.select(timeout=timeout):
+            h = key.data
+            try:
+                data = h.sock.recv(4096)
+            except ssl.SSLWantReadError:
+                continue
+            except OSError:
+                data = b""
+            if not data:
+                h.closed_after = time.monotonic() - h.opened
+                selector.unregister(h.sock)
+                h.sock.close()
+                open_count -= 1
+
     for i, kind in enumerate(kinds):
         source = addresses[i % len(addresses)]
         opened = time.monotonic()
@@ -153,19 +173,20 @@ def hold(args):
             h.closed_after = time.monotonic() - opened
             held.append(h)
             continue
-        held.append(Held(kind, s, opened))
+        h = Held(kind, s, opened)
+        held.append(h)
+        # Watched from the moment it is open, so a close is seen when it happens even
+        # while the rest are still being opened.
+        s.setblocking(False)
+        selector.register(s, selectors.EVENT_READ, h)
+        open_count += 1
+        watch(0)
 
-    selector = selectors.DefaultSelector()
-    for h in held:
-        if h.sock is not None:
-            h.sock.setblocking(False)
-            selector.register(h.sock, selectors.EVENT_READ, h)
     slow = [h for h in held if h.kind == "slow" and h.sock is not None]
     header = b"GET /api/v1/serverCertificate HTTP/1.1\r\nHost: x\r\nx-api-version: 1.0-rev0\r\n"
     deadline = time.monotonic() + args.watch
     next_byte = time.monotonic()
     sent = 0
-    open_count = len(selector.get_map())
     while open_count and time.monotonic() < deadline:
         if slow and time.monotonic() >= next_byte:
             # One more header byte a second on every slow connection (never the end).
@@ -179,19 +200,7 @@ def hold(args):
                         pass
             sent += 1
             next_byte += 1.0
-        for key, _ in selector.select(timeout=0.1):
-            h = key.data
-            try:
-                data = h.sock.recv(4096)
-            except ssl.SSLWantReadError:
-                continue
-            except OSError:
-                data = b""
-            if not data:
-                h.closed_after = time.monotonic() - h.opened
-                selector.unregister(h.sock)
-                h.sock.close()
-                open_count -= 1
+        watch(0.1)
     stop.set()
     prober.join()
     report = {"refused_at_connect": refused_at_connect, "probes": {}}
