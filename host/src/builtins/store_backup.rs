@@ -234,15 +234,7 @@ fn restore_run(session: &mut Session, args: &BoundArguments, _: Option<&Value>) 
             ),
         ),
     })?;
-    let mut entries: Vec<NewEntry> = entries
-        .into_iter()
-        .map(|e| NewEntry {
-            certificate: e.certificate,
-            private_key: e.private_key,
-            friendly_name: e.friendly_name,
-            chain: e.chain,
-        })
-        .collect();
+    let mut entries: Vec<NewEntry> = entries.into_iter().map(NewEntry::from).collect();
     let added = with_database(session, |db| db.add_certificates(&store, &entries));
     for entry in &mut entries {
         if let Some(key) = entry.private_key.as_mut() {

@@ -7,6 +7,18 @@ use super::{store_denied, store_error};
 use crate::store::NewEntry;
 use crate::thumbprint::{Accepted, normalize};
 
+/// A certificate the component hands over, as the store adds it.
+impl From<types::CertificateEntry> for NewEntry {
+    fn from(e: types::CertificateEntry) -> Self {
+        NewEntry {
+            certificate: e.certificate,
+            private_key: e.private_key,
+            friendly_name: e.friendly_name,
+            chain: e.chain,
+        }
+    }
+}
+
 fn to_wit(c: crate::store::StoredCertificate, with_key: bool) -> store::StoredCertificate {
     store::StoredCertificate {
         store: c.store,
@@ -76,15 +88,7 @@ impl store::Host for HostState {
         entries: Vec<types::CertificateEntry>,
     ) -> Result<Vec<String>, types::StoreError> {
         self.gate.store_write(&store).map_err(store_denied)?;
-        let entries: Vec<NewEntry> = entries
-            .into_iter()
-            .map(|e| NewEntry {
-                certificate: e.certificate,
-                private_key: e.private_key,
-                friendly_name: e.friendly_name,
-                chain: e.chain,
-            })
-            .collect();
+        let entries: Vec<NewEntry> = entries.into_iter().map(NewEntry::from).collect();
         self.database()
             .add_certificates(&store, &entries)
             .map_err(store_error)
