@@ -357,7 +357,11 @@ pub fn assign(
                 "Re-point binding {endpoint} to {thumbprint} (no moment without a certificate)."
             ));
         }
-        warn_pinned(host, &plan.pinned_by, plan.previous.as_deref(), &thumbprint);
+        for peer in &plan.pinned_by {
+            what_if(format!(
+                "Announce the new key to trusted peer {peer}, signed by the current key, before the switch."
+            ));
+        }
         return Ok(None);
     }
     let store_name = SERVER_STORE.to_string();
@@ -377,27 +381,10 @@ pub fn assign(
             &format!("binding {endpoint} now serves {thumbprint}"),
         );
     }
-    warn_pinned(host, &plan.pinned_by, plan.previous.as_deref(), &thumbprint);
     // The chain is stored with the certificate; a copy in the CA store makes the
     // intermediates available to chain building (Test-Certificate) as on Windows.
     store_intermediates(host, &intermediates)?;
     load(host, &store_name, &thumbprint)
-}
-
-/// Warns that trusted peers pinned the old certificate (the manual step the originals
-/// leave to the admin, named here).
-fn warn_pinned(host: &dyn HostApi, peers: &[String], previous: Option<&str>, new: &str) {
-    let (Some(previous), false) = (previous, peers.is_empty()) else {
-        return;
-    };
-    warn(
-        host,
-        &format!(
-            "{} trusted peer(s) pinned the old certificate {previous}: {}. They will refuse this server until they trust {new}: give each the new certificate (Export-Certificate), then record it with Add-TrustedPeer -Name <peer> -PinnedThumbprint {new}.",
-            peers.len(),
-            peers.join(", ")
-        ),
-    );
 }
 
 /// The entry to assign for a certificate object: the stored entry, or, for one read from

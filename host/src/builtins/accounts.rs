@@ -73,8 +73,17 @@ pub fn new_api_account() -> Builtin {
         let hash = hash_password(&password).map_err(|e| {
             CommandError::new(command, "InvalidArgument", "WeakPassword", e.to_string())
         })?;
-        with_database(session, |db| db.put_account(&name, &hash))
-            .map_err(|e| failed(command, e))?;
+        // The OPAQUE registration record lets the account's password be proven in an
+        // appliance exchange without sending it (docs/appliance-trust.md).
+        with_database(session, |db| {
+            let setup = db.appliance_secret(
+                crate::appliance::exchange::SERVER_SETUP_SECRET,
+                crate::appliance::opaque::new_server_setup,
+            )?;
+            let record = crate::appliance::opaque::register(&setup, &name, &password).ok();
+            db.put_account(&name, &hash, record.as_deref())
+        })
+        .map_err(|e| failed(command, e))?;
         Ok(vec![Value::object(
             "ApiAccount",
             vec![("UserName".into(), Value::String(name))],

@@ -1,6 +1,7 @@
 //! Commands the host implements itself: the `Cert:` drive provider and small utilities.
 
 mod accounts;
+mod appliance;
 mod add_member;
 mod cert_drive;
 mod cert_items;
@@ -118,9 +119,12 @@ pub fn all() -> Vec<Rc<dyn Command>> {
         Rc::new(accounts::remove_api_account()),
         Rc::new(server_state::get_server_identity()),
         Rc::new(server_state::set_server_identity_command()),
-        Rc::new(server_state::get_trusted_peer()),
-        Rc::new(server_state::add_trusted_peer()),
-        Rc::new(server_state::remove_trusted_peer()),
+        Rc::new(appliance::get_trusted_peer()),
+        Rc::new(appliance::add_trusted_peer()),
+        Rc::new(appliance::remove_trusted_peer()),
+        Rc::new(appliance::test_trusted_peer()),
+        Rc::new(appliance::export_appliance_certificate()),
+        Rc::new(appliance::invoke_certificate_exchange()),
         Rc::new(ssl_binding::add()),
         Rc::new(ssl_binding::set()),
         Rc::new(ssl_binding::remove()),

@@ -43,6 +43,8 @@ pub struct App {
     connect_policy: super::remote::ConnectPolicy,
     /// The serverCertificate answer, by thumbprint (inspection is a component call).
     model_cache: RwLock<Option<Arc<ServerModel>>>,
+    /// Certificate exchanges started and waiting for their last message.
+    pub exchanges: crate::appliance::exchange::Answerer,
     /// Sign-ins refused as busy or throttled, for rate-limited log lines.
     busy_sign_ins: super::limits::LogTally,
     throttled_sign_ins: super::limits::LogTally,
@@ -80,6 +82,7 @@ impl App {
             catalog: parts.catalog,
             connect_policy: parts.connect_policy,
             model_cache: RwLock::default(),
+            exchanges: Default::default(),
             busy_sign_ins: Default::default(),
             throttled_sign_ins: Default::default(),
         }
@@ -101,7 +104,7 @@ impl App {
         }
     }
 
-    fn db(&self) -> std::sync::MutexGuard<'_, Database> {
+    pub(super) fn db(&self) -> std::sync::MutexGuard<'_, Database> {
         // SQLite keeps its own consistency; a panic elsewhere does not poison the data.
         self.database.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -127,6 +130,7 @@ pub fn router(app: Arc<App>, request_timeout: Duration) -> Router {
             "/api/v1/connectionCertificate",
             post(connection_certificate),
         )
+        .merge(super::appliance_api::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn(require_api_version))
@@ -161,7 +165,7 @@ async fn limit_request_time(
 
 /// A JSON body as `T`: it must be a JSON object, with only `T`'s fields; otherwise 400
 /// with the reason and an `example` of a good body.
-fn typed_body<T: DeserializeOwned>(
+pub(super) fn typed_body<T: DeserializeOwned>(
     body: Result<axum::Json<Value>, JsonRejection>,
     example: &str,
 ) -> Result<T, ApiError> {
@@ -235,7 +239,7 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 }
 
 /// The user of the request's bearer token, or 401.
-fn authenticate(app: &App, headers: &HeaderMap) -> Result<String, ApiError> {
+pub(super) fn authenticate(app: &App, headers: &HeaderMap) -> Result<String, ApiError> {
     let user = app.auth.check(bearer(headers)).map_err(|problem| {
         let (code, message) = match problem {
             TokenProblem::Missing => ("AccessDenied", "authentication required: send 'Authorization: Bearer <access_token>' (POST /api/oauth2/token gives one)"),
@@ -338,19 +342,9 @@ async fn token(
                 std::net::IpAddr::from(std::net::Ipv4Addr::UNSPECIFIED),
                 |axum::Extension(super::ClientAddress(ip))| ip,
             );
-            // 503 (the hashing workers are busy) or 429 (too many attempts wait their
-            // turn), with Retry-After.
-            let refused =
-                |status: StatusCode, details: &str, message: &str, retry_after: Duration| {
-                    let mut response =
-                        ApiError::new(status, "ServiceUnavailable", details, message)
-                            .into_response();
-                    response.headers_mut().insert(
-                        axum::http::header::RETRY_AFTER,
-                        axum::http::HeaderValue::from(retry_after.as_secs().max(1)),
-                    );
-                    Ok(response)
-                };
+            let refused = |status, details: &str, message: &str, retry_after| {
+                Ok(refused_with_retry_after(status, details, message, retry_after))
+            };
             match app
                 .auth
                 .login()
@@ -420,6 +414,47 @@ async fn token(
             "MissingGrantType",
             "grant_type is required (password or refresh_token)",
         )),
+    }
+}
+
+/// 503 (the hashing workers are busy) or 429 (too many attempts wait their turn), with
+/// Retry-After.
+fn refused_with_retry_after(
+    status: StatusCode,
+    details: &str,
+    message: &str,
+    retry_after: Duration,
+) -> Response {
+    let mut response = ApiError::new(status, "ServiceUnavailable", details, message).into_response();
+    response.headers_mut().insert(
+        axum::http::header::RETRY_AFTER,
+        axum::http::HeaderValue::from(retry_after.as_secs().max(1)),
+    );
+    response
+}
+
+/// The answer to a password check the sign-in gate refused before it ran.
+pub(super) fn login_refused(refusal: LoginRefusal) -> Response {
+    match refusal {
+        LoginRefusal::Busy { retry_after } => refused_with_retry_after(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "SignInBusy",
+            "too many sign-ins at once; try again after Retry-After seconds",
+            retry_after,
+        ),
+        LoginRefusal::Throttled { retry_after } => refused_with_retry_after(
+            StatusCode::TOO_MANY_REQUESTS,
+            "SignInThrottled",
+            "too many sign-in attempts are waiting; try again after Retry-After seconds",
+            retry_after,
+        ),
+        LoginRefusal::WrongCredentials => ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "AccessDenied",
+            "WrongCredentials",
+            "wrong user name or password",
+        )
+        .into_response(),
     }
 }
 

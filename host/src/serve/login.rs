@@ -504,29 +504,7 @@ impl LoginGate {
     ) -> Result<(), LoginRefusal> {
         let account = account_key(user);
         let source = source_key(source);
-        let throttled = LoginRefusal::Throttled {
-            retry_after: self.limits.max_delay.max(Duration::from_secs(1)),
-        };
-        let deadline = Instant::now() + self.limits.turn_deadline;
-        let _source_turn =
-            tokio::time::timeout_at(deadline, self.take_turn(TurnKey::Source(source)))
-                .await
-                .map_err(|_| throttled)?;
-        let known_good =
-            lock(&self.throttle).is_known_good(&account, source, Instant::now(), &self.limits);
-        let _account_turn = if known_good {
-            None
-        } else {
-            let turn = tokio::time::timeout_at(deadline, self.take_turn(TurnKey::Account(account)))
-                .await
-                .map_err(|_| throttled)?;
-            Some(turn)
-        };
-        let delay =
-            lock(&self.throttle).delay(&account, source, known_good, Instant::now(), &self.limits);
-        if !delay.is_zero() {
-            tokio::time::sleep(delay).await;
-        }
+        let (_turns, known_good) = self.wait_turn(account, source).await?;
         let matched = self.verify(stored_phc, password).await?;
         let now = Instant::now();
         let mut throttle = lock(&self.throttle);
@@ -537,6 +515,23 @@ impl LoginGate {
             throttle.failed(account, source, known_good, now, &self.limits);
             Err(LoginRefusal::WrongCredentials)
         }
+    }
+
+    /// A password check made elsewhere (the appliance exchange's OPAQUE proof) takes
+    /// its turn and delay like a sign-in, and counts as a failure until
+    /// [`LoginGate::record_success`] says it succeeded: an attempt that never finishes
+    /// still cost a guess.
+    pub async fn throttle_attempt(&self, user: &str, source: IpAddr) -> Result<(), LoginRefusal> {
+        let account = account_key(user);
+        let source = source_key(source);
+        let (_turns, known_good) = self.wait_turn(account, source).await?;
+        lock(&self.throttle).failed(account, source, known_good, Instant::now(), &self.limits);
+        Ok(())
+    }
+
+    /// The attempt [`LoginGate::throttle_attempt`] counted succeeded.
+    pub fn record_success(&self, user: &str, source: IpAddr) {
+        lock(&self.throttle).succeeded(account_key(user), source_key(source), Instant::now(), &self.limits);
     }
 
     /// The delay the next check of `user` from `source` would wait once it has its turn.
@@ -555,6 +550,40 @@ impl LoginGate {
             hashes: self.pool.hashes.load(Ordering::SeqCst),
             most_at_once: self.pool.most_running.load(Ordering::SeqCst),
         }
+    }
+
+    /// Waits for the turns of `source` (and of `account` unless the source is known to
+    /// sign in to it), then for the throttle's delay: the turns, held until the check
+    /// is done, and whether the source is known good.
+    async fn wait_turn(
+        &self,
+        account: Account,
+        source: IpAddr,
+    ) -> Result<((Turn, Option<Turn>), bool), LoginRefusal> {
+        let throttled = LoginRefusal::Throttled {
+            retry_after: self.limits.max_delay.max(Duration::from_secs(1)),
+        };
+        let deadline = Instant::now() + self.limits.turn_deadline;
+        let source_turn =
+            tokio::time::timeout_at(deadline, self.take_turn(TurnKey::Source(source)))
+                .await
+                .map_err(|_| throttled)?;
+        let known_good =
+            lock(&self.throttle).is_known_good(&account, source, Instant::now(), &self.limits);
+        let account_turn = if known_good {
+            None
+        } else {
+            let turn = tokio::time::timeout_at(deadline, self.take_turn(TurnKey::Account(account)))
+                .await
+                .map_err(|_| throttled)?;
+            Some(turn)
+        };
+        let delay =
+            lock(&self.throttle).delay(&account, source, known_good, Instant::now(), &self.limits);
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
+        Ok(((source_turn, account_turn), known_good))
     }
 
     /// Waits for the turn of `key`.

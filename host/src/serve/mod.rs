@@ -5,6 +5,7 @@
 //! and close as bindings come and go. Nothing restarts.
 
 mod api;
+mod appliance_api;
 pub mod auth;
 mod catalog;
 pub mod limits;
@@ -89,6 +90,35 @@ pub struct ServeOptions {
 /// The address a request came from, for handlers (sign-in throttling).
 #[derive(Clone, Copy, Debug)]
 pub struct ClientAddress(pub IpAddr);
+
+/// What the TLS layer knows about a request's connection, for the appliance routes:
+/// the client certificate a peer presented, and the RFC 9266 tls-exporter channel
+/// binding (TLS 1.3 only: TLS 1.2's exporter is not unique to the connection without
+/// extended master secret).
+#[derive(Clone, Debug, Default)]
+pub struct TlsFacts {
+    pub client_certificate: Option<Arc<Vec<u8>>>,
+    pub channel_binding: Option<[u8; 32]>,
+}
+
+impl TlsFacts {
+    fn of(connection: &rustls::ServerConnection) -> TlsFacts {
+        let tls13 = connection.protocol_version() == Some(rustls::ProtocolVersion::TLSv1_3);
+        TlsFacts {
+            client_certificate: connection
+                .peer_certificates()
+                .and_then(|c| c.first())
+                .map(|c| Arc::new(c.to_vec())),
+            channel_binding: tls13
+                .then(|| {
+                    connection
+                        .export_keying_material([0u8; 32], b"EXPORTER-Channel-Binding", None)
+                        .ok()
+                })
+                .flatten(),
+        }
+    }
+}
 
 type SharedCatalog = Arc<RwLock<Arc<Catalog>>>;
 
@@ -391,8 +421,10 @@ async fn connection(
         return;
     };
     let router = server.router.clone();
+    let facts = TlsFacts::of(tls.get_ref().1);
     let service = hyper::service::service_fn(move |mut request: hyper::Request<_>| {
         request.extensions_mut().insert(ClientAddress(client));
+        request.extensions_mut().insert(facts.clone());
         tower_service::Service::call(&mut router.clone(), request)
     });
     let _ = hyper::server::conn::http1::Builder::new()

@@ -41,14 +41,35 @@ impl Database {
             .optional()?)
     }
 
-    /// Creates an account or replaces its password hash.
-    pub fn put_account(&mut self, name: &str, password_hash: &str) -> Result<(), StoreError> {
+    /// Creates an account or replaces its password hash and its OPAQUE registration
+    /// record (what the appliance exchange checks the password against; `None` for an
+    /// account that cannot take part in exchanges).
+    pub fn put_account(
+        &mut self,
+        name: &str,
+        password_hash: &str,
+        opaque_record: Option<&[u8]>,
+    ) -> Result<(), StoreError> {
         self.conn.execute(
-            "INSERT INTO accounts (name, password_hash, created_at) VALUES (?1, ?2, ?3)
-             ON CONFLICT (name) DO UPDATE SET password_hash = excluded.password_hash",
-            params![name, password_hash, now()],
+            "INSERT INTO accounts (name, password_hash, created_at, opaque_record) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (name) DO UPDATE SET password_hash = excluded.password_hash,
+               opaque_record = excluded.opaque_record",
+            params![name, password_hash, now(), opaque_record],
         )?;
         Ok(())
+    }
+
+    /// The OPAQUE registration record of an account: `None` when there is no such
+    /// account, `Some(None)` for an account made before exchanges existed.
+    pub fn account_opaque_record(&self, name: &str) -> Result<Option<Option<Vec<u8>>>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT opaque_record FROM accounts WHERE name = ?1",
+                [name],
+                |r| r.get(0),
+            )
+            .optional()?)
     }
 
     /// Removes an account; returns whether it existed.

@@ -15,6 +15,7 @@
 //! database file and truncates it, so the old blob's bytes are overwritten in both.
 
 mod accounts;
+mod appliance_secrets;
 #[cfg(test)]
 mod at_rest_tests;
 mod bindings;
@@ -34,7 +35,7 @@ pub use bindings::{Binding, BindingError, REST_API_APP_ID};
 pub use certificates::{NewEntry, StoredCertificate, thumbprint};
 pub use endpoint::{Endpoint, EndpointError, any_endpoint, hostname_endpoint, ip_endpoint};
 pub use keyring::{KeyError, RootKeyInfo};
-pub use peers::TrustedPeer;
+pub use peers::{StoredAnnouncement, TrustedPeer};
 pub use root_key::{
     KdfParams, PASSPHRASE_VARIABLE, PROVIDER_VARIABLE, Provider as RootKeyProvider, ProviderChoice,
     RootKeyConfig, RootKeyError,
@@ -88,6 +89,8 @@ pub enum StoreError {
     },
     #[error("the certhost database failed: {0}")]
     Sql(#[from] rusqlite::Error),
+    #[error("a trusted peer's certificate must be an X.509 certificate: {0}")]
+    InvalidPeer(String),
     #[error(
         "the certhost database {path} was written by a newer certhost (schema {found}, this one knows {known}); upgrade certhost"
     )]

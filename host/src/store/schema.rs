@@ -11,8 +11,11 @@ use std::time::Duration;
 /// is kept as made). 5: each certificate's expiry, indexed (filled in as listings
 /// inspect certificates), for `-ExpiringInDays` on large stores. 6: private keys sealed
 /// under a root key (`root_keys` records its versions); plaintext keys are sealed when
-/// an older database is opened.
-pub(super) const SCHEMA_VERSION: i64 = 6;
+/// an older database is opened. 7: appliance trust: peers pinned by public-key hash with
+/// the key each announced and when each was last reached, this server's own key-change
+/// announcements, the OPAQUE registration record of each account and the sealed OPAQUE
+/// server setup.
+pub(super) const SCHEMA_VERSION: i64 = 7;
 
 /// How long a writer waits for another process's transaction before giving up.
 const BUSY_TIMEOUT_MS: u32 = 30_000;
@@ -67,12 +70,32 @@ CREATE TABLE IF NOT EXISTS trusted_peers (
     der               BLOB    NOT NULL,
     thumbprint        TEXT    NOT NULL,
     pinned_thumbprint TEXT    NOT NULL,
-    added_at          INTEGER NOT NULL
+    added_at          INTEGER NOT NULL,
+    pin               TEXT    NOT NULL DEFAULT '',
+    next_der          BLOB,
+    last_seen         INTEGER,
+    last_error        TEXT,
+    previous_pin      TEXT,
+    previous_until    INTEGER
+);
+CREATE TABLE IF NOT EXISTS pin_announcements (
+    sequence  INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    from_pin  TEXT    NOT NULL,
+    to_pin    TEXT    NOT NULL,
+    der       BLOB    NOT NULL,
+    scheme    INTEGER NOT NULL,
+    signature BLOB    NOT NULL,
+    issued_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS appliance_secrets (
+    name TEXT NOT NULL PRIMARY KEY,
+    blob BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS accounts (
     name          TEXT    NOT NULL PRIMARY KEY COLLATE NOCASE,
     password_hash TEXT    NOT NULL,
-    created_at    INTEGER NOT NULL
+    created_at    INTEGER NOT NULL,
+    opaque_record BLOB
 );
 CREATE TABLE IF NOT EXISTS stores (
     name       TEXT    NOT NULL PRIMARY KEY COLLATE NOCASE,
@@ -90,15 +113,30 @@ INSERT OR IGNORE INTO stores (name, created_at) SELECT DISTINCT store, 0 FROM ce
 CREATE INDEX IF NOT EXISTS certificates_by_expiry ON certificates (store, not_after);
 ";
 
-/// Schema 5's column on a certificates table made before it (SQLite has no
-/// `ADD COLUMN IF NOT EXISTS`).
-fn add_expiry_column(conn: &Connection) -> Result<(), StoreError> {
-    let columns: Vec<String> = conn
-        .prepare("SELECT name FROM pragma_table_info('certificates')")?
-        .query_map([], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
-    if !columns.is_empty() && !columns.iter().any(|c| c == "not_after") {
-        conn.execute_batch("ALTER TABLE certificates ADD COLUMN not_after INTEGER;")?;
+/// Columns added to tables made before them (SQLite has no `ADD COLUMN IF NOT EXISTS`):
+/// schema 5's expiry, schema 7's peer pins and OPAQUE records.
+const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
+    ("certificates", "not_after", "INTEGER"),
+    ("trusted_peers", "pin", "TEXT NOT NULL DEFAULT ''"),
+    ("trusted_peers", "next_der", "BLOB"),
+    ("trusted_peers", "last_seen", "INTEGER"),
+    ("trusted_peers", "last_error", "TEXT"),
+    ("trusted_peers", "previous_pin", "TEXT"),
+    ("trusted_peers", "previous_until", "INTEGER"),
+    ("accounts", "opaque_record", "BLOB"),
+];
+
+fn add_missing_columns(conn: &Connection) -> Result<(), StoreError> {
+    for (table, column, declaration) in ADDED_COLUMNS {
+        let columns: Vec<String> = conn
+            .prepare(&format!("SELECT name FROM pragma_table_info('{table}')"))?
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        if !columns.is_empty() && !columns.iter().any(|c| c == column) {
+            conn.execute_batch(&format!(
+                "ALTER TABLE {table} ADD COLUMN {column} {declaration};"
+            ))?;
+        }
     }
     Ok(())
 }
@@ -141,8 +179,9 @@ pub(super) fn prepare(conn: &Connection, path: &Path, keys: &Keyring) -> Result<
 
 /// The upgrade inside the caller's transaction: how many plaintext keys were sealed.
 fn upgrade(conn: &Connection, keys: &Keyring) -> Result<usize, StoreError> {
-    add_expiry_column(conn)?;
+    add_missing_columns(conn)?;
     conn.execute_batch(SCHEMA)?;
+    super::peers::fill_missing_pins(conn)?;
     let sealed = seal_plaintext_keys(conn, keys)?;
     conn.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION};"))?;
     Ok(sealed)

@@ -38,7 +38,8 @@ pub struct AssignmentPlan {
     pub thumbprint: String,
     /// Bindings that served `previous` and now serve `thumbprint`.
     pub rebound_endpoints: Vec<String>,
-    /// Trusted peers that pinned `previous`.
+    /// Trusted peers told of the new key before the switch (a change of the backup
+    /// server certificate, which identifies this server to them).
     pub pinned_by: Vec<String>,
     /// False when `only_if_unset` found the slot already set (nothing changed).
     pub assigned: bool,
@@ -121,24 +122,27 @@ fn endpoints_serving(
     stmt.query_map([thumbprint], |r| r.get(0))?.collect()
 }
 
-/// Trusted peers that pinned `thumbprint`, sorted.
-fn peers_pinning(
+/// Trusted peers to tell of a change of `slot`, sorted: every peer when the slot is the
+/// backup server's (its certificate identifies this server to them), else none.
+fn peers_to_notify(
     conn: &rusqlite::Connection,
-    thumbprint: &str,
+    slot: &str,
 ) -> Result<Vec<String>, rusqlite::Error> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT name FROM trusted_peers WHERE pinned_thumbprint = ?1 ORDER BY name",
-    )?;
-    stmt.query_map([thumbprint], |r| r.get(0))?.collect()
+    if slot != BACKUP_SERVER_SLOT {
+        return Ok(Vec::new());
+    }
+    let mut stmt = conn.prepare_cached("SELECT name FROM trusted_peers ORDER BY name")?;
+    stmt.query_map([], |r| r.get(0))?.collect()
 }
 
 fn plan(
     conn: &rusqlite::Connection,
+    slot: &str,
     previous: Option<String>,
     thumbprint: &str,
 ) -> Result<AssignmentPlan, rusqlite::Error> {
     let (rebound_endpoints, pinned_by) = match &previous {
-        Some(p) if p != thumbprint => (endpoints_serving(conn, p)?, peers_pinning(conn, p)?),
+        Some(p) if p != thumbprint => (endpoints_serving(conn, p)?, peers_to_notify(conn, slot)?),
         _ => (Vec::new(), Vec::new()),
     };
     Ok(AssignmentPlan {
@@ -162,9 +166,11 @@ impl Database {
         slot: &str,
         thumbprint: &str,
     ) -> Result<AssignmentPlan, SlotError> {
-        let previous = read_slot(&self.conn, canonical_slot(slot)?)?.map(|s| s.thumbprint);
+        let slot = canonical_slot(slot)?;
+        let previous = read_slot(&self.conn, slot)?.map(|s| s.thumbprint);
         Ok(plan(
             &self.conn,
+            slot,
             previous,
             &thumbprint.trim().to_ascii_uppercase(),
         )?)
@@ -183,7 +189,7 @@ impl Database {
         if a.only_if_unset
             && let Some(current) = current
         {
-            let mut unchanged = plan(&tx, None, &current.thumbprint)?;
+            let mut unchanged = plan(&tx, slot, None, &current.thumbprint)?;
             unchanged.assigned = false;
             return Ok(unchanged);
         }
@@ -191,7 +197,7 @@ impl Database {
         let thumbprint = inserted.thumbprint;
         check_servable(&tx, &store, &thumbprint)?;
         let first_assignment = current.is_none();
-        let mut result = plan(&tx, current.map(|c| c.thumbprint), &thumbprint)?;
+        let mut result = plan(&tx, slot, current.map(|c| c.thumbprint), &thumbprint)?;
         tx.execute(
             "INSERT INTO slots (name, store, thumbprint, automatically_generated, assigned_at)
              VALUES (?1, ?2, ?3, ?4, ?5)

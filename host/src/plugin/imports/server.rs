@@ -103,7 +103,20 @@ impl server::Host for HostState {
             chain: request.entry.chain,
         };
         let default_binding = (slot == BACKUP_SERVER_SLOT).then(default_rest_binding);
-        self.database()
+        let services = self.services.clone();
+        let mut db = services.database();
+        // The backup server certificate identifies this server to its trusted peers:
+        // each is told of the new key, signed by the current one, before the switch.
+        let announcing = crate::appliance::calls::identifies_server(slot)
+            && !(request.only_if_unset && db.get_slot(slot).map_err(slot_error)?.is_some());
+        let notified = if announcing {
+            let notified = crate::appliance::calls::announce_switch(&mut db, &entry.certificate);
+            report_announcement(&services, &notified);
+            notified.ok()
+        } else {
+            None
+        };
+        let plan = db
             .assign_certificate(&Assignment {
                 slot,
                 store: &request.store,
@@ -112,7 +125,40 @@ impl server::Host for HostState {
                 only_if_unset: request.only_if_unset,
                 default_binding,
             })
-            .map(plan_to_wit)
-            .map_err(slot_error)
+            .map_err(slot_error)?;
+        if plan.assigned && notified.is_some_and(|n| !n.reached.is_empty()) {
+            crate::appliance::calls::confirm_switch(&mut db);
+        }
+        Ok(plan_to_wit(plan))
     }
+}
+
+/// Tells the user which peers heard of the new key before the switch, and which will
+/// catch up on their next contact.
+fn report_announcement(
+    services: &crate::plugin::Services,
+    notified: &Result<crate::appliance::calls::Notified, crate::appliance::ApplianceError>,
+) {
+    use super::super::state::Message;
+    let mut lines = Vec::new();
+    match notified {
+        Ok(n) => {
+            lines.extend(n.reached.iter().map(|name| {
+                Message::Verbose(format!("announced the new key to trusted peer {name}"))
+            }));
+            lines.extend(n.missed.iter().map(|(name, reason)| {
+                Message::Warning(format!(
+                    "trusted peer {name} was not told of the new key before the switch ({reason}); it catches up on its next contact with this server"
+                ))
+            }));
+        }
+        Err(e) => lines.push(Message::Warning(format!(
+            "the new key could not be announced to the trusted peers: {e}. They will refuse this server until they trust it again: run Invoke-CertificateExchange with each"
+        ))),
+    }
+    services
+        .messages
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .extend(lines);
 }
