@@ -9,6 +9,7 @@
 //! - [`store`]: the persistent certificate stores and bindings (SQLite)
 //! - [`thumbprint`]: thumbprints as users type and paste them, normalized in one place
 
+pub mod appliance;
 pub mod builtins;
 pub mod cancel;
 pub mod certificate;
@@ -18,7 +19,6 @@ pub mod engine;
 pub mod format;
 pub mod identity;
 pub mod lang;
-pub mod appliance;
 pub mod paths;
 pub mod pin;
 pub mod plugin;

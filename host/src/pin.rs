@@ -84,7 +84,14 @@ mod tests {
 
     #[test]
     fn malformed_pins_are_refused_with_the_expected_shape() {
-        for bad in ["", "ab", "sha256:", "sha256:zz", "md5:00", &format!("sha256:{}", "a".repeat(62))] {
+        for bad in [
+            "",
+            "ab",
+            "sha256:",
+            "sha256:zz",
+            "md5:00",
+            &format!("sha256:{}", "a".repeat(62)),
+        ] {
             let err = Pin::parse(bad).unwrap_err();
             assert!(err.to_string().contains("64 hex digits"), "{bad}: {err}");
         }
@@ -92,6 +99,9 @@ mod tests {
 
     #[test]
     fn a_certificate_that_is_not_der_has_no_pin() {
-        assert!(matches!(Pin::of_certificate(b"nonsense"), Err(PinError::Certificate(_))));
+        assert!(matches!(
+            Pin::of_certificate(b"nonsense"),
+            Err(PinError::Certificate(_))
+        ));
     }
 }

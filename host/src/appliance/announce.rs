@@ -148,7 +148,11 @@ pub fn verify(signer: &[u8], a: &Announcement) -> Result<Vec<u8>, AnnounceError>
         .map_err(|e| AnnounceError::Malformed(format!("the signer's certificate: {e}")))?;
     algorithms
         .iter()
-        .any(|alg| end_entity.verify_signature(*alg, &signed, &signature).is_ok())
+        .any(|alg| {
+            end_entity
+                .verify_signature(*alg, &signed, &signature)
+                .is_ok()
+        })
         .then_some(certificate)
         .ok_or(AnnounceError::BadSignature)
 }

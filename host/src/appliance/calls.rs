@@ -30,7 +30,10 @@ pub fn chain(db: &Database) -> Result<Vec<Announcement>, ApplianceError> {
 /// The answering side of a mutual-TLS call: the trusted peer that holds the client
 /// certificate's key. A peer seen using its announced key has switched: that key
 /// becomes its current one.
-pub fn authenticate(db: &mut Database, client_certificate: &[u8]) -> Result<Option<TrustedPeer>, ApplianceError> {
+pub fn authenticate(
+    db: &mut Database,
+    client_certificate: &[u8],
+) -> Result<Option<TrustedPeer>, ApplianceError> {
     let pin = Pin::of_certificate(client_certificate)?.to_string();
     let Some(peer) = db.peer_by_pin(&pin)? else {
         return Ok(None);
@@ -128,7 +131,11 @@ pub fn hello(db: &mut Database, name: &str) -> Result<Contact, ApplianceError> {
         let mut answer = connection.call("GET", HELLO_PATH, None)?;
         if answer.status == 403 && answer.body["errorCode"] == UNKNOWN_KEY {
             let chain = chain(db)?;
-            connection.call("POST", ANNOUNCE_PATH, Some(&json!({"announcements": chain})))?;
+            connection.call(
+                "POST",
+                ANNOUNCE_PATH,
+                Some(&json!({"announcements": chain})),
+            )?;
             answer = connection.call("GET", HELLO_PATH, None)?;
         }
         if answer.status != 200 {
@@ -140,7 +147,10 @@ pub fn hello(db: &mut Database, name: &str) -> Result<Contact, ApplianceError> {
                     .to_string(),
             });
         }
-        Ok(answer.body["knownAs"].as_str().unwrap_or_default().to_string())
+        Ok(answer.body["knownAs"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string())
     })();
     match outcome {
         Ok(known_as) => {
@@ -206,7 +216,8 @@ pub fn announce_switch(
                     let sent = PeerConnection::open(&peer.address, Some(client), CALL_TIMEOUT)
                         .map_err(|e| e.to_string())
                         .and_then(|mut c| {
-                            c.call("POST", ANNOUNCE_PATH, Some(chain)).map_err(|e| e.to_string())
+                            c.call("POST", ANNOUNCE_PATH, Some(chain))
+                                .map_err(|e| e.to_string())
                         })
                         .and_then(|r| match r.status {
                             200 => Ok(()),
@@ -219,10 +230,7 @@ pub fn announce_switch(
                 })
             })
             .collect();
-        handles
-            .into_iter()
-            .filter_map(|h| h.join().ok())
-            .collect()
+        handles.into_iter().filter_map(|h| h.join().ok()).collect()
     });
     let mut notified = Notified::default();
     for (name, result) in results {

@@ -181,11 +181,12 @@ impl PeerConnection {
                     .chain(&id.chain)
                     .map(|c| CertificateDer::from(c.clone()))
                     .collect();
-                let key =
-                    PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(id.private_key.to_vec()));
-                builder
-                    .with_client_auth_cert(certs, key)
-                    .map_err(|e| tls(format!("this server's certificate cannot be presented: {e}")))?
+                let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(id.private_key.to_vec()));
+                builder.with_client_auth_cert(certs, key).map_err(|e| {
+                    tls(format!(
+                        "this server's certificate cannot be presented: {e}"
+                    ))
+                })?
             }
             None => builder.with_no_client_auth(),
         };
@@ -313,11 +314,30 @@ mod tests {
 
     #[test]
     fn addresses_take_the_forms_admins_write() {
-        assert_eq!(split_address("backup02:9419").unwrap(), ("backup02".into(), 9419));
-        assert_eq!(split_address("backup02").unwrap(), ("backup02".into(), 9419));
-        assert_eq!(split_address("https://10.0.0.2:443/").unwrap(), ("10.0.0.2".into(), 443));
+        assert_eq!(
+            split_address("backup02:9419").unwrap(),
+            ("backup02".into(), 9419)
+        );
+        assert_eq!(
+            split_address("backup02").unwrap(),
+            ("backup02".into(), 9419)
+        );
+        assert_eq!(
+            split_address("https://10.0.0.2:443/").unwrap(),
+            ("10.0.0.2".into(), 443)
+        );
         assert_eq!(split_address("[::1]:8443").unwrap(), ("::1".into(), 8443));
-        for bad in ["", "a b:1", "host:0", "host:99999", "::1:80", "[zz]:1", "host:x", "u@h:1", "h/p"] {
+        for bad in [
+            "",
+            "a b:1",
+            "host:0",
+            "host:99999",
+            "::1:80",
+            "[zz]:1",
+            "host:x",
+            "u@h:1",
+            "h/p",
+        ] {
             assert!(split_address(bad).is_err(), "{bad}");
         }
     }

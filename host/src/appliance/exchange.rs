@@ -6,7 +6,9 @@
 //! channel on each side: the proof fails, and it learns nothing about the password.
 
 use super::client::{PeerConnection, split_address};
-use super::{ApplianceError, CALL_TIMEOUT, OwnIdentity, check_name, check_peer_certificate, opaque};
+use super::{
+    ApplianceError, CALL_TIMEOUT, OwnIdentity, check_name, check_peer_certificate, opaque,
+};
 use crate::pin::Pin;
 use crate::store::{Database, TrustedPeer};
 use base64::Engine;
@@ -133,12 +135,25 @@ pub fn run(
         body[name]
             .as_str()
             .and_then(|v| b64().decode(v).ok())
-            .ok_or_else(|| ApplianceError::Exchange(format!("{} answered without a valid '{name}'", request.address)))
+            .ok_or_else(|| {
+                ApplianceError::Exchange(format!(
+                    "{} answered without a valid '{name}'",
+                    request.address
+                ))
+            })
     };
-    let exchange_id = started.body["exchangeId"].as_str().unwrap_or_default().to_string();
+    let exchange_id = started.body["exchangeId"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     let ke2 = field(&started.body, "response")?;
     let (ke3, session_key) = opaque::client_finish(state, request.password, &ke2, &channel)
-        .map_err(|e| ApplianceError::Exchange(format!("the exchange with {} failed: {e}; nothing was trusted on either side", request.address)))?;
+        .map_err(|e| {
+            ApplianceError::Exchange(format!(
+                "the exchange with {} failed: {e}; nothing was trusted on either side",
+                request.address
+            ))
+        })?;
     let mine = &me.client.certificate;
     let finished = connection.call(
         "POST",
@@ -166,7 +181,9 @@ pub fn run(
         .map(check_name)
         .transpose()?
         .unwrap_or(host);
-    super::add_peer(db, &name, request.address, &theirs)
+    super::add_peer(db, &name, request.address, &theirs)?;
+    db.record_peer_contact(&name, Ok(()))?;
+    db.get_peer(&name)?.ok_or(ApplianceError::UnknownPeer(name))
 }
 
 /// An exchange the answering side started and waits to finish.
@@ -309,6 +326,8 @@ impl Answerer {
         let name = check_name(&body.name).map_err(|e| AnswerError::BadRequest(e.to_string()))?;
         super::add_peer(db, &name, &body.address, caller)
             .map_err(|e| AnswerError::BadRequest(e.to_string()))?;
+        db.record_peer_contact(&name, Ok(()))
+            .map_err(|e| AnswerError::Unavailable(e.to_string()))?;
         Ok(json!({
             "name": me.name,
             "proof": b64().encode(proof(&session_key, Side::Answerer, caller, mine)),

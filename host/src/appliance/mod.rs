@@ -47,7 +47,9 @@ pub enum ApplianceError {
     Exchange(String),
     #[error("{address} refused: {message}")]
     Refused { address: String, message: String },
-    #[error("that certificate is this server's own ({0}): a server does not trust itself as a peer; give the other appliance's certificate")]
+    #[error(
+        "that certificate is this server's own ({0}): a server does not trust itself as a peer; give the other appliance's certificate"
+    )]
     OwnCertificate(String),
     #[error(
         "the certificate {thumbprint} is not for server authentication (its extended key usage lacks 1.3.6.1.5.5.7.3.1): an appliance's certificate must be one it serves TLS with"
@@ -111,11 +113,13 @@ fn advertised_address(db: &Database, thumbprint: &str, fqdn: &str) -> Result<Str
         .into_iter()
         .filter(|b| !b.sni)
         .find(|b| b.certificate_hash.eq_ignore_ascii_case(thumbprint));
-    Ok(match binding.and_then(|b| b.endpoint.parse::<std::net::SocketAddr>().ok()) {
-        Some(addr) if addr.ip().is_unspecified() => format!("{fqdn}:{}", addr.port()),
-        Some(addr) => addr.to_string(),
-        None => format!("{fqdn}:{}", client::DEFAULT_PORT),
-    })
+    Ok(
+        match binding.and_then(|b| b.endpoint.parse::<std::net::SocketAddr>().ok()) {
+            Some(addr) if addr.ip().is_unspecified() => format!("{fqdn}:{}", addr.port()),
+            Some(addr) => addr.to_string(),
+            None => format!("{fqdn}:{}", client::DEFAULT_PORT),
+        },
+    )
 }
 
 /// A certificate as PEM (RFC 7468: base64 in lines of 64).
@@ -292,10 +296,22 @@ mod tests {
     fn status_puts_a_pending_rotation_first_then_reachability_then_expiry() {
         let now = 1_000_000_000;
         let later = now + 400 * 86_400;
-        assert_eq!(peer_status(&peer(None, None), later, now), PeerStatus::Trusted);
-        assert_eq!(peer_status(&peer(None, None), now + 86_400, now), PeerStatus::Expiring);
-        assert_eq!(peer_status(&peer(None, None), now, now), PeerStatus::Expired);
-        assert_eq!(peer_status(&peer(None, Some("x")), later, now), PeerStatus::Unreachable);
+        assert_eq!(
+            peer_status(&peer(None, None), later, now),
+            PeerStatus::Trusted
+        );
+        assert_eq!(
+            peer_status(&peer(None, None), now + 86_400, now),
+            PeerStatus::Expiring
+        );
+        assert_eq!(
+            peer_status(&peer(None, None), now, now),
+            PeerStatus::Expired
+        );
+        assert_eq!(
+            peer_status(&peer(None, Some("x")), later, now),
+            PeerStatus::Unreachable
+        );
         assert_eq!(
             peer_status(&peer(Some("sha256:bb"), Some("x")), later, now),
             PeerStatus::RotationPending
@@ -304,7 +320,10 @@ mod tests {
 
     #[test]
     fn peer_names_are_host_name_shaped() {
-        assert_eq!(check_name(" backup02.tech.local ").unwrap(), "backup02.tech.local");
+        assert_eq!(
+            check_name(" backup02.tech.local ").unwrap(),
+            "backup02.tech.local"
+        );
         for bad in ["", "a b", "x\ny", "a/b", &"a".repeat(254)] {
             assert!(check_name(bad).is_err(), "{bad:?}");
         }

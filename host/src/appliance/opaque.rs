@@ -228,7 +228,14 @@ mod tests {
             OpaqueError::Rejected
         );
         assert_eq!(
-            login(&setup, Some(&record), "correct horse", b"relay-a", b"relay-b").unwrap_err(),
+            login(
+                &setup,
+                Some(&record),
+                "correct horse",
+                b"relay-a",
+                b"relay-b"
+            )
+            .unwrap_err(),
             OpaqueError::Rejected
         );
         assert_eq!(

@@ -46,7 +46,9 @@ fn peer_object(p: &TrustedPeer) -> Value {
             ("Address".into(), Value::String(p.address.clone())),
             (
                 "Subject".into(),
-                facts.as_ref().map_or(Value::Null, |f| Value::String(f.subject.clone())),
+                facts
+                    .as_ref()
+                    .map_or(Value::Null, |f| Value::String(f.subject.clone())),
             ),
             ("Thumbprint".into(), Value::String(p.thumbprint.clone())),
             ("PublicKeyHash".into(), Value::String(p.pin.clone())),
@@ -152,7 +154,8 @@ pub fn add_trusted_peer() -> Builtin {
     Builtin::new(info, false, |session, args, input| {
         let command = "Add-TrustedPeer";
         let address = args.text("Address").unwrap_or_default();
-        let bad = |id: &str, message: String| CommandError::new(command, "InvalidArgument", id, message);
+        let bad =
+            |id: &str, message: String| CommandError::new(command, "InvalidArgument", id, message);
         let certificate = match (args.text("Path"), args.get("Certificate"), input) {
             (Some(path), _, _) => {
                 let resolved = session.resolve_path(&path);
@@ -198,13 +201,20 @@ pub fn add_trusted_peer() -> Builtin {
     })
 }
 
-fn remove(session: &mut crate::engine::Session, name: &str, dry_run: bool) -> Result<(), CommandError> {
+fn remove(
+    session: &mut crate::engine::Session,
+    name: &str,
+    dry_run: bool,
+) -> Result<(), CommandError> {
     let command = "Remove-TrustedPeer";
     let exists = with_database(session, |db| db.get_peer(name))
         .map_err(|e| failed(command, e.into()))?
         .is_some();
     if !exists {
-        return Err(failed(command, ApplianceError::UnknownPeer(name.to_string())));
+        return Err(failed(
+            command,
+            ApplianceError::UnknownPeer(name.to_string()),
+        ));
     }
     if !dry_run {
         with_database(session, |db| db.remove_peer(name)).map_err(|e| failed(command, e.into()))?;
@@ -260,10 +270,22 @@ pub fn export_appliance_certificate() -> Builtin {
         let mut properties = Vec::new();
         if let Some(path) = args.text("FilePath") {
             let resolved = session.resolve_path(&path);
-            std::fs::write(&resolved, appliance::certificate_pem(&me.client.certificate)).map_err(|e| {
-                CommandError::new(command, "WriteError", "FileNotWritten", format!("cannot write '{path}': {e}"))
+            std::fs::write(
+                &resolved,
+                appliance::certificate_pem(&me.client.certificate),
+            )
+            .map_err(|e| {
+                CommandError::new(
+                    command,
+                    "WriteError",
+                    "FileNotWritten",
+                    format!("cannot write '{path}': {e}"),
+                )
             })?;
-            properties.push(("FilePath".into(), Value::String(resolved.display().to_string())));
+            properties.push((
+                "FilePath".into(),
+                Value::String(resolved.display().to_string()),
+            ));
         }
         properties.extend([
             ("Name".into(), Value::String(me.name)),
@@ -276,7 +298,9 @@ pub fn export_appliance_certificate() -> Builtin {
 }
 
 /// The user name and password of -UserName/-Password or -Credential.
-fn credentials(args: &crate::engine::binder::BoundArguments) -> Option<(String, zeroize::Zeroizing<String>)> {
+fn credentials(
+    args: &crate::engine::binder::BoundArguments,
+) -> Option<(String, zeroize::Zeroizing<String>)> {
     let reveal = |v: &Value| match v {
         Value::SecureString(s) => s.reveal().to_string(),
         other => other.to_text(),
@@ -407,10 +431,19 @@ mod tests {
 
     #[test]
     fn certificate_files_are_read_as_pem_or_der() {
-        assert_eq!(certificate_der(&[0x30, 0x03, 1, 2, 3]).unwrap(), vec![0x30, 3, 1, 2, 3]);
+        assert_eq!(
+            certificate_der(&[0x30, 0x03, 1, 2, 3]).unwrap(),
+            vec![0x30, 3, 1, 2, 3]
+        );
         let pem = crate::appliance::certificate_pem(&[0x30, 0x03, 1, 2, 3]);
-        assert_eq!(certificate_der(pem.as_bytes()).unwrap(), vec![0x30, 3, 1, 2, 3]);
-        assert!(certificate_der(b"-----BEGIN CERTIFICATE-----\n!!!\n-----END CERTIFICATE-----").is_err());
+        assert_eq!(
+            certificate_der(pem.as_bytes()).unwrap(),
+            vec![0x30, 3, 1, 2, 3]
+        );
+        assert!(
+            certificate_der(b"-----BEGIN CERTIFICATE-----\n!!!\n-----END CERTIFICATE-----")
+                .is_err()
+        );
         assert!(certificate_der(b"-----BEGIN CERTIFICATE-----\nAAAA").is_err());
     }
 }

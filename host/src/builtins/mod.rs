@@ -1,8 +1,8 @@
 //! Commands the host implements itself: the `Cert:` drive provider and small utilities.
 
 mod accounts;
-mod appliance;
 mod add_member;
+mod appliance;
 mod cert_drive;
 mod cert_items;
 mod compare;

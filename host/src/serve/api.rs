@@ -343,7 +343,12 @@ async fn token(
                 |axum::Extension(super::ClientAddress(ip))| ip,
             );
             let refused = |status, details: &str, message: &str, retry_after| {
-                Ok(refused_with_retry_after(status, details, message, retry_after))
+                Ok(refused_with_retry_after(
+                    status,
+                    details,
+                    message,
+                    retry_after,
+                ))
             };
             match app
                 .auth
@@ -425,7 +430,8 @@ fn refused_with_retry_after(
     message: &str,
     retry_after: Duration,
 ) -> Response {
-    let mut response = ApiError::new(status, "ServiceUnavailable", details, message).into_response();
+    let mut response =
+        ApiError::new(status, "ServiceUnavailable", details, message).into_response();
     response.headers_mut().insert(
         axum::http::header::RETRY_AFTER,
         axum::http::HeaderValue::from(retry_after.as_secs().max(1)),

@@ -100,7 +100,11 @@ async fn list_peers(State(app): Shared, headers: HeaderMap) -> ApiResult {
 
 /// `DELETE /api/v1/appliance/peers/{name}`: stops trusting a peer (its calls are
 /// refused from the next request on).
-async fn remove_peer(State(app): Shared, headers: HeaderMap, Path(name): Path<String>) -> ApiResult {
+async fn remove_peer(
+    State(app): Shared,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+) -> ApiResult {
     authenticate(&app, &headers)?;
     if app.db().remove_peer(&name).map_err(storage)? {
         super::log(&format!("stopped trusting peer '{name}'"));
@@ -140,7 +144,10 @@ fn answer_error(e: AnswerError) -> ApiError {
 }
 
 fn source(client: Option<Extension<ClientAddress>>) -> std::net::IpAddr {
-    client.map_or(std::net::IpAddr::from(std::net::Ipv4Addr::UNSPECIFIED), |Extension(ClientAddress(ip))| ip)
+    client.map_or(
+        std::net::IpAddr::from(std::net::Ipv4Addr::UNSPECIFIED),
+        |Extension(ClientAddress(ip))| ip,
+    )
 }
 
 /// `POST /api/v1/appliance/exchange/start`: OPAQUE's first message. Counted against
@@ -154,16 +161,29 @@ async fn exchange_start(
     let (binding, certificate) = channel(&facts)?;
     let body: StartBody = typed_body(body, r#"{"userName":"admin","request":"<base64>"}"#)?;
     let from = source(client);
-    if let Err(refusal) = app.auth.login().throttle_attempt(&body.user_name, from).await {
-        super::log(&format!("throttled an exchange for '{}' from {from}", body.user_name));
+    if let Err(refusal) = app
+        .auth
+        .login()
+        .throttle_attempt(&body.user_name, from)
+        .await
+    {
+        super::log(&format!(
+            "throttled an exchange for '{}' from {from}",
+            body.user_name
+        ));
         return Ok(super::api::login_refused(refusal));
     }
     let answer = app.exchanges.start(
         &mut app.db(),
-        &Channel { binding, caller_certificate: &certificate },
+        &Channel {
+            binding,
+            caller_certificate: &certificate,
+        },
         &body,
     );
-    answer.map(|v| axum::Json(v).into_response()).map_err(answer_error)
+    answer
+        .map(|v| axum::Json(v).into_response())
+        .map_err(answer_error)
 }
 
 /// `POST /api/v1/appliance/exchange/finish`: OPAQUE's last message and the caller's
@@ -186,7 +206,10 @@ async fn exchange_finish(
     let answer = app.exchanges.finish(
         &mut db,
         &me,
-        &Channel { binding, caller_certificate: &certificate },
+        &Channel {
+            binding,
+            caller_certificate: &certificate,
+        },
         &body,
     );
     drop(db);
@@ -230,7 +253,9 @@ fn peer_of(app: &App, facts: &TlsFacts) -> Result<TrustedPeer, ApiError> {
 /// `GET /api/v1/appliance/hello`: a trusted peer's call; says who it is to us.
 async fn hello(State(app): Shared, Extension(facts): Extension<TlsFacts>) -> ApiResult {
     let peer = peer_of(&app, &facts)?;
-    let name = crate::identity::server_identity(&app.db()).map_err(storage)?.fqdn;
+    let name = crate::identity::server_identity(&app.db())
+        .map_err(storage)?
+        .fqdn;
     Ok(axum::Json(json!({"name": name, "knownAs": peer.name})).into_response())
 }
 
@@ -249,15 +274,24 @@ async fn announce(
 ) -> ApiResult {
     let body: AnnounceBody = typed_body(body, r#"{"announcements":[…]}"#)?;
     let certificate = facts.client_certificate.as_deref().ok_or_else(|| {
-        ApiError::new(StatusCode::FORBIDDEN, calls::UNKNOWN_KEY, calls::UNKNOWN_KEY, "announcements come from trusted peers over mutual TLS")
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            calls::UNKNOWN_KEY,
+            calls::UNKNOWN_KEY,
+            "announcements come from trusted peers over mutual TLS",
+        )
     })?;
     match calls::receive(&mut app.db(), certificate, &body.announcements) {
         Ok(Some((name, pin))) => {
-            super::log(&format!("trusted peer '{name}' announced its next key {pin}"));
+            super::log(&format!("trusted peer '{name}' announced its key {pin}"));
             Ok(axum::Json(json!({"accepted": pin})).into_response())
         }
-        Ok(None) => Err(peer_of(&app, &facts).err().unwrap_or_else(|| storage("the peer vanished"))),
-        Err(ApplianceError::Announce(e)) => Err(ApiError::bad_request("BadAnnouncement", e.to_string())),
+        Ok(None) => Err(peer_of(&app, &facts)
+            .err()
+            .unwrap_or_else(|| storage("the peer vanished"))),
+        Err(ApplianceError::Announce(e)) => {
+            Err(ApiError::bad_request("BadAnnouncement", e.to_string()))
+        }
         Err(e) => Err(storage(e)),
     }
 }

@@ -531,7 +531,12 @@ impl LoginGate {
 
     /// The attempt [`LoginGate::throttle_attempt`] counted succeeded.
     pub fn record_success(&self, user: &str, source: IpAddr) {
-        lock(&self.throttle).succeeded(account_key(user), source_key(source), Instant::now(), &self.limits);
+        lock(&self.throttle).succeeded(
+            account_key(user),
+            source_key(source),
+            Instant::now(),
+            &self.limits,
+        );
     }
 
     /// The delay the next check of `user` from `source` would wait once it has its turn.

@@ -42,7 +42,9 @@ impl Database {
 }
 
 /// The appliance secrets as (name, sealed blob), for re-sealing under a new root key.
-pub(super) fn sealed_rows(conn: &rusqlite::Connection) -> Result<Vec<(String, Vec<u8>)>, rusqlite::Error> {
+pub(super) fn sealed_rows(
+    conn: &rusqlite::Connection,
+) -> Result<Vec<(String, Vec<u8>)>, rusqlite::Error> {
     conn.prepare("SELECT name, blob FROM appliance_secrets")?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect()

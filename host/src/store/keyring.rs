@@ -325,13 +325,12 @@ pub(super) fn rotate(conn: &Connection, keys: &Keyring) -> Result<(u32, usize), 
     let store = super::appliance_secrets::seal_store();
     for (name, blob) in super::appliance_secrets::sealed_rows(conn)? {
         let secret = Zeroizing::new(keys.open(conn, store, &name, &blob)?);
-        let blob = sealed::seal(&root, store, &name, &secret).map_err(|e| {
-            StoreError::KeyNotSealed {
+        let blob =
+            sealed::seal(&root, store, &name, &secret).map_err(|e| StoreError::KeyNotSealed {
                 store: store.to_string(),
                 thumbprint: name.clone(),
                 problem: Box::new(e.into()),
-            }
-        })?;
+            })?;
         conn.execute(
             "UPDATE appliance_secrets SET blob = ?2 WHERE name = ?1",
             params![name, blob],

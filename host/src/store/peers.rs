@@ -188,7 +188,11 @@ impl Database {
     }
 
     /// Records a contact with the peer: `Ok` a success (now), `Err` why a call failed.
-    pub fn record_peer_contact(&mut self, name: &str, outcome: Result<(), &str>) -> Result<(), StoreError> {
+    pub fn record_peer_contact(
+        &mut self,
+        name: &str,
+        outcome: Result<(), &str>,
+    ) -> Result<(), StoreError> {
         match outcome {
             Ok(()) => self.conn.execute(
                 "UPDATE trusted_peers SET last_seen = ?2, last_error = NULL WHERE name = ?1",
@@ -215,7 +219,14 @@ impl Database {
         self.conn.execute(
             "INSERT INTO pin_announcements (from_pin, to_pin, der, scheme, signature, issued_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![a.from_pin, a.to_pin, a.certificate, a.scheme, a.signature, a.issued_at],
+            params![
+                a.from_pin,
+                a.to_pin,
+                a.certificate,
+                a.scheme,
+                a.signature,
+                a.issued_at
+            ],
         )?;
         Ok(self.conn.last_insert_rowid())
     }
