@@ -30,13 +30,20 @@ fn copy_fixtures(sandbox: &Path) {
     }
 }
 
-fn normalise(text: &str, sandbox: &Path) -> String {
+/// The first line of a script that runs beside a second appliance: the harness starts a
+/// `certhost serve` of its own (backup01.tech.local, API account admin) and gives the
+/// script `$env:PEER_ADDRESS` and `$env:PEER_PASSWORD`.
+const NEEDS_PEER: &str = "# Needs a peer appliance";
+
+fn normalise(text: &str, sandbox: &Path, peer: Option<&str>) -> String {
     let re = regex::Regex::new(r"\b[0-9A-Fa-f]{40}\b").unwrap();
-    re.replace_all(
-        &text.replace(&sandbox.display().to_string(), "<SANDBOX>"),
-        "<THUMBPRINT>",
-    )
-    .into_owned()
+    let pins = regex::Regex::new(r"sha256:[0-9a-f]{64}").unwrap();
+    let mut text = text.replace(&sandbox.display().to_string(), "<SANDBOX>");
+    if let Some(peer) = peer {
+        text = text.replace(peer, "<PEER>");
+    }
+    let text = re.replace_all(&text, "<THUMBPRINT>");
+    pins.replace_all(&text, "sha256:<PIN>").into_owned()
 }
 
 #[test]
@@ -53,15 +60,28 @@ fn every_script_matches_its_expected_output() {
         let local = sb.path("script.ps1");
         std::fs::copy(script, &local).unwrap();
         copy_fixtures(sb.dir.path());
+        let text = std::fs::read_to_string(script).unwrap();
+        let peer = text
+            .starts_with(NEEDS_PEER)
+            .then(|| common::server::Server::start(&[]));
+        let peer_address = peer.as_ref().map(|p| format!("127.0.0.1:{}", p.port));
+        let mut command = sb.command();
+        if let Some(address) = &peer_address {
+            command
+                .env("PEER_ADDRESS", address)
+                .env("PEER_PASSWORD", common::server::PASSWORD);
+        }
         let run = run_of(
-            sb.command()
+            command
                 .args(["-NonInteractive", "-File", "script.ps1"])
                 .output()
                 .unwrap(),
         );
+        drop(peer);
+        let peer = peer_address.as_deref();
         let actual = [
-            ("stdout", normalise(&run.stdout, sb.dir.path())),
-            ("stderr", normalise(&run.stderr, sb.dir.path())),
+            ("stdout", normalise(&run.stdout, sb.dir.path(), peer)),
+            ("stderr", normalise(&run.stderr, sb.dir.path(), peer)),
             ("exit", format!("{}\n", run.code)),
         ];
         for (ext, text) in actual {

@@ -217,6 +217,20 @@ pub fn check_name(name: &str) -> Result<String, ApplianceError> {
         .ok_or_else(|| ApplianceError::InvalidName(name.to_string()))
 }
 
+/// The name a peer gets when the admin gives none: its certificate's common name when
+/// that is a usable name, else the host of its address.
+pub fn default_peer_name(certificate: &[u8], address: &str) -> Result<String, ApplianceError> {
+    let (host, _) = client::split_address(address)?;
+    let common_name = certificate_facts(certificate).ok().and_then(|f| {
+        f.subject
+            .split(',')
+            .find_map(|part| part.trim().strip_prefix("CN=").map(str::to_string))
+    });
+    Ok(common_name
+        .and_then(|cn| check_name(&cn).ok())
+        .unwrap_or(host))
+}
+
 /// Checks a certificate offered as a peer's: readable, for server authentication, and
 /// not this server's own. Its pin.
 pub fn check_peer_certificate(db: &Database, der: &[u8]) -> Result<String, ApplianceError> {
@@ -268,7 +282,11 @@ pub fn add_peer_by_pin(
             presented,
         });
     }
-    add_peer(db, name.unwrap_or(&host), address, &presented_certificate)
+    let name = match name {
+        Some(n) => n.to_string(),
+        None => default_peer_name(&presented_certificate, address).unwrap_or(host),
+    };
+    add_peer(db, &name, address, &presented_certificate)
 }
 
 #[cfg(test)]

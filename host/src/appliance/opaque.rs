@@ -195,13 +195,16 @@ pub fn server_finish(
 mod tests {
     use super::*;
 
+    /// The client's and the server's session keys.
+    type SessionKeys = (Zeroizing<Vec<u8>>, Zeroizing<Vec<u8>>);
+
     fn login(
         setup: &[u8],
         record: Option<&[u8]>,
         password: &str,
         client_channel: &[u8],
         server_channel: &[u8],
-    ) -> Result<(Zeroizing<Vec<u8>>, Zeroizing<Vec<u8>>), OpaqueError> {
+    ) -> Result<SessionKeys, OpaqueError> {
         let (ke1, state) = client_start(password)?;
         let (ke2, server_state) = server_start(setup, "Admin", record, &ke1, server_channel)?;
         let (ke3, client_key) = client_finish(state, password, &ke2, client_channel)?;

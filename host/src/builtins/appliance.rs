@@ -7,7 +7,8 @@ use super::with_database;
 use crate::appliance::{self, ApplianceError, exchange};
 use crate::engine::Value;
 use crate::engine::command::{
-    CmdletExt, CommandError, ParamExt, ParameterType as T, command_info, example, param,
+    CmdletExt, CommandError, ParamExt, ParameterType as T, command_info, console_example, example,
+    param,
 };
 use crate::store::TrustedPeer;
 
@@ -126,7 +127,7 @@ pub fn add_trusted_peer() -> Builtin {
         "Add-TrustedPeer",
         &[],
         "Trusts another appliance: its certificate file, a certificate object, or the pin read off its console.",
-        "The manual path of seed 004: -Path peer.cer (PEM or DER, as Export-ApplianceCertificate writes it) or -Certificate, with -Address host:port. Or kubeadm-style: -Address with -PublicKeyHash sha256:... (read off the other appliance's Export-ApplianceCertificate); the certificate is fetched from the address and trusted only if its key has that pin. Refused, with the reason: this server's own certificate, a certificate not for server authentication, an address that is not host:port. -Name defaults to the address's host; a peer of the same name is updated.",
+        "The manual path of seed 004: -Path peer.cer (PEM or DER, as Export-ApplianceCertificate writes it) or -Certificate, with -Address host:port. Or kubeadm-style: -Address with -PublicKeyHash sha256:... (read off the other appliance's Export-ApplianceCertificate); the certificate is fetched from the address and trusted only if its key has that pin. Refused, with the reason: this server's own certificate, a certificate not for server authentication, an address that is not host:port. -Name defaults to the certificate's common name (else the address's host); a peer of the same name is updated.",
         vec![
             name_parameter(false),
             param("Address", T::Text, "host:port of the peer (the port defaults to 9419).").mandatory(),
@@ -178,12 +179,12 @@ pub fn add_trusted_peer() -> Builtin {
                 .into());
             }
             (Some(der), None) => {
-                let host = appliance::client::split_address(&address)
-                    .map_err(|e| failed(command, e.into()))?
-                    .0;
-                with_database(session, |db| {
-                    appliance::add_peer(db, name.as_deref().unwrap_or(&host), &address, &der)
-                })
+                let name = match name {
+                    Some(n) => n,
+                    None => appliance::default_peer_name(&der, &address)
+                        .map_err(|e| failed(command, e))?,
+                };
+                with_database(session, |db| appliance::add_peer(db, &name, &address, &der))
             }
             (None, Some(pin)) => with_database(session, |db| {
                 appliance::add_peer_by_pin(db, name.as_deref(), &address, &pin)
@@ -332,7 +333,7 @@ pub fn invoke_certificate_exchange() -> Builtin {
         ],
         "TrustedPeer",
     )
-    .examples(vec![example(
+    .examples(vec![console_example(
         "Exchange certificates with another appliance",
         "$password = Read-Host -AsSecureString 'Admin password of backup02'\nInvoke-CertificateExchange -Address backup02.tech.local:9419 -UserName admin -Password $password",
         "Needs certhost serve running on the other appliance.",

@@ -3,7 +3,7 @@
 Set-ServerIdentity -Fqdn backup01.tech.local -IPAddress 10.0.0.5
 $old = Get-BackupServerCertificate
 $peer = New-SelfSignedCertificate -DnsName dr01.tech.local
-Add-TrustedPeer -Name dr01 -Address dr01.tech.local:9419 -Certificate $peer | Out-Null
+Add-TrustedPeer -Name dr01 -Address 127.0.0.1:1 -Certificate $peer | Out-Null
 function Show-State {
     $bound = (Get-SslBinding -Endpoint 0.0.0.0:9419).CertificateHash
     $current = (Get-BackupServerCertificate).Thumbprint
