@@ -656,6 +656,16 @@ fn resolve<'a>(doc: &'a serde_json::Value, schema: &'a serde_json::Value) -> &'a
 
 /// The response body has the documented required fields.
 fn check_body(doc: &serde_json::Value, response: &serde_json::Value, body: &str, what: &str) {
+    if response
+        .pointer("/content/application~1x-pem-file")
+        .is_some()
+    {
+        assert!(
+            body.starts_with("-----BEGIN CERTIFICATE-----"),
+            "{what}: documented as PEM, got {body}"
+        );
+        return;
+    }
     let Some(schema) = response.pointer("/content/application~1json/schema") else {
         assert!(
             body.is_empty(),
@@ -684,6 +694,20 @@ fn every_route_of_the_openapi_document_answers_as_documented() {
         .unwrap(),
     )
     .unwrap();
+    // A second appliance to exchange certificates with, and a certificate to upload.
+    let peer = Server::start(&[]);
+    let exchange_body = serde_json::json!({
+        "address": format!("127.0.0.1:{}", peer.port),
+        "userName": "admin",
+        "password": PASSWORD,
+    })
+    .to_string();
+    let upload_body = serde_json::json!({
+        "name": "peer01",
+        "address": "peer01.tech.local:9419",
+        "certificate": std::fs::read_to_string(s.sb.path("leaf.crt")).unwrap(),
+    })
+    .to_string();
     let token = s.token();
     let bearer = format!("Authorization: Bearer {token}");
     let self_body = format!("{{\"serverName\":\"127.0.0.1\",\"port\":{}}}", s.port);
@@ -750,9 +774,22 @@ fn every_route_of_the_openapi_document_answers_as_documented() {
                 "-d".into(),
                 self_body.clone(),
             ],
+            "/api/v1/appliance/exchange" => vec![
+                "-H".into(),
+                "Content-Type: application/json".into(),
+                "-d".into(),
+                exchange_body.clone(),
+            ],
+            "/api/v1/appliance/peers" if method == "POST" => vec![
+                "-H".into(),
+                "Content-Type: application/json".into(),
+                "-d".into(),
+                upload_body.clone(),
+            ],
             _ => Vec::new(),
         };
         args.extend(body_args.iter().cloned());
+        let url = url.replace("{name}", "peer01");
         args.push(url.clone());
         let refs: Vec<&str> = args.iter().map(String::as_str).collect();
         let (status, body) = s.curl(&refs);

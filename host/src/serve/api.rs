@@ -39,12 +39,15 @@ pub struct App {
     pub reload: super::Reload,
     /// What is served, as the listener loop last loaded it (the backup server slot).
     catalog: super::SharedCatalog,
-    /// Where connectionCertificate may connect.
-    connect_policy: super::remote::ConnectPolicy,
+    /// Where connectionCertificate (and an exchange this server starts) may connect.
+    pub(super) connect_policy: super::remote::ConnectPolicy,
     /// The serverCertificate answer, by thumbprint (inspection is a component call).
     model_cache: RwLock<Option<Arc<ServerModel>>>,
     /// Certificate exchanges started and waiting for their last message.
     pub exchanges: crate::appliance::exchange::Answerer,
+    /// The state directory: an exchange this server starts opens its own database
+    /// connection, so its calls to the other appliance hold no lock other requests need.
+    pub state_dir: std::path::PathBuf,
     /// Sign-ins refused as busy or throttled, for rate-limited log lines.
     busy_sign_ins: super::limits::LogTally,
     throttled_sign_ins: super::limits::LogTally,
@@ -66,6 +69,7 @@ pub struct AppParts {
     pub reload: super::Reload,
     pub catalog: super::SharedCatalog,
     pub connect_policy: super::remote::ConnectPolicy,
+    pub state_dir: std::path::PathBuf,
 }
 
 type Shared = State<Arc<App>>;
@@ -83,6 +87,7 @@ impl App {
             connect_policy: parts.connect_policy,
             model_cache: RwLock::default(),
             exchanges: Default::default(),
+            state_dir: parts.state_dir,
             busy_sign_ins: Default::default(),
             throttled_sign_ins: Default::default(),
         }

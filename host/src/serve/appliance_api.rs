@@ -27,7 +27,8 @@ type ApiResult = Result<Response, ApiError>;
 pub fn routes() -> Router<Arc<App>> {
     Router::new()
         .route("/api/v1/appliance/certificate", get(own_certificate))
-        .route("/api/v1/appliance/peers", get(list_peers))
+        .route("/api/v1/appliance/peers", get(list_peers).post(upload_peer))
+        .route("/api/v1/appliance/exchange", post(exchange))
         .route("/api/v1/appliance/peers/{name}", delete(remove_peer))
         .route(appliance::exchange::START_PATH, post(exchange_start))
         .route(appliance::exchange::FINISH_PATH, post(exchange_finish))
@@ -96,6 +97,149 @@ async fn list_peers(State(app): Shared, headers: HeaderMap) -> ApiResult {
     let peers = app.db().list_peers().map_err(storage)?;
     let data: Vec<Value> = peers.iter().map(peer_model).collect();
     Ok(axum::Json(json!({"data": data})).into_response())
+}
+
+/// An uploaded peer certificate.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct UploadBody {
+    name: Option<String>,
+    address: String,
+    /// PEM, or base64 DER.
+    certificate: String,
+}
+
+/// A PEM certificate, or base64 DER, as DER.
+fn certificate_text(text: &str) -> Option<Vec<u8>> {
+    use base64::Engine;
+    let body = match text.find("-----BEGIN CERTIFICATE-----") {
+        Some(start) => {
+            let rest = &text[start + "-----BEGIN CERTIFICATE-----".len()..];
+            &rest[..rest.find("-----END CERTIFICATE-----")?]
+        }
+        None => text,
+    };
+    let b64: String = body.chars().filter(|c| !c.is_whitespace()).collect();
+    base64::engine::general_purpose::STANDARD.decode(b64).ok()
+}
+
+fn refused(e: ApplianceError) -> ApiError {
+    match e {
+        ApplianceError::Store(_) => storage(e),
+        ApplianceError::NoCertificate | ApplianceError::NoPrivateKey(_) => no_identity(e),
+        ApplianceError::Call(appliance::client::CallError::Unreachable { .. })
+        | ApplianceError::Call(appliance::client::CallError::Tls { .. }) => ApiError::new(
+            StatusCode::BAD_GATEWAY,
+            "PeerUnreachable",
+            "PeerUnreachable",
+            e.to_string(),
+        ),
+        ApplianceError::Exchange(_) | ApplianceError::Refused { .. } => ApiError::new(
+            StatusCode::BAD_GATEWAY,
+            "ExchangeFailed",
+            "ExchangeFailed",
+            e.to_string(),
+        ),
+        _ => ApiError::bad_request("InvalidPeer", e.to_string()),
+    }
+}
+
+/// `POST /api/v1/appliance/peers`: upload another appliance's certificate (the manual
+/// path), checked as Add-TrustedPeer checks it.
+async fn upload_peer(
+    State(app): Shared,
+    headers: HeaderMap,
+    body: Result<axum::Json<Value>, JsonRejection>,
+) -> ApiResult {
+    authenticate(&app, &headers)?;
+    let body: UploadBody = typed_body(
+        body,
+        r#"{"address":"backup02.tech.local:9419","certificate":"-----BEGIN CERTIFICATE-----…"}"#,
+    )?;
+    let der = certificate_text(&body.certificate).ok_or_else(|| {
+        ApiError::bad_request(
+            "InvalidCertificate",
+            "'certificate' must be a PEM certificate or base64 DER",
+        )
+    })?;
+    let name = match &body.name {
+        Some(n) => n.clone(),
+        None => appliance::default_peer_name(&der, &body.address).map_err(refused)?,
+    };
+    let peer = appliance::add_peer(&mut app.db(), &name, &body.address, &der).map_err(refused)?;
+    super::log(&format!(
+        "now trusting peer '{}' ({})",
+        peer.name, peer.address
+    ));
+    Ok((StatusCode::CREATED, axum::Json(peer_model(&peer))).into_response())
+}
+
+/// What an admin gives to exchange certificates from this server.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ExchangeBody {
+    address: String,
+    user_name: String,
+    password: String,
+    local_address: Option<String>,
+}
+
+/// `POST /api/v1/appliance/exchange`: this server exchanges certificates with the
+/// appliance at `address`, proving `password` there without sending it.
+async fn exchange(
+    State(app): Shared,
+    headers: HeaderMap,
+    body: Result<axum::Json<Value>, JsonRejection>,
+) -> ApiResult {
+    authenticate(&app, &headers)?;
+    let body: ExchangeBody = typed_body(
+        body,
+        r#"{"address":"backup02.tech.local:9419","userName":"admin","password":"…"}"#,
+    )?;
+    // The same rule as connectionCertificate: an API token does not let its holder
+    // reach loopback, link-local or metadata addresses unless the admin allowed them.
+    let (host, port) = appliance::client::split_address(&body.address)
+        .map_err(|e| ApiError::bad_request("InvalidAddress", e.to_string()))?;
+    let resolved: Vec<std::net::SocketAddr> = tokio::net::lookup_host((host.as_str(), port))
+        .await
+        .map(Iterator::collect)
+        .unwrap_or_default();
+    if resolved.is_empty() || resolved.iter().any(|a| !app.connect_policy.permits(a.ip())) {
+        super::log(&format!(
+            "refused an exchange with {}: {} is not allowed (--allow-connect) or does not resolve",
+            body.address, host
+        ));
+        return Err(refused(ApplianceError::Call(
+            appliance::client::CallError::Unreachable {
+                address: body.address,
+                reason: "the address does not resolve, or is one this server does not connect to (loopback, link-local and the like need --allow-connect)".into(),
+            },
+        )));
+    }
+    let state_dir = app.state_dir.clone();
+    let outcome = tokio::task::spawn_blocking(move || {
+        let password = zeroize::Zeroizing::new(body.password);
+        let mut db = crate::store::Database::open(&state_dir).map_err(ApplianceError::Store)?;
+        let me = appliance::own_identity(&db)?;
+        appliance::exchange::run(
+            &mut db,
+            &me,
+            &appliance::exchange::ExchangeRequest {
+                address: &body.address,
+                user_name: &body.user_name,
+                password: &password,
+                local_address: body.local_address.as_deref(),
+            },
+        )
+    })
+    .await
+    .map_err(storage)?;
+    let peer = outcome.map_err(refused)?;
+    super::log(&format!(
+        "exchanged certificates with '{}' ({})",
+        peer.name, peer.address
+    ));
+    Ok(axum::Json(peer_model(&peer)).into_response())
 }
 
 /// `DELETE /api/v1/appliance/peers/{name}`: stops trusting a peer (its calls are

@@ -816,6 +816,42 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn exchange_attempts_share_the_sign_in_throttle() {
+        let gate = LoginGate::new(limits());
+        // Three exchanges that never finish cost what three wrong passwords cost ...
+        for _ in 0..3 {
+            gate.throttle_attempt("admin", ip("203.0.113.7"))
+                .await
+                .unwrap();
+        }
+        assert_eq!(
+            gate.next_delay("admin", ip("203.0.113.7")),
+            Duration::from_millis(20)
+        );
+        // ... and delay a sign-in through the token route from that address.
+        assert_eq!(
+            guess(&gate, "admin", "203.0.113.7", "guess").await,
+            Err(LoginRefusal::WrongCredentials)
+        );
+        assert_eq!(
+            gate.next_delay("admin", ip("203.0.113.7")),
+            Duration::from_millis(40)
+        );
+        // A finished exchange clears its own address, as a sign-in does.
+        gate.throttle_attempt("admin", ip("198.51.100.2"))
+            .await
+            .unwrap();
+        gate.record_success("admin", ip("198.51.100.2"));
+        assert_eq!(gate.next_delay("admin", ip("198.51.100.2")), Duration::ZERO);
+        // ... and never the attacker's (whose delay the new address's attempt, counted
+        // against the account until it finished, raised to the limit).
+        assert_eq!(
+            gate.next_delay("admin", ip("203.0.113.7")),
+            Duration::from_millis(80)
+        );
+    }
+
+    #[tokio::test]
     async fn a_success_elsewhere_does_not_reset_the_attackers_delay() {
         let gate = LoginGate::new(limits());
         for _ in 0..3 {

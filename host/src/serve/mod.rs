@@ -174,6 +174,7 @@ async fn serve(options: ServeOptions, worker: Worker) -> Result<(), String> {
         reload: reload.clone(),
         catalog: catalog.clone(),
         connect_policy: remote::ConnectPolicy::new(options.allow_connect.clone()),
+        state_dir: options.state_dir.clone(),
     }));
     let reporter = {
         let app = app.clone();
