@@ -95,5 +95,6 @@ pub fn request_from_wit(r: &GenerateRequest) -> core_gen::GenerateRequest {
                 ExtendedKeyUsage::ClientAuth => core_gen::ExtendedKeyUsage::ClientAuth,
             })
             .collect(),
+        basic_constraints: core_gen::BasicConstraints::EndEntity,
     }
 }

@@ -518,3 +518,168 @@ open(d + '/empty.cer', 'wb').write(b'')\n";
         assert_eq!(run.stdout.trim(), "CN=kinds.example", "{file}");
     }
 }
+
+/// `openssl verify -CAfile ca leaf`: "leaf: OK".
+fn openssl_verifies(ca: &std::path::Path, leaf: &std::path::Path) {
+    let verify = tool(
+        "openssl",
+        &[
+            "verify",
+            "-CAfile",
+            ca.to_str().unwrap(),
+            leaf.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(
+        verify.stdout.trim(),
+        format!("{}: OK", leaf.display()),
+        "{}",
+        verify.stderr
+    );
+}
+
+#[test]
+fn an_internal_ca_and_what_it_issues_pass_openssl_and_python_cryptography() {
+    let sb = Sandbox::new();
+    let out = sb
+        .run(
+            "$ca = New-SelfSignedCertificate -Subject 'CN=Tech Root CA, O=Tech, C=US' -KeyAlgorithm ECDSA_nistP384 -Type Custom -KeyUsage CertSign, CRLSign, DigitalSignature -TextExtension '2.5.29.19={text}CA=true&pathlength=0' -NotAfter (Get-Date).AddYears(10)
+             $ca | Export-Certificate -FilePath ca.pem -Type PEM | Out-Null
+             $leaf = New-SelfSignedCertificate -DnsName web01.tech.local -KeyAlgorithm RSA -Signer $ca
+             $leaf | Export-Certificate -FilePath leaf.pem -Type PEM | Out-Null
+             Import-Certificate -FilePath ca.pem -CertStoreLocation Cert:\\LocalMachine\\Root | Out-Null
+             Test-Certificate -Cert $leaf -Policy SSL -DNSName web01.tech.local
+             ($leaf.Issuer -eq $ca.Subject)",
+        )
+        .ok();
+    assert_eq!(
+        out.stdout.split_whitespace().collect::<Vec<_>>(),
+        ["True", "True"],
+        "{}",
+        out.stderr
+    );
+    let (ca, leaf) = (sb.path("ca.pem"), sb.path("leaf.pem"));
+    let text = tool(
+        "openssl",
+        &["x509", "-noout", "-text", "-in", ca.to_str().unwrap()],
+        None,
+    );
+    assert!(
+        text.stdout.contains("CA:TRUE, pathlen:0"),
+        "{}",
+        text.stdout
+    );
+    assert!(
+        text.stdout.contains("Certificate Sign, CRL Sign"),
+        "{}",
+        text.stdout
+    );
+    openssl_verifies(&ca, &ca);
+    openssl_verifies(&ca, &leaf);
+    let script = r#"
+import sys
+from cryptography import x509
+ca = x509.load_pem_x509_certificate(open(sys.argv[1], 'rb').read())
+leaf = x509.load_pem_x509_certificate(open(sys.argv[2], 'rb').read())
+bc = ca.extensions.get_extension_for_class(x509.BasicConstraints)
+ku = ca.extensions.get_extension_for_class(x509.KeyUsage).value
+leaf.verify_directly_issued_by(ca)
+aki = leaf.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier).value.key_identifier
+ski = ca.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest
+print(bc.critical, bc.value.ca, bc.value.path_length, ku.key_cert_sign, ku.crl_sign,
+      leaf.issuer.public_bytes() == ca.subject.public_bytes(), aki == ski,
+      leaf.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
+"#;
+    let py = tool(
+        "python3",
+        &["-c", script, ca.to_str().unwrap(), leaf.to_str().unwrap()],
+        None,
+    );
+    assert_eq!(py.code, 0, "{}", py.stderr);
+    assert_eq!(py.stdout.trim(), "True True 0 True True True True False");
+
+    // A CA made by openssl (PrintableString country, RSA) signs through certhost too.
+    let (oca, oca_key, oca_pfx) = (sb.path("oca.pem"), sb.path("oca.key"), sb.path("oca.pfx"));
+    let made = tool(
+        "openssl",
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            oca_key.to_str().unwrap(),
+            "-out",
+            oca.to_str().unwrap(),
+            "-subj",
+            "/C=US/O=Tech/CN=OpenSSL Issuing CA",
+            "-days",
+            "30",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+        ],
+        None,
+    );
+    assert_eq!(made.code, 0, "{}", made.stderr);
+    let exported = tool(
+        "openssl",
+        &[
+            "pkcs12",
+            "-export",
+            "-in",
+            oca.to_str().unwrap(),
+            "-inkey",
+            oca_key.to_str().unwrap(),
+            "-out",
+            oca_pfx.to_str().unwrap(),
+            "-passout",
+            "env:PFX_PASSWORD",
+        ],
+        Some("Issuing-CA-1"),
+    );
+    assert_eq!(exported.code, 0, "{}", exported.stderr);
+    sb.run(
+        "$p = ConvertTo-SecureString -String 'Issuing-CA-1' -AsPlainText -Force
+         $oca = Import-PfxCertificate -FilePath oca.pfx -CertStoreLocation Cert:\\LocalMachine\\My -Password $p
+         New-SelfSignedCertificate -DnsName web02.tech.local -KeyAlgorithm ECDSA_nistP256 -Signer $oca | Export-Certificate -FilePath leaf2.pem -Type PEM | Out-Null",
+    )
+    .ok();
+    openssl_verifies(&oca, &sb.path("leaf2.pem"));
+    // Without -NotAfter the certificate ends with its CA (30 days), not a year on.
+    let ends = r#"
+import sys
+from cryptography import x509
+ca, leaf = (x509.load_pem_x509_certificate(open(p, 'rb').read()) for p in sys.argv[1:3])
+print(leaf.not_valid_after_utc == ca.not_valid_after_utc)
+"#;
+    let py = tool(
+        "python3",
+        &[
+            "-c",
+            ends,
+            oca.to_str().unwrap(),
+            sb.path("leaf2.pem").to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(py.stdout.trim(), "True", "{}", py.stderr);
+
+    // A CA certificate without its key cannot sign; nothing is stored.
+    let refused = sb.run(
+        "$before = (Get-ChildItem Cert:\\LocalMachine\\My).Count
+         $root = Get-ChildItem Cert:\\LocalMachine\\Root | Select-Object -First 1
+         New-SelfSignedCertificate -DnsName web03.tech.local -Signer $root
+         (Get-ChildItem Cert:\\LocalMachine\\My).Count -eq $before",
+    );
+    assert!(
+        refused.stderr.contains("SignerHasNoPrivateKey")
+            || refused.stderr.contains("no private key"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(refused.stdout.trim(), "True");
+}

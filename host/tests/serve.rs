@@ -900,3 +900,53 @@ fn every_server_example_runs_against_a_server() {
         );
     }
 }
+
+#[test]
+fn a_certificate_from_an_internal_ca_is_served_without_a_restart_and_curl_trusts_the_root() {
+    let s = Server::start(&[]);
+    let pid = s.child.id();
+    let out = s.sb.run(
+        "$root = New-SelfSignedCertificate -Subject 'CN=Tech Root CA, O=Tech' -KeyAlgorithm ECDSA_nistP384 -Type Custom -KeyUsage CertSign, CRLSign -TextExtension '2.5.29.19={text}CA=true&pathlength=0' -NotAfter (Get-Date).AddYears(10)
+         $root | Export-Certificate -FilePath root.pem -Type PEM | Out-Null
+         $server = New-SelfSignedCertificate -DnsName backup01.tech.local -TextExtension '2.5.29.17={text}IPAddress=127.0.0.1' -Signer $root
+         $server | Add-BackupServerCertificate | Out-Null
+         $server.Thumbprint",
+    )
+    .ok();
+    // The server sees the change on its next look at the store.
+    let thumbprint = out
+        .stdout
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .trim()
+        .to_string();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while s.presented(None, s.port) != thumbprint {
+        assert!(
+            Instant::now() < deadline,
+            "the new certificate was never served"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let (status, body) = s.curl(&[
+        "--cacert",
+        "root.pem",
+        "-H",
+        VERSION,
+        &s.url("/api/v1/serverCertificate"),
+    ]);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(s.child.id(), pid);
+    // The issuing CA is not sent as a trust anchor: a client without the root refuses.
+    let untrusted = run_of(
+        std::process::Command::new("curl")
+            .args(["-s", "--resolve", &s.resolve(), &s.url("/")])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(
+        untrusted.code, 60,
+        "curl must not trust the internal CA by itself"
+    );
+}

@@ -21,6 +21,21 @@ pub enum KeyUsage {
     KeyEncipherment,
     DataEncipherment,
     KeyAgreement,
+    /// keyCertSign: the key signs certificates (a CA).
+    KeyCertSign,
+    /// cRLSign: the key signs revocation lists (a CA).
+    CrlSign,
+}
+
+/// The basic-constraints extension: an end entity (`CA:FALSE`, the default) or a CA,
+/// optionally limited in how many CAs may follow it in a chain.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum BasicConstraints {
+    #[default]
+    EndEntity,
+    Ca {
+        path_length: Option<u8>,
+    },
 }
 
 /// Extended key usages that can be asked for.
@@ -44,6 +59,7 @@ pub struct GenerateRequest {
     pub key: KeyAlgorithm,
     pub key_usages: Vec<KeyUsage>,
     pub extended_key_usages: Vec<ExtendedKeyUsage>,
+    pub basic_constraints: BasicConstraints,
 }
 
 impl GenerateRequest {
@@ -60,6 +76,7 @@ impl GenerateRequest {
             key: KeyAlgorithm::Rsa(2048),
             key_usages: vec![KeyUsage::DigitalSignature, KeyUsage::KeyEncipherment],
             extended_key_usages: vec![ExtendedKeyUsage::ServerAuth, ExtendedKeyUsage::ClientAuth],
+            basic_constraints: BasicConstraints::EndEntity,
         }
     }
 }
@@ -123,11 +140,9 @@ fn check_dns_name(name: &str) -> Result<()> {
     Ok(())
 }
 
-/// Generates a key and a self-signed certificate for it.
-pub fn generate_self_signed(
-    request: &GenerateRequest,
-    primitives: &dyn Primitives,
-) -> Result<GeneratedCertificate> {
+/// The certificate `request` describes, before its key is known: subject, validity, a
+/// random serial, names, key usages and basic constraints.
+pub(crate) fn certificate_params(request: &GenerateRequest) -> Result<rcgen::CertificateParams> {
     let subject = match (&request.subject, request.dns_names.first()) {
         (Some(s), _) => parse_subject(s)?,
         (None, Some(first)) => parse_subject(&format!("CN={first}"))?,
@@ -150,7 +165,15 @@ pub fn generate_self_signed(
     params.not_before = not_before;
     params.not_after = not_after;
     params.serial_number = Some(random_serial());
-    params.is_ca = rcgen::IsCa::ExplicitNoCa;
+    params.is_ca = match request.basic_constraints {
+        BasicConstraints::EndEntity => rcgen::IsCa::ExplicitNoCa,
+        BasicConstraints::Ca { path_length: None } => {
+            rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained)
+        }
+        BasicConstraints::Ca {
+            path_length: Some(n),
+        } => rcgen::IsCa::Ca(rcgen::BasicConstraints::Constrained(n)),
+    };
     for name in &request.dns_names {
         check_dns_name(name)?;
         let ia5 = name
@@ -176,6 +199,8 @@ pub fn generate_self_signed(
             KeyUsage::KeyEncipherment => rcgen::KeyUsagePurpose::KeyEncipherment,
             KeyUsage::DataEncipherment => rcgen::KeyUsagePurpose::DataEncipherment,
             KeyUsage::KeyAgreement => rcgen::KeyUsagePurpose::KeyAgreement,
+            KeyUsage::KeyCertSign => rcgen::KeyUsagePurpose::KeyCertSign,
+            KeyUsage::CrlSign => rcgen::KeyUsagePurpose::CrlSign,
         })
         .collect();
     params.extended_key_usages = request
@@ -186,13 +211,24 @@ pub fn generate_self_signed(
             ExtendedKeyUsage::ClientAuth => rcgen::ExtendedKeyUsagePurpose::ClientAuth,
         })
         .collect();
+    Ok(params)
+}
 
+/// Subject key identifier: SHA-1 of the public key bits (RFC 5280 4.2.1.2 method 1), as
+/// Windows and OpenSSL compute it.
+pub(crate) fn key_identifier(public_key: &impl rcgen::PublicKeyData) -> Vec<u8> {
+    Sha1::digest(public_key.der_bytes()).to_vec()
+}
+
+/// Generates a key and a self-signed certificate for it.
+pub fn generate_self_signed(
+    request: &GenerateRequest,
+    primitives: &dyn Primitives,
+) -> Result<GeneratedCertificate> {
+    let mut params = certificate_params(request)?;
     let key = PrivateKey::generate(request.key, primitives)?;
     let signer = key.signer()?;
-    // Subject key identifier: SHA-1 of the public key bits (RFC 5280 4.2.1.2 method 1),
-    // as Windows and OpenSSL compute it.
-    let bits = rcgen::PublicKeyData::der_bytes(&signer).to_vec();
-    params.key_identifier_method = rcgen::KeyIdMethod::PreSpecified(Sha1::digest(&bits).to_vec());
+    params.key_identifier_method = rcgen::KeyIdMethod::PreSpecified(key_identifier(&signer));
     let cert = params
         .self_signed(&signer)
         .map_err(|e| CertError::InvalidInput(format!("cannot build the certificate: {e}")))?;

@@ -3,6 +3,7 @@
 //!
 //! - [`generate`]: self-signed certificates (RSA 2048/3072/4096, ECDSA P-256/P-384)
 //! - [`inspect`]: the X509Certificate2-style view of a DER certificate
+//! - [`issue`]: certificates signed by a CA certificate and its key
 //! - [`pkcs12`]: PFX import (every common producer's dialect) and export
 //! - [`pem`]: PEM/DER certificates and private keys in every usual wrapping
 //! - [`keys`]: private keys, signing, and the key/certificate match check
@@ -25,6 +26,7 @@ pub mod error;
 pub mod file_kind;
 pub mod generate;
 pub mod inspect;
+pub mod issue;
 pub mod keys;
 pub mod pem;
 pub mod pkcs12;

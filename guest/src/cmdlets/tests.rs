@@ -318,3 +318,114 @@ fn test_backup_server_certificate_has_its_vbr_name() {
             .contains(&"Test-VBRBackupServerCertificate".to_string())
     );
 }
+
+fn new_root_ca(host: &FakeHost, extra: &[(&str, Value)]) -> Result<Vec<Value>, CmdletError> {
+    let mut arguments = vec![
+        ("Subject", text("CN=Tech Root CA, O=Tech")),
+        ("KeyAlgorithm", text("ECDSA_nistP256")),
+        ("Type", text("Custom")),
+        (
+            "KeyUsage",
+            Value::TextList(vec!["CertSign".into(), "CRLSign".into()]),
+        ),
+        (
+            "TextExtension",
+            Value::TextList(vec!["2.5.29.19={text}CA=true&pathlength=0".into()]),
+        ),
+    ];
+    arguments.extend(extra.iter().cloned());
+    run(host, "New-SelfSignedCertificate", &arguments)
+}
+
+#[test]
+fn a_root_ca_issues_a_server_certificate_stored_with_its_chain() {
+    let host = FakeHost::new();
+    let ca = certificate(new_root_ca(&host, &[]).unwrap());
+    assert_eq!(ca.info.is_ca, Some(true));
+    assert!(
+        host.messages.borrow().is_empty(),
+        "{:?}",
+        host.messages.borrow()
+    );
+    let leaf = certificate(
+        run(
+            &host,
+            "New-SelfSignedCertificate",
+            &[
+                ("DnsName", Value::TextList(vec!["web01.tech.local".into()])),
+                ("Signer", Value::Certificate(ca.clone())),
+            ],
+        )
+        .unwrap(),
+    );
+    assert_eq!(leaf.info.issuer, "CN=Tech Root CA, O=Tech");
+    assert!(!leaf.info.self_signed);
+    assert_eq!(leaf.info.is_ca, Some(false));
+    assert!(leaf.info.not_after <= ca.info.not_after);
+    assert!(certhost_core::verify::issued_by(&leaf.der, &ca.der));
+    let stored = host
+        .store("My")
+        .into_iter()
+        .find(|s| s.thumbprint == leaf.info.thumbprint)
+        .unwrap();
+    assert_eq!(stored.entry.chain, vec![ca.der.clone()]);
+    assert!(stored.entry.private_key.is_some());
+}
+
+#[test]
+fn a_signer_that_cannot_issue_is_refused_and_nothing_is_stored() {
+    let host = FakeHost::new();
+    let not_ca = new_certificate(&host, "plain.tech.local");
+    let e = run(
+        &host,
+        "New-SelfSignedCertificate",
+        &[
+            ("DnsName", Value::TextList(vec!["web01.tech.local".into()])),
+            ("Signer", Value::Certificate(not_ca)),
+        ],
+    )
+    .unwrap_err();
+    assert!(e.message.contains("not a CA"), "{}", e.message);
+    assert_eq!(host.store("My").len(), 1);
+
+    for (bad, why) in [
+        ("2.5.29.19={text}CA=maybe", "CA must be true or false"),
+        ("2.5.29.19={text}CA=true&pathlength=-1", "pathlength"),
+        ("2.5.29.19={text}CA=false&pathlength=2", "only to a CA"),
+        ("2.5.29.19={text}pathlength=2", "missing"),
+    ] {
+        let e = run(
+            &host,
+            "New-SelfSignedCertificate",
+            &[
+                ("Subject", text("CN=x")),
+                ("TextExtension", Value::TextList(vec![bad.into()])),
+            ],
+        )
+        .unwrap_err();
+        assert_eq!(e.error_id, "InvalidBasicConstraints");
+        assert!(e.message.contains(why), "{bad}: {}", e.message);
+    }
+    assert_eq!(host.store("My").len(), 1);
+}
+
+#[test]
+fn cert_sign_without_ca_true_is_made_with_a_warning() {
+    let host = FakeHost::new();
+    run(
+        &host,
+        "New-SelfSignedCertificate",
+        &[
+            ("Subject", text("CN=half a CA")),
+            ("KeyUsage", Value::TextList(vec!["CertSign".into()])),
+        ],
+    )
+    .unwrap();
+    let messages = host.messages.borrow();
+    assert!(
+        messages
+            .iter()
+            .any(|(level, m)| level == "Warning" && m.contains("not a CA")),
+        "{messages:?}"
+    );
+}
