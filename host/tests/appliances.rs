@@ -119,9 +119,20 @@ impl Appliance {
         std::fs::read_to_string(self.sb.path("serve.log")).unwrap_or_default()
     }
 
+    /// A new certificate for the backup server slot; returns once the running server
+    /// presents it (it sees the change on its next look at the store).
     fn rotate(&self) {
-        self.run("New-SelfSignedCertificate -DnsName $((Get-ServerIdentity).Fqdn) -CertStoreLocation Cert:\\LocalMachine\\My | Add-BackupServerCertificate 3>$null | Out-Null")
+        let out = self.run("New-SelfSignedCertificate -DnsName $((Get-ServerIdentity).Fqdn) -CertStoreLocation Cert:\\LocalMachine\\My | Add-BackupServerCertificate 3>$null | Out-Null; (Export-ApplianceCertificate).PublicKeyHash")
             .ok();
+        let pin = out.stdout.trim().to_string();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while self.child.is_some() && self.served_pin() != pin {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the server never presented {pin}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
     }
 
     /// One `Test-TrustedPeer -Quiet` against `peer`: whether it succeeded.
@@ -364,13 +375,44 @@ fn removing_a_peer_stops_its_mutual_tls_access_at_once() {
     assert!(what_if.stdout.contains("a.test"), "{}", what_if.stdout);
     assert!(a.call("b.test"));
     b.run("Remove-TrustedPeer -Name a.test").ok();
-    let refused = a.run("Test-TrustedPeer -Name b.test");
+    let refused = a
+        .run("Test-TrustedPeer -Name b.test | ForEach-Object { \"$($_.Reachable) $($_.Error)\" }")
+        .ok();
     assert!(
-        refused.stdout.contains("False") || refused.stderr.contains("trust"),
+        refused.stdout.starts_with("False")
+            && refused
+                .stdout
+                .contains("does not trust the key of the calling appliance"),
         "{}",
         refused.stdout
     );
     assert!(!a.call("b.test"));
+    // B keeps answering everyone: refusing A (who then sends its announcements) holds
+    // nothing that blocks the next request.
+    let answered = run_of(
+        std::process::Command::new("curl")
+            .args([
+                "-sk",
+                "--max-time",
+                "5",
+                "-o",
+                "/dev/null",
+                "-w",
+                "%{http_code}",
+                "-H",
+                "x-api-version: 1.0-rev0",
+            ])
+            .arg(format!(
+                "https://{}/api/v1/appliance/certificate",
+                b.address()
+            ))
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(
+        answered.stdout, "200",
+        "B stopped answering after the refusal"
+    );
     assert!(a.peers()[0].ends_with("Unreachable"), "{:?}", a.peers());
     let missing = b.run("Remove-TrustedPeer -Name a.test");
     assert_ne!(missing.code, 0);
@@ -393,6 +435,25 @@ fn the_manual_paths_check_what_they_trust() {
         .run(&format!("Add-TrustedPeer -Path b.pem -Address {} | ForEach-Object {{ \"$($_.Name) $($_.PublicKeyHash)\" }}", b.address()))
         .ok();
     assert_eq!(added.stdout.trim(), format!("b.test {}", b.served_pin()));
+    // One appliance is one peer: its key under a second name is refused.
+    let twice = a.run(&format!(
+        "Add-TrustedPeer -Path b.pem -Name b-again -Address {}",
+        b.address()
+    ));
+    assert_ne!(twice.code, 0);
+    assert!(
+        twice.stderr.contains("trusted already, as peer 'b.test'"),
+        "{}",
+        twice.stderr
+    );
+    // A plain name that is not in the list is an error; a wildcard that matches none is not.
+    let missing = a.run("Get-TrustedPeer -Name nosuch");
+    assert!(
+        missing.stderr.contains("no trusted peer is named 'nosuch'"),
+        "{}",
+        missing.stderr
+    );
+    assert_eq!(a.run("Get-TrustedPeer -Name 'no*'").ok().stdout.trim(), "");
 
     // kubeadm style: the pin read off the other console, checked against what it serves.
     let pin = b.served_pin();

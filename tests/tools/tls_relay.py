@@ -10,26 +10,55 @@ Prints "PORT <n>" once it listens on 127.0.0.1 (a free port).
 """
 
 import argparse
+import select
 import socket
 import ssl
 import sys
 import threading
 
 
-def pump(source, sink, record, lock):
+def relay(caller, upstream, record, lock):
+    """Carries bytes both ways on one thread: an SSL socket is never used by two threads
+    at once (OpenSSL does not allow it), so nothing stalls under load."""
+    other = {caller: upstream, upstream: caller}
+    outgoing = {caller: bytearray(), upstream: bytearray()}
+    for s in other:
+        s.setblocking(False)
+    open_ = True
     try:
-        while True:
-            data = source.recv(65536)
-            if not data:
-                break
-            with lock:
-                record.write(data)
-                record.flush()
-            sink.sendall(data)
+        while open_:
+            buffered = [s for s in other if s.pending()]
+            writers = [s for s in other if outgoing[s]]
+            readable, _, _ = select.select(list(other), writers, [], 0 if buffered else 60)
+            if not readable and not buffered and not writers:
+                break  # idle for a minute
+            for source in set(readable) | set(buffered):
+                try:
+                    data = source.recv(65536)
+                except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
+                    continue
+                if not data:
+                    open_ = False
+                    break
+                with lock:
+                    record.write(data)
+                    record.flush()
+                outgoing[other[source]] += data
+            for sink in other:
+                if outgoing[sink]:
+                    try:
+                        sent = sink.send(outgoing[sink])
+                        del outgoing[sink][:sent]
+                    except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
+                        pass
+        for sink in other:
+            if outgoing[sink]:
+                sink.setblocking(True)
+                sink.sendall(outgoing[sink])
     except (OSError, ssl.SSLError):
         pass
     finally:
-        for s in (source, sink):
+        for s in other:
             try:
                 s.close()
             except OSError:
@@ -62,8 +91,9 @@ def serve(args):
             print(f"relay: {e}", file=sys.stderr, flush=True)
             client.close()
             continue
-        for a, b in ((caller, upstream), (upstream, caller)):
-            threading.Thread(target=pump, args=(a, b, record, lock), daemon=True).start()
+        threading.Thread(
+            target=relay, args=(caller, upstream, record, lock), daemon=True
+        ).start()
 
 
 def main():

@@ -88,8 +88,6 @@ pub struct Contact {
     pub peer: TrustedPeer,
     /// The name the peer knows this server by.
     pub known_as: String,
-    /// Milliseconds the call took (connection and handshake included).
-    pub milliseconds: u128,
 }
 
 /// Opens a mutual-TLS connection to `peer` and checks its key: its current one, the
@@ -125,7 +123,6 @@ pub fn hello(db: &mut Database, name: &str) -> Result<Contact, ApplianceError> {
         .get_peer(name)?
         .ok_or_else(|| ApplianceError::UnknownPeer(name.to_string()))?;
     let me = own_identity(db)?;
-    let started = std::time::Instant::now();
     let outcome = (|| {
         let mut connection = connect(db, &peer, &me.client)?;
         let mut answer = connection.call("GET", HELLO_PATH, None)?;
@@ -158,7 +155,6 @@ pub fn hello(db: &mut Database, name: &str) -> Result<Contact, ApplianceError> {
             Ok(Contact {
                 peer: db.get_peer(&peer.name)?.unwrap_or(peer),
                 known_as,
-                milliseconds: started.elapsed().as_millis(),
             })
         }
         Err(e) => {

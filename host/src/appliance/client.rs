@@ -22,8 +22,10 @@ const MAX_BODY: usize = 1024 * 1024;
 /// Why a call to a peer failed.
 #[derive(Debug, thiserror::Error)]
 pub enum CallError {
-    #[error("'{0}' is not an address: write host:port (or [IPv6]:port); the port defaults to 9419")]
-    Address(String),
+    #[error(
+        "'{address}' is not an address ({reason}): write host:port or [IPv6]:port; the port defaults to 9419"
+    )]
+    Address { address: String, reason: String },
     #[error("cannot reach {address}: {reason}")]
     Unreachable { address: String, reason: String },
     #[error("the TLS handshake with {address} failed: {reason}")]
@@ -41,35 +43,63 @@ pub struct ClientIdentity {
 
 /// `host`, `host:port`, `[v6]:port`, `https://host:port/` → (host, port).
 pub fn split_address(address: &str) -> Result<(String, u16), CallError> {
-    let bad = || CallError::Address(address.to_string());
+    let bad = |reason: &str| CallError::Address {
+        address: address.to_string(),
+        reason: reason.to_string(),
+    };
     let trimmed = address.trim();
     let without_scheme = trimmed
         .strip_prefix("https://")
         .unwrap_or(trimmed)
         .trim_end_matches('/');
-    if without_scheme.is_empty() || without_scheme.contains(['/', ' ', '@', '?', '#']) {
-        return Err(bad());
+    if without_scheme.is_empty() {
+        return Err(bad("it is empty"));
     }
+    if without_scheme.contains(['/', ' ', '@', '?', '#']) {
+        return Err(bad("spaces, paths, '@', '?' and '#' have no place in it"));
+    }
+    let port_of = |p: &str| match p.parse::<u16>() {
+        Ok(0) | Err(_) => Err(bad("the port must be a number from 1 to 65535")),
+        Ok(port) => Ok(port),
+    };
     let (host, port) = if let Some(rest) = without_scheme.strip_prefix('[') {
-        let (host, after) = rest.split_once(']').ok_or_else(bad)?;
-        host.parse::<std::net::Ipv6Addr>().map_err(|_| bad())?;
+        let (host, after) = rest
+            .split_once(']')
+            .ok_or_else(|| bad("the '[' of an IPv6 address has no ']'"))?;
+        host.parse::<std::net::Ipv6Addr>()
+            .map_err(|_| bad("the part in brackets is not an IPv6 address"))?;
         let port = match after.strip_prefix(':') {
-            Some(p) => p.parse().map_err(|_| bad())?,
+            Some(p) => port_of(p)?,
             None if after.is_empty() => DEFAULT_PORT,
-            None => return Err(bad()),
+            None => return Err(bad("after ']' only ':<port>' may follow")),
         };
         (host.to_string(), port)
     } else {
         match without_scheme.rsplit_once(':') {
-            Some((h, p)) if !h.contains(':') => (h.to_string(), p.parse().map_err(|_| bad())?),
-            Some(_) => return Err(bad()),
+            Some((h, p)) if !h.contains(':') => (h.to_string(), port_of(p)?),
+            Some(_) => {
+                return Err(bad(
+                    "an IPv6 address goes in brackets, with the port after them: [2001:db8::5]:9419",
+                ));
+            }
             None => (without_scheme.to_string(), DEFAULT_PORT),
         }
     };
-    if port == 0 || ServerName::try_from(host.clone()).is_err() {
-        return Err(bad());
+    if ServerName::try_from(host.clone()).is_err() {
+        return Err(bad("the host is not a DNS name or an IP address"));
     }
     Ok((host, port))
+}
+
+/// The address as certhost keeps it: `host:port` (`[v6]:port`), without a scheme or a
+/// trailing slash.
+pub fn normalized_address(address: &str) -> Result<String, CallError> {
+    let (host, port) = split_address(address)?;
+    Ok(if host.contains(':') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    })
 }
 
 /// Accepts any certificate whose handshake signature verifies (the key is held by the
@@ -124,6 +154,7 @@ impl ServerCertVerifier for PinnedLater {
 pub struct PeerConnection {
     address: String,
     host: String,
+    timeout: Duration,
     stream: StreamOwned<ClientConnection, TcpStream>,
 }
 
@@ -191,8 +222,10 @@ impl PeerConnection {
             None => builder.with_no_client_auth(),
         };
         config.alpn_protocols = vec![b"http/1.1".to_vec()];
-        let name = ServerName::try_from(host.clone())
-            .map_err(|_| CallError::Address(address.to_string()))?;
+        let name = ServerName::try_from(host.clone()).map_err(|_| CallError::Address {
+            address: address.to_string(),
+            reason: "the host is not a DNS name or an IP address".into(),
+        })?;
         let connection =
             ClientConnection::new(Arc::new(config), name).map_err(|e| tls(e.to_string()))?;
         let mut stream = StreamOwned::new(connection, tcp);
@@ -200,11 +233,12 @@ impl PeerConnection {
             stream
                 .conn
                 .complete_io(&mut stream.sock)
-                .map_err(|e| tls(e.to_string()))?;
+                .map_err(|e| tls(io_reason(&e, timeout)))?;
         }
         Ok(PeerConnection {
             address: address.to_string(),
             host,
+            timeout,
             stream,
         })
     }
@@ -252,11 +286,12 @@ impl PeerConnection {
         }
         request.push_str("\r\n");
         request.push_str(&payload);
+        let timeout = self.timeout;
         self.stream
             .write_all(request.as_bytes())
             .and_then(|()| self.stream.flush())
-            .map_err(|e| protocol(e.to_string()))?;
-        let (status, body) = read_response(&mut self.stream).map_err(protocol)?;
+            .map_err(|e| protocol(io_reason(&e, timeout)))?;
+        let (status, body) = read_response(&mut self.stream, timeout).map_err(protocol)?;
         Ok(Response {
             status,
             body: serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null),
@@ -264,12 +299,25 @@ impl PeerConnection {
     }
 }
 
+/// Why reading or writing failed, in words: a timeout says how long was waited.
+fn io_reason(e: &std::io::Error, timeout: Duration) -> String {
+    match e.kind() {
+        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => format!(
+            "no answer within {} s (is it overloaded, or is something in between holding the connection?)",
+            timeout.as_secs()
+        ),
+        _ => e.to_string(),
+    }
+}
+
 /// Reads one HTTP/1.1 response with a Content-Length body.
-fn read_response(stream: &mut impl Read) -> Result<(u16, Vec<u8>), String> {
+fn read_response(stream: &mut impl Read, timeout: Duration) -> Result<(u16, Vec<u8>), String> {
     let mut buffer = Vec::with_capacity(4096);
     let mut chunk = [0u8; 4096];
     loop {
-        let n = stream.read(&mut chunk).map_err(|e| e.to_string())?;
+        let n = stream
+            .read(&mut chunk)
+            .map_err(|e| io_reason(&e, timeout))?;
         if n == 0 {
             return Err("the connection closed before a response".into());
         }
@@ -295,7 +343,9 @@ fn read_response(stream: &mut impl Read) -> Result<(u16, Vec<u8>), String> {
                 }
                 let mut body = buffer[head..].to_vec();
                 while body.len() < length {
-                    let n = stream.read(&mut chunk).map_err(|e| e.to_string())?;
+                    let n = stream
+                        .read(&mut chunk)
+                        .map_err(|e| io_reason(&e, timeout))?;
                     if n == 0 {
                         return Err("the connection closed inside a response".into());
                     }
@@ -340,13 +390,38 @@ mod tests {
         ] {
             assert!(split_address(bad).is_err(), "{bad}");
         }
+        // Each refusal says what is wrong.
+        for (bad, says) in [
+            ("host:99999", "from 1 to 65535"),
+            ("host:0", "from 1 to 65535"),
+            ("::1", "IPv6 address goes in brackets"),
+            ("", "empty"),
+        ] {
+            let e = split_address(bad).unwrap_err().to_string();
+            assert!(e.contains(says), "{bad}: {e}");
+        }
+        assert_eq!(
+            normalized_address("https://dr01.tech.local:9419/").unwrap(),
+            "dr01.tech.local:9419"
+        );
+        assert_eq!(normalized_address("[::1]").unwrap(), "[::1]:9419");
+        assert_eq!(normalized_address("backup02").unwrap(), "backup02:9419");
     }
 
     #[test]
     fn a_response_with_a_body_is_read_exactly() {
         let raw = b"HTTP/1.1 201 Created\r\nContent-Length: 7\r\n\r\n{\"a\":1}extra";
-        let (status, body) = read_response(&mut &raw[..]).unwrap();
+        let (status, body) = read_response(&mut &raw[..], Duration::from_secs(5)).unwrap();
         assert_eq!((status, body.as_slice()), (201, &b"{\"a\":1}"[..]));
-        assert!(read_response(&mut &b"HTTP/1.1 200 OK\r\n"[..]).is_err());
+        assert!(read_response(&mut &b"HTTP/1.1 200 OK\r\n"[..], Duration::from_secs(5)).is_err());
+        // A peer that does not answer in time is named as such, not as a protocol error.
+        struct Silent;
+        impl Read for Silent {
+            fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+                Err(std::io::ErrorKind::WouldBlock.into())
+            }
+        }
+        let silent = read_response(&mut Silent, Duration::from_secs(15)).unwrap_err();
+        assert!(silent.starts_with("no answer within 15 s"), "{silent}");
     }
 }

@@ -7,7 +7,7 @@
 
 use super::client::{PeerConnection, split_address};
 use super::{
-    ApplianceError, CALL_TIMEOUT, OwnIdentity, check_name, check_peer_certificate, opaque,
+    ApplianceError, EXCHANGE_TIMEOUT, OwnIdentity, check_name, check_peer_certificate, opaque,
 };
 use crate::pin::Pin;
 use crate::store::{Database, TrustedPeer};
@@ -109,7 +109,7 @@ pub fn run(
     request: &ExchangeRequest<'_>,
 ) -> Result<TrustedPeer, ApplianceError> {
     let (host, _) = split_address(request.address)?;
-    let mut connection = PeerConnection::open(request.address, Some(&me.client), CALL_TIMEOUT)?;
+    let mut connection = PeerConnection::open(request.address, Some(&me.client), EXCHANGE_TIMEOUT)?;
     let channel = connection.channel_binding()?;
     let theirs = connection.server_certificate();
     check_peer_certificate(db, &theirs)?;
@@ -181,9 +181,10 @@ pub fn run(
         .map(check_name)
         .transpose()?
         .unwrap_or(host);
-    super::add_peer(db, &name, request.address, &theirs)?;
-    db.record_peer_contact(&name, Ok(()))?;
-    db.get_peer(&name)?.ok_or(ApplianceError::UnknownPeer(name))
+    let peer = super::trust_exchanged(db, &name, request.address, &theirs)?;
+    db.record_peer_contact(&peer.name, Ok(()))?;
+    db.get_peer(&peer.name)?
+        .ok_or(ApplianceError::UnknownPeer(peer.name))
 }
 
 /// An exchange the answering side started and waits to finish.
@@ -324,9 +325,9 @@ impl Answerer {
             return Err(AnswerError::Rejected);
         }
         let name = check_name(&body.name).map_err(|e| AnswerError::BadRequest(e.to_string()))?;
-        super::add_peer(db, &name, &body.address, caller)
+        let peer = super::trust_exchanged(db, &name, &body.address, caller)
             .map_err(|e| AnswerError::BadRequest(e.to_string()))?;
-        db.record_peer_contact(&name, Ok(()))
+        db.record_peer_contact(&peer.name, Ok(()))
             .map_err(|e| AnswerError::Unavailable(e.to_string()))?;
         Ok(json!({
             "name": me.name,

@@ -17,6 +17,9 @@ use std::time::Duration;
 
 /// How long one call to a peer may take (connect, handshake, or a response).
 pub const CALL_TIMEOUT: Duration = Duration::from_secs(5);
+/// The same for the exchange, which an admin starts by hand and waits for: a peer far
+/// away or busy gets more time than a routine call.
+pub const EXCHANGE_TIMEOUT: Duration = Duration::from_secs(15);
 /// A peer whose certificate expires within this many days is shown as Expiring.
 pub const EXPIRING_DAYS: i64 = 30;
 /// The server-auth extended key usage.
@@ -65,6 +68,10 @@ pub enum ApplianceError {
     },
     #[error("no trusted peer is named '{0}'; Get-TrustedPeer lists them")]
     UnknownPeer(String),
+    #[error(
+        "that key is trusted already, as peer '{0}': one appliance is one peer (Remove-TrustedPeer -Name {0} first to rename it)"
+    )]
+    KeyAlreadyTrusted(String),
     #[error("'{0}' is not a usable peer name: give 1 to 253 letters, digits, '.', '-' or '_'")]
     InvalidName(String),
 }
@@ -248,7 +255,8 @@ pub fn check_peer_certificate(db: &Database, der: &[u8]) -> Result<String, Appli
     Ok(pin)
 }
 
-/// Trusts `certificate` (DER) as the peer `name` at `address` (the manual path).
+/// Trusts `certificate` (DER) as the peer `name` at `address` (the manual path). A key
+/// trusted already under another name is refused: one appliance is one peer.
 pub fn add_peer(
     db: &mut Database,
     name: &str,
@@ -256,10 +264,41 @@ pub fn add_peer(
     certificate: &[u8],
 ) -> Result<TrustedPeer, ApplianceError> {
     let name = check_name(name)?;
-    client::split_address(address)?;
-    check_peer_certificate(db, certificate)?;
-    db.put_peer(&name, address.trim(), certificate)?;
-    db.get_peer(&name)?.ok_or(ApplianceError::UnknownPeer(name))
+    let pin = check_peer_certificate(db, certificate)?;
+    if let Some(existing) = db.peer_by_pin(&pin)?
+        && existing.name != name
+    {
+        return Err(ApplianceError::KeyAlreadyTrusted(existing.name));
+    }
+    store_peer(db, &name, address, certificate)
+}
+
+/// Trusts the other side of an exchange: under the name it already has here when its
+/// key is trusted already (an admin's name is kept), else under `name`.
+pub fn trust_exchanged(
+    db: &mut Database,
+    name: &str,
+    address: &str,
+    certificate: &[u8],
+) -> Result<TrustedPeer, ApplianceError> {
+    let pin = check_peer_certificate(db, certificate)?;
+    let name = match db.peer_by_pin(&pin)? {
+        Some(existing) => existing.name,
+        None => check_name(name)?,
+    };
+    store_peer(db, &name, address, certificate)
+}
+
+fn store_peer(
+    db: &mut Database,
+    name: &str,
+    address: &str,
+    certificate: &[u8],
+) -> Result<TrustedPeer, ApplianceError> {
+    let address = client::normalized_address(address)?;
+    db.put_peer(name, &address, certificate)?;
+    db.get_peer(name)?
+        .ok_or_else(|| ApplianceError::UnknownPeer(name.to_string()))
 }
 
 /// Trusts the peer at `address` whose key has `pin` (read off its console): connects,

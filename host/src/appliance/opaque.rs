@@ -49,7 +49,7 @@ pub enum OpaqueError {
     #[error("a protocol message is malformed")]
     Malformed,
     #[error(
-        "the password check failed: the password is wrong, or something between the two servers terminates TLS"
+        "the password check failed: the user name or password is wrong, or something between the two servers terminates TLS"
     )]
     Rejected,
     #[error("the stored exchange setup cannot be read")]

@@ -18,13 +18,14 @@ fn failed(command: &str, e: ApplianceError) -> CommandError {
             ("InvalidOperation", "NoServerCertificate")
         }
         ApplianceError::Store(_) => ("WriteError", "StorageFailed"),
-        ApplianceError::Call(crate::appliance::client::CallError::Address(_))
+        ApplianceError::Call(crate::appliance::client::CallError::Address { .. })
         | ApplianceError::InvalidName(_)
         | ApplianceError::Pin(_) => ("InvalidArgument", "InvalidArgument"),
         ApplianceError::OwnCertificate(_) | ApplianceError::NotServerAuth { .. } => {
             ("InvalidArgument", "UnsuitableCertificate")
         }
         ApplianceError::UnknownPeer(_) => ("ObjectNotFound", "PeerNotFound"),
+        ApplianceError::KeyAlreadyTrusted(_) => ("ResourceExists", "PeerKeyTrusted"),
         ApplianceError::PinMismatch { .. } => ("SecurityError", "PinMismatch"),
         ApplianceError::Exchange(_) | ApplianceError::Refused { .. } => {
             ("SecurityError", "ExchangeFailed")
@@ -70,6 +71,24 @@ fn peer_object(p: &TrustedPeer) -> Value {
     )
 }
 
+/// The peers whose name matches `-Name` (all without it). A plain name that matches no
+/// peer is an error, as for the other Get- cmdlets; a wildcard that matches none is not.
+fn matching_peers(
+    command: &str,
+    peers: Vec<TrustedPeer>,
+    args: &crate::engine::binder::BoundArguments,
+) -> Result<Vec<TrustedPeer>, CommandError> {
+    let pattern = args.text("Name").unwrap_or_else(|| "*".into());
+    let matching: Vec<TrustedPeer> = peers
+        .into_iter()
+        .filter(|p| crate::engine::operators::wildcard_match(&pattern, &p.name, false))
+        .collect();
+    if matching.is_empty() && !crate::engine::operators::has_wildcard(&pattern) {
+        return Err(failed(command, ApplianceError::UnknownPeer(pattern)));
+    }
+    Ok(matching)
+}
+
 fn name_parameter(mandatory: bool) -> crate::engine::command::ParameterInfo {
     let mut p = param("Name", T::Text, "The peer's name.").position(0);
     p.sets[0].from_pipeline_by_property_name = true;
@@ -95,10 +114,8 @@ pub fn get_trusted_peer() -> Builtin {
         |session, args, _| {
             let peers = with_database(session, |db| db.list_peers())
                 .map_err(|e| failed("Get-TrustedPeer", e.into()))?;
-            let pattern = args.text("Name").unwrap_or_else(|| "*".into());
-            Ok(peers
+            Ok(matching_peers("Get-TrustedPeer", peers, args)?
                 .iter()
-                .filter(|p| crate::engine::operators::wildcard_match(&pattern, &p.name, false))
                 .map(peer_object)
                 .collect())
         },
@@ -390,20 +407,18 @@ pub fn test_trusted_peer() -> Builtin {
         )]),
         false,
         |session, args, _| {
-            let pattern = args.text("Name").unwrap_or_else(|| "*".into());
             let peers = with_database(session, |db| db.list_peers())
                 .map_err(|e| failed("Test-TrustedPeer", e.into()))?;
             let mut results = Vec::new();
             let mut all_reached = true;
-            for peer in peers
-                .iter()
-                .filter(|p| crate::engine::operators::wildcard_match(&pattern, &p.name, false))
-            {
+            for peer in &matching_peers("Test-TrustedPeer", peers, args)? {
+                let started = std::time::Instant::now();
                 let outcome = with_database(session, |db| appliance::calls::hello(db, &peer.name));
+                let ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
                 all_reached &= outcome.is_ok();
-                let (reachable, known_as, pin, ms, error) = match outcome {
-                    Ok(c) => (true, Value::String(c.known_as), c.peer.pin, c.milliseconds as i64, Value::Null),
-                    Err(e) => (false, Value::Null, peer.pin.clone(), 0, Value::String(e.to_string())),
+                let (reachable, known_as, pin, error) = match outcome {
+                    Ok(c) => (true, Value::String(c.known_as), c.peer.pin, Value::Null),
+                    Err(e) => (false, Value::Null, peer.pin.clone(), Value::String(e.to_string())),
                 };
                 results.push(Value::object(
                     "TrustedPeerTest",

@@ -163,10 +163,6 @@ pub(crate) fn relative_to(path: &Path, base: &Path) -> String {
     }
 }
 
-fn has_wildcard(text: &str) -> bool {
-    text.contains(['*', '?', '['])
-}
-
 // ----- resolving against the file system ---------------------------------------------------
 
 /// The absolute, cleaned path `path` names (`~` is the home directory).
@@ -203,7 +199,7 @@ fn matching_entries(dir: &Path, pattern: &str, force: bool) -> Vec<PathBuf> {
 /// match.
 fn existing_paths(full: &Path, literal: bool, force: bool) -> Vec<PathBuf> {
     let text = full.to_string_lossy();
-    if literal || !has_wildcard(&text) {
+    if literal || !crate::engine::operators::has_wildcard(&text) {
         return if full.exists() {
             vec![full.to_path_buf()]
         } else {
@@ -213,7 +209,7 @@ fn existing_paths(full: &Path, literal: bool, force: bool) -> Vec<PathBuf> {
     let mut found = vec![PathBuf::from("/")];
     for part in full.components().skip(1) {
         let part = part.as_os_str().to_string_lossy();
-        found = if has_wildcard(&part) {
+        found = if crate::engine::operators::has_wildcard(&part) {
             found
                 .iter()
                 .flat_map(|dir| matching_entries(dir, &part, force))

@@ -21,10 +21,6 @@ fn is_constant(name: &str) -> bool {
     CONSTANTS.iter().any(|c| c.eq_ignore_ascii_case(name))
 }
 
-fn has_wildcard(text: &str) -> bool {
-    text.contains(['*', '?', '['])
-}
-
 /// The name to read or write a variable by in the scope -Scope names.
 fn scoped(args: &BoundArguments, name: &str) -> String {
     match args.text("Scope") {
@@ -55,7 +51,7 @@ fn included(args: &BoundArguments, name: &str) -> bool {
 /// as typed), and whether -Include/-Exclude or a wildcard filtered the list (then
 /// finding none is no error).
 fn matching(session: &Session, args: &BoundArguments, pattern: &str) -> (Vec<String>, bool) {
-    if !has_wildcard(pattern) {
+    if !crate::engine::operators::has_wildcard(pattern) {
         let found = exists(session, pattern);
         let kept = found && included(args, pattern);
         return (

@@ -802,6 +802,11 @@ pub fn regex(pattern: &str, cs: bool) -> Result<regex::Regex, String> {
 }
 
 /// `-like`: `*`, `?` and `[a-z]` wildcards over the whole text.
+/// Whether `text` is a wildcard pattern (`*`, `?` or `[...]`) rather than a plain name.
+pub fn has_wildcard(text: &str) -> bool {
+    text.contains(['*', '?', '['])
+}
+
 pub fn wildcard_match(pattern: &str, text: &str, cs: bool) -> bool {
     let mut re = String::from("^");
     let mut chars = pattern.chars().peekable();

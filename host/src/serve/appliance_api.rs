@@ -88,6 +88,7 @@ fn peer_model(peer: &TrustedPeer) -> Value {
         "status": appliance::peer_status(peer, not_after, crate::clock::now()).as_str(),
         "lastSeen": peer.last_seen.map(timestamp),
         "lastError": peer.last_error,
+        "addedAt": timestamp(peer.added_at),
     })
 }
 
@@ -425,7 +426,9 @@ async fn announce(
             "announcements come from trusted peers over mutual TLS",
         )
     })?;
-    match calls::receive(&mut app.db(), certificate, &body.announcements) {
+    // The database lock is released before the answer is built: `peer_of` takes it again.
+    let received = calls::receive(&mut app.db(), certificate, &body.announcements);
+    match received {
         Ok(Some((name, pin))) => {
             super::log(&format!("trusted peer '{name}' announced its key {pin}"));
             Ok(axum::Json(json!({"accepted": pin})).into_response())
