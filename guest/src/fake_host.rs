@@ -127,6 +127,54 @@ impl HostApi for FakeHost {
         Ok(added)
     }
 
+    fn remove_certificate(&self, store: &str, thumbprint: &str) -> Result<bool, StoreError> {
+        self.check_store()?;
+        let mut stores = self.stores.borrow_mut();
+        let Some(list) = stores.get_mut(&store.to_ascii_lowercase()) else {
+            return Ok(false);
+        };
+        let before = list.len();
+        list.retain(|c| !c.thumbprint.eq_ignore_ascii_case(thumbprint));
+        Ok(list.len() < before)
+    }
+
+    fn accept_request(
+        &self,
+        request_store: &str,
+        request_thumbprint: &str,
+        store: &str,
+        entry: &CertificateEntry,
+    ) -> Result<String, StoreError> {
+        self.check_store()?;
+        let not_found = || StoreError::NotFound(format!("no pending request {request_thumbprint}"));
+        let request = self
+            .store(request_store)
+            .into_iter()
+            .find(|c| c.thumbprint.eq_ignore_ascii_case(request_thumbprint))
+            .ok_or_else(not_found)?;
+        let key = request.entry.private_key.clone().ok_or_else(not_found)?;
+        let same_key = certhost_core::inspect::public_key_info(&request.entry.certificate).ok()
+            == certhost_core::inspect::public_key_info(&entry.certificate).ok();
+        if !same_key {
+            return Err(StoreError::NotFound(
+                "the certificate is not for that request's key".into(),
+            ));
+        }
+        let issued = CertificateEntry {
+            private_key: Some(key),
+            ..entry.clone()
+        };
+        let added = self.add_certificates(store, &[issued])?;
+        if let Some(list) = self
+            .stores
+            .borrow_mut()
+            .get_mut(&request_store.to_ascii_lowercase())
+        {
+            list.retain(|c| !c.thumbprint.eq_ignore_ascii_case(request_thumbprint));
+        }
+        added.into_iter().next().ok_or_else(not_found)
+    }
+
     fn identity(&self) -> Result<ServerIdentity, StoreError> {
         Ok(ServerIdentity {
             fqdn: "backup01.tech.local".into(),

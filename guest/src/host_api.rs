@@ -27,6 +27,16 @@ pub trait HostApi {
         store: &str,
         entries: &[CertificateEntry],
     ) -> Result<Vec<String>, StoreError>;
+    /// Removes a certificate with its key; whether it existed.
+    fn remove_certificate(&self, store: &str, thumbprint: &str) -> Result<bool, StoreError>;
+    /// Pairs `entry` with the key of a pending request, in one host transaction.
+    fn accept_request(
+        &self,
+        request_store: &str,
+        request_thumbprint: &str,
+        store: &str,
+        entry: &CertificateEntry,
+    ) -> Result<String, StoreError>;
     fn identity(&self) -> Result<ServerIdentity, StoreError>;
     fn get_slot(&self, slot: &str) -> Result<Option<SlotAssignment>, StoreError>;
     fn plan_assignment(&self, slot: &str, thumbprint: &str) -> Result<AssignmentPlan, StoreError>;
@@ -65,6 +75,18 @@ impl HostApi for Wit {
         entries: &[CertificateEntry],
     ) -> Result<Vec<String>, StoreError> {
         store::add_certificates(store, entries)
+    }
+    fn remove_certificate(&self, store: &str, thumbprint: &str) -> Result<bool, StoreError> {
+        store::remove_certificate(store, thumbprint, true)
+    }
+    fn accept_request(
+        &self,
+        request_store: &str,
+        request_thumbprint: &str,
+        store: &str,
+        entry: &CertificateEntry,
+    ) -> Result<String, StoreError> {
+        store::accept_request(request_store, request_thumbprint, store, entry)
     }
     fn identity(&self) -> Result<ServerIdentity, StoreError> {
         server::identity()

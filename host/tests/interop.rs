@@ -482,7 +482,6 @@ open(d + '/empty.cer', 'wb').write(b'')\n";
         ("list.crl", "is a certificate revocation list (CRL)"),
         ("list.pem", "is a certificate revocation list (CRL)"),
         ("request.csr", "is a certificate request (CSR)"),
-        ("bundle.p7b", "is a PKCS#7 bundle"),
         ("truncated.der", "is a truncated DER file"),
         ("empty.cer", "is an empty file"),
     ] {
@@ -509,7 +508,7 @@ open(d + '/empty.cer', 'wb').write(b'')\n";
         before
     );
 
-    for file in ["bom.pem", "attributes.pem"] {
+    for file in ["bom.pem", "attributes.pem", "bundle.p7b"] {
         let run = sb
             .run(&format!(
                 "(Import-Certificate -FilePath {file} -CertStoreLocation Cert:\\LocalMachine\\CA).Subject"
@@ -682,4 +681,283 @@ print(leaf.not_valid_after_utc == ca.not_valid_after_utc)
         refused.stderr
     );
     assert_eq!(refused.stdout.trim(), "True");
+}
+
+#[test]
+fn pkcs7_bundles_from_openssl_import_every_certificate_leaf_first() {
+    let sb = Sandbox::new();
+    sb.run(
+        "$ca = New-SelfSignedCertificate -Subject 'CN=P7 Root CA' -KeyAlgorithm ECDSA_nistP256 -Type Custom -KeyUsage CertSign, CRLSign -TextExtension '2.5.29.19={text}CA=true'
+         $ca | Export-Certificate -FilePath ca.pem -Type PEM | Out-Null
+         New-SelfSignedCertificate -DnsName p7.tech.local -Signer $ca | Export-Certificate -FilePath leaf.pem -Type PEM | Out-Null",
+    )
+    .ok();
+    for (form, file) in [("DER", "chain.p7b"), ("PEM", "chain-pem.p7b")] {
+        // The CA first, as some CAs write it: certhost puts the end entity first.
+        let out = sb.path(file);
+        let made = tool(
+            "openssl",
+            &[
+                "crl2pkcs7",
+                "-nocrl",
+                "-certfile",
+                sb.path("ca.pem").to_str().unwrap(),
+                "-certfile",
+                sb.path("leaf.pem").to_str().unwrap(),
+                "-outform",
+                form,
+                "-out",
+                out.to_str().unwrap(),
+            ],
+            None,
+        );
+        assert_eq!(made.code, 0, "{}", made.stderr);
+        let run = sb
+            .run(&format!(
+                "New-Item Cert:\\LocalMachine\\P7{form} | Out-Null
+                 (Import-Certificate -FilePath {file} -CertStoreLocation Cert:\\LocalMachine\\P7{form}).Subject
+                 (Get-ChildItem Cert:\\LocalMachine\\P7{form}).Count"
+            ))
+            .ok();
+        assert_eq!(
+            run.stdout.lines().map(str::trim).collect::<Vec<_>>(),
+            ["CN=p7.tech.local", "CN=P7 Root CA", "2"],
+            "{form}"
+        );
+    }
+    // A PKCS#7 bundle without certificates is refused, saying so.
+    let signed = tool(
+        "openssl",
+        &[
+            "crl2pkcs7",
+            "-nocrl",
+            "-outform",
+            "DER",
+            "-out",
+            sb.path("empty.p7b").to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(signed.code, 0, "{}", signed.stderr);
+    let refused =
+        sb.run("Import-Certificate -FilePath empty.p7b -CertStoreLocation Cert:\\LocalMachine\\CA");
+    assert_eq!(refused.code, 1);
+    assert!(
+        refused.stderr.contains("holds no certificates"),
+        "{}",
+        refused.stderr
+    );
+}
+
+#[test]
+fn requests_signed_by_an_openssl_ca_pair_with_their_key_on_import() {
+    let sb = Sandbox::new();
+    let (ca, ca_key) = (sb.path("ca.crt"), sb.path("ca.key"));
+    let made = tool(
+        "openssl",
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            ca_key.to_str().unwrap(),
+            "-out",
+            ca.to_str().unwrap(),
+            "-subj",
+            "/C=US/O=Tech/CN=Tech Issuing CA",
+            "-days",
+            "30",
+        ],
+        None,
+    );
+    assert_eq!(made.code, 0, "{}", made.stderr);
+    for (i, (key, form)) in [
+        ("RSA", "PEM chain"),
+        ("ECDSA_nistP256", "DER"),
+        ("ECDSA_nistP384", "PKCS#7"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let csr = sb.path(&format!("r{i}.csr"));
+        let out = sb
+            .run(&format!(
+                "New-CertificateRequest -Subject 'CN=backup0{i}.tech.local, O=Tech' -DnsName backup0{i}.tech.local -IPAddress 10.0.0.{i} -KeyAlgorithm {key} -FriendlyName 'req {i}' -OutFile r{i}.csr | Out-Null
+                 (Get-ChildItem Cert:\\LocalMachine\\REQUEST).Count"
+            ))
+            .ok();
+        assert_eq!(out.stdout.trim(), "1", "{key}");
+        // openssl and Python read the request: its signature, subject and names.
+        let verify = tool(
+            "openssl",
+            &[
+                "req",
+                "-in",
+                csr.to_str().unwrap(),
+                "-noout",
+                "-verify",
+                "-subject",
+            ],
+            None,
+        );
+        assert_eq!(verify.code, 0, "{}", verify.stderr);
+        assert!(
+            verify.stderr.contains("verify OK") || verify.stdout.contains("verify OK"),
+            "{key}: {}{}",
+            verify.stdout,
+            verify.stderr
+        );
+        assert!(
+            verify
+                .stdout
+                .contains(&format!("CN = backup0{i}.tech.local")),
+            "{}",
+            verify.stdout
+        );
+        let py = tool(
+            "python3",
+            &[
+                "-c",
+                "import sys\nfrom cryptography import x509\nr = x509.load_pem_x509_csr(open(sys.argv[1], 'rb').read())\nsan = r.extensions.get_extension_for_class(x509.SubjectAlternativeName).value\nprint(r.is_signature_valid, san.get_values_for_type(x509.DNSName), [str(a) for a in san.get_values_for_type(x509.IPAddress)])",
+                csr.to_str().unwrap(),
+            ],
+            None,
+        );
+        assert_eq!(
+            py.stdout.trim(),
+            format!("True ['backup0{i}.tech.local'] ['10.0.0.{i}']"),
+            "{}",
+            py.stderr
+        );
+        // openssl is the CA; the issued certificate comes back in three forms.
+        let issued = sb.path(&format!("r{i}.crt"));
+        let signed = tool(
+            "openssl",
+            &[
+                "x509",
+                "-req",
+                "-in",
+                csr.to_str().unwrap(),
+                "-CA",
+                ca.to_str().unwrap(),
+                "-CAkey",
+                ca_key.to_str().unwrap(),
+                "-copy_extensions",
+                "copy",
+                "-days",
+                "20",
+                "-out",
+                issued.to_str().unwrap(),
+            ],
+            None,
+        );
+        assert_eq!(signed.code, 0, "{}", signed.stderr);
+        let file = match form {
+            "PEM chain" => {
+                let chain = [std::fs::read(&issued).unwrap(), std::fs::read(&ca).unwrap()].concat();
+                std::fs::write(sb.path("r0-chain.pem"), chain).unwrap();
+                "r0-chain.pem".to_string()
+            }
+            "DER" => {
+                let der = tool(
+                    "openssl",
+                    &[
+                        "x509",
+                        "-in",
+                        issued.to_str().unwrap(),
+                        "-outform",
+                        "DER",
+                        "-out",
+                        sb.path("r1.cer").to_str().unwrap(),
+                    ],
+                    None,
+                );
+                assert_eq!(der.code, 0, "{}", der.stderr);
+                "r1.cer".to_string()
+            }
+            _ => {
+                let p7 = tool(
+                    "openssl",
+                    &[
+                        "crl2pkcs7",
+                        "-nocrl",
+                        "-certfile",
+                        ca.to_str().unwrap(),
+                        "-certfile",
+                        issued.to_str().unwrap(),
+                        "-outform",
+                        "DER",
+                        "-out",
+                        sb.path("r2.p7b").to_str().unwrap(),
+                    ],
+                    None,
+                );
+                assert_eq!(p7.code, 0, "{}", p7.stderr);
+                "r2.p7b".to_string()
+            }
+        };
+        let imported = sb
+            .run(&format!(
+                "$c = Import-Certificate -FilePath {file} -CertStoreLocation Cert:\\LocalMachine\\My
+                 \"$($c.HasPrivateKey) $($c.FriendlyName) $((Get-ChildItem Cert:\\LocalMachine\\REQUEST).Count)\"
+                 $pw = ConvertTo-SecureString -String 'Export-1' -AsPlainText -Force
+                 $c | Export-PfxCertificate -FilePath r{i}.pfx -Password $pw -ChainOption BuildChain | Out-Null"
+            ))
+            .ok();
+        assert_eq!(
+            imported.stdout.trim(),
+            format!("True req {i} 0"),
+            "{form}: {}",
+            imported.stderr
+        );
+        // The PFX holds the key of the certificate and the CA: openssl agrees.
+        let pfx = sb.path(&format!("r{i}.pfx"));
+        let keys = tool(
+            "openssl",
+            &[
+                "pkcs12",
+                "-in",
+                pfx.to_str().unwrap(),
+                "-passin",
+                "env:PFX_PASSWORD",
+                "-nocerts",
+                "-nodes",
+            ],
+            Some("Export-1"),
+        );
+        assert_eq!(keys.code, 0, "{}", keys.stderr);
+        std::fs::write(sb.path("k.pem"), &keys.stdout).unwrap();
+        let public = |args: &[&str]| tool("openssl", args, None).stdout;
+        assert_eq!(
+            public(&["pkey", "-in", sb.path("k.pem").to_str().unwrap(), "-pubout"]),
+            public(&["x509", "-in", issued.to_str().unwrap(), "-noout", "-pubkey"]),
+            "{key}: the stored key is the issued certificate's"
+        );
+        let certs = tool(
+            "openssl",
+            &[
+                "pkcs12",
+                "-in",
+                pfx.to_str().unwrap(),
+                "-passin",
+                "env:PFX_PASSWORD",
+                "-nokeys",
+            ],
+            Some("Export-1"),
+        );
+        let expected = if form == "DER" { 1 } else { 2 };
+        assert_eq!(
+            certs.stdout.matches("BEGIN CERTIFICATE").count(),
+            expected,
+            "{form}: the chain is kept"
+        );
+        openssl_verifies(&ca, &issued);
+    }
+    // A certificate for no pending request imports as before, without a key.
+    let plain = sb
+        .run("(Import-Certificate -FilePath r1.cer -CertStoreLocation Cert:\\LocalMachine\\CA).HasPrivateKey")
+        .ok();
+    assert_eq!(plain.stdout.trim(), "False");
 }

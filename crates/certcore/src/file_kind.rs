@@ -1,7 +1,7 @@
 //! What kind of file some bytes are, told by their structure, so that a file given to
 //! the wrong command gets an error naming what it really is and the command to use.
 
-use crate::pkcs12::Tlv;
+use crate::pkcs12::{SIGNED_DATA, Tlv};
 
 /// The kinds of certificate-related files admins hand to the import commands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,8 +30,6 @@ pub enum FileKind {
     Truncated,
     Unknown,
 }
-
-const SIGNED_DATA: &str = "1.2.840.113549.1.7.2";
 
 impl FileKind {
     /// Tells the kind of `data`.
@@ -101,9 +99,7 @@ impl FileKind {
             FileKind::Pfx => {
                 "import it with Import-PfxCertificate -FilePath <file> -Password <password>"
             }
-            FileKind::Pkcs7 => {
-                "PKCS#7 is not supported yet: convert it with 'openssl pkcs7 -print_certs -in file.p7b -out file.pem' and import file.pem"
-            }
+            FileKind::Pkcs7 => "import it with Import-Certificate -FilePath <file>",
             FileKind::SerializedStore => {
                 "SST is not supported: on Windows, export the certificates as .cer files (Export-Certificate -Type CERT)"
             }

@@ -83,6 +83,14 @@ fn signature_name(oid: &str) -> String {
     .to_string()
 }
 
+/// The DER SubjectPublicKeyInfo of a certificate: what a request, its placeholder and
+/// the certificate a CA issued for it have in common.
+pub fn public_key_info(der: &[u8]) -> Result<Vec<u8>> {
+    let (_, cert) =
+        x509_parser::parse_x509_certificate(der).map_err(|_| malformed_certificate(der))?;
+    Ok(cert.tbs_certificate.subject_pki.raw.to_vec())
+}
+
 /// The error for bytes x509-parser cannot read: what the file is instead when that can
 /// be told, else a plain "malformed" (x509-parser's own error text is Rust debug output).
 pub(crate) fn malformed_certificate(der: &[u8]) -> CertError {

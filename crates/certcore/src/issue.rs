@@ -106,18 +106,26 @@ fn issuer_name(name: &X509Name<'_>, subject: &str) -> Result<rcgen::Distinguishe
     Ok(dn)
 }
 
-/// Issues the certificate `request` describes, with a new key, signed by the CA
-/// `issuer_certificate` (DER) whose private key is `issuer_key` (PKCS#8 DER).
-pub fn issue(
+/// A CA certificate and key checked fit to issue what a request describes.
+struct Prepared {
+    key: PrivateKey,
+    name: rcgen::DistinguishedName,
+    key_identifier: Vec<u8>,
+    subject: String,
+    subject_raw: Vec<u8>,
+}
+
+/// Checks that `issuer_certificate` (DER) is a CA that may issue what `request`
+/// describes, and that `issuer_key` (PKCS#8 DER) is its key.
+fn prepare(
     request: &GenerateRequest,
     issuer_certificate: &[u8],
     issuer_key: &[u8],
-    primitives: &dyn Primitives,
-) -> Result<GeneratedCertificate> {
+) -> Result<Prepared> {
     let (_, ca) = x509_parser::parse_x509_certificate(issuer_certificate)
         .map_err(|_| crate::inspect::malformed_certificate(issuer_certificate))?;
     let authority = authority(&ca);
-    let subject = &authority.subject;
+    let subject = authority.subject;
     if !authority.is_ca {
         return Err(CertError::InvalidInput(format!(
             "the signer '{subject}' is not a CA certificate (its basic constraints do not say CA=true); make a CA with -KeyUsage CertSign, CRLSign -TextExtension '2.5.29.19={{text}}CA=true'"
@@ -140,39 +148,124 @@ pub fn issue(
             "NotAfter is later than the signer '{subject}' is valid; give a NotAfter on or before its expiry"
         )));
     }
-    let ca_key = PrivateKey::from_pkcs8_der(issuer_key)?;
-    ca_key.check_matches_certificate(issuer_certificate)?;
-    let ca_signer = ca_key.signer()?;
+    let key = PrivateKey::from_pkcs8_der(issuer_key)?;
+    key.check_matches_certificate(issuer_certificate)?;
+    let key_identifier = match authority.subject_key_identifier {
+        Some(id) => id,
+        None => key_identifier(&key.signer()?),
+    };
+    Ok(Prepared {
+        name: issuer_name(ca.subject(), &subject)?,
+        key,
+        key_identifier,
+        subject_raw: ca.subject().as_raw().to_vec(),
+        subject,
+    })
+}
 
+/// Signs the certificate `request` describes for `public_key` with the prepared CA.
+fn sign(
+    ca: &Prepared,
+    request: &GenerateRequest,
+    public_key: &impl rcgen::PublicKeyData,
+) -> Result<Vec<u8>> {
     let mut issuer_params = rcgen::CertificateParams::default();
-    issuer_params.distinguished_name = issuer_name(ca.subject(), subject)?;
-    issuer_params.key_identifier_method = rcgen::KeyIdMethod::PreSpecified(
-        authority
-            .subject_key_identifier
-            .unwrap_or_else(|| key_identifier(&ca_signer)),
-    );
-    let issuer = rcgen::Issuer::new(issuer_params, ca_signer);
-
+    issuer_params.distinguished_name = ca.name.clone();
+    issuer_params.key_identifier_method =
+        rcgen::KeyIdMethod::PreSpecified(ca.key_identifier.clone());
+    let issuer = rcgen::Issuer::new(issuer_params, ca.key.signer()?);
     let mut params = certificate_params(request)?;
     params.use_authority_key_identifier_extension = true;
-    let key = PrivateKey::generate(request.key, primitives)?;
-    let signer = key.signer()?;
-    params.key_identifier_method = rcgen::KeyIdMethod::PreSpecified(key_identifier(&signer));
+    params.key_identifier_method = rcgen::KeyIdMethod::PreSpecified(key_identifier(public_key));
     let issued = params
-        .signed_by(&signer, &issuer)
+        .signed_by(public_key, &issuer)
         .map_err(|e| CertError::InvalidInput(format!("cannot build the certificate: {e}")))?;
     let certificate = issued.der().to_vec();
     let (_, parsed) = x509_parser::parse_x509_certificate(&certificate)
         .map_err(|_| crate::inspect::malformed_certificate(&certificate))?;
-    if parsed.issuer().as_raw() != ca.subject().as_raw() {
+    if parsed.issuer().as_raw() != ca.subject_raw.as_slice() {
         return Err(CertError::Unsupported(format!(
-            "the issuer name could not be written exactly as the signer's subject '{subject}'; use a CA whose subject names each attribute once"
+            "the issuer name could not be written exactly as the signer's subject '{}'; use a CA whose subject names each attribute once",
+            ca.subject
         )));
     }
+    Ok(certificate)
+}
+
+/// Issues the certificate `request` describes, with a new key, signed by the CA
+/// `issuer_certificate` (DER) whose private key is `issuer_key` (PKCS#8 DER).
+pub fn issue(
+    request: &GenerateRequest,
+    issuer_certificate: &[u8],
+    issuer_key: &[u8],
+    primitives: &dyn Primitives,
+) -> Result<GeneratedCertificate> {
+    let ca = prepare(request, issuer_certificate, issuer_key)?;
+    let key = PrivateKey::generate(request.key, primitives)?;
+    let certificate = sign(&ca, request, &key.signer()?)?;
     Ok(GeneratedCertificate {
         certificate,
         private_key: key.to_pkcs8_der()?,
     })
+}
+
+/// A public key taken from a certificate, for a CA to sign (RSA, ECDSA P-256, P-384).
+struct ForeignKey {
+    bits: Vec<u8>,
+    algorithm: &'static rcgen::SignatureAlgorithm,
+}
+
+impl rcgen::PublicKeyData for ForeignKey {
+    fn der_bytes(&self) -> &[u8] {
+        &self.bits
+    }
+
+    fn algorithm(&self) -> &'static rcgen::SignatureAlgorithm {
+        self.algorithm
+    }
+}
+
+fn foreign_key(certificate: &[u8]) -> Result<ForeignKey> {
+    let (_, cert) = x509_parser::parse_x509_certificate(certificate)
+        .map_err(|_| crate::inspect::malformed_certificate(certificate))?;
+    let spki = &cert.tbs_certificate.subject_pki;
+    let curve = spki
+        .algorithm
+        .parameters
+        .as_ref()
+        .and_then(|p| p.as_oid().ok())
+        .map(|o| o.to_id_string());
+    let algorithm = match (
+        spki.algorithm.algorithm.to_id_string().as_str(),
+        curve.as_deref(),
+    ) {
+        ("1.2.840.113549.1.1.1", _) => &rcgen::PKCS_RSA_SHA256,
+        ("1.2.840.10045.2.1", Some("1.2.840.10045.3.1.7")) => &rcgen::PKCS_ECDSA_P256_SHA256,
+        ("1.2.840.10045.2.1", Some("1.3.132.0.34")) => &rcgen::PKCS_ECDSA_P384_SHA384,
+        _ => {
+            return Err(CertError::Unsupported(
+                "only RSA, ECDSA P-256 and P-384 keys can be certified".into(),
+            ));
+        }
+    };
+    Ok(ForeignKey {
+        bits: spki.subject_public_key.data.to_vec(),
+        algorithm,
+    })
+}
+
+/// Issues the certificate `request` describes for the public key of
+/// `subject_certificate` (a pending request's placeholder: what a CA does with a CSR),
+/// signed by the CA `issuer_certificate` with its key `issuer_key`. `request.key` is
+/// not used: the key is the subject's.
+pub fn issue_for(
+    request: &GenerateRequest,
+    subject_certificate: &[u8],
+    issuer_certificate: &[u8],
+    issuer_key: &[u8],
+) -> Result<Vec<u8>> {
+    let ca = prepare(request, issuer_certificate, issuer_key)?;
+    sign(&ca, request, &foreign_key(subject_certificate)?)
 }
 
 #[cfg(test)]
@@ -242,6 +335,29 @@ mod tests {
             let ski = extension(&ca_parsed, "2.5.29.14").unwrap();
             let aki = extension(&parsed, "2.5.29.35").unwrap();
             assert!(aki.windows(ski.len() - 2).any(|w| w == &ski[2..]));
+        }
+    }
+
+    #[test]
+    fn a_certificate_for_another_key_carries_that_key() {
+        for (ca_key, subject_key) in [
+            (KeyAlgorithm::EcdsaP256, KeyAlgorithm::Rsa(2048)),
+            (KeyAlgorithm::Rsa(2048), KeyAlgorithm::EcdsaP384),
+        ] {
+            let ca = root(ca_key, None);
+            let subject = generate_self_signed(&leaf(subject_key), &Software).unwrap();
+            let made = issue_for(
+                &leaf(subject_key),
+                &subject.certificate,
+                &ca.certificate,
+                &ca.private_key,
+            )
+            .unwrap();
+            assert!(issued_by(&made, &ca.certificate));
+            PrivateKey::from_pkcs8_der(&subject.private_key)
+                .unwrap()
+                .check_matches_certificate(&made)
+                .unwrap();
         }
     }
 

@@ -2,9 +2,11 @@
 //! component (and natively in tests and the benchmark).
 //!
 //! - [`generate`]: self-signed certificates (RSA 2048/3072/4096, ECDSA P-256/P-384)
+//! - [`csr`]: certificate requests (PKCS#10) whose key stays here
 //! - [`inspect`]: the X509Certificate2-style view of a DER certificate
 //! - [`issue`]: certificates signed by a CA certificate and its key
 //! - [`pkcs12`]: PFX import (every common producer's dialect) and export
+//! - [`pkcs7`]: the certificates of a `.p7b` bundle
 //! - [`pem`]: PEM/DER certificates and private keys in every usual wrapping
 //! - [`keys`]: private keys, signing, and the key/certificate match check
 //!
@@ -21,6 +23,7 @@
 //! ```
 
 pub mod bundle;
+pub mod csr;
 pub mod dn;
 pub mod error;
 pub mod file_kind;
@@ -30,6 +33,7 @@ pub mod issue;
 pub mod keys;
 pub mod pem;
 pub mod pkcs12;
+pub mod pkcs7;
 mod public_key;
 pub mod validate;
 pub mod verify;

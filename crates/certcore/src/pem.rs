@@ -85,14 +85,21 @@ pub fn encode_pem(label: &str, der: &[u8]) -> String {
     out
 }
 
-/// The certificates of a PEM bundle or a single DER certificate, each checked.
+/// The certificates of a PEM bundle, a single DER certificate, or a PKCS#7 bundle
+/// (`.p7b`, DER or PEM `PKCS7`/`CMS`), each checked.
 pub fn parse_certificates(data: &[u8]) -> Result<Vec<Vec<u8>>> {
     let certs: Vec<Vec<u8>> = if is_pem(data) {
-        pem_blocks(data)?
-            .into_iter()
-            .filter(|b| b.label == "CERTIFICATE" || b.label == "X509 CERTIFICATE")
-            .map(|b| b.der)
-            .collect()
+        let mut certs = Vec::new();
+        for block in pem_blocks(data)? {
+            match block.label.as_str() {
+                "CERTIFICATE" | "X509 CERTIFICATE" => certs.push(block.der),
+                "PKCS7" | "CMS" => certs.extend(crate::pkcs7::certificates(&block.der)?),
+                _ => {}
+            }
+        }
+        certs
+    } else if crate::file_kind::FileKind::of(data) == crate::file_kind::FileKind::Pkcs7 {
+        crate::pkcs7::certificates(data)?
     } else {
         vec![data.to_vec()]
     };

@@ -1,12 +1,14 @@
 //! `Import-Certificate`: certificates without keys (a CA root, an intermediate, a peer's
-//! certificate) from a DER or PEM file into a store.
+//! certificate) from a DER, PEM or PKCS#7 file into a store; a certificate a CA issued
+//! for a pending request (New-CertificateRequest) is paired with the request's key.
 
 use super::meta::{
     CmdletInfo, ParamExt, ParameterType as T, changes_state, cmdlet, example, param,
 };
-use super::objects::{certificate_object, parse_store_location};
+use super::objects::{StoreLocation, certificate_object, parse_store_location};
 use super::{Cmdlet, error};
 use crate::args::Args;
+use crate::bindings::certhost::plugin::store::StoredCertificate;
 use crate::bindings::certhost::plugin::types::CertificateEntry;
 use crate::bindings::exports::certhost::plugin::cmdlets::{CmdletError, Value};
 use crate::convert::cert_error;
@@ -19,7 +21,7 @@ fn info() -> CmdletInfo {
     changes_state(cmdlet(
         "Import-Certificate",
         "Imports certificates (without private keys) from a file into a certificate store.",
-        "Reads a DER (.cer/.crt) file or a PEM file with one or more certificates and adds them all to the store in one transaction. A file with a private key is refused: use Import-PfxCertificate or Add-BackupServerCertificate -CertificatePath -PrivateKeyPath for keys.",
+        "Reads a DER (.cer/.crt) file, a PEM file with one or more certificates, or a PKCS#7 bundle (.p7b/.p7c, DER or PEM, as CAs return issued certificates) and adds them all to the store in one transaction. A file with a private key is refused: use Import-PfxCertificate or Add-BackupServerCertificate -CertificatePath -PrivateKeyPath for keys. When one of them was issued for a pending request made with New-CertificateRequest (its key is in the REQUEST store), that certificate is stored with the key and the others as its chain, and the request is removed, in one transaction (as certreq -accept)",
         vec![
             param("FilePath", T::Text, "Path of the certificate file.")
                 .mandatory()
@@ -33,11 +35,18 @@ fn info() -> CmdletInfo {
             )
             .position(1),
         ],
-        vec![example(
-            "Trust a root CA",
-            "New-SelfSignedCertificate -DnsName ca.tech.local | Export-Certificate -FilePath root-ca.cer | Out-Null\nImport-Certificate -FilePath ./root-ca.cer -CertStoreLocation Cert:\\LocalMachine\\Root",
-            "Adds the CA certificate to the Root store.",
-        )],
+        vec![
+            example(
+                "Trust a root CA",
+                "New-SelfSignedCertificate -DnsName ca.tech.local | Export-Certificate -FilePath root-ca.cer | Out-Null\nImport-Certificate -FilePath ./root-ca.cer -CertStoreLocation Cert:\\LocalMachine\\Root",
+                "Adds the CA certificate to the Root store.",
+            ),
+            example(
+                "Complete a certificate request",
+                "New-CertificateRequest -DnsName backup01.tech.local -OutFile backup01.csr | Out-Null\n# The CA issues backup01.cer for backup01.csr (here openssl plays a throwaway CA):\nopenssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=Lab-CA -keyout ca.key -out ca.crt 2>$null\nopenssl x509 -req -in backup01.csr -CA ca.crt -CAkey ca.key -copy_extensions copy -out backup01.cer 2>$null\nImport-Certificate -FilePath backup01.cer -CertStoreLocation Cert:\\LocalMachine\\My",
+                "Stores the issued certificate with the request's key (HasPrivateKey True) and removes the request from Cert:\\LocalMachine\\REQUEST.",
+            ),
+        ],
         "X509Certificate2",
     ))
 }
@@ -53,7 +62,10 @@ fn run(args: &Args, _input: Option<Value>, host: &dyn HostApi) -> Result<Vec<Val
         .read_file(&path)
         .map_err(|e| error::file(&path, e, false))?;
     let kind = FileKind::of(&data);
-    if !matches!(kind, FileKind::Pem | FileKind::Certificate) {
+    if !matches!(
+        kind,
+        FileKind::Pem | FileKind::Certificate | FileKind::Pkcs7
+    ) {
         return Err(error::invalid_argument(
             "UnsupportedFileType",
             format!(
@@ -76,6 +88,11 @@ fn run(args: &Args, _input: Option<Value>, host: &dyn HostApi) -> Result<Vec<Val
     }
     let certificates = certhost_core::pem::parse_certificates(&data)
         .map_err(|e| error::from_cert(cert_error(e), Some(&path)))?;
+    if !location.store.eq_ignore_ascii_case(REQUEST_STORE)
+        && let Some((issued, request)) = pending_request(host, &certificates)?
+    {
+        return accept(host, &location, certificates, issued, request, &path);
+    }
     let entries: Vec<CertificateEntry> = certificates
         .into_iter()
         .map(|der| CertificateEntry {
@@ -94,4 +111,66 @@ fn run(args: &Args, _input: Option<Value>, host: &dyn HostApi) -> Result<Vec<Val
                 .map(Value::Certificate)
         })
         .collect()
+}
+
+/// Where pending requests keep their keys (New-CertificateRequest).
+const REQUEST_STORE: &str = "REQUEST";
+
+/// The certificate of `certificates` that was issued for a pending request's key (its
+/// index), with that request.
+fn pending_request(
+    host: &dyn HostApi,
+    certificates: &[Vec<u8>],
+) -> Result<Option<(usize, StoredCertificate)>, CmdletError> {
+    let pending = host
+        .list_certificates(REQUEST_STORE)
+        .map_err(|e| error::from_store(e, None))?;
+    if pending.is_empty() {
+        return Ok(None);
+    }
+    let public_key = |der: &[u8]| certhost_core::inspect::public_key_info(der).ok();
+    for (index, certificate) in certificates.iter().enumerate() {
+        let Some(key) = public_key(certificate) else {
+            continue;
+        };
+        if let Some(request) = pending
+            .iter()
+            .find(|r| public_key(&r.entry.certificate).as_ref() == Some(&key))
+        {
+            return Ok(Some((index, request.clone())));
+        }
+    }
+    Ok(None)
+}
+
+/// Stores `certificates[issued]` with the key of `request` and the other certificates of
+/// the file as its chain, and removes the request: one transaction in the host.
+fn accept(
+    host: &dyn HostApi,
+    location: &StoreLocation,
+    mut certificates: Vec<Vec<u8>>,
+    issued: usize,
+    request: StoredCertificate,
+    path: &str,
+) -> Result<Vec<Value>, CmdletError> {
+    let certificate = certificates.remove(issued);
+    let friendly_name = request.entry.friendly_name.clone();
+    host.accept_request(
+        REQUEST_STORE,
+        &request.thumbprint,
+        &location.store,
+        &CertificateEntry {
+            certificate: certificate.clone(),
+            private_key: None,
+            friendly_name: friendly_name.clone(),
+            chain: certificates,
+        },
+    )
+    .map_err(|e| error::from_store(e, Some(path)))?;
+    Ok(vec![Value::Certificate(certificate_object(
+        certificate,
+        Some(location),
+        true,
+        friendly_name,
+    )?)])
 }

@@ -10,6 +10,7 @@ mod export_pfx_certificate;
 mod import_certificate;
 mod import_pfx_certificate;
 pub mod meta;
+mod new_certificate_request;
 mod new_self_signed_certificate;
 pub mod objects;
 pub mod slots;
@@ -37,6 +38,7 @@ pub fn all() -> &'static [Cmdlet] {
         export_pfx_certificate::CMDLET,
         export_certificate::CMDLET,
         import_certificate::CMDLET,
+        new_certificate_request::CMDLET,
         test_certificate::CMDLET,
         backup_server::GET,
         backup_server::ADD,

@@ -70,7 +70,7 @@ fn info() -> CmdletInfo {
     ))
 }
 
-fn key_usage(name: &str) -> Result<Option<KeyUsage>, CmdletError> {
+pub(super) fn key_usage(name: &str) -> Result<Option<KeyUsage>, CmdletError> {
     Ok(Some(match name.to_ascii_lowercase().as_str() {
         "digitalsignature" => KeyUsage::DigitalSignature,
         "keyencipherment" => KeyUsage::KeyEncipherment,
@@ -91,7 +91,10 @@ fn key_usage(name: &str) -> Result<Option<KeyUsage>, CmdletError> {
 
 /// Applies `-TextExtension` values: EKU (2.5.29.37), SAN (2.5.29.17) and basic
 /// constraints (2.5.29.19).
-fn apply_text_extension(text: &str, request: &mut GenerateRequest) -> Result<(), CmdletError> {
+pub(super) fn apply_text_extension(
+    text: &str,
+    request: &mut GenerateRequest,
+) -> Result<(), CmdletError> {
     let unsupported = || {
         error::invalid_argument(
             "UnsupportedTextExtension",

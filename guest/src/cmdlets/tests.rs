@@ -429,3 +429,96 @@ fn cert_sign_without_ca_true_is_made_with_a_warning() {
         "{messages:?}"
     );
 }
+
+#[test]
+fn a_request_keeps_its_key_and_the_issued_certificate_is_paired_with_it() {
+    let host = FakeHost::new();
+    let request = certificate(
+        run(
+            &host,
+            "New-CertificateRequest",
+            &[
+                ("OutFile", text("backup01.csr")),
+                ("Subject", text("CN=backup01.tech.local, O=Tech")),
+                (
+                    "DnsName",
+                    Value::TextList(vec!["backup01.tech.local".into()]),
+                ),
+                ("KeyAlgorithm", text("ECDSA_nistP256")),
+                ("FriendlyName", text("backup server")),
+            ],
+        )
+        .unwrap(),
+    );
+    assert_eq!(request.store.as_deref(), Some("REQUEST"));
+    let pending = host.store("REQUEST");
+    assert_eq!(pending.len(), 1);
+    let csr = host.files.borrow()["backup01.csr"].clone();
+    assert!(csr.starts_with(b"-----BEGIN CERTIFICATE REQUEST-----\n"));
+
+    // The CA (here a certhost CA, signing a certificate for the request's key) answers
+    // with a PEM chain: the CA first, as some CAs write it.
+    let ca = certificate(new_root_ca(&host, &[]).unwrap());
+    let issued = issue_for_key(&pending[0], &ca, &host);
+    let chain = [
+        certhost_core::pem::encode_pem("CERTIFICATE", &ca.der),
+        certhost_core::pem::encode_pem("CERTIFICATE", &issued),
+    ]
+    .concat();
+    host.files
+        .borrow_mut()
+        .insert("issued.pem".into(), chain.into_bytes());
+    let paired = certificate(
+        run(
+            &host,
+            "Import-Certificate",
+            &[("FilePath", text("issued.pem"))],
+        )
+        .unwrap(),
+    );
+    assert!(paired.has_private_key);
+    assert_eq!(paired.friendly_name, "backup server");
+    let stored = host
+        .store("My")
+        .into_iter()
+        .find(|c| c.thumbprint == paired.info.thumbprint)
+        .unwrap();
+    assert_eq!(stored.entry.private_key, pending[0].entry.private_key);
+    assert_eq!(stored.entry.chain, vec![ca.der.clone()]);
+    assert!(host.store("REQUEST").is_empty());
+
+    // Without a pending request the same file imports as certificates without keys.
+    let again = run(
+        &host,
+        "Import-Certificate",
+        &[
+            ("FilePath", text("issued.pem")),
+            ("CertStoreLocation", text("Cert:\\LocalMachine\\CA")),
+        ],
+    )
+    .unwrap();
+    assert_eq!(again.len(), 2);
+}
+
+/// A certificate for the key of the pending `request`, signed by `ca`: what the CA does
+/// with the request file.
+fn issue_for_key(
+    request: &crate::bindings::certhost::plugin::store::StoredCertificate,
+    ca: &CertificateObject,
+    host: &FakeHost,
+) -> Vec<u8> {
+    let ca_entry = host
+        .store("My")
+        .into_iter()
+        .find(|c| c.thumbprint == ca.info.thumbprint)
+        .unwrap();
+    let mut r = certhost_core::generate::GenerateRequest::server_default(crate::fake_host::NOW);
+    r.dns_names = vec!["backup01.tech.local".into()];
+    certhost_core::issue::issue_for(
+        &r,
+        &request.entry.certificate,
+        &ca_entry.entry.certificate,
+        ca_entry.entry.private_key.as_deref().unwrap(),
+    )
+    .unwrap()
+}

@@ -115,7 +115,7 @@ pub struct Plugin {
     sha256: String,
     /// What its instances may do.
     grants: Grants,
-    /// The WIT interfaces it imports (`certhost:plugin/store@0.3.0`, ...).
+    /// The WIT interfaces it imports (`certhost:plugin/store@0.3.1`, ...).
     imports: Vec<String>,
     pre: InstancePre<HostState>,
     cmdlets: cmdlets::GuestIndices,

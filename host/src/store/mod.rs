@@ -23,6 +23,7 @@ mod certificates;
 mod endpoint;
 mod keyring;
 mod peers;
+mod requests;
 mod root_key;
 mod schema;
 mod sealed;
@@ -36,6 +37,7 @@ pub use certificates::{NewEntry, StoredCertificate, thumbprint};
 pub use endpoint::{Endpoint, EndpointError, any_endpoint, hostname_endpoint, ip_endpoint};
 pub use keyring::{KeyError, RootKeyInfo};
 pub use peers::{StoredAnnouncement, TrustedPeer};
+pub use requests::REQUEST_STORE;
 pub use root_key::{
     KdfParams, PASSPHRASE_VARIABLE, PROVIDER_VARIABLE, Provider as RootKeyProvider, ProviderChoice,
     RootKeyConfig, RootKeyError,
@@ -92,6 +94,16 @@ pub enum StoreError {
     #[error("a trusted peer's certificate must be an X.509 certificate: {0}")]
     InvalidPeer(String),
     #[error(
+        "no pending certificate request {thumbprint} with a private key is in store '{store}'; make one with New-CertificateRequest"
+    )]
+    RequestNotFound { store: String, thumbprint: String },
+    #[error(
+        "the certificate {issued} was not issued for the request {request}: its public key is another; import the certificate the CA issued for that request"
+    )]
+    RequestKeyMismatch { request: String, issued: String },
+    #[error("the issued certificate cannot be read as X.509: {0}")]
+    InvalidRequestCertificate(String),
+    #[error(
         "the certhost database {path} was written by a newer certhost (schema {found}, this one knows {known}); upgrade certhost"
     )]
     NewerSchema {
@@ -136,6 +148,7 @@ const WELL_KNOWN_STORES: &[&str] = &[
     "SmartCardRoot",
     "TrustedDevices",
     "Trust",
+    "REQUEST",
 ];
 
 /// The canonical spelling of a store name (`my` → `My`), or an error when invalid.

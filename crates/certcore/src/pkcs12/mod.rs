@@ -16,5 +16,6 @@ mod write;
 pub use read::{PfxEntry, read_pfx};
 pub use write::{DEFAULT_ITERATIONS, PfxContents, PfxProfile, PfxProtection, write_pfx};
 
+pub(crate) use oids::SIGNED_DATA;
 pub(crate) use pbe::{DecryptFailure, Password, decrypt_pkcs8};
 pub(crate) use tlv::Tlv;

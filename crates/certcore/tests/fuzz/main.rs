@@ -1,5 +1,5 @@
 //! Fuzz targets of the certificate core (docs/fuzzing.md): the PFX reader, the PEM
-//! splitter, certificate inspection and private-key parsing. Each test replays every file
+//! splitter, certificate inspection, `.p7b` bundles and private-key parsing. Each test replays every file
 //! under tests/fuzz/regressions/<target>/ and then mutates its seeds for a short budget
 //! (CERTHOST_FUZZ_SECONDS and friends make it longer; scripts/fuzz.sh does).
 //!
@@ -12,6 +12,7 @@ mod inspect;
 mod keys;
 mod pem;
 mod pfx;
+mod pkcs7;
 mod seeds;
 
 use certhost_fuzz::{Budget, Summary, Target};
@@ -49,6 +50,11 @@ fn inspect() {
         seeds::certificate_inputs(),
         quick(5, 2000),
     );
+}
+
+#[test]
+fn pkcs7() {
+    check(pkcs7::Pkcs7, seeds::pkcs7_inputs(), quick(5, 600));
 }
 
 #[test]

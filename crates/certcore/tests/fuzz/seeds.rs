@@ -111,6 +111,45 @@ pub fn certificate_inputs() -> Vec<Vec<u8>> {
     certs
 }
 
+fn der(tag: u8, body: &[u8]) -> Vec<u8> {
+    let mut out = vec![tag];
+    match body.len() {
+        n @ 0..=0x7f => out.push(n as u8),
+        n @ 0x80..=0xff => out.extend([0x81, n as u8]),
+        n => out.extend([0x82, (n >> 8) as u8, n as u8]),
+    }
+    out.extend_from_slice(body);
+    out
+}
+
+/// Degenerate SignedData bundles (as `openssl crl2pkcs7` writes them) of one, two and
+/// three fixture certificates.
+pub fn pkcs7_inputs() -> Vec<Vec<u8>> {
+    const DATA: [u8; 9] = [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01];
+    const SIGNED_DATA: [u8; 9] = [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02];
+    let certs = certificate_inputs();
+    let mut inputs: Vec<Vec<u8>> = (1..=3)
+        .filter(|n| *n <= certs.len())
+        .map(|n| {
+            let set: Vec<u8> = certs.iter().take(n).flatten().copied().collect();
+            let signed_data = [
+                der(0x02, &[1]),
+                der(0x31, &[]),
+                der(0x30, &der(0x06, &DATA)),
+                der(0xa0, &set),
+                der(0x31, &[]),
+            ]
+            .concat();
+            der(
+                0x30,
+                &[der(0x06, &SIGNED_DATA), der(0xa0, &der(0x30, &signed_data))].concat(),
+            )
+        })
+        .collect();
+    inputs.extend(extra("pkcs7"));
+    inputs
+}
+
 /// `password\n` + key, for each key file as PEM and as the DER of its key block.
 pub fn key_inputs() -> Vec<Vec<u8>> {
     let mut inputs = Vec::new();

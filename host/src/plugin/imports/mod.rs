@@ -36,6 +36,9 @@ pub(super) fn store_error(e: StoreError) -> types::StoreError {
         StoreError::InvalidStoreName(_) => types::StoreError::InvalidStore(e.to_string()),
         StoreError::UnknownStore { .. } => types::StoreError::NotFound(e.to_string()),
         StoreError::InUse { .. } => types::StoreError::InUse(e.to_string()),
+        StoreError::RequestNotFound { .. }
+        | StoreError::RequestKeyMismatch { .. }
+        | StoreError::InvalidRequestCertificate(_) => types::StoreError::NotFound(e.to_string()),
         other => types::StoreError::Storage(other.to_string()),
     }
 }

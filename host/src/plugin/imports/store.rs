@@ -94,6 +94,28 @@ impl store::Host for HostState {
             .map_err(store_error)
     }
 
+    fn accept_request(
+        &mut self,
+        request_store: String,
+        request_thumbprint: String,
+        store: String,
+        entry: types::CertificateEntry,
+    ) -> Result<String, types::StoreError> {
+        self.gate
+            .store_write(&request_store)
+            .map_err(store_denied)?;
+        self.gate.store_write(&store).map_err(store_denied)?;
+        let request_thumbprint = self.normalized_thumbprint(&request_thumbprint)?;
+        self.database()
+            .accept_request(
+                &request_store,
+                &request_thumbprint,
+                &store,
+                &NewEntry::from(entry),
+            )
+            .map_err(store_error)
+    }
+
     fn remove_certificate(
         &mut self,
         store: String,
