@@ -59,22 +59,7 @@ fn generated_certificates_pass_openssl_and_python_cryptography() {
             text.stdout
                 .contains("TLS Web Server Authentication, TLS Web Client Authentication")
         );
-        let verify = tool(
-            "openssl",
-            &[
-                "verify",
-                "-CAfile",
-                pem.to_str().unwrap(),
-                pem.to_str().unwrap(),
-            ],
-            None,
-        );
-        assert_eq!(
-            verify.stdout.trim(),
-            format!("{}: OK", pem.display()),
-            "{}",
-            verify.stderr
-        );
+        openssl_verifies(&pem, &pem);
 
         let script = r#"
 import sys, datetime
