@@ -503,6 +503,28 @@ open(d + '/empty.cer', 'wb').write(b'')\n";
     }
 }
 
+/// A 30-day RSA 2048 CA made by openssl (`req -x509`), with `extra` arguments.
+fn openssl_ca(cert: &std::path::Path, key: &std::path::Path, subject: &str, extra: &[&str]) {
+    let mut args = vec![
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        key.to_str().unwrap(),
+        "-out",
+        cert.to_str().unwrap(),
+        "-subj",
+        subject,
+        "-days",
+        "30",
+    ];
+    args.extend_from_slice(extra);
+    let made = tool("openssl", &args, None);
+    assert_eq!(made.code, 0, "{}", made.stderr);
+}
+
 /// `openssl verify -CAfile ca leaf`: "leaf: OK".
 fn openssl_verifies(ca: &std::path::Path, leaf: &std::path::Path) {
     let verify = tool(
@@ -585,30 +607,17 @@ print(bc.critical, bc.value.ca, bc.value.path_length, ku.key_cert_sign, ku.crl_s
 
     // A CA made by openssl (PrintableString country, RSA) signs through certhost too.
     let (oca, oca_key, oca_pfx) = (sb.path("oca.pem"), sb.path("oca.key"), sb.path("oca.pfx"));
-    let made = tool(
-        "openssl",
+    openssl_ca(
+        &oca,
+        &oca_key,
+        "/C=US/O=Tech/CN=OpenSSL Issuing CA",
         &[
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            oca_key.to_str().unwrap(),
-            "-out",
-            oca.to_str().unwrap(),
-            "-subj",
-            "/C=US/O=Tech/CN=OpenSSL Issuing CA",
-            "-days",
-            "30",
             "-addext",
             "basicConstraints=critical,CA:TRUE",
             "-addext",
             "keyUsage=critical,keyCertSign,cRLSign",
         ],
-        None,
     );
-    assert_eq!(made.code, 0, "{}", made.stderr);
     let exported = tool(
         "openssl",
         &[
@@ -738,26 +747,7 @@ fn pkcs7_bundles_from_openssl_import_every_certificate_leaf_first() {
 fn requests_signed_by_an_openssl_ca_pair_with_their_key_on_import() {
     let sb = Sandbox::new();
     let (ca, ca_key) = (sb.path("ca.crt"), sb.path("ca.key"));
-    let made = tool(
-        "openssl",
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            ca_key.to_str().unwrap(),
-            "-out",
-            ca.to_str().unwrap(),
-            "-subj",
-            "/C=US/O=Tech/CN=Tech Issuing CA",
-            "-days",
-            "30",
-        ],
-        None,
-    );
-    assert_eq!(made.code, 0, "{}", made.stderr);
+    openssl_ca(&ca, &ca_key, "/C=US/O=Tech/CN=Tech Issuing CA", &[]);
     for (i, (key, form)) in [
         ("RSA", "PEM chain"),
         ("ECDSA_nistP256", "DER"),
