@@ -18,7 +18,9 @@ mod host_primitives;
 mod slot_api;
 
 use bindings::certhost::plugin::types::{CertError, CertificateEntry, CertificateInfo};
-use bindings::exports::certhost::plugin::certificates::{self, GenerateRequest, PfxProfile};
+use bindings::exports::certhost::plugin::certificates::{
+    self, CreatedRequest, GenerateRequest, PfxProfile,
+};
 use bindings::exports::certhost::plugin::cmdlets::{Argument, CmdletError, CmdletInfo, Value};
 use certhost_core::pkcs12;
 use convert::{cert_error, entry_from_pfx, info_to_wit};
@@ -38,6 +40,18 @@ impl certificates::Guest for Component {
             private_key: Some(made.private_key),
             friendly_name: String::new(),
             chain: Vec::new(),
+        })
+    }
+
+    fn create_request(request: GenerateRequest) -> Result<CreatedRequest, CertError> {
+        let made = certhost_core::csr::create_request(
+            &convert::request_from_wit(&request),
+            &HostPrimitives,
+        )
+        .map_err(cert_error)?;
+        Ok(CreatedRequest {
+            request: made.request,
+            private_key: made.private_key,
         })
     }
 

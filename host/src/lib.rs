@@ -9,6 +9,7 @@
 //! - [`store`]: the persistent certificate stores and bindings (SQLite)
 //! - [`thumbprint`]: thumbprints as users type and paste them, normalized in one place
 
+pub mod acme;
 pub mod appliance;
 pub mod builtins;
 pub mod cancel;

@@ -180,7 +180,12 @@ without a restart. Stop with Ctrl+C or SIGTERM. State: $CERTHOST_HOME.
                                       (default 60)
   --allow-connect RANGE               let connectionCertificate reach an address range
                                       refused by default (loopback, link-local...),
-                                      such as 127.0.0.0/8 or fd00::/8; repeatable";
+                                      such as 127.0.0.0/8 or fd00::/8; repeatable
+  --acme-http ADDRESS                 answer ACME http-01 challenges on this address,
+                                      such as 0.0.0.0:80 (default: none; tls-alpn-01
+                                      is answered on every TLS binding)
+  --acme-renewal-check SECONDS        how often ACME certificates are checked for
+                                      renewal (default 60)";
 
 /// `certhost serve [options]`.
 fn serve(args: &[std::ffi::OsString]) -> ExitCode {
@@ -192,6 +197,8 @@ fn serve(args: &[std::ffi::OsString]) -> ExitCode {
         upload_limit: certhost::serve::DEFAULT_UPLOAD_LIMIT,
         limits: certhost::serve::limits::ConnectionLimits::default(),
         allow_connect: Vec::new(),
+        acme_http: None,
+        acme_renewal_check: std::time::Duration::from_secs(60),
     };
     let mut words = args.iter().map(|a| a.to_string_lossy().into_owned());
     while let Some(word) = words.next() {
@@ -256,6 +263,18 @@ fn serve(args: &[std::ffi::OsString]) -> ExitCode {
                         )
                     })
             }),
+            "--acme-http" => value(&word).and_then(|text| {
+                text.parse::<std::net::SocketAddr>()
+                    .map(|address| options.acme_http = Some(address))
+                    .map_err(|_| {
+                        format!(
+                            "--acme-http needs an address and port such as 0.0.0.0:80 or [::]:80, not '{text}'"
+                        )
+                    })
+            }),
+            "--acme-renewal-check" => {
+                seconds(number(value(&word))).map(|d| options.acme_renewal_check = d)
+            }
             other => Err(format!("unknown option '{other}'")),
         };
         if let Err(message) = parsed {

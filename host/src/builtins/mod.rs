@@ -1,6 +1,7 @@
 //! Commands the host implements itself: the `Cert:` drive provider and small utilities.
 
 mod accounts;
+mod acme;
 mod add_member;
 mod appliance;
 mod cert_drive;
@@ -119,6 +120,9 @@ pub fn all() -> Vec<Rc<dyn Command>> {
         Rc::new(accounts::remove_api_account()),
         Rc::new(server_state::get_server_identity()),
         Rc::new(server_state::set_server_identity_command()),
+        Rc::new(acme::new_acme_certificate()),
+        Rc::new(acme::get_acme_renewal()),
+        Rc::new(acme::test_acme_renewal()),
         Rc::new(appliance::get_trusted_peer()),
         Rc::new(appliance::add_trusted_peer()),
         Rc::new(appliance::remove_trusted_peer()),

@@ -50,6 +50,13 @@ impl BoundArguments {
         self.get(name).map(Value::to_text)
     }
 
+    /// A list parameter's values as text (none when it was not given).
+    pub fn texts(&self, name: &str) -> Vec<String> {
+        self.get(name)
+            .map(|v| v.clone().into_items().iter().map(Value::to_text).collect())
+            .unwrap_or_default()
+    }
+
     pub fn switch(&self, name: &str) -> bool {
         self.get(name).is_some_and(Value::is_truthy)
     }

@@ -691,7 +691,7 @@ mod tests {
                 .contains("not a capability")
         );
         assert_eq!(
-            Capability::for_interface("certhost:plugin/files@0.3.1"),
+            Capability::for_interface("certhost:plugin/files@0.3.2"),
             &[Capability::FilesRead, Capability::FilesWrite]
         );
     }

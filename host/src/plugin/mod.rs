@@ -18,7 +18,7 @@ mod state;
 
 pub use bindings::certhost::plugin::types::{CertError, CertificateEntry, CertificateInfo, Eku};
 pub use bindings::exports::certhost::plugin::certificates::{
-    ExtendedKeyUsage, GenerateRequest, KeyAlgorithm, KeyUsage, PfxProfile,
+    CreatedRequest, ExtendedKeyUsage, GenerateRequest, KeyAlgorithm, KeyUsage, PfxProfile,
 };
 pub use bindings::exports::certhost::plugin::cmdlets as wit;
 pub use bindings::exports::certhost::plugin::slots::{AssignOptions, SlotCertificate};
@@ -459,6 +459,16 @@ impl SlotApi<'_> {
         self.with(|g, s| g.call_assign_upload(s, slot, data, password, options))
     }
 
+    pub fn assign_pem(
+        &self,
+        slot: &str,
+        certificate: &[u8],
+        private_key: &[u8],
+        options: AssignOptions,
+    ) -> Result<SlotOutcome, PluginError> {
+        self.with(|g, s| g.call_assign_pem(s, slot, certificate, private_key, None, options))
+    }
+
     pub fn generate(
         &self,
         slot: &str,
@@ -499,6 +509,13 @@ impl CertificateApi<'_> {
         request: &GenerateRequest,
     ) -> Result<Result<CertificateEntry, CertError>, PluginError> {
         self.with(|g, s| g.call_generate_self_signed(s, request))
+    }
+
+    pub fn create_request(
+        &self,
+        request: &GenerateRequest,
+    ) -> Result<Result<CreatedRequest, CertError>, PluginError> {
+        self.with(|g, s| g.call_create_request(s, request))
     }
 
     pub fn import_pfx(

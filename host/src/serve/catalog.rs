@@ -31,6 +31,10 @@ pub struct Catalog {
     pub backup_server: Option<SlotAssignment>,
     /// The served certificates with their chains, for OCSP stapling.
     pub ocsp_targets: Vec<super::ocsp::Target>,
+    /// tls-alpn-01 answers by identifier (a lowercase name or an address).
+    acme_tls: HashMap<String, Arc<ServerConfig>>,
+    /// http-01 answers: the key authorization by token.
+    acme_http: HashMap<String, String>,
 }
 
 /// A served certificate's TLS configuration, with what stapling needs.
@@ -182,7 +186,51 @@ impl Catalog {
         catalog.backup_server = db
             .get_slot(BACKUP_SERVER_SLOT)
             .map_err(|e| format!("the backup server slot cannot be read: {e}"))?;
+        catalog.load_acme_answers(db);
         Ok(catalog)
+    }
+
+    /// The ACME challenge answers published now (a challenge that cannot be answered
+    /// is logged; the order then fails at its self-check).
+    fn load_acme_answers(&mut self, db: &Database) {
+        use crate::acme::challenge::{HTTP_01, TLS_ALPN_01, tls_alpn_config};
+        let answers = match db.list_acme_challenges(crate::clock::now()) {
+            Ok(answers) => answers,
+            Err(e) => {
+                super::log(&format!("cannot read the ACME challenges: {e}"));
+                return;
+            }
+        };
+        for answer in answers {
+            match answer.kind.as_str() {
+                TLS_ALPN_01 => match tls_alpn_config(&answer.identifier, &answer.key_authorization)
+                {
+                    Ok(config) => {
+                        self.acme_tls
+                            .insert(answer.identifier.to_ascii_lowercase(), config);
+                    }
+                    Err(e) => super::log(&format!(
+                        "cannot answer the tls-alpn-01 challenge for {}: {e}",
+                        answer.identifier
+                    )),
+                },
+                HTTP_01 => {
+                    self.acme_http
+                        .insert(answer.token, answer.key_authorization);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// The tls-alpn-01 answer for a validation connection, if one is published.
+    pub fn acme_tls_answer(&self, identifier: &str) -> Option<Arc<ServerConfig>> {
+        self.acme_tls.get(&identifier.to_ascii_lowercase()).cloned()
+    }
+
+    /// The http-01 answer for a token, if one is published.
+    pub fn acme_http_answer(&self, token: &str) -> Option<String> {
+        self.acme_http.get(token).cloned()
     }
 
     fn config_for(

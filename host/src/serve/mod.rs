@@ -4,6 +4,7 @@
 //! connections in flight finish on the certificate they started with; listeners open
 //! and close as bindings come and go. Nothing restarts.
 
+mod acme;
 mod api;
 mod appliance_api;
 pub mod auth;
@@ -85,6 +86,10 @@ pub struct ServeOptions {
     /// Address ranges `connectionCertificate` may reach although they are loopback,
     /// link-local or otherwise refused by default.
     pub allow_connect: Vec<ipnet::IpNet>,
+    /// Where to answer ACME http-01 challenges (none: no http-01).
+    pub acme_http: Option<SocketAddr>,
+    /// How often ACME registrations are checked for renewal.
+    pub acme_renewal_check: Duration,
 }
 
 /// The address a request came from, for handlers (sign-in throttling).
@@ -191,9 +196,21 @@ async fn serve(options: ServeOptions, worker: Worker) -> Result<(), String> {
         router,
         admission: Admission::new(options.limits.clone()),
     };
+    let http_challenges = options
+        .acme_http
+        .map(|address| tokio::spawn(acme::http_listener(address, server.catalog.clone())));
+    let acme_renewals = tokio::spawn(acme::renewal_loop(
+        options.state_dir.clone(),
+        worker.clone(),
+        options.acme_renewal_check,
+    ));
     let watcher = tokio::spawn(watch_state(db, server, worker, reload.ask.clone(), done_tx));
     shutdown_signal().await;
     watcher.abort();
+    acme_renewals.abort();
+    if let Some(task) = http_challenges {
+        task.abort();
+    }
     reporter.abort();
     log("stopped");
     Ok(())
@@ -411,6 +428,23 @@ async fn connection(
             tokio_rustls::LazyConfigAcceptor::new(rustls::server::Acceptor::default(), tcp);
         let start = acceptor.await.ok()?;
         let server_name = start.client_hello().server_name().map(str::to_string);
+        let acme_validation = start
+            .client_hello()
+            .alpn()
+            .is_some_and(|mut offered| offered.any(|p| p == crate::acme::challenge::ACME_TLS_ALPN));
+        if acme_validation {
+            // tls-alpn-01: the handshake is the answer; the connection carries nothing.
+            let identifier =
+                crate::acme::challenge::validated_identifier(server_name.as_deref(), local.ip());
+            let config = server
+                .catalog
+                .read()
+                .unwrap_or_else(|p| p.into_inner())
+                .acme_tls_answer(&identifier)?;
+            let mut answered = start.into_stream(config).await.ok()?;
+            let _ = answered.shutdown().await;
+            return None;
+        }
         let config = server
             .catalog
             .read()

@@ -3,8 +3,8 @@
 //! at a time for the request handlers.
 
 use crate::plugin::{
-    AssignOptions, CertificateInfo, Grants, PluginError, Runtime, RuntimeConfig, Services,
-    SlotOutcome,
+    AssignOptions, CertError, CertificateInfo, CreatedRequest, GenerateRequest, Grants,
+    PluginError, Runtime, RuntimeConfig, Services, SlotOutcome,
 };
 use crate::store::Database;
 use std::path::Path;
@@ -19,6 +19,12 @@ pub enum SlotCall {
     AssignUpload { data: Vec<u8>, password: String },
     /// A new self-signed certificate for this server, assigned.
     Generate { friendly_name: String, days: u32 },
+    /// A certificate chain (PEM, leaf first) with its key (PKCS#8 DER), validated and
+    /// assigned: an ACME renewal.
+    AssignPem {
+        certificate: Vec<u8>,
+        private_key: Vec<u8>,
+    },
 }
 
 enum Job {
@@ -30,6 +36,10 @@ enum Job {
     Inspect {
         der: Vec<u8>,
         reply: oneshot::Sender<Result<Option<CertificateInfo>, PluginError>>,
+    },
+    CreateRequest {
+        request: GenerateRequest,
+        reply: oneshot::Sender<Result<Result<CreatedRequest, CertError>, PluginError>>,
     },
 }
 
@@ -85,6 +95,12 @@ impl Worker {
                                             friendly_name,
                                             days,
                                         } => api.generate(slot, &friendly_name, days, ASSIGN),
+                                        SlotCall::AssignPem {
+                                            certificate,
+                                            private_key,
+                                        } => {
+                                            api.assign_pem(slot, &certificate, &private_key, ASSIGN)
+                                        }
                                     });
                             for message in services.take_messages() {
                                 if let crate::plugin::Message::Warning(text) = message {
@@ -98,6 +114,12 @@ impl Worker {
                                 .certificates(&plugin, &services)
                                 .and_then(|api| api.inspect(&der))
                                 .map(Result::ok);
+                            let _ = reply.send(result);
+                        }
+                        Job::CreateRequest { request, reply } => {
+                            let result = runtime
+                                .certificates(&plugin, &services)
+                                .and_then(|api| api.create_request(&request));
                             let _ = reply.send(result);
                         }
                     }
@@ -116,6 +138,18 @@ impl Worker {
         let (reply, answer) = oneshot::channel();
         self.jobs
             .send(Job::Slot { slot, call, reply })
+            .map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
+    }
+
+    /// A new key and its certificate request, from the component.
+    pub async fn create_request(
+        &self,
+        request: GenerateRequest,
+    ) -> Result<Result<CreatedRequest, CertError>, PluginError> {
+        let (reply, answer) = oneshot::channel();
+        self.jobs
+            .send(Job::CreateRequest { request, reply })
             .map_err(|_| stopped())?;
         answer.await.map_err(|_| stopped())?
     }

@@ -1,5 +1,5 @@
 //! Secrets of the appliance itself (the OPAQUE server setup: its OPRF seed and key
-//! exchange key), sealed under the root key as private keys are.
+//! exchange key; the ACME account keys), sealed under the root key as private keys are.
 
 use super::{Database, StoreError};
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
@@ -38,6 +38,41 @@ impl Database {
         )?;
         tx.commit()?;
         Ok(secret)
+    }
+}
+
+impl Database {
+    /// The secret `name`, if one was kept.
+    pub fn sealed_secret(&self, name: &str) -> Result<Option<Zeroizing<Vec<u8>>>, StoreError> {
+        let stored: Option<Vec<u8>> = self
+            .conn
+            .query_row(
+                "SELECT blob FROM appliance_secrets WHERE name = ?1",
+                [name],
+                |r| r.get(0),
+            )
+            .optional()?;
+        match stored {
+            Some(blob) => Ok(Some(Zeroizing::new(
+                self.keys.open(&self.conn, SEAL_STORE, name, &blob)?,
+            ))),
+            None => Ok(None),
+        }
+    }
+
+    /// Seals and keeps `secret` as `name`, replacing what was kept.
+    pub fn set_sealed_secret(&mut self, name: &str, secret: &[u8]) -> Result<(), StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let blob = self.keys.seal(&tx, SEAL_STORE, name, secret)?;
+        tx.execute(
+            "INSERT INTO appliance_secrets (name, blob) VALUES (?1, ?2)
+             ON CONFLICT (name) DO UPDATE SET blob = excluded.blob",
+            params![name, blob],
+        )?;
+        tx.commit()?;
+        Ok(())
     }
 }
 

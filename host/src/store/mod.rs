@@ -15,6 +15,7 @@
 //! database file and truncates it, so the old blob's bytes are overwritten in both.
 
 mod accounts;
+mod acme;
 mod appliance_secrets;
 #[cfg(test)]
 mod at_rest_tests;
@@ -32,6 +33,7 @@ mod slots;
 mod stores;
 
 pub use accounts::Account;
+pub use acme::{AcmeChallenge, AcmeRegistration, acme_account_secret};
 pub use bindings::{Binding, BindingError, REST_API_APP_ID};
 pub use certificates::{NewEntry, StoredCertificate, thumbprint};
 pub use endpoint::{Endpoint, EndpointError, any_endpoint, hostname_endpoint, ip_endpoint};

@@ -14,8 +14,10 @@ use std::time::Duration;
 /// an older database is opened. 7: appliance trust: peers pinned by public-key hash with
 /// the key each announced and when each was last reached, this server's own key-change
 /// announcements, the OPAQUE registration record of each account and the sealed OPAQUE
-/// server setup.
-pub(super) const SCHEMA_VERSION: i64 = 7;
+/// server setup. 8: ACME: the challenges `certhost serve` answers (tls-alpn-01, http-01)
+/// while an order is being validated, and the slots whose certificate an ACME server
+/// issued, with what renewing them needs and how the last attempt went.
+pub(super) const SCHEMA_VERSION: i64 = 8;
 
 /// How long a writer waits for another process's transaction before giving up.
 const BUSY_TIMEOUT_MS: u32 = 30_000;
@@ -108,6 +110,32 @@ CREATE TABLE IF NOT EXISTS root_keys (
     check_value BLOB    NOT NULL,
     salt        BLOB,
     kdf_params  TEXT
+);
+CREATE TABLE IF NOT EXISTS acme_challenges (
+    kind              TEXT    NOT NULL,
+    identifier        TEXT    NOT NULL COLLATE NOCASE,
+    token             TEXT    NOT NULL,
+    key_authorization TEXT    NOT NULL,
+    expires_at        INTEGER NOT NULL,
+    PRIMARY KEY (kind, identifier, token)
+);
+CREATE TABLE IF NOT EXISTS acme_registrations (
+    slot          TEXT    NOT NULL PRIMARY KEY COLLATE NOCASE,
+    directory     TEXT    NOT NULL,
+    identifiers   TEXT    NOT NULL,
+    challenge     TEXT    NOT NULL,
+    dns_script    TEXT,
+    challenge_port INTEGER,
+    key_algorithm TEXT    NOT NULL,
+    root_pem      TEXT,
+    thumbprint    TEXT    NOT NULL,
+    not_before    INTEGER NOT NULL,
+    not_after     INTEGER NOT NULL,
+    issued_at     INTEGER NOT NULL,
+    last_attempt  INTEGER,
+    last_error    TEXT,
+    failures      INTEGER NOT NULL DEFAULT 0,
+    next_attempt  INTEGER
 );
 INSERT OR IGNORE INTO stores (name, created_at) SELECT DISTINCT store, 0 FROM certificates;
 CREATE INDEX IF NOT EXISTS certificates_by_expiry ON certificates (store, not_after);
