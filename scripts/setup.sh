@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what certhost's build and tests need on a fresh Debian machine with rustup:
 # the wasm32-wasip2 Rust target, and the independent tools the tests check against
-# (openssl, curl, Java keytool, Python cryptography and requests). Safe to run again.
+# (openssl, curl, Java keytool, Python cryptography and requests, Pebble as the ACME
+# server and certbot as the ACME client compared with). Safe to run again.
 set -euo pipefail
 
 if ! rustup target list --installed | grep -qx wasm32-wasip2; then
@@ -14,6 +15,8 @@ command -v openssl >/dev/null || missing+=(openssl)
 command -v curl >/dev/null || missing+=(curl)
 command -v keytool >/dev/null || missing+=(openjdk-17-jre-headless)
 command -v python3 >/dev/null || missing+=(python3 python3-pip)
+command -v pebble >/dev/null || missing+=(pebble)
+command -v certbot >/dev/null || missing+=(certbot)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"

@@ -420,6 +420,53 @@ fn tls_alpn_01_issues_for_an_address_and_serve_renews_it_while_clients_connect()
         s.sb.run("Get-AcmeRenewal | Format-List Thumbprint, Failures")
             .ok();
     assert!(renewal.stdout.contains(&renewed), "{}", renewal.stdout);
+
+    // The ACME server goes away: the next renewal fails loudly, the binding keeps its
+    // certificate, and monitoring sees it.
+    let failed_before = s.log().matches("ACME RENEWAL FAILED").count();
+    drop(pebble);
+    let deadline = Instant::now() + Duration::from_secs(40);
+    while s
+        .log()
+        .matches("ACME RENEWAL FAILED for BackupServer")
+        .count()
+        <= failed_before
+    {
+        assert!(
+            Instant::now() < deadline,
+            "no failed renewal logged:\n{}",
+            s.log()
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    let monitored = s.sb.run("Test-AcmeRenewal");
+    assert_ne!(monitored.code, 0);
+    assert!(
+        monitored
+            .stderr
+            .contains("the ACME certificate of BackupServer is Failing"),
+        "{}",
+        monitored.stderr
+    );
+    let status =
+        s.sb.run("Get-AcmeRenewal | Format-List Status, Failures, LastError")
+            .ok();
+    assert!(status.stdout.contains("Failing"), "{}", status.stdout);
+    assert!(
+        status.stdout.contains("cannot use the ACME server"),
+        "{}",
+        status.stdout
+    );
+    assert_eq!(
+        slot_thumbprint(&s),
+        renewed,
+        "the slot keeps its certificate"
+    );
+    assert_eq!(
+        s.presented(None, s.port),
+        renewed,
+        "the binding keeps serving it"
+    );
 }
 
 #[test]
