@@ -10,3 +10,5 @@ target/release/certhost-bench "$@"
 scripts/bench-serve.sh
 # The appliance exchange against one TLS handshake (scripts/bench-exchange.sh).
 scripts/bench-exchange.sh
+# ACME issuance from Pebble against certbot (scripts/bench-acme.sh).
+scripts/bench-acme.sh
