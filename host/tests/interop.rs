@@ -936,3 +936,149 @@ fn requests_signed_by_an_openssl_ca_pair_with_their_key_on_import() {
         .ok();
     assert_eq!(plain.stdout.trim(), "False");
 }
+
+/// `certreq -new` with a policy file as Notepad saves it (UTF-16 with a byte order mark,
+/// CRLF) in the layout of Windows' documentation; openssl and Python read the request,
+/// openssl signs it, and `certreq -accept` installs the answer (PKCS#7, PEM) with the
+/// request's key. `$LASTEXITCODE` is set as for Windows' certreq.exe.
+#[test]
+fn certreq_policy_files_make_requests_openssl_signs_and_accept_installs() {
+    let sb = Sandbox::new();
+    let inf = "[Version]\r\nSignature=\"$Windows NT$\"\r\n\r\n[NewRequest]\r\nSubject = \"CN=backup01.tech.local, O=Tech\" ; the server\r\nKeyLength = 3072\r\nKeyAlgorithm = RSA\r\nExportable = TRUE\r\nMachineKeySet = True\r\nKeySpec = 1\r\nKeyUsage = 0xA0\r\nProviderName = \"Microsoft RSA SChannel Cryptographic Provider\"\r\nProviderType = 12\r\nRequestType = PKCS10\r\nFriendlyName = \"Backup server\"\r\n\r\n[Strings]\r\nszOID_SUBJECT_ALT_NAME2 = \"2.5.29.17\"\r\nszOID_ENHANCED_KEY_USAGE = \"2.5.29.37\"\r\nszOID_PKIX_KP_SERVER_AUTH = \"1.3.6.1.5.5.7.3.1\"\r\n\r\n[Extensions]\r\n%szOID_SUBJECT_ALT_NAME2% = \"{text}\"\r\n_continue_ = \"dns=backup01.tech.local&\"\r\n_continue_ = \"dns=backup01&\"\r\n_continue_ = \"ipaddress=10.0.0.5&\"\r\n%szOID_ENHANCED_KEY_USAGE% = \"{text}%szOID_PKIX_KP_SERVER_AUTH%\"\r\n\r\n[RequestAttributes]\r\nCertificateTemplate = WebServer\r\n";
+    let mut bytes = vec![0xff, 0xfe];
+    for unit in inf.encode_utf16() {
+        bytes.extend_from_slice(&unit.to_le_bytes());
+    }
+    std::fs::write(sb.path("request.inf"), bytes).unwrap();
+    let made = sb
+        .run("certreq -new request.inf req.csr\n\"exit $LASTEXITCODE\"\n(Get-ChildItem Cert:\\LocalMachine\\REQUEST).Count")
+        .ok();
+    assert_eq!(
+        made.stdout.trim(),
+        "CertReq: Request Created\nexit 0\n1",
+        "{}",
+        made.stderr
+    );
+    let csr = sb.path("req.csr");
+    let text = tool(
+        "openssl",
+        &[
+            "req",
+            "-in",
+            csr.to_str().unwrap(),
+            "-noout",
+            "-verify",
+            "-text",
+        ],
+        None,
+    );
+    assert_eq!(text.code, 0, "{}", text.stderr);
+    for expected in [
+        "Subject: O = Tech, CN = backup01.tech.local",
+        "Public-Key: (3072 bit)",
+        "Digital Signature, Key Encipherment",
+        "DNS:backup01.tech.local, DNS:backup01, IP Address:10.0.0.5",
+        "TLS Web Server Authentication",
+    ] {
+        assert!(
+            text.stdout.contains(expected),
+            "{expected}:\n{}",
+            text.stdout
+        );
+    }
+    let py = tool(
+        "python3",
+        &[
+            "-c",
+            "import sys\nfrom cryptography import x509\nr = x509.load_pem_x509_csr(open(sys.argv[1], 'rb').read())\nku = r.extensions.get_extension_for_class(x509.KeyUsage).value\nprint(r.is_signature_valid, r.public_key().key_size, ku.digital_signature, ku.key_encipherment, ku.key_cert_sign)",
+            csr.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(
+        py.stdout.trim(),
+        "True 3072 True True False",
+        "{}",
+        py.stderr
+    );
+
+    // openssl is the CA and answers with a PEM PKCS#7 (the CA certificate first).
+    let (ca, ca_key, issued) = (sb.path("ca.crt"), sb.path("ca.key"), sb.path("issued.cer"));
+    openssl_ca(&ca, &ca_key, "/C=US/O=Tech/CN=Tech Issuing CA", &[]);
+    let signed = tool(
+        "openssl",
+        &[
+            "x509",
+            "-req",
+            "-in",
+            csr.to_str().unwrap(),
+            "-CA",
+            ca.to_str().unwrap(),
+            "-CAkey",
+            ca_key.to_str().unwrap(),
+            "-copy_extensions",
+            "copy",
+            "-days",
+            "20",
+            "-out",
+            issued.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(signed.code, 0, "{}", signed.stderr);
+    let p7 = tool(
+        "openssl",
+        &[
+            "crl2pkcs7",
+            "-nocrl",
+            "-certfile",
+            ca.to_str().unwrap(),
+            "-certfile",
+            issued.to_str().unwrap(),
+            "-out",
+            sb.path("issued.p7b").to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(p7.code, 0, "{}", p7.stderr);
+    let fingerprint = tool(
+        "openssl",
+        &[
+            "x509",
+            "-in",
+            issued.to_str().unwrap(),
+            "-noout",
+            "-fingerprint",
+            "-sha1",
+        ],
+        None,
+    )
+    .stdout
+    .trim()
+    .split_once('=')
+    .map(|(_, hex)| hex.replace(':', ""))
+    .unwrap();
+    let accepted = sb
+        .run(&format!(
+            "certreq -accept issued.p7b\n\"exit $LASTEXITCODE\"\n$c = Get-Item Cert:\\LocalMachine\\My\\{fingerprint}\n\"$($c.HasPrivateKey) $($c.FriendlyName) $((Get-ChildItem Cert:\\LocalMachine\\REQUEST).Count)\"\ncertreq -accept issued.p7b\n\"exit $LASTEXITCODE\""
+        ));
+    let lines: Vec<&str> = accepted.stdout.lines().collect();
+    assert_eq!(lines[0], "Installed Certificate:", "{}", accepted.stdout);
+    assert!(
+        lines.contains(&format!("  Thumbprint: {}", fingerprint.to_ascii_lowercase()).as_str()),
+        "{}",
+        accepted.stdout
+    );
+    assert_eq!(
+        &lines[6..],
+        ["exit 0", "True Backup server 0", "exit 1"],
+        "{}",
+        accepted.stderr
+    );
+    assert!(
+        accepted.stderr.contains("0x80092004"),
+        "{}",
+        accepted.stderr
+    );
+    openssl_verifies(&ca, &issued);
+}

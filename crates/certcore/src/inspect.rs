@@ -251,3 +251,36 @@ mod tests {
         ));
     }
 }
+
+/// Windows' short date and time (en-US, UTC) of unix seconds: `12/3/2026 5:19 PM`, as
+/// certreq prints validity.
+pub fn short_date_time(unix: i64) -> String {
+    match time::OffsetDateTime::from_unix_timestamp(unix) {
+        Ok(t) => {
+            let (hour, half) = match t.hour() {
+                0 => (12, "AM"),
+                h @ 1..=11 => (h, "AM"),
+                12 => (12, "PM"),
+                h => (h - 12, "PM"),
+            };
+            format!(
+                "{}/{}/{} {hour}:{:02} {half}",
+                u8::from(t.month()),
+                t.day(),
+                t.year(),
+                t.minute()
+            )
+        }
+        Err(_) => unix.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod short_date_time_tests {
+    #[test]
+    fn is_windows_short_form() {
+        assert_eq!(super::short_date_time(1_796_318_340), "12/3/2026 5:19 PM");
+        assert_eq!(super::short_date_time(0), "1/1/1970 12:00 AM");
+        assert_eq!(super::short_date_time(43_200), "1/1/1970 12:00 PM");
+    }
+}

@@ -7,6 +7,7 @@
 //! - [`issue`]: certificates signed by a CA certificate and its key
 //! - [`pkcs12`]: PFX import (every common producer's dialect) and export
 //! - [`pkcs7`]: the certificates of a `.p7b` bundle
+//! - [`request_inf`]: Windows' request policy files (`certreq -new request.inf`)
 //! - [`pem`]: PEM/DER certificates and private keys in every usual wrapping
 //! - [`keys`]: private keys, signing, and the key/certificate match check
 //!
@@ -35,6 +36,7 @@ pub mod pem;
 pub mod pkcs12;
 pub mod pkcs7;
 mod public_key;
+pub mod request_inf;
 pub mod validate;
 pub mod verify;
 

@@ -5,10 +5,9 @@
 use super::meta::{
     CmdletInfo, ParamExt, ParameterType as T, changes_state, cmdlet, example, param,
 };
-use super::objects::{StoreLocation, certificate_object, parse_store_location};
-use super::{Cmdlet, error};
+use super::objects::{certificate_object, parse_store_location};
+use super::{Cmdlet, error, requests};
 use crate::args::Args;
-use crate::bindings::certhost::plugin::store::StoredCertificate;
 use crate::bindings::certhost::plugin::types::CertificateEntry;
 use crate::bindings::exports::certhost::plugin::cmdlets::{CmdletError, Value};
 use crate::convert::cert_error;
@@ -88,10 +87,11 @@ fn run(args: &Args, _input: Option<Value>, host: &dyn HostApi) -> Result<Vec<Val
     }
     let certificates = certhost_core::pem::parse_certificates(&data)
         .map_err(|e| error::from_cert(cert_error(e), Some(&path)))?;
-    if !location.store.eq_ignore_ascii_case(REQUEST_STORE)
-        && let Some((issued, request)) = pending_request(host, &certificates)?
+    if !location.store.eq_ignore_ascii_case(requests::REQUEST_STORE)
+        && let Some((issued, request)) = requests::pending_request(host, &certificates)?
     {
-        return accept(host, &location, certificates, issued, request, &path);
+        let object = requests::accept(host, &location, certificates, issued, request, &path)?;
+        return Ok(vec![Value::Certificate(object)]);
     }
     let entries: Vec<CertificateEntry> = certificates
         .into_iter()
@@ -111,66 +111,4 @@ fn run(args: &Args, _input: Option<Value>, host: &dyn HostApi) -> Result<Vec<Val
                 .map(Value::Certificate)
         })
         .collect()
-}
-
-/// Where pending requests keep their keys (New-CertificateRequest).
-const REQUEST_STORE: &str = "REQUEST";
-
-/// The certificate of `certificates` that was issued for a pending request's key (its
-/// index), with that request.
-fn pending_request(
-    host: &dyn HostApi,
-    certificates: &[Vec<u8>],
-) -> Result<Option<(usize, StoredCertificate)>, CmdletError> {
-    let pending = host
-        .list_certificates(REQUEST_STORE)
-        .map_err(|e| error::from_store(e, None))?;
-    if pending.is_empty() {
-        return Ok(None);
-    }
-    let public_key = |der: &[u8]| certhost_core::inspect::public_key_info(der).ok();
-    for (index, certificate) in certificates.iter().enumerate() {
-        let Some(key) = public_key(certificate) else {
-            continue;
-        };
-        if let Some(request) = pending
-            .iter()
-            .find(|r| public_key(&r.entry.certificate).as_ref() == Some(&key))
-        {
-            return Ok(Some((index, request.clone())));
-        }
-    }
-    Ok(None)
-}
-
-/// Stores `certificates[issued]` with the key of `request` and the other certificates of
-/// the file as its chain, and removes the request: one transaction in the host.
-fn accept(
-    host: &dyn HostApi,
-    location: &StoreLocation,
-    mut certificates: Vec<Vec<u8>>,
-    issued: usize,
-    request: StoredCertificate,
-    path: &str,
-) -> Result<Vec<Value>, CmdletError> {
-    let certificate = certificates.remove(issued);
-    let friendly_name = request.entry.friendly_name.clone();
-    host.accept_request(
-        REQUEST_STORE,
-        &request.thumbprint,
-        &location.store,
-        &CertificateEntry {
-            certificate: certificate.clone(),
-            private_key: None,
-            friendly_name: friendly_name.clone(),
-            chain: certificates,
-        },
-    )
-    .map_err(|e| error::from_store(e, Some(path)))?;
-    Ok(vec![Value::Certificate(certificate_object(
-        certificate,
-        Some(location),
-        true,
-        friendly_name,
-    )?)])
 }

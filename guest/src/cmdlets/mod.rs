@@ -2,6 +2,7 @@
 //! helpers they share.
 
 mod backup_server;
+mod certreq;
 mod cloud_gateway;
 mod enterprise_manager;
 pub mod error;
@@ -13,6 +14,7 @@ pub mod meta;
 mod new_certificate_request;
 mod new_self_signed_certificate;
 pub mod objects;
+mod requests;
 pub mod slots;
 mod test_certificate;
 
@@ -39,6 +41,7 @@ pub fn all() -> &'static [Cmdlet] {
         export_certificate::CMDLET,
         import_certificate::CMDLET,
         new_certificate_request::CMDLET,
+        certreq::CMDLET,
         test_certificate::CMDLET,
         backup_server::GET,
         backup_server::ADD,

@@ -5,16 +5,13 @@
 use super::meta::{
     CmdletInfo, ParamExt, ParameterType as T, changes_state, cmdlet, example, param,
 };
-use super::new_self_signed_certificate::{apply_text_extension, key_usage};
-use super::objects::{certificate_object, parse_store_location};
-use super::{Cmdlet, error};
+use super::new_self_signed_certificate::key_usage;
+use super::objects::parse_store_location;
+use super::{Cmdlet, requests};
 use crate::args::Args;
-use crate::bindings::certhost::plugin::types::CertificateEntry;
 use crate::bindings::exports::certhost::plugin::cmdlets::{CmdletError, Value};
 use crate::host_api::HostApi;
-use certhost_core::csr::{create_request, request_pem};
-use certhost_core::generate::{GenerateRequest, KeyUsage};
-use certhost_core::keys::KeyAlgorithm;
+use certhost_core::generate::GenerateRequest;
 
 pub const CMDLET: Cmdlet = Cmdlet { info, run };
 
@@ -53,61 +50,27 @@ fn run(args: &Args, _input: Option<Value>, host: &dyn HostApi) -> Result<Vec<Val
     let out_file = args.text("OutFile").unwrap_or_default();
     let location =
         parse_store_location(&args.text("Store").unwrap_or_else(|| DEFAULT_STORE.into()))?;
-    let cert_error = |e| error::from_cert(crate::convert::cert_error(e), None);
     let mut request = GenerateRequest::server_default(host.now());
     request.subject = args.text("Subject");
     request.dns_names = args.texts("DnsName");
     request.ip_addresses = args.texts("IPAddress");
-    let key_length = args
-        .integer("KeyLength")
-        .map(|l| u32::try_from(l).unwrap_or(0));
-    request.key = KeyAlgorithm::from_windows_name(
+    let usages = args
+        .texts("KeyUsage")
+        .iter()
+        .map(|u| key_usage(u))
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>();
+    requests::set_key_and_extensions(
+        &mut request,
         &args.text("KeyAlgorithm").unwrap_or_else(|| "RSA".into()),
-        key_length,
-    )
-    .map_err(cert_error)?;
-    if !matches!(request.key, KeyAlgorithm::Rsa(_)) {
-        // keyEncipherment does not apply to ECDSA keys.
-        request.key_usages = vec![KeyUsage::DigitalSignature];
-    }
-    let usages = args.texts("KeyUsage");
-    if !usages.is_empty() {
-        request.key_usages = usages
-            .iter()
-            .map(|u| key_usage(u))
-            .collect::<Result<Vec<_>, _>>()?
-            .into_iter()
-            .flatten()
-            .collect();
-    }
-    for ext in args.texts("TextExtension") {
-        apply_text_extension(&ext, &mut request)?;
-    }
-    let made = create_request(&request, host.primitives()).map_err(cert_error)?;
+        args.integer("KeyLength")
+            .map(|l| u32::try_from(l).unwrap_or(0)),
+        (!args.texts("KeyUsage").is_empty()).then_some(usages),
+        &args.texts("TextExtension"),
+    )?;
     let friendly_name = args.text("FriendlyName").unwrap_or_default();
-    // The key is stored first, so no request is ever sent without its key; when the
-    // file cannot be written, the stored request is taken back.
-    let thumbprints = host
-        .add_certificates(
-            &location.store,
-            &[CertificateEntry {
-                certificate: made.placeholder.clone(),
-                private_key: Some(made.private_key),
-                friendly_name: friendly_name.clone(),
-                chain: Vec::new(),
-            }],
-        )
-        .map_err(|e| error::from_store(e, None))?;
-    if let Err(e) = host.write_file(&out_file, request_pem(&made.request).as_bytes(), false) {
-        for thumbprint in &thumbprints {
-            let _ = host.remove_certificate(&location.store, thumbprint);
-        }
-        return Err(error::file(&out_file, e, true));
-    }
-    Ok(vec![Value::Certificate(certificate_object(
-        made.placeholder,
-        Some(&location),
-        true,
-        friendly_name,
-    )?)])
+    let object = requests::create(host, &request, friendly_name, &location, &out_file)?;
+    Ok(vec![Value::Certificate(object)])
 }

@@ -522,3 +522,113 @@ fn issue_for_key(
     )
     .unwrap()
 }
+
+fn texts(values: Vec<Value>) -> Vec<String> {
+    values
+        .into_iter()
+        .map(|v| match v {
+            Value::Text(t) => t,
+            other => panic!("not text: {other:?}"),
+        })
+        .collect()
+}
+
+const REQUEST_INF: &str = "[Version]\r\nSignature=\"$Windows NT$\"\r\n[NewRequest]\r\nSubject = \"CN=backup01.tech.local, O=Tech\"\r\nKeyAlgorithm = ECDSA_P256\r\nMachineKeySet = TRUE\r\nFriendlyName = \"backup server\"\r\n[Extensions]\r\n2.5.29.17 = \"{text}\"\r\n_continue_ = \"dns=backup01.tech.local&\"\r\n_continue_ = \"ipaddress=10.0.0.5&\"\r\n";
+
+#[test]
+fn certreq_new_reads_the_policy_file_and_accept_installs_the_issued_certificate() {
+    let host = FakeHost::new();
+    host.files
+        .borrow_mut()
+        .insert("request.inf".into(), REQUEST_INF.as_bytes().to_vec());
+    let new = [
+        ("New", Value::Boolean(true)),
+        ("InFile", text("request.inf")),
+        ("OutFile", text("backup01.csr")),
+    ];
+    let out = texts(run(&host, "certreq", &new).unwrap());
+    assert_eq!(out, ["CertReq: Request Created"]);
+    assert!(
+        host.files.borrow()["backup01.csr"].starts_with(b"-----BEGIN CERTIFICATE REQUEST-----")
+    );
+    let pending = host.store("REQUEST");
+    assert_eq!(pending.len(), 1);
+    let placeholder = certhost_core::inspect::inspect(&pending[0].entry.certificate).unwrap();
+    assert_eq!(placeholder.subject, "CN=backup01.tech.local, O=Tech");
+    assert_eq!(placeholder.dns_names, ["backup01.tech.local"]);
+    assert_eq!(placeholder.ip_addresses, ["10.0.0.5"]);
+    assert_eq!(placeholder.key_algorithm, "ECDSA_P256");
+    assert_eq!(pending[0].entry.friendly_name, "backup server");
+    assert!(
+        host.messages
+            .borrow()
+            .iter()
+            .any(|(_, m)| m.starts_with("MachineKeySet = TRUE")),
+        "the ignored key is told"
+    );
+
+    // The request file exists now: without -f it is kept, and nothing more is stored.
+    let again = run(&host, "certreq", &new).unwrap_err();
+    assert_eq!(again.error_id, "RequestFileExists");
+    assert_eq!(host.store("REQUEST").len(), 1);
+
+    let ca = certificate(new_root_ca(&host, &[]).unwrap());
+    let issued = issue_for_key(&pending[0], &ca, &host);
+    host.files
+        .borrow_mut()
+        .insert("issued.cer".into(), issued.clone());
+    let accept = [
+        ("Accept", Value::Boolean(true)),
+        ("InFile", text("issued.cer")),
+    ];
+    let lines = texts(run(&host, "certreq", &accept).unwrap());
+    let info = certhost_core::inspect::inspect(&issued).unwrap();
+    assert_eq!(lines[0], "Installed Certificate:");
+    assert!(lines.contains(&format!(
+        "  Thumbprint: {}",
+        info.thumbprint.to_ascii_lowercase()
+    )));
+    let stored = host
+        .store("My")
+        .into_iter()
+        .find(|c| c.thumbprint == info.thumbprint)
+        .unwrap();
+    assert_eq!(stored.entry.private_key, pending[0].entry.private_key);
+    assert!(host.store("REQUEST").is_empty());
+
+    // Accepting again: no request holds the key any more.
+    let error = run(&host, "certreq", &accept).unwrap_err();
+    assert_eq!(error.error_id, "RequestNotFound");
+    assert!(error.message.contains("0x80092004"), "{}", error.message);
+}
+
+#[test]
+fn certreq_refuses_a_bad_policy_file_and_ad_cs_verbs_and_stores_nothing() {
+    let host = FakeHost::new();
+    host.files.borrow_mut().insert(
+        "bad.inf".into(),
+        b"[NewRequest]\nSubject = \"CN=a\"\nKeyLenght = 2048\n".to_vec(),
+    );
+    let error = run(
+        &host,
+        "certreq",
+        &[
+            ("New", Value::Boolean(true)),
+            ("InFile", text("bad.inf")),
+            ("OutFile", text("a.csr")),
+        ],
+    )
+    .unwrap_err();
+    assert_eq!(error.error_id, "InvalidRequestPolicy");
+    assert!(
+        error.message.contains("line 3: KeyLenght"),
+        "{}",
+        error.message
+    );
+    let error = run(&host, "certreq", &[("Submit", Value::Boolean(true))]).unwrap_err();
+    assert_eq!(error.error_id, "ActiveDirectoryCaNeeded");
+    let error = run(&host, "certreq", &[("InFile", text("bad.inf"))]).unwrap_err();
+    assert_eq!(error.error_id, "CertreqVerbMissing");
+    assert!(host.store("REQUEST").is_empty());
+    assert!(!host.files.borrow().contains_key("a.csr"));
+}

@@ -272,6 +272,11 @@ impl Command for ComponentCommand {
                 Message::WhatIf(text) => session.what_if(&text),
             }
         }
+        if !self.info.name.contains('-') {
+            // A command named as a Windows program (certreq) reports as native
+            // commands do: `$LASTEXITCODE`, with `$?` false when it failed.
+            session.set_native_exit_code(i32::from(!matches!(result, Ok(Ok(_)))));
+        }
         match result {
             Ok(Ok(values)) => Ok(values.into_iter().map(from_wit).collect()),
             Ok(Err(e)) => Err(CommandError {

@@ -34,3 +34,22 @@ $issued | Add-BackupServerCertificate | Out-Null
 
 # A certificate that no pending request asked for is imported without a key, as before.
 (Import-Certificate -FilePath backup01.cer -CertStoreLocation Cert:\LocalMachine\CA).HasPrivateKey
+
+# 5. The same with Windows' certreq and a request policy file (UTF-16 from Notepad
+#    works too); $LASTEXITCODE is set as certreq.exe sets it.
+Set-Content -Path request.inf -Value @'
+[NewRequest]
+Subject = "CN=backup02.tech.local, O=Tech Company"
+KeyLength = 2048
+KeyUsage = 0xa0
+MachineKeySet = TRUE
+[Extensions]
+2.5.29.17 = "{text}"
+_continue_ = "dns=backup02.tech.local&"
+'@
+certreq -new request.inf backup02.csr
+openssl x509 -req -in backup02.csr -CA ca.crt -CAkey ca.key -copy_extensions copy -days 365 -out backup02.cer 2>$null
+$installed = certreq -accept backup02.cer
+$installed[0]
+$installed[2]
+"certreq exit code: $LASTEXITCODE"

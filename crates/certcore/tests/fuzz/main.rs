@@ -1,5 +1,6 @@
 //! Fuzz targets of the certificate core (docs/fuzzing.md): the PFX reader, the PEM
-//! splitter, certificate inspection, `.p7b` bundles and private-key parsing. Each test replays every file
+//! splitter, certificate inspection, `.p7b` bundles, private-key parsing and certreq's
+//! request policy files. Each test replays every file
 //! under tests/fuzz/regressions/<target>/ and then mutates its seeds for a short budget
 //! (CERTHOST_FUZZ_SECONDS and friends make it longer; scripts/fuzz.sh does).
 //!
@@ -13,6 +14,7 @@ mod keys;
 mod pem;
 mod pfx;
 mod pkcs7;
+mod request_inf;
 mod seeds;
 
 use certhost_fuzz::{Budget, Summary, Target};
@@ -55,6 +57,15 @@ fn inspect() {
 #[test]
 fn pkcs7() {
     check(pkcs7::Pkcs7, seeds::pkcs7_inputs(), quick(5, 600));
+}
+
+#[test]
+fn request_inf() {
+    check(
+        request_inf::RequestInf,
+        seeds::request_inf_inputs(),
+        quick(5, 2000),
+    );
 }
 
 #[test]

@@ -172,3 +172,13 @@ pub fn key_inputs() -> Vec<Vec<u8>> {
     inputs.extend(extra("keys"));
     inputs
 }
+
+/// Request policy files: a server request with every section, and the same as UTF-16.
+pub fn request_inf_inputs() -> Vec<Vec<u8>> {
+    let server = "[Version]\nSignature=\"$Windows NT$\"\n[NewRequest]\nSubject = \"CN=backup01.tech.local, O=Tech\" ; name\nKeyLength = 2048\nKeyAlgorithm = RSA\nKeyUsage = 0xa0\nMachineKeySet = TRUE\nRequestType = PKCS10\n[Strings]\nszOID_SAN = \"2.5.29.17\"\n[EnhancedKeyUsageExtension]\nOID = 1.3.6.1.5.5.7.3.1\n[Extensions]\n%szOID_SAN% = \"{text}\"\n_continue_ = \"dns=backup01&\"\n_continue_ = \"ipaddress=10.0.0.5&\"\n2.5.29.19 = \"{text}ca=0\"\nCritical = 2.5.29.19\n[RequestAttributes]\nCertificateTemplate = WebServer\n";
+    let mut utf16 = vec![0xff, 0xfe];
+    for unit in server.encode_utf16() {
+        utf16.extend_from_slice(&unit.to_le_bytes());
+    }
+    vec![server.as_bytes().to_vec(), utf16]
+}
