@@ -261,6 +261,18 @@ fn presented_chain(s: &Server, port: u16) -> Vec<PathBuf> {
 }
 
 /// openssl verify of the served chain against Pebble's root, and curl --cacert.
+/// Waits (up to 5 s) for `certhost serve` to present `thumbprint`, without a restart.
+fn wait_until_served(s: &Server, thumbprint: &str) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while s.presented(None, s.port) != thumbprint {
+        assert!(
+            Instant::now() < deadline,
+            "the new certificate is not served"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 fn check_served_chain(s: &Server, root: &Path) -> String {
     let chain = presented_chain(s, s.port);
     assert!(chain.len() >= 2, "the intermediate is served with the leaf");
@@ -339,14 +351,7 @@ fn tls_alpn_01_issues_for_an_address_and_serve_renews_it_while_clients_connect()
     assert_eq!(field(&issued, "Identifiers"), "{127.0.0.1}");
     assert_eq!(slot_thumbprint(&s), thumbprint);
     // Served without a restart, and trusted through Pebble's root.
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while s.presented(None, s.port) != thumbprint {
-        assert!(
-            Instant::now() < deadline,
-            "the new certificate is not served"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    wait_until_served(&s, &thumbprint);
     assert_eq!(check_served_chain(&s, &root), thumbprint);
     let renewal =
         s.sb.run("Get-AcmeRenewal | Format-List Slot, Status, Failures")
@@ -485,14 +490,7 @@ fn http_01_issues_through_the_acme_http_listener() {
     );
     assert_eq!(issued.code, 0, "{}{}", issued.stdout, issued.stderr);
     let thumbprint = field(&issued, "Thumbprint");
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while s.presented(None, s.port) != thumbprint {
-        assert!(
-            Instant::now() < deadline,
-            "the new certificate is not served"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    wait_until_served(&s, &thumbprint);
     assert_eq!(check_served_chain(&s, &root), thumbprint);
     // The listener answers nothing else.
     let other = tool(

@@ -525,6 +525,36 @@ fn openssl_ca(cert: &std::path::Path, key: &std::path::Path, subject: &str, extr
     assert_eq!(made.code, 0, "{}", made.stderr);
 }
 
+/// openssl as the CA: `x509 -req` signs `csr` for 20 days with the extensions it asks for.
+fn openssl_signs(
+    csr: &std::path::Path,
+    ca: &std::path::Path,
+    ca_key: &std::path::Path,
+    out: &std::path::Path,
+) {
+    let signed = tool(
+        "openssl",
+        &[
+            "x509",
+            "-req",
+            "-in",
+            csr.to_str().unwrap(),
+            "-CA",
+            ca.to_str().unwrap(),
+            "-CAkey",
+            ca_key.to_str().unwrap(),
+            "-copy_extensions",
+            "copy",
+            "-days",
+            "20",
+            "-out",
+            out.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(signed.code, 0, "{}", signed.stderr);
+}
+
 /// `openssl verify -CAfile ca leaf`: "leaf: OK".
 fn openssl_verifies(ca: &std::path::Path, leaf: &std::path::Path) {
     let verify = tool(
@@ -808,27 +838,7 @@ fn requests_signed_by_an_openssl_ca_pair_with_their_key_on_import() {
         );
         // openssl is the CA; the issued certificate comes back in three forms.
         let issued = sb.path(&format!("r{i}.crt"));
-        let signed = tool(
-            "openssl",
-            &[
-                "x509",
-                "-req",
-                "-in",
-                csr.to_str().unwrap(),
-                "-CA",
-                ca.to_str().unwrap(),
-                "-CAkey",
-                ca_key.to_str().unwrap(),
-                "-copy_extensions",
-                "copy",
-                "-days",
-                "20",
-                "-out",
-                issued.to_str().unwrap(),
-            ],
-            None,
-        );
-        assert_eq!(signed.code, 0, "{}", signed.stderr);
+        openssl_signs(&csr, &ca, &ca_key, &issued);
         let file = match form {
             "PEM chain" => {
                 let chain = [std::fs::read(&issued).unwrap(), std::fs::read(&ca).unwrap()].concat();
@@ -1005,27 +1015,7 @@ fn certreq_policy_files_make_requests_openssl_signs_and_accept_installs() {
     // openssl is the CA and answers with a PEM PKCS#7 (the CA certificate first).
     let (ca, ca_key, issued) = (sb.path("ca.crt"), sb.path("ca.key"), sb.path("issued.cer"));
     openssl_ca(&ca, &ca_key, "/C=US/O=Tech/CN=Tech Issuing CA", &[]);
-    let signed = tool(
-        "openssl",
-        &[
-            "x509",
-            "-req",
-            "-in",
-            csr.to_str().unwrap(),
-            "-CA",
-            ca.to_str().unwrap(),
-            "-CAkey",
-            ca_key.to_str().unwrap(),
-            "-copy_extensions",
-            "copy",
-            "-days",
-            "20",
-            "-out",
-            issued.to_str().unwrap(),
-        ],
-        None,
-    );
-    assert_eq!(signed.code, 0, "{}", signed.stderr);
+    openssl_signs(&csr, &ca, &ca_key, &issued);
     let p7 = tool(
         "openssl",
         &[

@@ -14,9 +14,7 @@ use crate::bindings::certhost::plugin::host::MessageLevel;
 use crate::bindings::exports::certhost::plugin::cmdlets::{
     CertificateObject, CmdletError, ErrorCategory, Value,
 };
-use crate::convert::cert_error;
 use crate::host_api::HostApi;
-use certhost_core::file_kind::FileKind;
 use certhost_core::generate::{GenerateRequest, KeyUsage};
 use certhost_core::inspect::short_date_time;
 use certhost_core::request_inf::{InfRequest, key_usage_bits};
@@ -201,25 +199,7 @@ fn key_usages(bits: u32) -> Vec<KeyUsage> {
 }
 
 fn accept(host: &dyn HostApi, path: &str) -> Result<Vec<Value>, CmdletError> {
-    let data = host
-        .read_file(path)
-        .map_err(|e| error::file(path, e, false))?;
-    let kind = FileKind::of(&data);
-    if !matches!(
-        kind,
-        FileKind::Pem | FileKind::Certificate | FileKind::Pkcs7
-    ) {
-        return Err(error::invalid_argument(
-            "UnsupportedFileType",
-            format!(
-                "'{path}' is {}, not the certificate a CA issued: {}",
-                kind.describe(),
-                kind.advice()
-            ),
-        ));
-    }
-    let certificates = certhost_core::pem::parse_certificates(&data)
-        .map_err(|e| error::from_cert(cert_error(e), Some(path)))?;
+    let certificates = requests::read_certificates(host, path)?;
     let location = parse_store_location(ACCEPT_STORE)?;
     let Some((issued, request)) = requests::pending_request(host, &certificates)? else {
         return Err(error::new(

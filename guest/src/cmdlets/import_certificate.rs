@@ -10,9 +10,7 @@ use super::{Cmdlet, error, requests};
 use crate::args::Args;
 use crate::bindings::certhost::plugin::types::CertificateEntry;
 use crate::bindings::exports::certhost::plugin::cmdlets::{CmdletError, Value};
-use crate::convert::cert_error;
 use crate::host_api::HostApi;
-use certhost_core::file_kind::FileKind;
 
 pub const CMDLET: Cmdlet = Cmdlet { info, run };
 
@@ -57,36 +55,7 @@ fn run(args: &Args, _input: Option<Value>, host: &dyn HostApi) -> Result<Vec<Val
             .text("CertStoreLocation")
             .unwrap_or_else(|| "Cert:\\LocalMachine\\My".into()),
     )?;
-    let data = host
-        .read_file(&path)
-        .map_err(|e| error::file(&path, e, false))?;
-    let kind = FileKind::of(&data);
-    if !matches!(
-        kind,
-        FileKind::Pem | FileKind::Certificate | FileKind::Pkcs7
-    ) {
-        return Err(error::invalid_argument(
-            "UnsupportedFileType",
-            format!(
-                "'{path}' is {}, not a certificate: {}",
-                kind.describe(),
-                kind.advice()
-            ),
-        ));
-    }
-    if certhost_core::pem::is_pem(&data)
-        && certhost_core::pem::pem_blocks(&data)
-            .is_ok_and(|blocks| blocks.iter().any(|b| b.label.ends_with("PRIVATE KEY")))
-    {
-        return Err(error::invalid_argument(
-            "PrivateKeyInCertificateFile",
-            format!(
-                "'{path}' holds a private key; Import-Certificate imports certificates only: use Import-PfxCertificate, or Add-BackupServerCertificate -CertificatePath -PrivateKeyPath"
-            ),
-        ));
-    }
-    let certificates = certhost_core::pem::parse_certificates(&data)
-        .map_err(|e| error::from_cert(cert_error(e), Some(&path)))?;
+    let certificates = requests::read_certificates(host, &path)?;
     if !location.store.eq_ignore_ascii_case(requests::REQUEST_STORE)
         && let Some((issued, request)) = requests::pending_request(host, &certificates)?
     {

@@ -8,8 +8,10 @@ use super::objects::{StoreLocation, certificate_object};
 use crate::bindings::certhost::plugin::store::StoredCertificate;
 use crate::bindings::certhost::plugin::types::CertificateEntry;
 use crate::bindings::exports::certhost::plugin::cmdlets::{CertificateObject, CmdletError};
+use crate::convert::cert_error;
 use crate::host_api::HostApi;
 use certhost_core::csr::{create_request, request_pem};
+use certhost_core::file_kind::FileKind;
 use certhost_core::generate::{GenerateRequest, KeyUsage};
 use certhost_core::keys::KeyAlgorithm;
 
@@ -125,4 +127,40 @@ pub fn accept(
     )
     .map_err(|e| error::from_store(e, Some(path)))?;
     certificate_object(certificate, Some(location), true, friendly_name)
+}
+
+/// The certificates of a file a CA or a peer sent: DER, PEM (one or more) or PKCS#7.
+/// Another kind of file is named as what it is, and a file with a private key is
+/// refused (keys come with Import-PfxCertificate).
+pub fn read_certificates(host: &dyn HostApi, path: &str) -> Result<Vec<Vec<u8>>, CmdletError> {
+    let data = host
+        .read_file(path)
+        .map_err(|e| error::file(path, e, false))?;
+    let kind = FileKind::of(&data);
+    if !matches!(
+        kind,
+        FileKind::Pem | FileKind::Certificate | FileKind::Pkcs7
+    ) {
+        return Err(error::invalid_argument(
+            "UnsupportedFileType",
+            format!(
+                "'{path}' is {}, not a certificate: {}",
+                kind.describe(),
+                kind.advice()
+            ),
+        ));
+    }
+    if certhost_core::pem::is_pem(&data)
+        && certhost_core::pem::pem_blocks(&data)
+            .is_ok_and(|blocks| blocks.iter().any(|b| b.label.ends_with("PRIVATE KEY")))
+    {
+        return Err(error::invalid_argument(
+            "PrivateKeyInCertificateFile",
+            format!(
+                "'{path}' holds a private key; a certificate file here holds certificates only: use Import-PfxCertificate, or Add-BackupServerCertificate -CertificatePath -PrivateKeyPath"
+            ),
+        ));
+    }
+    certhost_core::pem::parse_certificates(&data)
+        .map_err(|e| error::from_cert(cert_error(e), Some(path)))
 }
