@@ -508,6 +508,19 @@ fn http_01_issues_through_the_acme_http_listener() {
     assert_eq!(other.stdout, "404");
 }
 
+/// Writes the dns-01 script an admin would: it publishes and clears the TXT record in
+/// pebble-challtestsrv (management port `dns_management`) and logs its arguments.
+fn dns_hook(script: &Path, dns_management: u16) {
+    std::fs::write(
+        script,
+        format!(
+            "#!/bin/sh\nset -e\necho \"$@\" >> dns-hook.log\ncase \"$1\" in\n  add) path=set-txt; body=\"{{\\\"host\\\":\\\"$2\\\",\\\"value\\\":\\\"$3\\\"}}\" ;;\n  remove) path=clear-txt; body=\"{{\\\"host\\\":\\\"$2\\\"}}\" ;;\nesac\ncurl -s -f -d \"$body\" http://127.0.0.1:{dns_management}/$path\n"
+        ),
+    )
+    .unwrap();
+    tool("chmod", &["755", script.to_str().unwrap()], None);
+}
+
 #[test]
 fn dns_01_runs_the_admins_script() {
     let (dns_port, dns_management) = (free_port(), free_port());
@@ -516,19 +529,7 @@ fn dns_01_runs_the_admins_script() {
         dns: Some((dns_port, dns_management)),
         ..PebbleOptions::new(free_port(), free_port())
     });
-    let script = s.sb.path("dns-hook.sh");
-    std::fs::write(
-        &script,
-        format!(
-            "#!/bin/sh\nset -e\necho \"$@\" >> dns-hook.log\ncase \"$1\" in\n  add) path=set-txt; body=\"{{\\\"host\\\":\\\"$2\\\",\\\"value\\\":\\\"$3\\\"}}\" ;;\n  remove) path=clear-txt; body=\"{{\\\"host\\\":\\\"$2\\\"}}\" ;;\nesac\ncurl -s -f -d \"$body\" http://127.0.0.1:{dns_management}/$path\n"
-        ),
-    )
-    .unwrap();
-    std::os::unix::fs::PermissionsExt::set_mode(
-        &mut std::fs::metadata(&script).unwrap().permissions(),
-        0o755,
-    );
-    tool("chmod", &["755", script.to_str().unwrap()], None);
+    dns_hook(&s.sb.path("dns-hook.sh"), dns_management);
     let issued = new_acme(
         &s,
         &pebble,
@@ -624,4 +625,136 @@ fn rejections_are_clear_and_change_nothing() {
     assert_eq!(slot_thumbprint(&s), before, "the slot is unchanged");
     let renewals = s.sb.run("Get-AcmeRenewal").ok();
     assert_eq!(renewals.stdout.trim(), "", "nothing was registered");
+}
+
+#[test]
+fn a_deactivated_account_is_refused_clearly_and_remove_acme_account_recovers() {
+    let (dns_port, dns_management) = (free_port(), free_port());
+    let pebble = Pebble::start(PebbleOptions {
+        dns: Some((dns_port, dns_management)),
+        ..PebbleOptions::new(free_port(), free_port())
+    });
+    let sb = common::Sandbox::new();
+    dns_hook(&sb.path("dns-hook.sh"), dns_management);
+    sb.run("Set-ServerIdentity -Fqdn backup01.tech.local -IPAddress 127.0.0.1")
+        .ok();
+    // Two stores holding the same account: this one, and a copy made after the account
+    // was registered (as a restored backup of the appliance would hold it).
+    let copy = sb.path("home-copy");
+    let run_in = |home: &Path, script: &str| {
+        common::run_of(
+            sb.command()
+                .env("CERTHOST_HOME", home)
+                .args(["-NonInteractive", "-Command", script])
+                .output()
+                .unwrap(),
+        )
+    };
+    let server = format!(
+        "-Server {} -RootCertificatePath '{}'",
+        pebble.directory(),
+        pebble.tls_root().display()
+    );
+    let order_arguments = format!(
+        "{server} -DnsName backup01.tech.local -Challenge Dns01Script -DnsScript ./dns-hook.sh"
+    );
+    let order = format!("New-AcmeCertificate {order_arguments} | Format-List Thumbprint");
+    let issued = run_in(&sb.home(), &order).ok();
+    let accounts = run_in(&sb.home(), "Get-AcmeAccount | Format-List *").ok();
+    assert!(
+        accounts
+            .stdout
+            .contains(&format!("Server     : {}", pebble.directory())),
+        "{}",
+        accounts.stdout
+    );
+    let account_url = field(&accounts, "AccountUrl");
+    assert!(
+        account_url.starts_with("https://127.0.0.1:"),
+        "{account_url}"
+    );
+    assert!(
+        !accounts.stdout.to_lowercase().contains("key"),
+        "no key shown: {}",
+        accounts.stdout
+    );
+    let copied = tool(
+        "cp",
+        &["-a", sb.home().to_str().unwrap(), copy.to_str().unwrap()],
+        None,
+    );
+    assert_eq!(copied.code, 0, "{}", copied.stderr);
+
+    // -WhatIf changes nothing; then the account is deactivated at Pebble and forgotten.
+    run_in(&sb.home(), &format!("Remove-AcmeAccount {server} -WhatIf")).ok();
+    assert!(
+        run_in(&sb.home(), "Get-AcmeAccount")
+            .ok()
+            .stdout
+            .contains(&account_url)
+    );
+    run_in(&sb.home(), &format!("Remove-AcmeAccount {server}")).ok();
+    assert_eq!(run_in(&sb.home(), "Get-AcmeAccount").ok().stdout.trim(), "");
+    let again = run_in(&sb.home(), &format!("Remove-AcmeAccount {server}"));
+    assert_ne!(again.code, 0);
+    assert!(
+        again.stderr.contains("no ACME account is kept for"),
+        "{}",
+        again.stderr
+    );
+
+    // The copy still holds the deactivated account: Pebble refuses it, the error says so
+    // and what to do, and the slot keeps its certificate.
+    let slot = |home: &Path| {
+        run_in(home, "(Get-BackupServerCertificate).Thumbprint")
+            .ok()
+            .stdout
+            .trim()
+            .to_string()
+    };
+    let before = slot(&copy);
+    assert_eq!(before, field(&issued, "Thumbprint"));
+    let refused = run_in(
+        &copy,
+        &format!(
+            "try {{ New-AcmeCertificate {order_arguments} -ErrorAction Stop }} catch {{ 'ID=' + $_.FullyQualifiedErrorId; $_.Exception.Message }}"
+        ),
+    )
+    .ok();
+    assert!(
+        refused.stdout.contains("ID=AcmeAccountNotValid"),
+        "{}",
+        refused.stdout
+    );
+    for words in [
+        "the ACME server no longer accepts the account certhost keeps for",
+        "deactivated",
+        "Remove-AcmeAccount -Server",
+        "Nothing was changed",
+    ] {
+        assert!(
+            refused.stdout.contains(words),
+            "'{words}' in:\n{}",
+            refused.stdout
+        );
+    }
+    assert_eq!(slot(&copy), before, "the slot is unchanged");
+
+    // As the error says: forget it, and order again. (Pebble accepts a second
+    // deactivation of a deactivated account, so either outcome is reported.)
+    let forgotten = run_in(&copy, &format!("Remove-AcmeAccount {server} -Verbose"));
+    assert_eq!(forgotten.code, 0, "{}", forgotten.stderr);
+    assert!(
+        forgotten.stdout.contains("it is no longer kept for"),
+        "{}",
+        forgotten.stdout
+    );
+    let reissued = run_in(&copy, &order).ok();
+    assert_ne!(field(&reissued, "Thumbprint"), before);
+    assert_eq!(slot(&copy), field(&reissued, "Thumbprint"));
+    let new_account = field(
+        &run_in(&copy, "Get-AcmeAccount | Format-List *").ok(),
+        "AccountUrl",
+    );
+    assert_ne!(new_account, account_url, "a new account was registered");
 }

@@ -6,6 +6,7 @@
 //! its slot by the caller, through the same validated, atomic slot change as every other.
 //! See docs/acme.md.
 
+pub mod account;
 pub mod challenge;
 pub mod order;
 pub mod renewal;
@@ -143,6 +144,12 @@ pub enum AcmeError {
     Directory { directory: String, reason: String },
     #[error("the ACME server refused the account: {0}")]
     Account(String),
+    #[error(
+        "the ACME server no longer accepts the account certhost keeps for {directory}: {detail}. Nothing was changed. If the account was deactivated or revoked, run  Remove-AcmeAccount -Server {directory}  and try again: a new account is registered on the next order"
+    )]
+    AccountNotValid { directory: String, detail: String },
+    #[error("no ACME account is kept for {0}; Get-AcmeAccount lists the ones that are")]
+    NoAccount(String),
     #[error("the ACME server refused the order: {0}")]
     Order(String),
     #[error(

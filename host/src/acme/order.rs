@@ -4,114 +4,18 @@
 //! and announced as ready; the order is finalized with the component's request. The
 //! published answers are withdrawn however the order ends.
 
+use super::account::{self, account_refusal};
 use super::challenge::{self, HTTP_01, TLS_ALPN_01};
 use super::{AcmeError, AcmeIdentifier, ChallengeKind, OrderSpec, problem_text};
-use crate::store::{AcmeChallenge, Database, acme_account_secret};
+use crate::store::{AcmeChallenge, Database};
 use instant_acme::{
-    Account, AccountCredentials, AuthorizationStatus, ChallengeType, NewAccount, NewOrder,
-    OrderStatus, RetryPolicy,
+    Account, AuthorizationStatus, ChallengeType, NewOrder, OrderStatus, RetryPolicy,
 };
 use std::path::Path;
 use std::time::Duration;
 
 /// How long the server gets to validate the challenges, then to issue.
 const VALIDATION_DEADLINE: Duration = Duration::from_secs(90);
-
-/// The HTTP client for the directory: its own roots when given, else the system's.
-fn http_client(spec: &OrderSpec) -> Result<Box<dyn instant_acme::HttpClient>, AcmeError> {
-    let directory_error = |reason: String| AcmeError::Directory {
-        directory: spec.directory.clone(),
-        reason,
-    };
-    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
-    let builder = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| directory_error(e.to_string()))?;
-    let config = match &spec.root_pem {
-        Some(pem) => {
-            let mut roots = rustls::RootCertStore::empty();
-            use rustls::pki_types::pem::PemObject;
-            for cert in rustls::pki_types::CertificateDer::pem_slice_iter(pem.as_bytes()) {
-                let cert = cert.map_err(|e| {
-                    directory_error(format!("the root certificate file is not PEM: {e}"))
-                })?;
-                roots.add(cert).map_err(|e| {
-                    directory_error(format!("the root certificate cannot be used: {e}"))
-                })?;
-            }
-            if roots.is_empty() {
-                return Err(directory_error(
-                    "the root certificate file holds no certificate".into(),
-                ));
-            }
-            builder.with_root_certificates(roots).with_no_client_auth()
-        }
-        None => {
-            use rustls_platform_verifier::BuilderVerifierExt;
-            builder
-                .with_platform_verifier()
-                .map_err(|e| directory_error(e.to_string()))?
-                .with_no_client_auth()
-        }
-    };
-    let connector = hyper_rustls::HttpsConnectorBuilder::new()
-        .with_tls_config(config)
-        .https_only()
-        .enable_http1()
-        .build();
-    let client: hyper_util::client::legacy::Client<_, instant_acme::BodyWrapper<bytes::Bytes>> =
-        hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-            .build(connector);
-    Ok(Box::new(client))
-}
-
-/// The account for the directory: the kept one, or a new registration (kept sealed).
-pub async fn account(state_dir: &Path, spec: &OrderSpec) -> Result<Account, AcmeError> {
-    let secret = acme_account_secret(&spec.directory);
-    let kept = Database::open(state_dir)?.sealed_secret(&secret)?;
-    if let Some(json) = kept {
-        let credentials: AccountCredentials = serde_json::from_slice(&json)
-            .map_err(|e| AcmeError::Account(format!("the kept account cannot be read: {e}")))?;
-        return Account::builder_with_http(http_client(spec)?)
-            .from_credentials(credentials)
-            .await
-            .map_err(|e| directory_failure(spec, &e));
-    }
-    let (account, credentials) = Account::builder_with_http(http_client(spec)?)
-        .create(
-            &NewAccount {
-                contact: &[],
-                terms_of_service_agreed: true,
-                only_return_existing: false,
-            },
-            spec.directory.clone(),
-            None,
-        )
-        .await
-        .map_err(|e| match e {
-            instant_acme::Error::Api(_) => AcmeError::Account(problem_text(&e)),
-            other => directory_failure(spec, &other),
-        })?;
-    let json = zeroize::Zeroizing::new(
-        serde_json::to_vec(&credentials)
-            .map_err(|e| AcmeError::Account(format!("cannot keep the account: {e}")))?,
-    );
-    Database::open(state_dir)?.set_sealed_secret(&secret, &json)?;
-    Ok(account)
-}
-
-fn directory_failure(spec: &OrderSpec, e: &instant_acme::Error) -> AcmeError {
-    let mut reason = problem_text(e);
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        reason.push_str(&format!(": {s}"));
-        source = s.source();
-    }
-    AcmeError::Directory {
-        directory: spec.directory.clone(),
-        reason,
-    }
-}
 
 /// What one authorization published, to withdraw afterwards.
 struct Published {
@@ -125,7 +29,7 @@ pub async fn obtain(
     spec: &OrderSpec,
     csr_der: &[u8],
 ) -> Result<String, AcmeError> {
-    let account = account(state_dir, spec).await?;
+    let account = account::kept_or_registered(state_dir, spec).await?;
     let mut published = Published {
         tokens: Vec::new(),
         dns_records: Vec::new(),
@@ -158,7 +62,9 @@ async fn run_order(
     let mut order = account
         .new_order(&NewOrder::new(&identifiers))
         .await
-        .map_err(|e| AcmeError::Order(problem_text(&e)))?;
+        .map_err(|e| {
+            account_refusal(spec, &e).unwrap_or_else(|| AcmeError::Order(problem_text(&e)))
+        })?;
     let (kind_name, challenge_type) = match spec.challenge {
         ChallengeKind::TlsAlpn01 => (TLS_ALPN_01, ChallengeType::TlsAlpn01),
         ChallengeKind::Http01 => (HTTP_01, ChallengeType::Http01),

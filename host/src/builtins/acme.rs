@@ -1,6 +1,7 @@
 //! ACME (docs/acme.md): `New-AcmeCertificate` orders a certificate for a slot from an
 //! ACME server and assigns it; `Get-AcmeRenewal` and `Test-AcmeRenewal` show how the
-//! renewals `certhost serve` makes are going.
+//! renewals `certhost serve` makes are going; `Get-AcmeAccount` and `Remove-AcmeAccount`
+//! list and deactivate the kept accounts.
 
 use super::utility::Builtin;
 use super::with_database;
@@ -17,10 +18,16 @@ use crate::store::{AcmeRegistration, canonical_slot};
 const NEW: &str = "New-AcmeCertificate";
 
 fn failed(e: AcmeError) -> CommandError {
+    failed_in(NEW, e)
+}
+
+fn failed_in(command: &str, e: AcmeError) -> CommandError {
     let (category, id) = match &e {
         AcmeError::InvalidArgument(_) => ("InvalidArgument", "InvalidArgument"),
         AcmeError::Directory { .. } => ("ConnectionError", "AcmeServerUnreachable"),
         AcmeError::Account(_) => ("PermissionDenied", "AcmeAccountRefused"),
+        AcmeError::AccountNotValid { .. } => ("PermissionDenied", "AcmeAccountNotValid"),
+        AcmeError::NoAccount(_) => ("ObjectNotFound", "AcmeAccountNotFound"),
         AcmeError::Order(_) | AcmeError::Finalize(_) => ("InvalidResult", "AcmeOrderRefused"),
         AcmeError::NoSuchChallenge { .. } => ("InvalidArgument", "AcmeChallengeNotOffered"),
         AcmeError::NotAnswering(_) => ("ConnectionError", "AcmeChallengeNotAnswered"),
@@ -29,7 +36,7 @@ fn failed(e: AcmeError) -> CommandError {
         AcmeError::Timeout(_) => ("OperationTimeout", "AcmeTimeout"),
         AcmeError::Store(_) => ("WriteError", "StorageFailed"),
     };
-    CommandError::new(NEW, category, id, e.to_string())
+    CommandError::new(command, category, id, e.to_string())
 }
 
 fn component_failed(command: &str, e: PluginError) -> CommandError {
@@ -41,17 +48,58 @@ fn component_failed(command: &str, e: PluginError) -> CommandError {
     )
 }
 
-/// The order the arguments describe.
-fn order_spec(
-    session: &Session,
-    args: &crate::engine::BoundArguments,
-) -> Result<OrderSpec, AcmeError> {
+/// -Server: an ACME directory's https:// URL.
+fn directory_url(args: &crate::engine::BoundArguments) -> Result<String, AcmeError> {
     let directory = args.text("Server").unwrap_or_default();
     if !directory.starts_with("https://") {
         return Err(AcmeError::InvalidArgument(format!(
             "-Server must be the ACME directory's https:// URL (such as https://acme-v02.api.letsencrypt.org/directory), not '{directory}'"
         )));
     }
+    Ok(directory)
+}
+
+/// The PEM roots of -RootCertificatePath, if given.
+fn root_pem(
+    session: &Session,
+    args: &crate::engine::BoundArguments,
+) -> Result<Option<String>, AcmeError> {
+    let Some(path) = args.text("RootCertificatePath") else {
+        return Ok(None);
+    };
+    let path = session.resolve_path(&path);
+    std::fs::read_to_string(&path).map(Some).map_err(|e| {
+        AcmeError::InvalidArgument(format!(
+            "cannot read the root certificate {}: {e}",
+            path.display()
+        ))
+    })
+}
+
+/// Runs `work` to its end on a runtime of its own.
+fn block_on<T>(
+    command: &str,
+    work: impl std::future::Future<Output = Result<T, AcmeError>>,
+) -> Result<T, CommandError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            failed_in(
+                command,
+                AcmeError::Order(format!("cannot start the async runtime: {e}")),
+            )
+        })?
+        .block_on(work)
+        .map_err(|e| failed_in(command, e))
+}
+
+/// The order the arguments describe.
+fn order_spec(
+    session: &Session,
+    args: &crate::engine::BoundArguments,
+) -> Result<OrderSpec, AcmeError> {
+    let directory = directory_url(args)?;
     let mut identifiers = Vec::new();
     for name in args.texts("DnsName") {
         identifiers.push(AcmeIdentifier::dns(&name)?);
@@ -99,18 +147,7 @@ fn order_spec(
             "a wildcard name can only be validated with -Challenge Dns01Script".into(),
         ));
     }
-    let root_pem = match args.text("RootCertificatePath") {
-        Some(path) => {
-            let path = session.resolve_path(&path);
-            Some(std::fs::read_to_string(&path).map_err(|e| {
-                AcmeError::InvalidArgument(format!(
-                    "cannot read the root certificate {}: {e}",
-                    path.display()
-                ))
-            })?)
-        }
-        None => None,
-    };
+    let root_pem = root_pem(session, args)?;
     let self_check_port = match &challenge {
         ChallengeKind::Dns01Script(_) => None,
         kind => {
@@ -208,16 +245,10 @@ pub fn new_acme_certificate() -> Builtin {
                 )
             })?;
         let state_dir = host.services.state_dir.clone();
-        let chain = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| {
-                failed(AcmeError::Order(format!(
-                    "cannot start the async runtime: {e}"
-                )))
-            })?
-            .block_on(acme::order::obtain(&state_dir, &spec, &created.request))
-            .map_err(failed)?;
+        let chain = block_on(
+            NEW,
+            acme::order::obtain(&state_dir, &spec, &created.request),
+        )?;
         let options = AssignOptions {
             force: args.switch("Force"),
             what_if: false,
@@ -410,4 +441,88 @@ pub fn test_acme_renewal() -> Builtin {
             .into())
         },
     )
+}
+
+pub fn get_acme_account() -> Builtin {
+    Builtin::new(
+        command_info(
+            "Get-AcmeAccount",
+            &[],
+            "Lists the ACME accounts certhost keeps, one per ACME server.",
+            "New-AcmeCertificate registers an account the first time it uses an ACME server and keeps it (its key sealed like a certificate key) for later orders and renewals. Server is the directory URL, AccountUrl the account's address at that server. The key is never shown.",
+            vec![],
+            "AcmeAccount",
+        )
+        .examples(vec![example(
+            "The kept accounts",
+            "Get-AcmeAccount | Format-Table Server, AccountUrl",
+            "Empty until New-AcmeCertificate has registered an account.",
+        )]),
+        false,
+        |session, _, _| {
+            let command = "Get-AcmeAccount";
+            let state_dir = crate::builtins::host(session).services.state_dir.clone();
+            let accounts =
+                acme::account::kept_accounts(&state_dir).map_err(|e| failed_in(command, e))?;
+            Ok(accounts
+                .into_iter()
+                .map(|(server, url)| {
+                    Value::object(
+                        "AcmeAccount",
+                        vec![
+                            ("Server".into(), Value::String(server)),
+                            ("AccountUrl".into(), Value::String(url)),
+                        ],
+                    )
+                })
+                .collect())
+        },
+    )
+}
+
+pub fn remove_acme_account() -> Builtin {
+    const REMOVE: &str = "Remove-AcmeAccount";
+    let mut info = command_info(
+        REMOVE,
+        &[],
+        "Deactivates the ACME account kept for a server, and forgets it.",
+        "Asks the ACME server to deactivate the account (RFC 8555 section 7.3.6), then removes it from the store. When the server already refuses the account (deactivated, revoked, or unknown to it), it is only removed from the store. When the server cannot be reached, nothing is removed. The next New-AcmeCertificate, or the next renewal certhost serve makes, registers a new account. -WhatIf shows what would go; -Confirm asks first.",
+        vec![
+            param("Server", T::Text, "The ACME directory URL.").mandatory().position(0),
+            param("RootCertificatePath", T::Text, "PEM roots for the ACME server's HTTPS."),
+        ],
+        "None",
+    )
+    .examples(vec![console_example(
+        "After the ACME server revoked the account",
+        "Remove-AcmeAccount -Server https://acme-v02.api.letsencrypt.org/directory",
+        "certhost registers a new account on the next order or renewal.",
+    )]);
+    info.changes_state = true;
+    Builtin::new(info, false, |session, args, _| {
+        let directory = directory_url(args).map_err(|e| failed_in(REMOVE, e))?;
+        let root_pem = root_pem(session, args).map_err(|e| failed_in(REMOVE, e))?;
+        let state_dir = crate::builtins::host(session).services.state_dir.clone();
+        let forgotten = block_on(
+            REMOVE,
+            acme::account::forget(&state_dir, &directory, root_pem.as_deref()),
+        )?;
+        match forgotten {
+            acme::account::Forgotten::Deactivated => session.verbose(&format!(
+                "the ACME server deactivated the account; it is no longer kept for {directory}"
+            )),
+            acme::account::Forgotten::AlreadyRefused(detail) => session.verbose(&format!(
+                "the ACME server already refused the account ({detail}); it is no longer kept for {directory}"
+            )),
+        }
+        Ok(Vec::new())
+    })
+    .checking_what_if(|session, args, _| {
+        let directory = directory_url(args).map_err(|e| failed_in(REMOVE, e))?;
+        let state_dir = crate::builtins::host(session).services.state_dir.clone();
+        if !acme::account::is_kept(&state_dir, &directory).map_err(|e| failed_in(REMOVE, e))? {
+            return Err(failed_in(REMOVE, AcmeError::NoAccount(directory)).into());
+        }
+        Ok(())
+    })
 }

@@ -123,6 +123,8 @@ pub fn all() -> Vec<Rc<dyn Command>> {
         Rc::new(acme::new_acme_certificate()),
         Rc::new(acme::get_acme_renewal()),
         Rc::new(acme::test_acme_renewal()),
+        Rc::new(acme::get_acme_account()),
+        Rc::new(acme::remove_acme_account()),
         Rc::new(appliance::get_trusted_peer()),
         Rc::new(appliance::add_trusted_peer()),
         Rc::new(appliance::remove_trusted_peer()),

@@ -76,6 +76,29 @@ impl Database {
     }
 }
 
+impl Database {
+    /// Removes the secret `name`; whether one was kept.
+    pub fn remove_sealed_secret(&mut self, name: &str) -> Result<bool, StoreError> {
+        let removed = self
+            .conn
+            .execute("DELETE FROM appliance_secrets WHERE name = ?1", [name])?;
+        Ok(removed > 0)
+    }
+
+    /// The names of the kept secrets that start with `prefix`, in order.
+    pub fn sealed_secret_names(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
+        let names: Vec<String> = self
+            .conn
+            .prepare("SELECT name FROM appliance_secrets ORDER BY name")?
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        Ok(names
+            .into_iter()
+            .filter(|n| n.starts_with(prefix))
+            .collect())
+    }
+}
+
 /// The appliance secrets as (name, sealed blob), for re-sealing under a new root key.
 pub(super) fn sealed_rows(
     conn: &rusqlite::Connection,
