@@ -16,6 +16,7 @@ pub mod cancel;
 pub mod certificate;
 pub mod cli;
 pub mod clock;
+pub mod component_command;
 pub mod engine;
 pub mod format;
 pub mod identity;

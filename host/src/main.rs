@@ -20,6 +20,13 @@ fn main() -> ExitCode {
     if args.first().is_some_and(|a| a == "serve") {
         return serve(&args[1..]);
     }
+    if args.first().is_some_and(|a| a == "component") {
+        let words: Vec<String> = args[1..]
+            .iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        return certhost::component_command::run(&words);
+    }
     let cli = match cli::parse(args) {
         Ok(c) => c,
         Err(e) => {

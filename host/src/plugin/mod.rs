@@ -6,6 +6,7 @@
 //! [`PluginError`]; the host goes on. Each loaded component carries its [`Grants`];
 //! every host import checks them (see `grants.rs` and `imports/`).
 
+pub mod artifact;
 mod bindings;
 mod cache;
 pub mod grants;
