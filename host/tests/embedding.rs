@@ -166,3 +166,210 @@ fn docs_wit_md_names_every_interface_and_function_of_the_wit() {
     }
     assert!(checked > 40, "{checked} names checked");
 }
+
+fn component() -> certhost::Component {
+    // The compiled code is cached beside the target directory, as for every test run.
+    let cache = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/embed-cache");
+    certhost::Component::open_with_cache(&cache).expect("the component loads")
+}
+
+fn request(names: &[&str], key: certhost::KeyAlgorithm) -> certhost::GenerateRequest {
+    certhost::GenerateRequest {
+        subject: None,
+        dns_names: names.iter().map(|n| n.to_string()).collect(),
+        ip_addresses: vec!["192.0.2.10".into()],
+        not_before: 1_767_225_600,
+        not_after: 1_798_761_600,
+        key,
+        key_usages: vec![certhost::KeyUsage::DigitalSignature],
+        extended_key_usages: vec![certhost::ExtendedKeyUsage::ServerAuth],
+    }
+}
+
+#[test]
+fn the_library_component_makes_certificates_openssl_reads_and_pfx_files_it_reopens() {
+    let sb = Sandbox::new();
+    let c = component();
+    let entry = c
+        .generate_self_signed(&request(
+            &["backup01.tech.local"],
+            certhost::KeyAlgorithm::EcdsaP256,
+        ))
+        .unwrap();
+    let info = c.inspect(&entry.certificate).unwrap();
+    let pem = sb.path("generated.pem");
+    std::fs::write(&pem, c.certificate_to_pem(&entry.certificate).unwrap()).unwrap();
+    assert_eq!(openssl_thumbprint(&pem, false), info.thumbprint);
+    let text = tool(
+        "openssl",
+        &[
+            "x509",
+            "-in",
+            pem.to_str().unwrap(),
+            "-noout",
+            "-subject",
+            "-ext",
+            "subjectAltName",
+            "-dates",
+        ],
+        None,
+    );
+    assert_eq!(text.code, 0, "{}", text.stderr);
+    assert!(
+        text.stdout.contains("subject=CN = backup01.tech.local"),
+        "{}",
+        text.stdout
+    );
+    assert!(
+        text.stdout
+            .contains("DNS:backup01.tech.local, IP Address:192.0.2.10"),
+        "{}",
+        text.stdout
+    );
+    assert!(
+        text.stdout.contains("notAfter=Jan  1 00:00:00 2027 GMT"),
+        "{}",
+        text.stdout
+    );
+    let verified = tool(
+        "openssl",
+        &[
+            "verify",
+            "-CAfile",
+            pem.to_str().unwrap(),
+            "-attime",
+            "1780000000",
+            pem.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(verified.code, 0, "{}{}", verified.stdout, verified.stderr);
+    let key = entry.private_key.clone().expect("a key");
+    c.check_key_pair(&entry.certificate, &key).unwrap();
+    assert_eq!(
+        c.parse_certificates(pem_bytes(&pem).as_slice()).unwrap(),
+        vec![entry.certificate.clone()]
+    );
+
+    // Through a PFX and back, and the typed errors.
+    let pfx = c
+        .export_pfx(
+            &entry,
+            "Test-P@ss1",
+            certhost::PfxProfile::Aes256Sha256,
+            false,
+            2048,
+        )
+        .unwrap();
+    let back = c.import_pfx(&pfx, "Test-P@ss1").unwrap();
+    assert_eq!(back.len(), 1);
+    assert_eq!(back[0].certificate, entry.certificate);
+    match c.import_pfx(&pfx, "wrong") {
+        Err(certhost::EmbedError::Certificate(certhost::CertError::WrongPassword(_))) => {}
+        other => panic!("wrong password: {other:?}"),
+    }
+    match c.import_pfx(b"not a pfx", "x") {
+        Err(certhost::EmbedError::Certificate(certhost::CertError::Corrupt(_))) => {}
+        other => panic!("corrupt: {other:?}"),
+    }
+    let other = c
+        .generate_self_signed(&request(
+            &["other.tech.local"],
+            certhost::KeyAlgorithm::EcdsaP256,
+        ))
+        .unwrap();
+    match c.check_key_pair(&entry.certificate, other.private_key.as_ref().unwrap()) {
+        Err(e @ certhost::EmbedError::Certificate(certhost::CertError::KeyMismatch(_))) => {
+            assert!(e.to_string().starts_with("key mismatch: "), "{e}");
+        }
+        other => panic!("key mismatch: {other:?}"),
+    }
+}
+
+fn pem_bytes(path: &std::path::Path) -> Vec<u8> {
+    std::fs::read(path).unwrap()
+}
+
+#[test]
+fn the_library_component_imports_every_pfx_sample_with_openssls_leaf() {
+    let sb = Sandbox::new();
+    let c = component();
+    let mut compared = 0;
+    for sample in pfx_samples() {
+        let path = samples_dir().join(&sample.file);
+        let entries = c
+            .import_pfx(&std::fs::read(&path).unwrap(), &sample.password)
+            .unwrap_or_else(|e| panic!("{}: {e}", sample.file));
+        let leaf = if sample.has_key {
+            // The entry with the key first (certificates it does not chain to follow).
+            assert!(entries[0].private_key.is_some(), "{}", sample.file);
+            assert_eq!(
+                entries.iter().filter(|e| e.private_key.is_some()).count(),
+                1,
+                "{}",
+                sample.file
+            );
+            &entries[0]
+        } else {
+            assert_eq!(entries.len(), sample.certificates, "{}", sample.file);
+            &entries[0]
+        };
+        let thumbprint = c.inspect(&leaf.certificate).unwrap().thumbprint;
+        if let Some(expected) =
+            openssl_leaf_thumbprint(&sb, &path, &sample.password, sample.has_key)
+        {
+            assert_eq!(thumbprint, expected, "{}", sample.file);
+            compared += 1;
+        }
+    }
+    assert!(compared >= 30, "{compared} samples compared with openssl");
+}
+
+#[test]
+fn the_library_shell_returns_objects_and_reports_failures() {
+    let sb = Sandbox::new();
+    let mut shell = certhost::Shell::new(sb.home()).unwrap();
+    let made = shell
+        .run("New-SelfSignedCertificate -DnsName backup01.tech.local -CertStoreLocation Cert:\\LocalMachine\\My | Select-Object Subject, Thumbprint, HasPrivateKey")
+        .unwrap();
+    assert_eq!(made.len(), 1);
+    assert_eq!(made[0]["Subject"], "CN=backup01.tech.local");
+    assert_eq!(made[0]["HasPrivateKey"], true);
+    let thumbprint = made[0]["Thumbprint"].as_str().unwrap().to_string();
+    // Variables persist between runs, and the store is the binary's.
+    shell
+        .run("$t = '{}'".replace("{}", &thumbprint).as_str())
+        .unwrap();
+    let found = shell
+        .run("(Get-Item Cert:\\LocalMachine\\My\\$t).Thumbprint")
+        .unwrap();
+    assert_eq!(found, vec![serde_json::Value::String(thumbprint.clone())]);
+    let listed = sb
+        .run("(Get-ChildItem Cert:\\LocalMachine\\My).Thumbprint")
+        .ok();
+    assert_eq!(listed.stdout.trim(), thumbprint);
+
+    match shell
+        .run("'before'; Get-Item Cert:\\LocalMachine\\My\\0000000000000000000000000000000000000000")
+    {
+        Err(certhost::EmbedError::Script { message, output }) => {
+            assert!(message.contains("Cannot find path"), "{message}");
+            assert_eq!(output, vec![serde_json::Value::String("before".into())]);
+        }
+        other => panic!("{other:?}"),
+    }
+    match shell.run("exit 3") {
+        Err(certhost::EmbedError::Script { message, .. }) => {
+            assert_eq!(message, "the script exited with 3");
+        }
+        other => panic!("{other:?}"),
+    }
+    match shell.run("Get-Item 'unclosed") {
+        Err(certhost::EmbedError::Parse(message)) => {
+            assert!(message.contains("missing the terminator"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+    // After failures the shell goes on.
+    assert_eq!(shell.run("1 + 1").unwrap(), vec![serde_json::json!(2)]);
+}

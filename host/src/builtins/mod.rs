@@ -12,6 +12,7 @@ mod credential;
 mod csv;
 mod invoke;
 mod json;
+pub(crate) use json::to_json;
 mod measure;
 mod modules;
 mod netsh;

@@ -537,6 +537,33 @@ impl CertificateApi<'_> {
     ) -> Result<Result<Vec<u8>, CertError>, PluginError> {
         self.with(|g, s| g.call_export_pfx(s, entry, password, profile, include_chain, iterations))
     }
+
+    pub fn parse_certificates(
+        &self,
+        data: &[u8],
+    ) -> Result<Result<Vec<Vec<u8>>, CertError>, PluginError> {
+        self.with(|g, s| g.call_parse_certificates(s, data))
+    }
+
+    pub fn parse_private_key(
+        &self,
+        data: &[u8],
+        password: Option<&str>,
+    ) -> Result<Result<Vec<u8>, CertError>, PluginError> {
+        self.with(|g, s| g.call_parse_private_key(s, data, password))
+    }
+
+    pub fn check_key_pair(
+        &self,
+        certificate: &[u8],
+        private_key: &[u8],
+    ) -> Result<Result<(), CertError>, PluginError> {
+        self.with(|g, s| g.call_check_key_pair(s, certificate, private_key))
+    }
+
+    pub fn certificate_to_pem(&self, certificate: &[u8]) -> Result<String, PluginError> {
+        self.with(|g, s| g.call_certificate_to_pem(s, certificate))
+    }
 }
 
 impl CertError {

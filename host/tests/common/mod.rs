@@ -133,3 +133,65 @@ pub fn openssl_thumbprint(path: &Path, der: bool) -> String {
         .unwrap()
         .replace(':', "")
 }
+
+/// One PFX sample of MANIFEST.tsv: its file, password, whether it holds a key, and how
+/// many certificates.
+pub struct PfxSample {
+    pub file: String,
+    pub password: String,
+    pub has_key: bool,
+    pub certificates: usize,
+}
+
+/// Every PFX sample other tools made, with its password (the UTF-8 one from its file).
+pub fn pfx_samples() -> Vec<PfxSample> {
+    let manifest = std::fs::read_to_string(samples_dir().join("MANIFEST.tsv")).unwrap();
+    let unicode = std::fs::read_to_string(samples_dir().join("openssl/unicode-pw.txt")).unwrap();
+    manifest
+        .lines()
+        .skip(1)
+        .map(|line| {
+            let cols: Vec<&str> = line.split('\t').collect();
+            let password = if cols[0].contains("unicode-pw") {
+                unicode.trim()
+            } else {
+                cols[1]
+            };
+            PfxSample {
+                file: cols[0].to_string(),
+                password: password.to_string(),
+                has_key: cols[4] != "None",
+                certificates: cols[5].parse().unwrap(),
+            }
+        })
+        .collect()
+}
+
+/// The thumbprint of the leaf openssl finds in a PFX file (the certificate with the key,
+/// or the first one); None when this openssl cannot read the file.
+pub fn openssl_leaf_thumbprint(
+    sb: &Sandbox,
+    path: &std::path::Path,
+    password: &str,
+    has_key: bool,
+) -> Option<String> {
+    let mut args = vec![
+        "pkcs12",
+        "-in",
+        path.to_str().unwrap(),
+        "-passin",
+        "env:PFX_PASSWORD",
+        "-nokeys",
+        "-legacy",
+    ];
+    if has_key {
+        args.push("-clcerts");
+    }
+    let pem = tool("openssl", &args, Some(password));
+    if pem.code != 0 {
+        return None;
+    }
+    let leaf = sb.path("leaf.pem");
+    std::fs::write(&leaf, &pem.stdout).unwrap();
+    Some(openssl_thumbprint(&leaf, false))
+}
