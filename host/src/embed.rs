@@ -131,6 +131,23 @@ impl Component {
 
     /// As [`Component::open`], with the compiled code cached in `cache_dir`.
     pub fn open_with_cache(cache_dir: &Path) -> Result<Component, EmbedError> {
+        Component::build(cache_dir, |runtime| {
+            runtime.load_builtin(Grants::imported())
+        })
+    }
+
+    /// A certificate component from a file (such as the one `certhost component save`
+    /// writes), with the same grants. Check its SHA-256 first.
+    pub fn open_file(wasm: &Path, cache_dir: &Path) -> Result<Component, EmbedError> {
+        Component::build(cache_dir, |runtime| {
+            runtime.load_file(wasm, Grants::imported())
+        })
+    }
+
+    fn build(
+        cache_dir: &Path,
+        load: impl FnOnce(&Runtime) -> Result<Plugin, PluginError>,
+    ) -> Result<Component, EmbedError> {
         let scratch = Scratch::new()?;
         let database = Database::open(&scratch.0).map_err(|e| EmbedError::State(e.to_string()))?;
         let services = Services::new(
@@ -139,7 +156,7 @@ impl Component {
             scratch.0.clone(),
         );
         let runtime = Runtime::new(RuntimeConfig::new(cache_dir.to_path_buf()))?;
-        let plugin = runtime.load_builtin(Grants::imported())?;
+        let plugin = load(&runtime)?;
         Ok(Component {
             runtime,
             plugin,
