@@ -2,7 +2,8 @@
 # Installs what certhost's build and tests need on a fresh Debian machine with rustup:
 # the wasm32-wasip2 Rust target, and the independent tools the tests check against
 # (openssl, curl, Java keytool, Python cryptography and requests, Pebble as the ACME
-# server and certbot as the ACME client compared with). Safe to run again.
+# server and certbot as the ACME client compared with), and the Python package that
+# embeds the component with its test tools. Safe to run again.
 set -euo pipefail
 
 if ! rustup target list --installed | grep -qx wasm32-wasip2; then
@@ -45,4 +46,14 @@ if ! "$sslyze_venv/bin/sslyze" --help 2>/dev/null | grep -q "SSLyze version $SSL
   rm -rf "$sslyze_venv"
   python3 -m venv "$sslyze_venv"
   "$sslyze_venv/bin/pip" install --quiet "sslyze==$SSLYZE_VERSION"
+fi
+
+# The Python embedding (embed/python) and its tests, in a virtual environment of their
+# own: the wasmtime package runs the saved component; pytest and cryptography check it.
+embed_venv="$(dirname "$0")/../target/tools/embed-python"
+if ! "$embed_venv/bin/python" -c "import wasmtime, pytest, cryptography, certhost_embed" 2>/dev/null; then
+  echo "setup: installing the Python embedding (wasmtime, pytest, cryptography) in target/tools/embed-python"
+  rm -rf "$embed_venv"
+  python3 -m venv "$embed_venv"
+  "$embed_venv/bin/pip" install --quiet -e "$(dirname "$0")/../embed/python[test]"
 fi

@@ -15,6 +15,8 @@ if [ -f target/conformance-report.txt ]; then
   echo "PowerShell documentation conformance:"
   cat target/conformance-report.txt
 fi
+# The component embedded in Python (embed/python), checked with cryptography and openssl.
+CERTHOST_BIN="$PWD/target/release/certhost" target/tools/embed-python/bin/python -m pytest -q embed/python/tests
 # The same certificate-core tests compiled to wasm32-wasip2, run under wasmtime.
 CARGO_TARGET_WASM32_WASIP2_RUNNER="$PWD/target/release/wasi-test-runner" \
   cargo test --release --locked --target wasm32-wasip2 -p certhost-core -p certhost-primitives "$@"

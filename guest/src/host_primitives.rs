@@ -1,8 +1,10 @@
 //! `Primitives` backed by the host's `primitives` import: key derivation and RSA key
-//! generation run natively in the host (they parse no untrusted input).
+//! generation run natively in the host (they parse no untrusted input). A host that does
+//! not grant or provide them (`permission-denied`) gets them computed here instead, more
+//! slowly; a host's `invalid` is an error.
 
 use crate::bindings::certhost::plugin::primitives as host;
-use certhost_primitives::{Digest, Pkcs12Purpose, PrimitiveError, Primitives};
+use certhost_primitives::{Digest, Pkcs12Purpose, PrimitiveError, Primitives, Software};
 
 pub struct HostPrimitives;
 
@@ -16,11 +18,15 @@ fn digest(d: Digest) -> host::Digest {
     }
 }
 
-/// The host's refusal in the core's error type.
-fn host_error(e: host::PrimitiveError) -> PrimitiveError {
-    match e {
-        host::PrimitiveError::Invalid(m) => PrimitiveError::Host(m),
-        host::PrimitiveError::PermissionDenied(d) => PrimitiveError::Host(d.message),
+/// The host's answer; a `permission-denied` one computed by `here` instead.
+fn or_here(
+    answer: Result<Vec<u8>, host::PrimitiveError>,
+    here: impl FnOnce() -> Result<Vec<u8>, PrimitiveError>,
+) -> Result<Vec<u8>, PrimitiveError> {
+    match answer {
+        Ok(bytes) => Ok(bytes),
+        Err(host::PrimitiveError::PermissionDenied(_)) => here(),
+        Err(host::PrimitiveError::Invalid(m)) => Err(PrimitiveError::Host(m)),
     }
 }
 
@@ -38,8 +44,11 @@ impl Primitives for HostPrimitives {
         len: usize,
     ) -> Result<Vec<u8>, PrimitiveError> {
         // The host enforces the same bounds; check here to report them precisely.
-        certhost_primitives::Software.check_bounds(iterations, len)?;
-        host::pbkdf2_hmac(digest(d), password, salt, iterations, length(len)?).map_err(host_error)
+        Software.check_bounds(iterations, len)?;
+        or_here(
+            host::pbkdf2_hmac(digest(d), password, salt, iterations, length(len)?),
+            || Software.pbkdf2_hmac(d, password, salt, iterations, len),
+        )
     }
 
     fn pkcs12_kdf(
@@ -51,20 +60,31 @@ impl Primitives for HostPrimitives {
         iterations: u32,
         len: usize,
     ) -> Result<Vec<u8>, PrimitiveError> {
-        certhost_primitives::Software.check_bounds(iterations, len)?;
-        let purpose = match purpose {
+        Software.check_bounds(iterations, len)?;
+        let host_purpose = match purpose {
             Pkcs12Purpose::EncryptionKey => host::Pkcs12Purpose::EncryptionKey,
             Pkcs12Purpose::Iv => host::Pkcs12Purpose::Iv,
             Pkcs12Purpose::Mac => host::Pkcs12Purpose::Mac,
         };
-        host::pkcs12_kdf(digest(d), password, salt, purpose, iterations, length(len)?)
-            .map_err(host_error)
+        or_here(
+            host::pkcs12_kdf(
+                digest(d),
+                password,
+                salt,
+                host_purpose,
+                iterations,
+                length(len)?,
+            ),
+            || Software.pkcs12_kdf(d, password, salt, purpose, iterations, len),
+        )
     }
 
     fn generate_rsa_key(&self, bits: u32) -> Result<Vec<u8>, PrimitiveError> {
         if !certhost_primitives::RSA_KEY_SIZES.contains(&bits) {
             return Err(PrimitiveError::RsaKeySize(bits));
         }
-        host::generate_rsa_key(bits).map_err(host_error)
+        or_here(host::generate_rsa_key(bits), || {
+            Software.generate_rsa_key(bits)
+        })
     }
 }

@@ -261,8 +261,33 @@ fn rust_results(artifact: &Path, operations: &Json) -> String {
     lines.join("\n") + "\n"
 }
 
+/// The Python harness's results (embed/python/conformance.py in the virtual environment
+/// scripts/setup.sh makes).
+fn python_results(artifact: &Path, out: &Path) -> String {
+    let python = repo().join("target/tools/embed-python/bin/python");
+    assert!(
+        python.exists(),
+        "{} is missing: run scripts/setup.sh",
+        python.display()
+    );
+    let file = out.join("python.jsonl");
+    let ran = std::process::Command::new(python)
+        .arg(repo().join("embed/python/conformance.py"))
+        .arg(repo().join("embed/conformance/operations.json"))
+        .arg(artifact)
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        ran.status.success(),
+        "the Python harness failed:\n{}",
+        String::from_utf8_lossy(&ran.stderr)
+    );
+    std::fs::read_to_string(file).unwrap()
+}
+
 #[test]
-fn the_rust_harness_gets_the_expected_results() {
+fn the_rust_and_python_hosts_get_the_same_results() {
     let sb = Sandbox::new();
     let artifact = sb.path("artifact");
     run_of(
@@ -314,4 +339,10 @@ fn the_rust_harness_gets_the_expected_results() {
         result("export-and-reimport-aes")["entries"],
         result("import-fixture-backup01")["entries"]
     );
+
+    let python = python_results(&artifact, &out);
+    for (rust_line, python_line) in results.lines().zip(python.lines()) {
+        assert_eq!(python_line, rust_line, "Python differs from Rust");
+    }
+    assert_eq!(python, results, "the same lines from both hosts");
 }
