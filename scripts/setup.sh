@@ -3,7 +3,8 @@
 # the wasm32-wasip2 Rust target, and the independent tools the tests check against
 # (openssl, curl, Java keytool, Python cryptography and requests, Pebble as the ACME
 # server and certbot as the ACME client compared with), and the Python package that
-# embeds the component with its test tools. Safe to run again.
+# embeds the component with its test tools, and Node with the Node embedding's npm
+# packages. Safe to run again.
 set -euo pipefail
 
 if ! rustup target list --installed | grep -qx wasm32-wasip2; then
@@ -56,4 +57,17 @@ if ! "$embed_venv/bin/python" -c "import wasmtime, pytest, cryptography, certhos
   rm -rf "$embed_venv"
   python3 -m venv "$embed_venv"
   "$embed_venv/bin/pip" install --quiet -e "$(dirname "$0")/../embed/python[test]"
+fi
+
+# The Node embedding (embed/node): jco and preview2-shim from the npm registry, at the
+# versions package-lock.json pins.
+if ! command -v npm >/dev/null; then
+  echo "setup: installing nodejs and npm"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nodejs npm
+fi
+if [ ! -d "$(dirname "$0")/../embed/node/node_modules/@bytecodealliance/jco" ]; then
+  echo "setup: installing the Node embedding's packages (npm ci in embed/node)"
+  (cd "$(dirname "$0")/../embed/node" && npm ci --no-audit --no-fund --loglevel=error)
 fi

@@ -15,7 +15,9 @@ if [ -f target/conformance-report.txt ]; then
   echo "PowerShell documentation conformance:"
   cat target/conformance-report.txt
 fi
-# The component embedded in Python (embed/python), checked with cryptography and openssl.
+# The component embedded in Node (embed/node, built with jco) and in Python (embed/python),
+# checked with Node's X509Certificate, Python's cryptography, openssl and certhost.
+(cd embed/node && CERTHOST_BIN="$PWD/../../target/release/certhost" npm run --silent build && CERTHOST_BIN="$PWD/../../target/release/certhost" node --test test/)
 CERTHOST_BIN="$PWD/target/release/certhost" target/tools/embed-python/bin/python -m pytest -q embed/python/tests
 # The same certificate-core tests compiled to wasm32-wasip2, run under wasmtime.
 CARGO_TARGET_WASM32_WASIP2_RUNNER="$PWD/target/release/wasi-test-runner" \

@@ -1,7 +1,8 @@
 //! One conformance file, three hosts: the operations of embed/conformance/operations.json
-//! run on the saved portable component by the Rust library (here), the Node package
-//! (embed/node) and the Python package (embed/python); their normalized results
-//! (embed/README.md) must be identical, byte for byte.
+//! run on the portable component, saved by the binary under test, by the Rust library
+//! (here), the Node package (embed/node, transpiled by jco) and the Python package
+//! (embed/python, on wasmtime-py); their normalized results (embed/README.md) must be
+//! identical, byte for byte.
 
 mod common;
 use common::*;
@@ -286,8 +287,43 @@ fn python_results(artifact: &Path, out: &Path) -> String {
     std::fs::read_to_string(file).unwrap()
 }
 
+/// The Node harness's results: the package built from the binary under test (jco
+/// transpile in embed/node/build.mjs), then embed/node/conformance.mjs.
+fn node_results(out: &Path) -> String {
+    let node_dir = repo().join("embed/node");
+    assert!(
+        node_dir.join("node_modules/@bytecodealliance/jco").exists(),
+        "embed/node/node_modules is missing: run scripts/setup.sh"
+    );
+    let built = std::process::Command::new("node")
+        .arg("build.mjs")
+        .current_dir(&node_dir)
+        .env("CERTHOST_BIN", env!("CARGO_BIN_EXE_certhost"))
+        .output()
+        .unwrap();
+    assert!(
+        built.status.success(),
+        "building the Node package failed:\n{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+    let file = out.join("node.jsonl");
+    let ran = std::process::Command::new("node")
+        .arg("conformance.mjs")
+        .arg(repo().join("embed/conformance/operations.json"))
+        .arg(&file)
+        .current_dir(&node_dir)
+        .output()
+        .unwrap();
+    assert!(
+        ran.status.success(),
+        "the Node harness failed:\n{}",
+        String::from_utf8_lossy(&ran.stderr)
+    );
+    std::fs::read_to_string(file).unwrap()
+}
+
 #[test]
-fn the_rust_and_python_hosts_get_the_same_results() {
+fn the_rust_node_and_python_hosts_get_the_same_results() {
     let sb = Sandbox::new();
     let artifact = sb.path("artifact");
     run_of(
@@ -344,5 +380,10 @@ fn the_rust_and_python_hosts_get_the_same_results() {
     for (rust_line, python_line) in results.lines().zip(python.lines()) {
         assert_eq!(python_line, rust_line, "Python differs from Rust");
     }
-    assert_eq!(python, results, "the same lines from both hosts");
+    assert_eq!(python, results, "the same lines from Python and Rust");
+    let node = node_results(&out);
+    for (rust_line, node_line) in results.lines().zip(node.lines()) {
+        assert_eq!(node_line, rust_line, "Node differs from Rust");
+    }
+    assert_eq!(node, results, "the same lines from Node and Rust");
 }
