@@ -12,3 +12,5 @@ scripts/bench-serve.sh
 scripts/bench-exchange.sh
 # ACME issuance from Pebble against certbot (scripts/bench-acme.sh).
 scripts/bench-acme.sh
+# The component embedded in Rust, Node and Python against the shell (scripts/bench-embed.sh).
+scripts/bench-embed.sh

@@ -5,7 +5,9 @@
 //   const entry = await component.generateSelfSigned({ dnsNames: ["backup01.tech.local"] });
 //   console.log((await component.inspect(entry.certificate)).thumbprint);
 //
-// Every call runs in a fresh instance of the component. Its imports are implemented here:
+// One instance of the component serves the calls (instantiating costs about 200 ms in
+// Node, a call a few); after a trap the next call gets a fresh one. Its imports are
+// implemented here:
 // an in-memory store, the clock, messages collected for the caller, and PBKDF2 from
 // node:crypto; files and the server's slots answer permission-denied, and the component
 // computes the other primitives itself. WASI gives it randomness only (wasi.mjs).
@@ -135,11 +137,12 @@ async function coreModules() {
   return modules;
 }
 
-function unwrap(e) {
+/** A cert-error the export returned, as CertError; anything else is a trap (null). */
+function certError(e) {
   if (e?.payload?.tag !== undefined && typeof e.payload.val === "string") {
-    throw new CertError(e.payload.tag, e.payload.val);
+    return new CertError(e.payload.tag, e.payload.val);
   }
-  throw e;
+  return null;
 }
 
 /**
@@ -163,13 +166,16 @@ export async function open() {
     imports[name] = value;
     imports[name.split("@")[0]] = value;
   }
+  let root = await instantiate((path) => modules.get(path), imports);
   const call = async (name, ...args) => {
-    const root = await instantiate((path) => modules.get(path), imports);
-    const api = root[`certificates`] ?? root[`certhost:plugin/certificates@${V}`];
+    root ??= await instantiate((path) => modules.get(path), imports);
     try {
-      return api[name](...args);
+      return root[`certhost:plugin/certificates@${V}`][name](...args);
     } catch (e) {
-      return unwrap(e);
+      const refused = certError(e);
+      if (refused) throw refused;
+      root = null; // a trapped instance is not used again
+      throw e;
     }
   };
   const loadMilliseconds = performance.now() - started;
