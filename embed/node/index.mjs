@@ -169,12 +169,16 @@ export async function open() {
   let root = await instantiate((path) => modules.get(path), imports);
   const call = async (name, ...args) => {
     root ??= await instantiate((path) => modules.get(path), imports);
+    const [exported, func] = name.includes(".") ? name.split(".") : ["certificates", name];
     try {
-      return root[`certhost:plugin/certificates@${V}`][name](...args);
+      return root[`certhost:plugin/${exported}@${V}`][func](...args);
     } catch (e) {
-      const refused = certError(e);
-      if (refused) throw refused;
-      root = null; // a trapped instance is not used again
+      // A returned error carries its payload; anything else is a trap, and a trapped
+      // instance is not used again.
+      if (e !== null && typeof e === "object" && Object.hasOwn(e, "payload")) {
+        throw certError(e) ?? e;
+      }
+      root = null;
       throw e;
     }
   };
@@ -208,5 +212,14 @@ export async function open() {
     parsePrivateKey: (data, password) => call("parsePrivateKey", data, password ?? undefined),
     checkKeyPair: (certificate, privateKey) => call("checkKeyPair", certificate, privateKey),
     certificateToPem: (certificate) => call("certificateToPem", certificate),
+    /** The cmdlets the component provides (WIT cmdlet-info records). */
+    listCmdlets: () => call("cmdlets.listCmdlets"),
+    /**
+     * Runs a cmdlet on bound arguments ({name, value: {tag, val}} with the WIT value
+     * cases) and one pipeline input; returns its output values. A cmdlet's failure is
+     * thrown as an Error whose payload is the WIT cmdlet-error.
+     */
+    invoke: (name, parameterSet, args, input) =>
+      call("cmdlets.invoke", name, parameterSet ?? "__AllParameterSets", args, input ?? undefined),
   };
 }

@@ -63,3 +63,24 @@ test("RSA keys and the PKCS#12 KDF are computed by the component when the host h
   const [imported] = await component.importPfx(legacy, "Test-P@ss1");
   assert.ok(imported.privateKey.length > 0);
 });
+
+test("cmdlets run through invoke, against the in-memory store", async () => {
+  const names = (await component.listCmdlets()).map((c) => c.name);
+  assert.ok(names.includes("New-SelfSignedCertificate"), names.join(", "));
+  const [made] = await component.invoke("New-SelfSignedCertificate", "__AllParameterSets", [
+    { name: "DnsName", value: { tag: "text-list", val: ["invoke.tech.local"] } },
+    { name: "CertStoreLocation", value: { tag: "text", val: "Cert:\\LocalMachine\\My" } },
+  ]);
+  assert.equal(made.tag, "certificate");
+  assert.equal(made.val.info.subject, "CN=invoke.tech.local");
+  assert.ok(component.store.stores.get("my").has(made.val.info.thumbprint), "stored in the host's memory");
+  // A cmdlet's failure is its cmdlet-error, and the instance goes on serving.
+  await assert.rejects(
+    component.invoke("New-SelfSignedCertificate", "__AllParameterSets", [
+      { name: "KeyLength", value: { tag: "integer", val: 1000n } },
+      { name: "DnsName", value: { tag: "text-list", val: ["x.tech.local"] } },
+    ]),
+    (e) => typeof e.payload?.message === "string" && e.payload.errorId.length > 0,
+  );
+  assert.equal((await component.generateSelfSigned({ dnsNames: ["after.tech.local"] })).certificate.length > 0, true);
+});
