@@ -20,10 +20,10 @@ from wasmtime.component import Variant
 
 from . import _imports
 
-__all__ = ["Component", "CertError", "IntegrityError"]
+__all__ = ["Component", "CertError", "CmdletError", "IntegrityError"]
 
 COMPONENT_FILE = "certhost-certificates.wasm"
-_EXPORT = f"certhost:plugin/certificates@{_imports.WIT_VERSION}"
+_EXPORTS = "certhost:plugin/{}@" + _imports.WIT_VERSION
 _CERT_ERRORS = {"wrong-password", "corrupt", "unsupported", "key-mismatch", "invalid-input"}
 
 
@@ -34,6 +34,14 @@ class CertError(Exception):
         super().__init__(f"{kind}: {message}")
         self.kind = kind
         self.message = message
+
+
+class CmdletError(Exception):
+    """A cmdlet failed: `error` is the WIT cmdlet-error (category, error_id, message, target)."""
+
+    def __init__(self, error):
+        super().__init__(error["message"])
+        self.error = error
 
 
 class IntegrityError(Exception):
@@ -117,11 +125,11 @@ class Component:
             raise IntegrityError(f"{directory / 'SHA256SUMS'} has no line for {COMPONENT_FILE}")
         return cls(directory / COMPONENT_FILE, expected)
 
-    def _call(self, name, *args):
+    def _call(self, name, *args, export="certificates"):
         store = wasmtime.Store(self._engine)
         store.set_wasi(wasmtime.WasiConfig())
         instance = self._linker.instantiate(store, self._component)
-        interface = instance.get_export_index(store, _EXPORT)
+        interface = instance.get_export_index(store, _EXPORTS.format(export))
         func = instance.get_func(store, instance.get_export_index(store, name, interface))
         result = func(store, *args)
         func.post_return(store)
@@ -180,3 +188,22 @@ class Component:
 
     def certificate_to_pem(self, certificate):
         return self._call("certificate-to-pem", bytes(certificate))
+
+    def list_cmdlets(self):
+        """The cmdlets the component provides (cmdlet-info records as dicts)."""
+        return _plain(self._call("list-cmdlets", export="cmdlets"))
+
+    def invoke(self, name, arguments, parameter_set="__AllParameterSets", input=None):
+        """Runs a cmdlet against the in-memory store and returns its output values.
+
+        `arguments` maps parameter names to WIT `value` cases as (tag, value) pairs, such
+        as {"DnsName": ("text-list", ["a.tech.local"])}. A cmdlet's failure raises
+        CmdletError.
+        """
+        bound = [
+            _imports.record(name=n, value=Variant(tag, value)) for n, (tag, value) in arguments.items()
+        ]
+        result = self._call("invoke", name, parameter_set, bound, input, export="cmdlets")
+        if isinstance(result, wc.Record) and hasattr(result, "error-id"):
+            raise CmdletError(_plain(result))
+        return _plain(result)

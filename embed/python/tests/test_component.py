@@ -10,7 +10,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from certhost_embed import CertError, Component, IntegrityError
+from certhost_embed import CertError, CmdletError, Component, IntegrityError
 
 REPO = Path(__file__).resolve().parents[3]
 CERTHOST = Path(os.environ.get("CERTHOST_BIN", REPO / "target/release/certhost"))
@@ -97,3 +97,19 @@ def test_a_changed_component_is_refused(saved, tmp_path):
     (copy / "certhost-certificates.wasm").write_bytes(bytes(wasm))
     with pytest.raises(IntegrityError):
         Component.open(copy)
+
+
+def test_cmdlets_run_through_invoke_against_the_in_memory_store(component):
+    names = [c["name"] for c in component.list_cmdlets()]
+    assert "New-SelfSignedCertificate" in names
+    (made,) = component.invoke(
+        "New-SelfSignedCertificate",
+        {"DnsName": ("text-list", ["invoke.tech.local"]), "CertStoreLocation": ("text", "Cert:\\LocalMachine\\My")},
+    )
+    assert made["tag"] == "certificate"
+    assert made["value"]["info"]["subject"] == "CN=invoke.tech.local"
+    assert made["value"]["info"]["thumbprint"] in component.store.stores["my"]
+    with pytest.raises(CmdletError) as failed:
+        component.invoke("New-SelfSignedCertificate", {"KeyLength": ("integer", 1000), "DnsName": ("text-list", ["x"])})
+    assert failed.value.error["error_id"] == "InvalidArgument"
+    assert "2048, 3072 or 4096" in str(failed.value)
