@@ -262,6 +262,16 @@ fn rust_results(artifact: &Path, operations: &Json) -> String {
     lines.join("\n") + "\n"
 }
 
+/// Runs `command` (a harness step) and stops the test with its stderr if it fails.
+fn run_step(what: &str, command: &mut std::process::Command) {
+    let ran = command.output().unwrap();
+    assert!(
+        ran.status.success(),
+        "{what} failed:\n{}",
+        String::from_utf8_lossy(&ran.stderr)
+    );
+}
+
 /// The Python harness's results (embed/python/conformance.py in the virtual environment
 /// scripts/setup.sh makes).
 fn python_results(artifact: &Path, out: &Path) -> String {
@@ -272,17 +282,13 @@ fn python_results(artifact: &Path, out: &Path) -> String {
         python.display()
     );
     let file = out.join("python.jsonl");
-    let ran = std::process::Command::new(python)
-        .arg(repo().join("embed/python/conformance.py"))
-        .arg(repo().join("embed/conformance/operations.json"))
-        .arg(artifact)
-        .arg(&file)
-        .output()
-        .unwrap();
-    assert!(
-        ran.status.success(),
-        "the Python harness failed:\n{}",
-        String::from_utf8_lossy(&ran.stderr)
+    run_step(
+        "the Python harness",
+        std::process::Command::new(python)
+            .arg(repo().join("embed/python/conformance.py"))
+            .arg(repo().join("embed/conformance/operations.json"))
+            .arg(artifact)
+            .arg(&file),
     );
     std::fs::read_to_string(file).unwrap()
 }
@@ -295,29 +301,21 @@ fn node_results(out: &Path) -> String {
         node_dir.join("node_modules/@bytecodealliance/jco").exists(),
         "embed/node/node_modules is missing: run scripts/setup.sh"
     );
-    let built = std::process::Command::new("node")
-        .arg("build.mjs")
-        .current_dir(&node_dir)
-        .env("CERTHOST_BIN", env!("CARGO_BIN_EXE_certhost"))
-        .output()
-        .unwrap();
-    assert!(
-        built.status.success(),
-        "building the Node package failed:\n{}",
-        String::from_utf8_lossy(&built.stderr)
+    run_step(
+        "building the Node package",
+        std::process::Command::new("node")
+            .arg("build.mjs")
+            .current_dir(&node_dir)
+            .env("CERTHOST_BIN", env!("CARGO_BIN_EXE_certhost")),
     );
     let file = out.join("node.jsonl");
-    let ran = std::process::Command::new("node")
-        .arg("conformance.mjs")
-        .arg(repo().join("embed/conformance/operations.json"))
-        .arg(&file)
-        .current_dir(&node_dir)
-        .output()
-        .unwrap();
-    assert!(
-        ran.status.success(),
-        "the Node harness failed:\n{}",
-        String::from_utf8_lossy(&ran.stderr)
+    run_step(
+        "the Node harness",
+        std::process::Command::new("node")
+            .arg("conformance.mjs")
+            .arg(repo().join("embed/conformance/operations.json"))
+            .arg(&file)
+            .current_dir(&node_dir),
     );
     std::fs::read_to_string(file).unwrap()
 }
