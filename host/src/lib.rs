@@ -10,8 +10,8 @@
 //!   returning their output objects as JSON values.
 //!
 //! Only these, their argument and result types, and [`EmbedError`] are the library's
-//! API. The other modules are public for the `certhost` binary and its tests only:
-//! hidden from the documentation and free to change.
+//! API. The modules the `certhost` binary and its integration tests reach are public but
+//! hidden from the documentation and free to change; the rest are `pub(crate)`.
 //!
 //! Inside, the layers are (docs/architecture.md):
 //!
@@ -23,20 +23,16 @@
 //! - `store`: the persistent certificate stores and bindings (SQLite)
 //! - `thumbprint`: thumbprints as users type and paste them, normalized in one place
 
-#[doc(hidden)]
-pub mod acme;
-#[doc(hidden)]
-pub mod appliance;
+pub(crate) mod acme;
+pub(crate) mod appliance;
 #[doc(hidden)]
 pub mod builtins;
 #[doc(hidden)]
 pub mod cancel;
-#[doc(hidden)]
-pub mod certificate;
+pub(crate) mod certificate;
 #[doc(hidden)]
 pub mod cli;
-#[doc(hidden)]
-pub mod clock;
+pub(crate) mod clock;
 #[doc(hidden)]
 pub mod component_command;
 pub mod embed;
@@ -44,14 +40,12 @@ pub mod embed;
 pub mod engine;
 #[doc(hidden)]
 pub mod format;
-#[doc(hidden)]
-pub mod identity;
+pub(crate) mod identity;
 #[doc(hidden)]
 pub mod lang;
 #[doc(hidden)]
 pub mod paths;
-#[doc(hidden)]
-pub mod pin;
+pub(crate) mod pin;
 #[doc(hidden)]
 pub mod plugin;
 #[doc(hidden)]
@@ -62,8 +56,7 @@ pub mod serve;
 pub mod services;
 #[doc(hidden)]
 pub mod store;
-#[doc(hidden)]
-pub mod thumbprint;
+pub(crate) mod thumbprint;
 
 pub use embed::{
     CertError, CertificateEntry, CertificateInfo, Component, CreatedRequest, Eku, EmbedError,

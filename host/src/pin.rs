@@ -55,10 +55,6 @@ impl Pin {
         let bytes = hex::decode(&hex_digits).map_err(|_| syntax())?;
         Ok(Pin(bytes.try_into().map_err(|_| syntax())?))
     }
-
-    pub fn as_bytes(&self) -> &[u8; 32] {
-        &self.0
-    }
 }
 
 impl fmt::Display for Pin {

@@ -12,8 +12,6 @@ use std::fmt;
 const EXAMPLE: &str = "5F98EBBFE735CDDAE00E33E0FD69050EF9220254";
 /// Hex digits of a SHA-1 thumbprint.
 const SHA1_DIGITS: usize = 40;
-/// Hex digits of a SHA-256 fingerprint.
-const SHA256_DIGITS: usize = 64;
 /// Offending characters an error names at most.
 const MAX_NAMED: usize = 5;
 
@@ -22,27 +20,22 @@ const MAX_NAMED: usize = 5;
 pub enum Accepted {
     /// SHA-1, 40 hex digits: what Windows calls the thumbprint.
     Sha1,
-    /// SHA-1 or a SHA-256 fingerprint (64 hex digits).
-    Sha1OrSha256,
 }
 
 impl Accepted {
     fn allows(self, digits: usize) -> bool {
         match self {
             Accepted::Sha1 => digits == SHA1_DIGITS,
-            Accepted::Sha1OrSha256 => digits == SHA1_DIGITS || digits == SHA256_DIGITS,
         }
     }
 
     /// What a thumbprint looks like, as the end of an error.
     fn shape(self) -> String {
-        let sha256 = match self {
-            Accepted::Sha1 => "",
-            Accepted::Sha1OrSha256 => ", or 64 for a SHA-256 fingerprint",
-        };
-        format!(
-            "A thumbprint is 40 hexadecimal digits (0-9, A-F), such as {EXAMPLE}{sha256}; spaces and invisible characters in it are ignored."
-        )
+        match self {
+            Accepted::Sha1 => format!(
+                "A thumbprint is 40 hexadecimal digits (0-9, A-F), such as {EXAMPLE}; spaces and invisible characters in it are ignored."
+            ),
+        }
     }
 }
 
@@ -380,23 +373,6 @@ mod tests {
         );
         let e = normalize("", Accepted::Sha1).unwrap_err();
         assert!(matches!(e, ThumbprintError::WrongLength { digits: 0, .. }));
-    }
-
-    #[test]
-    fn sha256_is_accepted_only_where_asked_for() {
-        let sha256 = "AB".repeat(32);
-        assert_eq!(
-            normalize(&sha256, Accepted::Sha1OrSha256).unwrap().value,
-            sha256
-        );
-        assert_eq!(
-            normalize(THUMBPRINT, Accepted::Sha1OrSha256).unwrap().value,
-            THUMBPRINT
-        );
-        let e = normalize(&sha256, Accepted::Sha1).unwrap_err();
-        assert!(matches!(e, ThumbprintError::WrongLength { digits: 64, .. }));
-        let e = normalize("ABCD", Accepted::Sha1OrSha256).unwrap_err();
-        assert!(e.to_string().contains("or 64 for a SHA-256 fingerprint"));
     }
 
     #[test]
