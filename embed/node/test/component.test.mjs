@@ -84,3 +84,14 @@ test("cmdlets run through invoke, against the in-memory store", async () => {
   );
   assert.equal((await component.generateSelfSigned({ dnsNames: ["after.tech.local"] })).certificate.length > 0, true);
 });
+
+test("the component can reach no files, sockets or environment", async () => {
+  const { wasiImports } = await import("../wasi.mjs");
+  const names = Object.keys(wasiImports);
+  assert.deepEqual(names.filter((n) => /^wasi:(filesystem|sockets|http)/.test(n)), []);
+  assert.deepEqual(wasiImports["wasi:cli/environment@0.2.6"].getEnvironment(), []);
+  assert.deepEqual(wasiImports["wasi:cli/environment@0.2.6"].getArguments(), []);
+  // The transpiled component asks for none of them either.
+  const generated = readFileSync(join(dirname(fileURLToPath(import.meta.url)), "../generated/certhost.js"), "utf8");
+  assert.equal(/wasi:(filesystem|sockets|http)/.test(generated), false);
+});

@@ -113,3 +113,12 @@ def test_cmdlets_run_through_invoke_against_the_in_memory_store(component):
         component.invoke("New-SelfSignedCertificate", {"KeyLength": ("integer", 1000), "DnsName": ("text-list", ["x"])})
     assert failed.value.error["error_id"] == "InvalidArgument"
     assert "2048, 3072 or 4096" in str(failed.value)
+
+
+def test_the_component_can_reach_no_files_sockets_or_environment(component):
+    # It imports no WASI file system, sockets or HTTP, and its WASI context
+    # (a default WasiConfig) has no preopened directories, environment or arguments.
+    imports = component._component.type.imports(component._engine)
+    reachable = [name for name in imports if name.startswith(("wasi:filesystem", "wasi:sockets", "wasi:http"))]
+    assert reachable == []
+    assert "certhost:plugin/files@0.3.2" in imports  # files only through the host, which refuses
