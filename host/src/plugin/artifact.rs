@@ -143,13 +143,8 @@ pub fn save(dir: &Path) -> Result<Vec<PathBuf>, ArtifactError> {
     let mut written = Vec::new();
     for (name, contents) in files {
         let path = dir.join(name);
-        let partial = dir.join(format!(".{name}.partial"));
-        std::fs::write(&partial, contents)
-            .and_then(|()| std::fs::rename(&partial, &path))
-            .map_err(|e| {
-                let _ = std::fs::remove_file(&partial);
-                write_error(&path, e)
-            })?;
+        crate::paths::write_atomically(&path, contents, false)
+            .map_err(|e| write_error(&path, e))?;
         written.push(path);
     }
     Ok(written)
