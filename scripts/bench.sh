@@ -14,3 +14,5 @@ scripts/bench-exchange.sh
 scripts/bench-acme.sh
 # The component embedded in Rust, Node and Python against the shell (scripts/bench-embed.sh).
 scripts/bench-embed.sh
+# The pages at /ui/ with 1,000 certificates against the shell (scripts/bench-ui.sh).
+scripts/bench-ui.sh

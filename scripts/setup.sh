@@ -19,6 +19,9 @@ command -v keytool >/dev/null || missing+=(openjdk-17-jre-headless)
 command -v python3 >/dev/null || missing+=(python3 python3-pip)
 command -v pebble >/dev/null || missing+=(pebble)
 command -v certbot >/dev/null || missing+=(certbot)
+# The pages' browser tests (host/tests/browser): Debian's Chromium and its driver.
+command -v chromium >/dev/null || missing+=(chromium)
+command -v chromedriver >/dev/null || missing+=(chromium-driver)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
@@ -57,6 +60,17 @@ if ! "$embed_venv/bin/python" -c "import wasmtime, pytest, cryptography, certhos
   rm -rf "$embed_venv"
   python3 -m venv "$embed_venv"
   "$embed_venv/bin/pip" install --quiet -e "$(dirname "$0")/../embed/python[test]"
+fi
+
+# The pages' browser tests (host/tests/browser): selenium drives the system's chromium
+# through the system's chromedriver (no driver is downloaded); requests sends the
+# forms a browser would not (no CSRF token, another origin).
+browser_venv="$(dirname "$0")/../target/tools/browser-tests"
+if ! "$browser_venv/bin/python" -c "import selenium, pytest, requests" 2>/dev/null; then
+  echo "setup: installing selenium, pytest and requests in target/tools/browser-tests"
+  rm -rf "$browser_venv"
+  python3 -m venv "$browser_venv"
+  "$browser_venv/bin/pip" install --quiet "selenium==4.50.0" "pytest==8.4.2" "requests==2.32.5"
 fi
 
 # The Node embedding (embed/node): jco and preview2-shim from the npm registry, at the

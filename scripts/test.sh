@@ -19,6 +19,9 @@ fi
 # checked with Node's X509Certificate, Python's cryptography, openssl and certhost.
 (cd embed/node && CERTHOST_BIN="$PWD/../../target/release/certhost" npm run --silent build && CERTHOST_BIN="$PWD/../../target/release/certhost" node --test test/)
 CERTHOST_BIN="$PWD/target/release/certhost" target/tools/embed-python/bin/python -m pytest -q embed/python/tests
+# The pages at /ui/ in Debian's chromium (host/tests/browser), against real servers on
+# loopback, checked with openssl s_client; they save the docs' screenshots on the way.
+CERTHOST_BIN="$PWD/target/release/certhost" target/tools/browser-tests/bin/python -m pytest -q -p no:cacheprovider host/tests/browser
 # The same certificate-core tests compiled to wasm32-wasip2, run under wasmtime.
 CARGO_TARGET_WASM32_WASIP2_RUNNER="$PWD/target/release/wasi-test-runner" \
   cargo test --release --locked --target wasm32-wasip2 -p certhost-core -p certhost-primitives "$@"

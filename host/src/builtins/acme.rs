@@ -255,7 +255,7 @@ pub fn new_acme_certificate() -> Builtin {
         };
         let assigned = runtime
             .slots(&plugin, &host.services)
-            .and_then(|api| api.assign_pem(slot, chain.as_bytes(), &created.private_key, options))
+            .and_then(|api| api.assign_pem(slot, chain.as_bytes(), &created.private_key, None, options))
             .map_err(|e| component_failed(NEW, e))?
             .map_err(|e| {
                 CommandError::new(

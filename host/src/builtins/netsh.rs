@@ -10,7 +10,10 @@
 use super::utility::Builtin;
 use crate::engine::command::{CmdletExt, command_info, example};
 use crate::engine::{Session, Value};
-use crate::store::{Binding, BindingError, Database, Endpoint, hostname_endpoint, ip_endpoint};
+use crate::store::{
+    Binding, BindingError, Database, Endpoint, hostname_endpoint, ip_endpoint,
+    valid_app_id as valid_guid,
+};
 use std::collections::HashMap;
 
 pub use crate::store::REST_API_APP_ID;
@@ -78,19 +81,6 @@ fn failed(verb: &str, code: u32, cause: impl Into<String>) -> Failure {
         ],
         cause: Some(cause.into()),
     }
-}
-
-pub(super) fn valid_guid(text: &str) -> bool {
-    let inner = text
-        .strip_prefix('{')
-        .and_then(|t| t.strip_suffix('}'))
-        .unwrap_or("");
-    let groups: Vec<&str> = inner.split('-').collect();
-    groups.len() == 5
-        && groups
-            .iter()
-            .zip([8, 4, 4, 4, 12])
-            .all(|(g, n)| g.len() == n && g.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
 fn enabled_text(b: bool) -> &'static str {

@@ -1,7 +1,7 @@
 //! `Get-`, `Add-`, `Set-` and `Remove-SslBinding`: the `netsh http sslcert` bindings as
 //! PowerShell-style cmdlets returning objects, with errors that name the cause.
 
-use super::netsh::{REST_API_APP_ID, valid_guid};
+use super::netsh::REST_API_APP_ID;
 use super::utility::Builtin;
 use super::with_database;
 use crate::engine::binder::BoundArguments;
@@ -10,6 +10,7 @@ use crate::engine::command::{
     example, param,
 };
 use crate::engine::{Session, Value};
+use crate::store::valid_app_id as valid_guid;
 use crate::store::{Binding, BindingError, any_endpoint};
 
 const NOUN: &str = "SslBinding";

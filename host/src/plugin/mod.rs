@@ -465,9 +465,20 @@ impl SlotApi<'_> {
         slot: &str,
         certificate: &[u8],
         private_key: &[u8],
+        password: Option<&str>,
         options: AssignOptions,
     ) -> Result<SlotOutcome, PluginError> {
-        self.with(|g, s| g.call_assign_pem(s, slot, certificate, private_key, None, options))
+        self.with(|g, s| g.call_assign_pem(s, slot, certificate, private_key, password, options))
+    }
+
+    pub fn assign_stored(
+        &self,
+        slot: &str,
+        store: &str,
+        thumbprint: &str,
+        options: AssignOptions,
+    ) -> Result<SlotOutcome, PluginError> {
+        self.with(|g, s| g.call_assign_stored(s, slot, store, thumbprint, options))
     }
 
     pub fn generate(

@@ -167,6 +167,7 @@ async fn renew(
     let call = SlotCall::AssignPem {
         certificate: chain.into_bytes(),
         private_key: created.private_key,
+        password: None,
     };
     let assigned = worker
         .slot(slot, call)

@@ -51,6 +51,8 @@ pub struct App {
     /// Sign-ins refused as busy or throttled, for rate-limited log lines.
     busy_sign_ins: super::limits::LogTally,
     throttled_sign_ins: super::limits::LogTally,
+    /// The web pages' sessions and what they keep between requests.
+    pub ui: super::ui::UiState,
 }
 
 /// The backup server certificate's CertificateModel, and the same as a response body.
@@ -78,6 +80,7 @@ type ApiResult = Result<Response, ApiError>;
 impl App {
     pub fn new(parts: AppParts) -> Self {
         App {
+            ui: super::ui::UiState::new(parts.auth.access_lifetime()),
             auth: parts.auth,
             worker: parts.worker,
             database: Mutex::new(parts.database),
@@ -115,12 +118,12 @@ impl App {
     }
 }
 
-/// The router with every route, the `x-api-version` check, JSON errors for unknown
-/// routes and methods, and `request_timeout` for reading a request's body and
-/// answering it.
+/// The router with every route: the API's (with the `x-api-version` check and JSON
+/// errors for unknown routes and methods) and the web pages at `/ui/`; each request is
+/// read and answered within `request_timeout`.
 pub fn router(app: Arc<App>, request_timeout: Duration) -> Router {
     let upload_limit = app.upload_limit;
-    Router::new()
+    let api = Router::new()
         .route("/api/oauth2/token", post(token))
         .route("/api/v1/token", post(token).delete(logout))
         .route("/api/oauth2/logout", post(logout))
@@ -138,7 +141,8 @@ pub fn router(app: Arc<App>, request_timeout: Duration) -> Router {
         .merge(super::appliance_api::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(axum::middleware::from_fn(require_api_version))
+        .layer(axum::middleware::from_fn(require_api_version));
+    api.merge(super::ui::routes(upload_limit))
         .layer(axum::middleware::from_fn_with_state(
             request_timeout,
             limit_request_time,
@@ -261,7 +265,7 @@ pub(super) fn authenticate(app: &App, headers: &HeaderMap) -> Result<String, Api
 }
 
 /// Whether the account still exists (a removed account's tokens stop working at once).
-fn account_exists(app: &App, user: &str) -> bool {
+pub(super) fn account_exists(app: &App, user: &str) -> bool {
     app.db()
         .account_password_hash(user)
         .ok()
@@ -334,69 +338,19 @@ async fn token(
                     "grant_type=password needs username and password",
                 ));
             };
-            let hash = app.db().account_password_hash(user).map_err(|e| {
-                super::log(&format!("account lookup failed: {e}"));
-                ApiError::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "ServiceUnavailable",
-                    "StorageFailed",
-                    "the account store cannot be read",
-                )
-            })?;
             let source = client.map_or(
                 std::net::IpAddr::from(std::net::Ipv4Addr::UNSPECIFIED),
                 |axum::Extension(super::ClientAddress(ip))| ip,
             );
-            let refused = |status, details: &str, message: &str, retry_after| {
-                Ok(refused_with_retry_after(
-                    status,
-                    details,
-                    message,
-                    retry_after,
-                ))
-            };
-            match app
-                .auth
-                .login()
-                .check(user, source, hash, password.clone())
-                .await
-            {
+            match check_password(&app, user, password, source).await {
                 Ok(()) => Ok(tokens_response(app.auth.issue(user))),
-                Err(LoginRefusal::WrongCredentials) => {
-                    super::log(&format!("failed sign-in for '{user}' from {source}"));
-                    Err(ApiError::new(
-                        StatusCode::UNAUTHORIZED,
-                        "AccessDenied",
-                        "WrongCredentials",
-                        "wrong user name or password",
-                    ))
-                }
-                Err(LoginRefusal::Busy { retry_after }) => {
-                    if let Some(n) = app.busy_sign_ins.count(std::time::Instant::now()) {
-                        super::log(&format!(
-                            "refused {n} sign-in(s) since the last report: every password check was busy"
-                        ));
-                    }
-                    refused(
-                        StatusCode::SERVICE_UNAVAILABLE,
-                        "SignInBusy",
-                        "too many sign-ins at once; try again after Retry-After seconds",
-                        retry_after,
-                    )
-                }
-                Err(LoginRefusal::Throttled { retry_after }) => {
-                    if let Some(n) = app.throttled_sign_ins.count(std::time::Instant::now()) {
-                        super::log(&format!(
-                            "throttled {n} sign-in(s) since the last report, the latest for '{user}' from {source}"
-                        ));
-                    }
-                    refused(
-                        StatusCode::TOO_MANY_REQUESTS,
-                        "SignInThrottled",
-                        "too many sign-in attempts are waiting; try again after Retry-After seconds",
-                        retry_after,
-                    )
-                }
+                Err(SignInFailure::Storage) => Err(ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "ServiceUnavailable",
+                    "StorageFailed",
+                    "the account store cannot be read",
+                )),
+                Err(SignInFailure::Refused(refusal)) => Ok(login_refused(refusal)),
             }
         }
         Some("refresh_token") => {
@@ -425,6 +379,57 @@ async fn token(
             "grant_type is required (password or refresh_token)",
         )),
     }
+}
+
+/// Why a sign-in (the token route's or the pages') did not succeed.
+pub(super) enum SignInFailure {
+    /// The account store cannot be read.
+    Storage,
+    Refused(LoginRefusal),
+}
+
+/// Checks a password through the sign-in gate (bounded hashing, throttled guessing),
+/// logging failures and refusals as every sign-in does.
+pub(super) async fn check_password(
+    app: &App,
+    user: &str,
+    password: &str,
+    source: std::net::IpAddr,
+) -> Result<(), SignInFailure> {
+    let hash = app.db().account_password_hash(user).map_err(|e| {
+        super::log(&format!("account lookup failed: {e}"));
+        SignInFailure::Storage
+    })?;
+    let refusal = match app
+        .auth
+        .login()
+        .check(user, source, hash, password.to_string())
+        .await
+    {
+        Ok(()) => return Ok(()),
+        Err(refusal) => refusal,
+    };
+    let now = std::time::Instant::now();
+    match &refusal {
+        LoginRefusal::WrongCredentials => {
+            super::log(&format!("failed sign-in for '{user}' from {source}"));
+        }
+        LoginRefusal::Busy { .. } => {
+            if let Some(n) = app.busy_sign_ins.count(now) {
+                super::log(&format!(
+                    "refused {n} sign-in(s) since the last report: every password check was busy"
+                ));
+            }
+        }
+        LoginRefusal::Throttled { .. } => {
+            if let Some(n) = app.throttled_sign_ins.count(now) {
+                super::log(&format!(
+                    "throttled {n} sign-in(s) since the last report, the latest for '{user}' from {source}"
+                ));
+            }
+        }
+    }
+    Err(SignInFailure::Refused(refusal))
 }
 
 /// 503 (the hashing workers are busy) or 429 (too many attempts wait their turn), with

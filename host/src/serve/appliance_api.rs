@@ -111,7 +111,7 @@ struct UploadBody {
 }
 
 /// A PEM certificate, or base64 DER, as DER.
-fn certificate_text(text: &str) -> Option<Vec<u8>> {
+pub(super) fn certificate_text(text: &str) -> Option<Vec<u8>> {
     use base64::Engine;
     let body = match text.find("-----BEGIN CERTIFICATE-----") {
         Some(start) => {
@@ -163,16 +163,28 @@ async fn upload_peer(
             "'certificate' must be a PEM certificate or base64 DER",
         )
     })?;
-    let name = match &body.name {
-        Some(n) => n.clone(),
-        None => appliance::default_peer_name(&der, &body.address).map_err(refused)?,
+    let peer = add_uploaded_peer(&app, body.name.as_deref(), &body.address, &der)?;
+    Ok((StatusCode::CREATED, axum::Json(peer_model(&peer))).into_response())
+}
+
+/// Trusts an uploaded peer certificate (the manual path), checked as Add-TrustedPeer
+/// checks it; named after its subject unless `name` is given.
+pub(super) fn add_uploaded_peer(
+    app: &App,
+    name: Option<&str>,
+    address: &str,
+    der: &[u8],
+) -> Result<TrustedPeer, ApiError> {
+    let name = match name.map(str::trim).filter(|n| !n.is_empty()) {
+        Some(n) => n.to_string(),
+        None => appliance::default_peer_name(der, address).map_err(refused)?,
     };
-    let peer = appliance::add_peer(&mut app.db(), &name, &body.address, &der).map_err(refused)?;
+    let peer = appliance::add_peer(&mut app.db(), &name, address, der).map_err(refused)?;
     super::log(&format!(
         "now trusting peer '{}' ({})",
         peer.name, peer.address
     ));
-    Ok((StatusCode::CREATED, axum::Json(peer_model(&peer))).into_response())
+    Ok(peer)
 }
 
 /// What an admin gives to exchange certificates from this server.
@@ -197,9 +209,28 @@ async fn exchange(
         body,
         r#"{"address":"backup02.tech.local:9419","userName":"admin","password":"…"}"#,
     )?;
-    // The same rule as connectionCertificate: an API token does not let its holder
-    // reach loopback, link-local or metadata addresses unless the admin allowed them.
-    let (host, port) = appliance::client::split_address(&body.address)
+    let peer = exchange_with(
+        &app,
+        body.address,
+        body.user_name,
+        zeroize::Zeroizing::new(body.password),
+        body.local_address,
+    )
+    .await?;
+    Ok(axum::Json(peer_model(&peer)).into_response())
+}
+
+/// Exchanges certificates with the appliance at `address`, proving `password` there
+/// without sending it. As for connectionCertificate, the address must be one this
+/// server may connect to (loopback, link-local and the like need --allow-connect).
+pub(super) async fn exchange_with(
+    app: &App,
+    address: String,
+    user_name: String,
+    password: zeroize::Zeroizing<String>,
+    local_address: Option<String>,
+) -> Result<TrustedPeer, ApiError> {
+    let (host, port) = appliance::client::split_address(&address)
         .map_err(|e| ApiError::bad_request("InvalidAddress", e.to_string()))?;
     let resolved: Vec<std::net::SocketAddr> = tokio::net::lookup_host((host.as_str(), port))
         .await
@@ -207,29 +238,27 @@ async fn exchange(
         .unwrap_or_default();
     if resolved.is_empty() || resolved.iter().any(|a| !app.connect_policy.permits(a.ip())) {
         super::log(&format!(
-            "refused an exchange with {}: {} is not allowed (--allow-connect) or does not resolve",
-            body.address, host
+            "refused an exchange with {address}: {host} is not allowed (--allow-connect) or does not resolve"
         ));
         return Err(refused(ApplianceError::Call(
             appliance::client::CallError::Unreachable {
-                address: body.address,
+                address,
                 reason: "the address does not resolve, or is one this server does not connect to (loopback, link-local and the like need --allow-connect)".into(),
             },
         )));
     }
     let state_dir = app.state_dir.clone();
     let outcome = tokio::task::spawn_blocking(move || {
-        let password = zeroize::Zeroizing::new(body.password);
         let mut db = crate::store::Database::open(&state_dir).map_err(ApplianceError::Store)?;
         let me = appliance::own_identity(&db)?;
         appliance::exchange::run(
             &mut db,
             &me,
             &appliance::exchange::ExchangeRequest {
-                address: &body.address,
-                user_name: &body.user_name,
+                address: &address,
+                user_name: &user_name,
                 password: &password,
-                local_address: body.local_address.as_deref(),
+                local_address: local_address.as_deref(),
             },
         )
     })
@@ -240,7 +269,7 @@ async fn exchange(
         "exchanged certificates with '{}' ({})",
         peer.name, peer.address
     ));
-    Ok(axum::Json(peer_model(&peer)).into_response())
+    Ok(peer)
 }
 
 /// `DELETE /api/v1/appliance/peers/{name}`: stops trusting a peer (its calls are

@@ -119,6 +119,11 @@ impl Auth {
         }
     }
 
+    /// How long an access token lives (and a page session stays signed in while idle).
+    pub fn access_lifetime(&self) -> Duration {
+        self.access_lifetime
+    }
+
     /// The gate every password check goes through.
     pub fn login(&self) -> &LoginGate {
         &self.login

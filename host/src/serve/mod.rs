@@ -15,6 +15,7 @@ mod model;
 mod ocsp;
 mod remote;
 mod renewal;
+mod ui;
 use crate::services::worker::{SlotCall, Worker};
 
 use catalog::Catalog;

@@ -19,6 +19,20 @@ pub struct Binding {
     pub verify_client_certificate_revocation: bool,
 }
 
+/// Whether `text` is an application id as netsh takes it: a GUID in braces.
+pub fn valid_app_id(text: &str) -> bool {
+    let inner = text
+        .strip_prefix('{')
+        .and_then(|t| t.strip_suffix('}'))
+        .unwrap_or("");
+    let groups: Vec<&str> = inner.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, n)| g.len() == n && g.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
 /// Why a binding change was refused.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

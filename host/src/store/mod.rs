@@ -34,7 +34,7 @@ mod stores;
 
 pub use accounts::Account;
 pub use acme::{AcmeChallenge, AcmeRegistration, acme_account_secret};
-pub use bindings::{Binding, BindingError, REST_API_APP_ID};
+pub use bindings::{Binding, BindingError, REST_API_APP_ID, valid_app_id};
 pub use certificates::{NewEntry, StoredCertificate, thumbprint};
 pub use endpoint::{Endpoint, EndpointError, any_endpoint, hostname_endpoint, ip_endpoint};
 pub use keyring::{KeyError, RootKeyInfo};
