@@ -57,6 +57,10 @@ def backup_thumbprint(server):
 def test_sign_in_list_detail_and_every_page(servers, page):
     a = servers("a.test")
     thumbprint = backup_thumbprint(a)
+    soon, later = a.out(
+        "foreach ($d in 5, 40) { (New-SelfSignedCertificate -DnsName \"in$d.a.test\" -NotAfter (Get-Date).AddDays($d) "
+        "-CertStoreLocation Cert:\\LocalMachine\\My).Thumbprint }"
+    ).split()
     page.get(a.url("/ui/certificates"))
     assert "/ui/sign-in" in page.current_url
     screenshot(page, "sign-in")
@@ -70,6 +74,11 @@ def test_sign_in_list_detail_and_every_page(servers, page):
     assert thumbprint in body
     assert "slot BackupServer" in body and f"binding {a.address}" in body
     assert re.search(r"in \d+ days", body)
+    # Expiring under 30 days is marked; 40 days is not.
+    soon_row = page.find_element(By.XPATH, f"//tr[td/code[text()='{soon}']]")
+    assert "expiring" in soon_row.find_element(By.CSS_SELECTOR, "td[data-label=Expires]").get_attribute("class")
+    later_row = page.find_element(By.XPATH, f"//tr[td/code[text()='{later}']]")
+    assert "ok" == later_row.find_element(By.CSS_SELECTOR, "td[data-label=Expires]").get_attribute("class")
     screenshot(page, "certificates")
     # The filters: by text, and by a store that does not hold it.
     page.get(a.url("/ui/certificates?q=no-such-name"))
@@ -99,6 +108,12 @@ def test_sign_in_list_detail_and_every_page(servers, page):
         assert page.find_element(By.TAG_NAME, "h1").text
         assert unlabelled_fields(page) == [], path
         screenshot(page, name)
+    # The expiry timeline: the 5-day certificate in the first week, the 40-day one in the
+    # sixth, the backup server's (a year) not at all.
+    page.get(a.url("/ui/expiry"))
+    assert "in5.a.test" in page.find_element(By.XPATH, "//section[h2[text()='Within 7 days']]").text
+    assert "in40.a.test" in page.find_element(By.XPATH, "//section[h2[text()='In 36 to 42 days']]").text
+    assert "CN=a.test" not in page.find_element(By.TAG_NAME, "main").text
     # Sign out ends the session: the pages ask to sign in again.
     click_and_wait(page, page.find_element(By.CSS_SELECTOR, ".sign-out button"))
     assert "You have signed out." in text_of(page)

@@ -6,7 +6,9 @@ use super::SignedIn;
 use super::certificates::{self, title_of};
 use super::layout::{self, Section};
 use crate::serve::api::App;
-use crate::store::{Binding, BindingError, REST_API_APP_ID, any_endpoint, valid_app_id};
+use crate::store::{
+    Binding, BindingError, REQUEST_STORE, REST_API_APP_ID, any_endpoint, valid_app_id,
+};
 use axum::Router;
 use axum::extract::{Form, Query, State};
 use axum::http::StatusCode;
@@ -155,7 +157,7 @@ async fn form_page(
             (layout::field_error("endpoint", error("endpoint")))
             label for="certificate" { "Certificate (with its private key)" }
             select #certificate name="certificate" required aria-describedby=[described("certificate")] {
-                @for r in rows.iter().filter(|r| r.has_private_key) {
+                @for r in rows.iter().filter(|r| r.has_private_key && !r.store.eq_ignore_ascii_case(REQUEST_STORE)) {
                     @let value = format!("{}|{}", r.store, r.thumbprint);
                     option value=(value) selected[value.eq_ignore_ascii_case(&selected)] {
                         (title_of(r)) " — " (r.store) " — " (r.thumbprint)

@@ -303,18 +303,18 @@ fn list_row(row: &Row, now: i64) -> Markup {
     html! {
         tr {
             th scope="row" { a href=(detail_href(&row.store, &row.thumbprint)) { (title_of(row)) } }
-            td { (row.store) }
-            td { code.thumbprint { (row.thumbprint) } }
+            td data-label="Store" { (row.store) }
+            td data-label="Thumbprint" { code.thumbprint { (row.thumbprint) } }
             @match &row.info {
                 Some(info) => {
-                    td { (info.issuer) }
+                    td data-label="Issuer" { (info.issuer) }
                     @let e = layout::expiry(info.not_after, now);
-                    td class=(e.class) { time datetime=(layout::when(info.not_after)) title=(layout::when(info.not_after)) { (e.text) } }
-                    td { (key_text(info)) @if row.has_private_key { br; span.key { "private key" } } }
+                    td data-label="Expires" class=(e.class) { time datetime=(layout::when(info.not_after)) title=(layout::when(info.not_after)) { (e.text) } }
+                    td data-label="Key" { (key_text(info)) @if row.has_private_key { br; span.key { "private key" } } }
                 }
                 None => { td {} td {} td {} }
             }
-            td { @for u in &row.uses { span.use { (u) } " " } }
+            td data-label="Used by" { @for u in &row.uses { span.use { (u) } " " } }
         }
     }
 }

@@ -10,7 +10,7 @@ use super::layout::{self, Section};
 use crate::plugin::AssignOptions;
 use crate::serve::api::App;
 use crate::services::worker::{SlotCall, SlotReport};
-use crate::store::SLOTS;
+use crate::store::{REQUEST_STORE, SLOTS};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Form, Multipart, Query, State};
 use axum::http::StatusCode;
@@ -262,7 +262,11 @@ async fn step_two(
             let now = crate::clock::now();
             let usable: Vec<_> = rows
                 .iter()
-                .filter(|r| r.has_private_key && r.info.as_ref().is_some_and(|i| i.not_after > now))
+                .filter(|r| {
+                    r.has_private_key
+                        && !r.store.eq_ignore_ascii_case(REQUEST_STORE)
+                        && r.info.as_ref().is_some_and(|i| i.not_after > now)
+                })
                 .collect();
             html! {
                 label for="certificate" { "Certificate (those with a private key that have not expired)" }
