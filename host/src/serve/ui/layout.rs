@@ -174,14 +174,16 @@ pub fn expiry(not_after: i64, now: i64) -> Expiry {
             class: "expired",
         };
     }
-    let days = left / DAY;
+    // To the nearest day: a certificate made for 365 days reads "in 365 days" a minute
+    // later. The colour goes by the exact time left.
+    let days = (left + DAY / 2) / DAY;
     Expiry {
         text: match days {
             0 => "expires today".into(),
             1 => "in 1 day".into(),
             n => format!("in {n} days"),
         },
-        class: if days < EXPIRING_DAYS {
+        class: if left < EXPIRING_DAYS * DAY {
             "expiring"
         } else {
             "ok"
@@ -228,6 +230,10 @@ mod tests {
         assert_eq!((e.text.as_str(), e.class), ("in 29 days", "expiring"));
         let e = expiry(now + 10, now);
         assert_eq!((e.text.as_str(), e.class), ("expires today", "expiring"));
+        let e = expiry(now + 5 * DAY - 60, now);
+        assert_eq!((e.text.as_str(), e.class), ("in 5 days", "expiring"));
+        let e = expiry(now + 30 * DAY - 60, now);
+        assert_eq!((e.text.as_str(), e.class), ("in 30 days", "expiring"));
         let e = expiry(now - 3 * DAY - 10, now);
         assert_eq!(
             (e.text.as_str(), e.class),
