@@ -3,15 +3,15 @@
 //! another appliance's certificate, and the certificate exchange with an address, a
 //! user and a password (which never leaves this server: OPAQUE).
 
-use super::SignedIn;
 use super::layout::{self, Section};
-use super::wizard::{Parts, read_parts};
+use super::upload::SignedUpload;
+use super::{SignedForm, SignedIn};
 use crate::appliance;
 use crate::serve::api::App;
 use crate::serve::appliance_api::{add_uploaded_peer, certificate_text, exchange_with};
 use crate::store::TrustedPeer;
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Form, Multipart, Query, State};
+use axum::extract::{DefaultBodyLimit, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -139,6 +139,11 @@ async fn page(
     layout::page_with_status(signed, status, Section::Appliances, "Appliances", body)
 }
 
+/// The page again with the errors of what was entered (422).
+async fn refused(app: &App, signed: &SignedIn, entered: &Entered) -> Response {
+    page(app, signed, StatusCode::UNPROCESSABLE_ENTITY, None, entered).await
+}
+
 fn peer_row(p: &TrustedPeer, now: i64) -> maud::Markup {
     let facts = appliance::certificate_facts(&p.certificate).ok();
     let not_after = facts.as_ref().map_or(0, |f| f.not_after);
@@ -201,27 +206,8 @@ async fn own_certificate(State(app): State<Arc<App>>, signed: SignedIn) -> Respo
 /// `POST /ui/appliances/upload`.
 async fn upload(
     State(app): State<Arc<App>>,
-    signed: SignedIn,
-    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+    SignedUpload { signed, parts }: SignedUpload,
 ) -> Response {
-    let parts: Result<Parts, String> = match multipart.map_err(|e| e.body_text()) {
-        Ok(m) => read_parts(m).await,
-        Err(e) => Err(e),
-    };
-    let parts = match parts {
-        Ok(p) => p,
-        Err(e) => {
-            return layout::message_page(
-                &signed,
-                StatusCode::BAD_REQUEST,
-                "Upload refused",
-                &format!("The form could not be read ({e}); nothing was changed."),
-            );
-        }
-    };
-    if let Some(refused) = signed.form_refusal(parts.text("csrf").as_deref()) {
-        return refused;
-    }
     let mut entered = Entered {
         upload_address: parts.text("address").unwrap_or_default().trim().to_string(),
         upload_name: parts.text("name").unwrap_or_default(),
@@ -239,28 +225,14 @@ async fn upload(
             "upload-certificate",
             "Choose a certificate file, or paste a PEM certificate.".into(),
         );
-        return page(
-            &app,
-            &signed,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            None,
-            &entered,
-        )
-        .await;
+        return refused(&app, &signed, &entered).await;
     };
     if entered.upload_address.is_empty() {
         entered.errors.insert(
             "upload-address",
             "Give the appliance's address, such as backup02.tech.local:9419.".into(),
         );
-        return page(
-            &app,
-            &signed,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            None,
-            &entered,
-        )
-        .await;
+        return refused(&app, &signed, &entered).await;
     }
     let name = entered.upload_name.clone();
     match add_uploaded_peer(&app, Some(&name), &entered.upload_address, &der) {
@@ -276,14 +248,7 @@ async fn upload(
                 "upload-certificate"
             };
             entered.errors.insert(field, e.message);
-            page(
-                &app,
-                &signed,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                None,
-                &entered,
-            )
-            .await
+            refused(&app, &signed, &entered).await
         }
     }
 }
@@ -299,12 +264,8 @@ struct ExchangeForm {
 /// `POST /ui/appliances/exchange`.
 async fn exchange(
     State(app): State<Arc<App>>,
-    signed: SignedIn,
-    Form(form): Form<ExchangeForm>,
+    SignedForm { signed, form }: SignedForm<ExchangeForm>,
 ) -> Response {
-    if let Some(refused) = signed.form_refusal(form.csrf.as_deref()) {
-        return refused;
-    }
     let password = zeroize::Zeroizing::new(form.password.unwrap_or_default());
     let mut entered = Entered {
         exchange_address: form.address.unwrap_or_default().trim().to_string(),
@@ -319,14 +280,7 @@ async fn exchange(
             "exchange",
             "Give the other appliance's address, a user name there and its password.".into(),
         );
-        return page(
-            &app,
-            &signed,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            None,
-            &entered,
-        )
-        .await;
+        return refused(&app, &signed, &entered).await;
     }
     match exchange_with(
         &app,
@@ -344,14 +298,7 @@ async fn exchange(
         .into_response(),
         Err(e) => {
             entered.errors.insert("exchange", e.message);
-            page(
-                &app,
-                &signed,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                None,
-                &entered,
-            )
-            .await
+            refused(&app, &signed, &entered).await
         }
     }
 }
@@ -406,12 +353,8 @@ struct RemoveForm {
 /// `POST /ui/appliances/remove`.
 async fn remove(
     State(app): State<Arc<App>>,
-    signed: SignedIn,
-    Form(form): Form<RemoveForm>,
+    SignedForm { signed, form }: SignedForm<RemoveForm>,
 ) -> Response {
-    if let Some(refused) = signed.form_refusal(form.csrf.as_deref()) {
-        return refused;
-    }
     let name = form.name.unwrap_or_default();
     let removed = app.db().remove_peer(&name);
     match removed {
@@ -435,3 +378,5 @@ async fn remove(
         Err(e) => super::certificates::unavailable(&signed, &e.to_string()),
     }
 }
+
+super::csrf_form!(ExchangeForm, RemoveForm);

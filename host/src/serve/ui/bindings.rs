@@ -2,15 +2,15 @@
 //! removing a binding with the store's checks (the certificate must be in the store
 //! with its private key). The listeners follow within the reload, with no restart.
 
-use super::SignedIn;
 use super::certificates::{self, title_of};
 use super::layout::{self, Section};
+use super::{SignedForm, SignedIn};
 use crate::serve::api::App;
 use crate::store::{
     Binding, BindingError, REQUEST_STORE, REST_API_APP_ID, any_endpoint, valid_app_id,
 };
 use axum::Router;
-use axum::extract::{Form, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -300,41 +300,30 @@ fn refusal_text(e: &BindingError) -> String {
     }
 }
 
-async fn save(app: Arc<App>, signed: SignedIn, form: BindingForm, adding: bool) -> Response {
-    if let Some(refused) = signed.form_refusal(form.csrf.as_deref()) {
-        return refused;
-    }
-    let binding = match requested(&form) {
-        Ok(b) => b,
-        Err(errors) => {
-            return form_page(
-                &app,
-                &signed,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                adding,
-                &form,
-                &errors,
-            )
-            .await;
-        }
-    };
+/// Adds or changes the binding a form asks for: the binding, or the errors by field.
+fn store(
+    app: &App,
+    form: &BindingForm,
+    adding: bool,
+) -> Result<Binding, HashMap<&'static str, String>> {
+    let binding = requested(form)?;
     let result = if adding {
         app.db().add_binding(&binding)
     } else {
         app.db().update_binding(&binding)
     };
-    if let Err(e) = result {
-        let errors = HashMap::from([(refusal_field(&e), refusal_text(&e))]);
-        return form_page(
-            &app,
-            &signed,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            adding,
-            &form,
-            &errors,
-        )
-        .await;
-    }
+    result.map_err(|e| HashMap::from([(refusal_field(&e), refusal_text(&e))]))?;
+    Ok(binding)
+}
+
+async fn save(app: Arc<App>, signed: SignedIn, form: BindingForm, adding: bool) -> Response {
+    let binding = match store(&app, &form, adding) {
+        Ok(b) => b,
+        Err(errors) => {
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return form_page(&app, &signed, status, adding, &form, &errors).await;
+        }
+    };
     app.reload.now_and_wait(Duration::from_secs(2)).await;
     let done = if adding { "added" } else { "changed" };
     crate::serve::log(&format!(
@@ -351,8 +340,7 @@ async fn save(app: Arc<App>, signed: SignedIn, form: BindingForm, adding: bool) 
 /// `POST /ui/bindings/add`.
 async fn add(
     State(app): State<Arc<App>>,
-    signed: SignedIn,
-    Form(form): Form<BindingForm>,
+    SignedForm { signed, form }: SignedForm<BindingForm>,
 ) -> Response {
     save(app, signed, form, true).await
 }
@@ -360,8 +348,7 @@ async fn add(
 /// `POST /ui/bindings/change`.
 async fn change(
     State(app): State<Arc<App>>,
-    signed: SignedIn,
-    Form(form): Form<BindingForm>,
+    SignedForm { signed, form }: SignedForm<BindingForm>,
 ) -> Response {
     save(app, signed, form, false).await
 }
@@ -398,12 +385,8 @@ struct RemoveForm {
 /// `POST /ui/bindings/remove`.
 async fn remove(
     State(app): State<Arc<App>>,
-    signed: SignedIn,
-    Form(form): Form<RemoveForm>,
+    SignedForm { signed, form }: SignedForm<RemoveForm>,
 ) -> Response {
-    if let Some(refused) = signed.form_refusal(form.csrf.as_deref()) {
-        return refused;
-    }
     let endpoint = form.endpoint.unwrap_or_default();
     if let Err(e) = app.db().remove_binding(&endpoint) {
         return layout::message_page(
@@ -455,3 +438,5 @@ mod tests {
         assert!(b.verify_client_certificate_revocation && !b.client_certificate_negotiation);
     }
 }
+
+super::csrf_form!(BindingForm, RemoveForm);

@@ -10,11 +10,12 @@ mod expiry;
 mod layout;
 pub mod session;
 mod sign_in;
+mod upload;
 pub mod wizard;
 
 use super::api::App;
 use axum::Router;
-use axum::extract::{FromRequestParts, Request};
+use axum::extract::{Form, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
@@ -222,6 +223,59 @@ impl SignedIn {
         }
     }
 }
+
+/// A form with the session's CSRF token in its `csrf` field.
+pub trait CsrfForm {
+    fn csrf(&self) -> Option<&str>;
+}
+
+/// A form sent from the pages by the signed-in user. The extractor checks the CSRF
+/// token before any handler runs, so no form handler can forget it; without a live
+/// session, the sign-in page.
+pub struct SignedForm<T> {
+    pub signed: SignedIn,
+    pub form: T,
+}
+
+impl<T> FromRequest<Arc<App>> for SignedForm<T>
+where
+    T: serde::de::DeserializeOwned + CsrfForm + Send,
+{
+    type Rejection = Response;
+
+    async fn from_request(request: Request, app: &Arc<App>) -> Result<Self, Response> {
+        let (mut parts, body) = request.into_parts();
+        let signed = SignedIn::from_request_parts(&mut parts, app).await?;
+        let request = Request::from_parts(parts, body);
+        let Form(form) = Form::<T>::from_request(request, app).await.map_err(|e| {
+            layout::message_page(
+                &signed,
+                StatusCode::BAD_REQUEST,
+                "Form refused",
+                &format!(
+                    "The form could not be read ({}). Nothing was changed.",
+                    e.body_text()
+                ),
+            )
+        })?;
+        if let Some(refused) = signed.form_refusal(form.csrf()) {
+            return Err(refused);
+        }
+        Ok(SignedForm { signed, form })
+    }
+}
+
+/// `impl CsrfForm` for form structs whose token is the field `csrf: Option<String>`.
+macro_rules! csrf_form {
+    ($($form:ty),+) => {
+        $(impl $crate::serve::ui::CsrfForm for $form {
+            fn csrf(&self) -> Option<&str> {
+                self.csrf.as_deref()
+            }
+        })+
+    };
+}
+pub(crate) use csrf_form;
 
 #[cfg(test)]
 mod tests {

@@ -1,7 +1,7 @@
 //! Signing in and out of the pages with an API account (`New-ApiAccount`), through the
 //! same sign-in gate as the token route: the same hashing limits and throttling.
 
-use super::SignedIn;
+use super::SignedForm;
 use super::layout;
 use super::session::{
     SESSION_COOKIE, SIGN_IN_COOKIE, clear_cookie, cookie, same_secret, set_cookie,
@@ -192,12 +192,8 @@ struct CsrfOnly {
 /// `POST /ui/sign-out`: ends the session.
 async fn sign_out(
     State(app): State<Arc<App>>,
-    signed: SignedIn,
-    Form(form): Form<CsrfOnly>,
+    SignedForm { signed, .. }: SignedForm<CsrfOnly>,
 ) -> Response {
-    if let Some(refused) = signed.form_refusal(form.csrf.as_deref()) {
-        return refused;
-    }
     app.ui.sessions.end(&signed.session);
     let mut response = Redirect::to("/ui/sign-in?reason=signed-out").into_response();
     if let Ok(v) = clear_cookie(SESSION_COOKIE).parse() {
@@ -219,3 +215,5 @@ mod tests {
         assert_eq!(next_page(None), "/ui/certificates");
     }
 }
+
+super::csrf_form!(CsrfOnly);

@@ -4,15 +4,16 @@
 //! checks it and describes the change first (what-if: its findings and the plan);
 //! Finish makes the same validated, atomic rotation as the cmdlets and the REST upload.
 
-use super::SignedIn;
 use super::certificates::{self, key_text, title_of};
 use super::layout::{self, Section};
+use super::upload::{Parts, SignedUpload};
+use super::{SignedForm, SignedIn};
 use crate::plugin::AssignOptions;
 use crate::serve::api::App;
 use crate::services::worker::{SlotCall, SlotReport};
 use crate::store::{REQUEST_STORE, SLOTS};
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Form, Multipart, Query, State};
+use axum::extract::{DefaultBodyLimit, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -344,44 +345,6 @@ async fn step_two(
     )
 }
 
-/// The fields of a multipart form: text fields and files (name, bytes).
-pub(super) struct Parts {
-    fields: HashMap<String, (Option<String>, Zeroizing<Vec<u8>>)>,
-}
-
-impl Parts {
-    pub(super) fn text(&self, name: &str) -> Option<String> {
-        self.fields
-            .get(name)
-            .and_then(|(_, b)| std::str::from_utf8(b).ok())
-            .map(str::to_string)
-    }
-
-    pub(super) fn file(&self, name: &str) -> Option<&[u8]> {
-        self.fields
-            .get(name)
-            .map(|(_, b)| b.as_slice())
-            .filter(|b| !b.is_empty())
-    }
-}
-
-/// Reads a multipart form whole (at most the upload limit, enforced by the route).
-pub(super) async fn read_parts(mut multipart: Multipart) -> Result<Parts, String> {
-    let mut fields = HashMap::new();
-    loop {
-        match multipart.next_field().await {
-            Ok(Some(field)) => {
-                let name = field.name().unwrap_or("").to_string();
-                let file_name = field.file_name().map(str::to_string);
-                let bytes = field.bytes().await.map_err(|e| e.body_text())?;
-                fields.insert(name, (file_name, Zeroizing::new(bytes.to_vec())));
-            }
-            Ok(None) => return Ok(Parts { fields }),
-            Err(e) => return Err(e.body_text()),
-        }
-    }
-}
-
 /// The draft a step-2 form describes, or the field errors.
 fn draft_of(parts: &Parts, slot: &'static str, way: &str, entered: &mut Entered) -> Option<Draft> {
     let source = match way {
@@ -428,11 +391,7 @@ fn draft_of(parts: &Parts, slot: &'static str, way: &str, entered: &mut Entered)
                     .insert("pfx", "Choose the PFX file to upload.".into());
                 return None;
             };
-            let file_name = parts
-                .fields
-                .get("pfx")
-                .and_then(|(n, _)| n.clone())
-                .unwrap_or_default();
+            let file_name = parts.file_name("pfx").unwrap_or_default().to_string();
             let lower = file_name.to_ascii_lowercase();
             if !(lower.ends_with(".pfx") || lower.ends_with(".p12"))
                 || data.trim_ascii_start().starts_with(b"-----")
@@ -511,35 +470,36 @@ async fn run(app: &App, draft: &Draft, what_if: bool) -> Result<SlotReport, Stri
         })
 }
 
+/// The draft of a step-2 form and what the component says it would do, or the status
+/// to show the form again with (the errors are in `entered`).
+async fn checked(
+    app: &App,
+    parts: &Parts,
+    slot: &'static str,
+    way: &'static str,
+    entered: &mut Entered,
+) -> Result<(Draft, SlotReport), StatusCode> {
+    let draft = draft_of(parts, slot, way, entered).ok_or(StatusCode::UNPROCESSABLE_ENTITY)?;
+    let report = run(app, &draft, true).await.map_err(|message| {
+        entered.errors.insert("form", message);
+        StatusCode::SERVICE_UNAVAILABLE
+    })?;
+    if let Err(refusal) = &report.outcome {
+        entered
+            .errors
+            .insert(field_of(&refusal.error_id, way), refusal.message.clone());
+        return Err(StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    Ok((draft, report))
+}
+
 /// `POST /ui/install/check`: the component checks the certificate and describes the
 /// change (nothing is changed); the confirmation page, or the form with the refusal
 /// next to its field.
 async fn check(
     State(app): State<Arc<App>>,
-    signed: SignedIn,
-    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+    SignedUpload { signed, parts }: SignedUpload,
 ) -> Response {
-    let parts = match multipart.map_err(|e| e.body_text()) {
-        Ok(m) => read_parts(m).await,
-        Err(e) => Err(e),
-    };
-    let parts = match parts {
-        Ok(p) => p,
-        Err(e) => {
-            return layout::message_page(
-                &signed,
-                StatusCode::BAD_REQUEST,
-                "Upload refused",
-                &format!(
-                    "The form could not be read ({e}). Files are limited to {} KiB; nothing was changed.",
-                    app.upload_limit / 1024
-                ),
-            );
-        }
-    };
-    if let Some(refused) = signed.form_refusal(parts.text("csrf").as_deref()) {
-        return refused;
-    }
     let (Some(slot), Some(way)) = (
         canonical_slot(parts.text("slot").as_deref()),
         canonical_way(parts.text("way").as_deref()),
@@ -550,46 +510,10 @@ async fn check(
         force: parts.text("force").is_some(),
         ..Entered::default()
     };
-    let Some(draft) = draft_of(&parts, slot, way, &mut entered) else {
-        return step_two(
-            &app,
-            &signed,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            slot,
-            way,
-            &entered,
-        )
-        .await;
+    let (draft, report) = match checked(&app, &parts, slot, way, &mut entered).await {
+        Ok(checked) => checked,
+        Err(status) => return step_two(&app, &signed, status, slot, way, &entered).await,
     };
-    let report = match run(&app, &draft, true).await {
-        Ok(report) => report,
-        Err(message) => {
-            entered.errors.insert("form", message);
-            return step_two(
-                &app,
-                &signed,
-                StatusCode::SERVICE_UNAVAILABLE,
-                slot,
-                way,
-                &entered,
-            )
-            .await;
-        }
-    };
-    if let Err(refusal) = report.outcome {
-        entered
-            .errors
-            .insert(field_of(&refusal.error_id, way), refusal.message);
-        return step_two(
-            &app,
-            &signed,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            slot,
-            way,
-            &entered,
-        )
-        .await;
-    }
     let generated = way == "generate";
     let force = draft.force;
     let Some(draft_id) = app.ui.sessions.keep_draft(&signed.session, draft) else {
@@ -637,12 +561,8 @@ struct FinishForm {
 /// to the new certificate once the listeners serve it.
 async fn finish(
     State(app): State<Arc<App>>,
-    signed: SignedIn,
-    Form(form): Form<FinishForm>,
+    SignedForm { signed, form }: SignedForm<FinishForm>,
 ) -> Response {
-    if let Some(refused) = signed.form_refusal(form.csrf.as_deref()) {
-        return refused;
-    }
     let Some(draft) = form
         .draft
         .as_deref()
@@ -705,3 +625,5 @@ mod tests {
         assert_eq!(slot_title("backupserver"), "Backup server");
     }
 }
+
+super::csrf_form!(FinishForm);
