@@ -39,4 +39,24 @@ openssl x509 -in backup01.pem -noout -subject -ext subjectAltName,extendedKeyUsa
 openssl verify -CAfile backup01.pem backup01.pem
 PFX_PASSWORD='Demo-P@ss1' openssl pkcs12 -in backup01.pfx -passin env:PFX_PASSWORD -legacy -nokeys -clcerts | openssl x509 -noout -fingerprint -sha1
 echo "certhost thumbprint:       $thumb"
-printf '\nDemo state is in %s\n' "$CERTHOST_HOME"
+
+step "Serve the REST API and the web pages on loopback, and sign in to /ui/ with curl"
+port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+export DEMO_PASSWORD='Demo-account-P@ss1'
+CERTHOST_REST_ENDPOINT="127.0.0.1:$port" "$bin" -NonInteractive -c 'New-ApiAccount -UserName admin -Password (ConvertTo-SecureString $env:DEMO_PASSWORD -AsPlainText -Force) | Out-Null; Get-BackupServerCertificate | Select-Object Thumbprint, Subject'
+"$bin" serve 2>serve.log &
+serve_pid=$!
+trap 'kill $serve_pid 2>/dev/null' EXIT
+for _ in $(seq 100); do curl -sk -o /dev/null "https://127.0.0.1:$port/ui/sign-in" && break; sleep 0.1; done
+jar="$demo/cookies"
+token=$(curl -sk -c "$jar" "https://127.0.0.1:$port/ui/sign-in" | sed -n 's/.*name="token" value="\([^"]*\)".*/\1/p')
+# -k: the server's certificate is the self-signed one just made. The password goes to
+# curl on its standard input, not in its arguments.
+printf '%s' "$DEMO_PASSWORD" | curl -sk -b "$jar" -c "$jar" -o /dev/null \
+  -w 'sign-in: HTTP %{http_code}, to %{redirect_url}\n' -H "Origin: https://127.0.0.1:$port" \
+  --data-urlencode "token=$token" --data-urlencode "username=admin" --data-urlencode "password@-" \
+  "https://127.0.0.1:$port/ui/sign-in"
+curl -sk -b "$jar" "https://127.0.0.1:$port/ui/certificates" | grep -o '[0-9]* of [0-9]* certificates'
+kill "$serve_pid"
+printf '\nWhile `certhost serve` runs, the pages are at https://<server>:9419/ui/ (docs/ui.md).\n'
+printf 'Demo state is in %s\n' "$CERTHOST_HOME"
