@@ -181,8 +181,13 @@ def page(browser):
 
 def click_and_wait(driver, element):
     """Clicks a button or link that loads a page, and waits for the new page."""
+    act_and_wait(driver, element.click)
+
+
+def act_and_wait(driver, action):
+    """Does what loads a new page (a click, Enter in a form), and waits for it."""
     driver.execute_script("window.certhostOldPage = true")
-    element.click()
+    action()
     WebDriverWait(driver, 30).until(
         lambda d: d.execute_script(
             "return window.certhostOldPage === undefined && document.readyState === 'complete'"

@@ -12,9 +12,10 @@ import pytest
 import requests
 import urllib3
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
-from conftest import PASSWORD, click_and_wait, free_port, screenshot, sign_in, unlabelled_fields
+from conftest import PASSWORD, act_and_wait, click_and_wait, free_port, screenshot, sign_in, unlabelled_fields
 
 urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
 
@@ -367,3 +368,25 @@ def test_pages_fit_a_phone(servers, page):
         assert width <= inner, f"{path} scrolls sideways: {width} > {inner}"
     page.get(a.url("/ui/certificates"))
     screenshot(page, "certificates-phone")
+
+
+def test_sign_in_and_the_menu_work_with_the_keyboard_alone(servers, page):
+    a = servers("a.test")
+    page.get(a.url("/ui/"))
+    field = page.switch_to.active_element
+    assert field.get_attribute("id") == "username", "the user name field has the focus"
+    field.send_keys("admin", Keys.TAB)
+    password = page.switch_to.active_element
+    assert password.get_attribute("id") == "password"
+    act_and_wait(page, lambda: password.send_keys(PASSWORD, Keys.ENTER))
+    assert page.current_url.endswith("/ui/certificates")
+    # The first Tab reaches the skip link, and the next ones the menu in order.
+    page.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB)
+    assert page.switch_to.active_element.get_attribute("class") == "skip"
+    stops = []
+    for _ in range(6):
+        page.switch_to.active_element.send_keys(Keys.TAB)
+        stops.append(page.switch_to.active_element.text)
+    assert stops == ["certhost", "Certificates", "Install", "Bindings", "Appliances", "Expiry"], stops
+    act_and_wait(page, lambda: page.switch_to.active_element.send_keys(Keys.ENTER))
+    assert page.current_url.endswith("/ui/expiry")
