@@ -29,10 +29,16 @@ struct Reason {
     next: Option<String>,
 }
 
-/// Where to go after signing in: a page of the UI, never another site.
+/// Where to go after signing in: a page of the UI, never another site, and only
+/// characters a `Location` header takes as they are.
 fn next_page(next: Option<&str>) -> &str {
+    let safe = |n: &str| {
+        n.starts_with("/ui/")
+            && n.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"/-._~?=&%+".contains(&b))
+    };
     match next {
-        Some(n) if n.starts_with("/ui/") && !n.starts_with("//") && !n.contains('\\') => n,
+        Some(n) if safe(n) => n,
         _ => "/ui/certificates",
     }
 }
@@ -212,6 +218,14 @@ mod tests {
         assert_eq!(next_page(Some("https://evil.example/")), "/ui/certificates");
         assert_eq!(next_page(Some("//evil.example/ui/")), "/ui/certificates");
         assert_eq!(next_page(Some("/ui/\\evil")), "/ui/certificates");
+        assert_eq!(
+            next_page(Some("/ui/x\r\nSet-Cookie: a=b")),
+            "/ui/certificates"
+        );
+        assert_eq!(
+            next_page(Some("/ui/certificates?store=My&q=a%20b")),
+            "/ui/certificates?store=My&q=a%20b"
+        );
         assert_eq!(next_page(None), "/ui/certificates");
     }
 }
