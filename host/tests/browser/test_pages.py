@@ -10,14 +10,12 @@ import time
 
 import pytest
 import requests
-import urllib3
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
 from conftest import PASSWORD, act_and_wait, click_and_wait, free_port, screenshot, sign_in, unlabelled_fields
 
-urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
 
 PFX_PASSWORD = "pfx pass phrase 1"
 

@@ -331,7 +331,7 @@ async fn step_two(
             (fields)
             div.choice {
                 input #force name="force" type="checkbox" value="1" checked[entered.force];
-                label for="force" { "Accept findings that can be overridden (an ECC key, a name that is not this server's, a missing server authentication usage, a CA certificate), as -Force does" }
+                label for="force" { "Accept findings that can be overridden (an ECC key, a name that is not this server's, a missing server authentication usage, a CA certificate), as " span.nowrap { "-Force" } " does" }
             }
             button type="submit" { "Check" }
         }
