@@ -143,8 +143,7 @@ def servers(tmp_path):
         s.stop()
 
 
-@pytest.fixture(scope="session")
-def browser():
+def start_chromium(javascript=True):
     profile = tempfile.mkdtemp(prefix="certhost-chromium-")
     options = webdriver.ChromeOptions()
     options.binary_location = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -164,9 +163,27 @@ def browser():
         options.add_argument(argument)
     # certhost serve's certificates are self-signed in these tests.
     options.accept_insecure_certs = True
+    if not javascript:
+        options.add_experimental_option(
+            "prefs", {"profile.managed_default_content_settings.javascript": 2}
+        )
     service = Service(executable_path=os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver"))
     driver = webdriver.Chrome(options=options, service=service)
     driver.implicitly_wait(5)
+    return driver
+
+
+@pytest.fixture(scope="session")
+def browser():
+    driver = start_chromium()
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture
+def no_script_browser():
+    """A browser with JavaScript turned off."""
+    driver = start_chromium(javascript=False)
     yield driver
     driver.quit()
 

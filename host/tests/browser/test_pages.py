@@ -96,6 +96,8 @@ def test_sign_in_list_detail_and_every_page(servers, page):
     ).stdout
     assert shown.split("=", 1)[1].strip().replace(":", "") == thumbprint
     assert "PRIVATE KEY" not in page.page_source
+    # With JavaScript the Copy button shows (the test without JavaScript sees it hidden).
+    assert page.find_element(By.CSS_SELECTOR, "button[data-copy]").is_displayed()
     screenshot(page, "certificate")
     for path, name in [
         ("/ui/install", "install"),
@@ -388,3 +390,25 @@ def test_sign_in_and_the_menu_work_with_the_keyboard_alone(servers, page):
     assert stops == ["certhost", "Certificates", "Install", "Bindings", "Appliances", "Expiry"], stops
     act_and_wait(page, lambda: page.switch_to.active_element.send_keys(Keys.ENTER))
     assert page.current_url.endswith("/ui/expiry")
+
+
+def test_the_pages_work_with_javascript_turned_off(servers, no_script_browser):
+    page = no_script_browser
+    a = servers("a.test")
+    before = backup_thumbprint(a)
+    sign_in(page, a)
+    assert page.current_url.endswith("/ui/certificates")
+    # The Copy button needs the script; it stays hidden without it.
+    page.find_element(By.LINK_TEXT, "CN=a.test").click()
+    assert not page.find_element(By.CSS_SELECTOR, "button[data-copy]").is_displayed()
+    # The wizard from start to Finish: generate a certificate for the backup server.
+    page.get(a.url("/ui/install"))
+    page.find_element(By.ID, "slot-BackupServer").click()
+    page.find_element(By.ID, "way-generate").click()
+    click_and_wait(page, page.find_element(By.CSS_SELECTOR, "form.card button[type=submit]"))
+    click_and_wait(page, page.find_element(By.CSS_SELECTOR, "form.card button[type=submit]"))
+    assert "Step 3 of 3" in text_of(page)
+    click_and_wait(page, page.find_element(By.XPATH, "//button[text()='Finish']"))
+    after = backup_thumbprint(a)
+    assert after != before and after in page.current_url
+    assert a.served_thumbprint() == after
