@@ -338,10 +338,7 @@ async fn token(
                     "grant_type=password needs username and password",
                 ));
             };
-            let source = client.map_or(
-                std::net::IpAddr::from(std::net::Ipv4Addr::UNSPECIFIED),
-                |axum::Extension(super::ClientAddress(ip))| ip,
-            );
+            let source = super::ClientAddress::of(client);
             match check_password(&app, user, password, source).await {
                 Ok(()) => Ok(tokens_response(app.auth.issue(user))),
                 Err(SignInFailure::Storage) => Err(ApiError::new(

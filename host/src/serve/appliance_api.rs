@@ -317,13 +317,6 @@ fn answer_error(e: AnswerError) -> ApiError {
     }
 }
 
-fn source(client: Option<Extension<ClientAddress>>) -> std::net::IpAddr {
-    client.map_or(
-        std::net::IpAddr::from(std::net::Ipv4Addr::UNSPECIFIED),
-        |Extension(ClientAddress(ip))| ip,
-    )
-}
-
 /// `POST /api/v1/appliance/exchange/start`: OPAQUE's first message. Counted against
 /// sign-in throttling as a failure until the exchange finishes.
 async fn exchange_start(
@@ -334,7 +327,7 @@ async fn exchange_start(
 ) -> ApiResult {
     let (binding, certificate) = channel(&facts)?;
     let body: StartBody = typed_body(body, r#"{"userName":"admin","request":"<base64>"}"#)?;
-    let from = source(client);
+    let from = ClientAddress::of(client);
     if let Err(refusal) = app
         .auth
         .login()
@@ -373,7 +366,7 @@ async fn exchange_finish(
         body,
         r#"{"exchangeId":"…","finalization":"<base64>","name":"backup02","address":"backup02:9419","proof":"<base64>"}"#,
     )?;
-    let from = source(client);
+    let from = ClientAddress::of(client);
     let user = app.exchanges.user_of(&body.exchange_id);
     let mut db = app.db();
     let me = appliance::own_identity(&db).map_err(no_identity)?;

@@ -97,6 +97,17 @@ pub struct ServeOptions {
 #[derive(Clone, Copy, Debug)]
 pub struct ClientAddress(pub IpAddr);
 
+impl ClientAddress {
+    /// The address of a request as a handler extracts it; the unspecified address for a
+    /// request that did not come through a listener (the router called directly).
+    pub fn of(client: Option<axum::Extension<ClientAddress>>) -> IpAddr {
+        client.map_or(
+            IpAddr::from(std::net::Ipv4Addr::UNSPECIFIED),
+            |axum::Extension(ClientAddress(ip))| ip,
+        )
+    }
+}
+
 /// What the TLS layer knows about a request's connection, for the appliance routes:
 /// the client certificate a peer presented, and the RFC 9266 tls-exporter channel
 /// binding (TLS 1.3 only: TLS 1.2's exporter is not unique to the connection without

@@ -146,10 +146,7 @@ async fn sign_in(
             "Give the user name and the password of a REST API account.".into(),
         );
     }
-    let source = client.map_or(
-        std::net::IpAddr::from(std::net::Ipv4Addr::UNSPECIFIED),
-        |axum::Extension(crate::serve::ClientAddress(ip))| ip,
-    );
+    let source = crate::serve::ClientAddress::of(client);
     match check_password(&app, &user, &password, source).await {
         Ok(()) => {
             let session = app.ui.sessions.start(&user);
