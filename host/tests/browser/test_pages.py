@@ -342,6 +342,13 @@ def test_the_appliance_exchange_between_two_servers_from_the_page(servers, page)
     screenshot(page, "appliances-trusted")
     assert a.out("(Get-TrustedPeer).Name") == "b.test"
     assert b.out("(Get-TrustedPeer).Name") == "a.test"
+    # The backup server's certificate is pinned by b now: its list row and its own
+    # page both say so.
+    page.get(a.url("/ui/certificates"))
+    assert "trusted by peer b.test" in page.find_element(By.TAG_NAME, "table").text
+    page.get(a.url(f"/ui/certificates/My/{backup_thumbprint(a)}"))
+    assert "trusted by peer b.test" in text_of(page)
+    page.get(a.url("/ui/appliances"))
     # Download this appliance's certificate: the one a presents, as openssl sees it.
     s = signed_in_session(a)
     pem = s.get(a.url("/ui/appliances/certificate.pem")).text

@@ -92,7 +92,45 @@ pub struct Row {
 /// What the database says about the certificates and their uses.
 struct Listing {
     certificates: Vec<(String, String, Vec<u8>, String, bool)>,
-    uses: HashMap<(String, String), Vec<String>>,
+    uses: Uses,
+}
+
+/// What uses each certificate, by (store, thumbprint) in upper case: `slot BackupServer`,
+/// `trusted by peer backup02` (the peers that pin the backup server's certificate),
+/// `binding 0.0.0.0:9419`.
+type Uses = HashMap<(String, String), Vec<String>>;
+
+fn uses_key(store: &str, thumbprint: &str) -> (String, String) {
+    (store.to_ascii_uppercase(), thumbprint.to_ascii_uppercase())
+}
+
+fn read_uses(db: &Database) -> Result<Uses, String> {
+    let text = |e: StoreError| e.to_string();
+    let mut uses = Uses::new();
+    let slots = db.list_slots().map_err(|e| e.to_string())?;
+    let peers: Vec<String> = db
+        .list_peers()
+        .map_err(text)?
+        .into_iter()
+        .map(|p| p.name)
+        .collect();
+    for slot in &slots {
+        let entry = uses
+            .entry(uses_key(&slot.store, &slot.thumbprint))
+            .or_default();
+        entry.push(format!("slot {}", slot.slot));
+        if slot.slot == BACKUP_SERVER_SLOT {
+            for peer in &peers {
+                entry.push(format!("trusted by peer {peer}"));
+            }
+        }
+    }
+    for b in db.list_bindings().map_err(text)? {
+        uses.entry(uses_key(&b.store_name, &b.certificate_hash))
+            .or_default()
+            .push(format!("binding {}", b.endpoint));
+    }
+    Ok(uses)
 }
 
 fn read_listing(db: &Database) -> Result<Listing, String> {
@@ -109,32 +147,10 @@ fn read_listing(db: &Database) -> Result<Listing, String> {
             ));
         }
     }
-    let mut uses: HashMap<(String, String), Vec<String>> = HashMap::new();
-    let key = |store: &str, thumbprint: &str| {
-        (store.to_ascii_uppercase(), thumbprint.to_ascii_uppercase())
-    };
-    let slots = db.list_slots().map_err(|e| e.to_string())?;
-    let peers: Vec<String> = db
-        .list_peers()
-        .map_err(text)?
-        .into_iter()
-        .map(|p| p.name)
-        .collect();
-    for slot in &slots {
-        let entry = uses.entry(key(&slot.store, &slot.thumbprint)).or_default();
-        entry.push(format!("slot {}", slot.slot));
-        if slot.slot == BACKUP_SERVER_SLOT {
-            for peer in &peers {
-                entry.push(format!("trusted by peer {peer}"));
-            }
-        }
-    }
-    for b in db.list_bindings().map_err(text)? {
-        uses.entry(key(&b.store_name, &b.certificate_hash))
-            .or_default()
-            .push(format!("binding {}", b.endpoint));
-    }
-    Ok(Listing { certificates, uses })
+    Ok(Listing {
+        certificates,
+        uses: read_uses(db)?,
+    })
 }
 
 /// Every store's certificates with their summaries and uses, in store order.
@@ -158,7 +174,7 @@ pub async fn rows(app: &App) -> Result<Vec<Row>, String> {
         .map(
             |(store, thumbprint, _, friendly_name, has_private_key)| Row {
                 uses: uses
-                    .remove(&(store.to_ascii_uppercase(), thumbprint.clone()))
+                    .remove(&uses_key(&store, &thumbprint))
                     .unwrap_or_default(),
                 info: infos.get(&thumbprint).cloned(),
                 store,
@@ -400,9 +416,9 @@ async fn one(
             ),
         ));
     };
-    let uses = app
-        .db()
-        .certificate_uses(&stored.store, &stored.thumbprint)
+    let uses = read_uses(&app.db())
+        .map_err(|e| unavailable(signed, &e))?
+        .remove(&uses_key(&stored.store, &stored.thumbprint))
         .unwrap_or_default();
     let infos = app
         .ui
